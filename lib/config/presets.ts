@@ -1,0 +1,59 @@
+// Presets: the single dial. smoke = tests and CI (seconds to minutes); demo = the
+// one-command demo (under 20 minutes on 2 CPU cores); full = a real machine (GPU).
+import type { ExperimentConfig } from './schema';
+
+export const ALL_TASKS = [
+  'SciFact', 'Cranfield', 'CISI',
+  'STSBenchmark', 'SICK-R',
+  'Banking77Classification', 'AmazonCounterfactualClassification',
+  'MRPC',
+  'AGNewsClustering', 'BBCNewsClustering',
+  'SciFactReranking',
+];
+
+const demo: ExperimentConfig = {
+  name: 'demo',
+  seed: 1234,
+  seeding: { corpus: 'bbc_news', n: 1000, minChars: 200, maxChars: 1200 },
+  llm: { teacher: 'offline', cacheMode: 'read-write', concurrency: 4, timeoutMs: 60_000, maxRetries: 4, budgetTokens: 0 },
+  fret: { numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', retriever: 'bm25' },
+  tokenizer: { vocabSize: 8000, lowercase: true },
+  encoder: { layers: 2, dModel: 128, heads: 4, ffn: 512, maxLen: 128, dropout: 0.1 },
+  pretrain: { corpora: ['bbc_news', 'ag_news', 'squad_v1.1_dev'], steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3, warmupSteps: 30, maskProb: 0.15 },
+  prefinetune: { steps: 200, batchSize: 32, lr: 5e-4, warmupSteps: 20, temperature: 0.05 },
+  finetune: {
+    steps: 300, batchSize: 32, lr: 3e-4, warmupSteps: 30, temperature: 0.05,
+    hardNegatives: true, sameTower: true,
+    matryoshkaDims: [128, 64, 32, 16], matryoshkaWeights: [1, 1, 1, 1],
+    mixture: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
+  },
+  eval: { tasks: ALL_TASKS, dims: [128, 64, 32, 16], maxQueries: 300, maxCorpus: 3000, maxTrain: 2000, batchSize: 64 },
+};
+
+const smoke: ExperimentConfig = {
+  ...demo,
+  name: 'smoke',
+  seeding: { ...demo.seeding, n: 60 },
+  fret: { ...demo.fret, numCandidates: 10 },
+  tokenizer: { vocabSize: 2000, lowercase: true },
+  encoder: { layers: 1, dModel: 32, heads: 2, ffn: 64, maxLen: 48, dropout: 0.1 },
+  pretrain: { ...demo.pretrain, corpora: ['ag_news'], steps: 10, batchSize: 8, seqLen: 32 },
+  prefinetune: { ...demo.prefinetune, steps: 10, batchSize: 8 },
+  finetune: { ...demo.finetune, steps: 10, batchSize: 8, matryoshkaDims: [32, 16, 8], matryoshkaWeights: [1, 1, 1] },
+  eval: { tasks: ALL_TASKS, dims: [32, 16], maxQueries: 30, maxCorpus: 300, maxTrain: 200, batchSize: 32 },
+};
+
+const full: ExperimentConfig = {
+  ...demo,
+  name: 'full',
+  seeding: { ...demo.seeding, n: 10_000 },
+  tokenizer: { vocabSize: 16000, lowercase: true },
+  encoder: { layers: 6, dModel: 384, heads: 6, ffn: 1536, maxLen: 256, dropout: 0.1 },
+  pretrain: { ...demo.pretrain, steps: 20_000, batchSize: 128, seqLen: 128 },
+  prefinetune: { ...demo.prefinetune, steps: 5000, batchSize: 256 },
+  finetune: { ...demo.finetune, steps: 5000, batchSize: 256, matryoshkaDims: [384, 256, 128, 64], matryoshkaWeights: [1, 1, 1, 1] },
+  eval: { tasks: ALL_TASKS, dims: [384, 256, 128, 64], maxQueries: 0, maxCorpus: 0, maxTrain: 0, batchSize: 128 },
+};
+
+export const PRESETS = { smoke, demo, full } as const;
+export type PresetName = keyof typeof PRESETS;

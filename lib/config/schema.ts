@@ -1,0 +1,102 @@
+// The experiment config: one typed object, one section per pipeline stage.
+// SCHEMA is the single source of truth for keys and types; resolveConfig() checks
+// every override against it. Presets live in presets.ts.
+import { int, num, str, bool, oneOf, arr, record, obj, type Infer } from './spec';
+
+export const TEACHERS_HELP = "'offline' (a stand-in, not an LLM), 'openai:MODEL' or 'gguf:PATH'";
+
+export const SCHEMA = obj({
+  /** Run name, used in the run folder name. */
+  name: str(),
+  /** Root seed: every stage derives its own stream from it and the stage's label. */
+  seed: int({ min: 0 }),
+
+  /** Step 0: seed passages sampled from an unlabeled corpus (never an evaluation collection). */
+  seeding: obj({
+    corpus: str(), // data set name (bbc_news, ag_news, squad_v1.1_dev) or a path
+    n: int({ min: 1 }),
+    minChars: int({ min: 0 }),
+    maxChars: int({ min: 1 }),
+  }),
+
+  /** The LLM teacher and its call cache. */
+  llm: obj({
+    teacher: str(), // see TEACHERS_HELP
+    cacheMode: oneOf(['read-write', 'replay', 'off'] as const),
+    concurrency: int({ min: 1 }),
+    timeoutMs: int({ min: 1 }),
+    maxRetries: int({ min: 0 }),
+    budgetTokens: int({ min: 0 }), // 0 = no budget
+  }),
+
+  /** FRet step 2: retrieve, rank by QL and RC, fuse by RRF, choose positive and negative. */
+  fret: obj({
+    numCandidates: int({ min: 2 }), // N neighbours per query (paper: 20)
+    rrfK: num({ min: 0 }), // Gecko's printed formula: k = 0
+    negativeStrategy: oneOf(['lowest', 'random'] as const),
+    retriever: str(), // 'bm25' or a checkpoint path of a pre-finetuned encoder
+  }),
+
+  /** Subword vocabulary trained on the pretraining corpus. */
+  tokenizer: obj({
+    vocabSize: int({ min: 64 }),
+    lowercase: bool(),
+  }),
+
+  /** The dual encoder (shared tower for queries and passages). */
+  encoder: obj({
+    layers: int({ min: 1 }),
+    dModel: int({ min: 8 }),
+    heads: int({ min: 1 }),
+    ffn: int({ min: 8 }),
+    maxLen: int({ min: 8 }),
+    dropout: num({ min: 0, max: 0.9 }),
+  }),
+
+  /** Masked-language-model pretraining: our stand-in for a pretrained LM. */
+  pretrain: obj({
+    corpora: arr(str()),
+    steps: int({ min: 0 }),
+    batchSize: int({ min: 1 }),
+    seqLen: int({ min: 8 }),
+    lr: num({ min: 0 }),
+    warmupSteps: int({ min: 0 }),
+    maskProb: num({ min: 0, max: 1 }),
+  }),
+
+  /** Pre-finetuning on (query, passage) pairs with in-batch negatives only (paper Eq. 2). */
+  prefinetune: obj({
+    steps: int({ min: 0 }),
+    batchSize: int({ min: 2 }),
+    lr: num({ min: 0 }),
+    warmupSteps: int({ min: 0 }),
+    temperature: num({ min: 1e-4 }),
+  }),
+
+  /** Fine-tuning on FRet + the unified mixture (paper Eq. 3, with Matryoshka). */
+  finetune: obj({
+    steps: int({ min: 0 }),
+    batchSize: int({ min: 2 }),
+    lr: num({ min: 0 }),
+    warmupSteps: int({ min: 0 }),
+    temperature: num({ min: 1e-4 }),
+    hardNegatives: bool(),
+    sameTower: bool(),
+    matryoshkaDims: arr(int({ min: 1 })),
+    matryoshkaWeights: arr(num({ min: 0 })),
+    mixture: record(num({ min: 0 })), // source name -> sampling weight
+  }),
+
+  /** MTEB-style evaluation. */
+  eval: obj({
+    tasks: arr(str()),
+    dims: arr(int({ min: 1 })),
+    maxQueries: int({ min: 0 }), // 0 = all
+    maxCorpus: int({ min: 0 }), // 0 = all (relevant passages are always kept)
+    maxTrain: int({ min: 0 }), // classification train cap, 0 = all
+    batchSize: int({ min: 1 }),
+  }),
+});
+
+/** The resolved, validated experiment config. */
+export type ExperimentConfig = Infer<typeof SCHEMA>;

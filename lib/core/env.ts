@@ -1,0 +1,28 @@
+// The only place lib/ reads process.env. Every variable the workbench reads is listed here.
+
+export const ENV_VARS = {
+  GECKO_DATA_DIR: 'folder holding the data sets (default: ./data)',
+  GECKO_PRESET: 'config preset: smoke | demo | full (default: smoke for tests, demo for the demo)',
+  GECKO_BACKEND: 'force a TF.js backend: tensorflow-gpu | tensorflow | wasm | cpu',
+  GECKO_RUNS_DIR: 'where run folders go (default: ./runs)',
+  GECKO_CACHE_DIR: 'where the LLM and embedding caches go (default: ./cache)',
+  GECKO_MODELS_DIR: 'folder holding GGUF models for tests (default: ../shared/models)',
+  GECKO_PROGRESS: 'progress display: bar | lines | off (default: bar on a terminal, lines otherwise)',
+  OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',
+  OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
+  CI: 'set by CI: tests that need data, models or Jupyter must run instead of skipping',
+} as const;
+
+export type EnvVar = keyof typeof ENV_VARS;
+
+/** Read one variable; empty strings count as unset. */
+export function readEnv(name: EnvVar): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** True when running under CI (tests must not skip there). */
+export function isCI(): boolean {
+  const v = readEnv('CI');
+  return v !== undefined && v !== '0' && v.toLowerCase() !== 'false';
+}

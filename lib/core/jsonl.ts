@@ -1,0 +1,69 @@
+// JSONL: one JSON record per line. Errors name the file and the 1-based line.
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataError } from './errors';
+import { writeFileAtomic } from './fs';
+
+/**
+ * Read every record of a JSONL file. Blank lines are skipped. A line that is not JSON,
+ * or that `validate` rejects (by throwing or returning a message), is a DataError
+ * naming file and line.
+ * @example const rows = readJsonl<{id: string}>('corpus.jsonl', r => typeof r.id === 'string' || 'needs a string id');
+ */
+export function readJsonl<T = unknown>(path: string, validate?: (row: any) => true | string): T[] {
+  if (!existsSync(path)) throw new DataError(path, 'file not found');
+  const text = readFileSync(path, 'utf8');
+  const out: T[] = [];
+  let lineNo = 0;
+  for (const line of text.split('\n')) {
+    lineNo++;
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(trimmed);
+    } catch (e) {
+      throw new DataError(path, `not valid JSON (${(e as Error).message})`, lineNo,
+        'each line must be one complete JSON object; fix or delete this line');
+    }
+    if (validate) {
+      const verdict = validate(row);
+      if (verdict !== true) throw new DataError(path, verdict, lineNo);
+    }
+    out.push(row as T);
+  }
+  return out;
+}
+
+/**
+ * Read a JSONL file that a killed process may have been appending to: a torn last line
+ * (no trailing newline, not parseable) is ignored, so a resumed stage redoes only that record.
+ */
+export function readJsonlTolerant<T = unknown>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
+  const out: T[] = [];
+  complete.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (e) {
+      throw new DataError(path, `not valid JSON (${(e as Error).message})`, i + 1);
+    }
+  });
+  return out;
+}
+
+/** Write records as JSONL, atomically. */
+export function writeJsonl(path: string, rows: readonly unknown[]): void {
+  writeFileAtomic(path, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+}
+
+/** Append records, one line each (each line is written whole with its newline). */
+export function appendJsonl(path: string, rows: readonly unknown[]): void {
+  if (rows.length === 0) return;
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+}

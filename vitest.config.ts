@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: two test files at a time.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    env: { GECKO_PROGRESS: 'off' },
+  },
+});
