@@ -1,0 +1,45 @@
+// The initial retriever of FRet step 2 (paper section 1.4): top-N neighbours of the
+// formatted query (task + query) over the candidate pool. BM25 or a pre-finetuned
+// encoder (any core Embedder); both behind one small interface.
+import type { Embedder, Passage } from '../core/types';
+import { formatPassage } from '../core/format';
+import { Bm25Index, type Bm25Options } from '../retrieval/bm25';
+import { exactTopK } from '../retrieval/search';
+
+/** A retriever over a fixed passage pool. */
+export interface CandidateRetriever {
+  /** 'bm25' or the embedder's id; written into every FRet record. */
+  readonly id: string;
+  /** Top-k passage ids with scores, best first (ties by id). */
+  search(queryText: string, k: number): Promise<{ id: string; score: number }[]>;
+}
+
+/**
+ * BM25 over the pool (lib/retrieval/bm25, title and text fields). Passages with no
+ * matching term are never returned, so fewer than k hits can come back.
+ * @example const r = bm25Retriever(pool); await r.search('task: … | query: who won', 20);
+ */
+export function bm25Retriever(pool: readonly Passage[], opts: Bm25Options = {}): CandidateRetriever {
+  const index = new Bm25Index(pool.map((p) => ({ id: p.id, title: p.title, text: p.text })), opts);
+  return { id: 'bm25', search: async (queryText, k) => index.search(queryText, k) };
+}
+
+/**
+ * Exact cosine search with an embedder (vectors are L2-normalised, so cosine = dot).
+ * Passages are embedded once, formatted as `title: … | text: …`; the caller formats queries.
+ * @example const r = await denseRetriever(embedder, pool); await r.search(formatQuery(task, q), 20);
+ */
+export async function denseRetriever(embedder: Embedder, pool: readonly Passage[], batchSize = 64): Promise<CandidateRetriever> {
+  const ids = pool.map((p) => p.id);
+  const vecs: Float32Array[] = [];
+  for (let i = 0; i < pool.length; i += batchSize) {
+    vecs.push(...(await embedder.embed(pool.slice(i, i + batchSize).map((p) => formatPassage(p.title, p.text)))));
+  }
+  return {
+    id: embedder.id,
+    async search(queryText, k) {
+      const [hit] = await exactTopK(await embedder.embed([queryText]), vecs, k);
+      return Array.from(hit!.index).filter((i) => i >= 0).map((i, r) => ({ id: ids[i]!, score: hit!.score[r]! }));
+    },
+  };
+}
