@@ -73,6 +73,9 @@ describe.runIf(have(join(SHARED_DATA, 'scifact'), 'shared data sets'))('loaders 
     const corpus = loadClassification('ag_news', 'corpus', opts);
     expect([cluster.length, corpus.length]).toEqual([1473, 6127]);
     const all = [...cluster, ...corpus];
+    const clusterIds = new Set(cluster.map((r) => r.id));
+    expect(corpus.filter((r) => clusterIds.has(r.id))).toEqual([]);
+    expect(new Set(all.map((r) => r.id)).size).toBe(7600);
     for (const c of ['World', 'Sports', 'Business', 'Sci/Tech']) expect(all.filter((r) => r.label === c).length).toBe(1900);
     expect(all.some((r) => /#\d+;|\\/.test(r.text))).toBe(false);
     const row2 = all.find((r) => r.id === 'ag_news/2')!;
