@@ -1,0 +1,223 @@
+// Metric tests. Expected values are computed by hand below or by scipy 1.10.1 / sklearn 1.2.1
+// (Debian python3-scipy / python3-sklearn; the script that produced them is quoted next to each).
+import { describe, expect, it } from 'vitest';
+import { apAtK, mrrAtK, ndcgAtK, rankRun, retrievalMetrics } from '../../lib/eval/metrics/retrieval';
+import { averageRanks, pearson, spearman } from '../../lib/eval/metrics/correlation';
+import { averagePrecision } from '../../lib/eval/metrics/average-precision';
+import { bestThresholds, pairClassificationMetrics } from '../../lib/eval/metrics/pair-classification';
+import { fitLogisticRegression, predictLogisticRegression, probabilitiesLogisticRegression } from '../../lib/eval/metrics/logistic-regression';
+import { accuracy, classificationExperiments, f1Score, undersamplePlan } from '../../lib/eval/metrics/classification';
+import { vMeasure } from '../../lib/eval/metrics/v-measure';
+import { kMeans } from '../../lib/eval/metrics/kmeans';
+import { rerankingMetrics } from '../../lib/eval/metrics/reranking';
+import { Rng } from '../../lib/core/rng';
+
+describe('retrieval metrics', () => {
+  // q1: graded, with a score tie (d2 = d3 = 0.9, d1 = d9 = 0.5); q2: judged with zeros only
+  // (skipped); q3: relevant passage not retrieved; q4: in the run, not in the qrels (skipped);
+  // q5: judged but absent from the run (scores 0).
+  const qrels = { q1: { d1: 2, d2: 1, d3: 0, d4: 3 }, q2: { d5: 0 }, q3: { d6: 1 }, q5: { d8: 1 } };
+  const run = { q1: { d1: 0.5, d2: 0.9, d3: 0.9, d4: 0.1, d9: 0.5 }, q2: { d5: 1 }, q3: { d7: 1 }, q4: { d1: 1 } };
+
+  it('ranks by score desc, then id asc', () => {
+    expect(rankRun(run.q1)).toEqual(['d2', 'd3', 'd1', 'd9', 'd4']);
+  });
+
+  it('computes graded nDCG, MAP, recall, precision and MRR by hand', () => {
+    const r = rankRun(run.q1); // gains 1, 0, 2, 0, 3
+    const dcg10 = 1 / Math.log2(2) + 2 / Math.log2(4) + 3 / Math.log2(6);
+    const idcg = 3 / Math.log2(2) + 2 / Math.log2(3) + 1 / Math.log2(4);
+    expect(ndcgAtK(r, qrels.q1, 10)).toBeCloseTo(dcg10 / idcg, 12);
+    expect(ndcgAtK(r, qrels.q1, 3)).toBeCloseTo(2 / idcg, 12);
+    expect(ndcgAtK(r, qrels.q1, 1)).toBeCloseTo(1 / 3, 12);
+    expect(apAtK(r, qrels.q1, 10)).toBeCloseTo((1 + 2 / 3 + 3 / 5) / 3, 12);
+    expect(apAtK(r, qrels.q1, 3)).toBeCloseTo((1 + 2 / 3) / 3, 12); // divided by all 3 relevant, not min(k, R)
+    expect(mrrAtK(['x', 'd1'], qrels.q1, 10)).toBe(0.5);
+    expect(mrrAtK(['x', 'd1'], qrels.q1, 1)).toBe(0);
+
+    const s = retrievalMetrics(qrels, run);
+    expect(s.evaluated).toBe(3);
+    expect(s.skipped).toEqual(['q2', 'q4']);
+    expect(s.metrics.ndcg_at_10).toBeCloseTo(dcg10 / idcg / 3, 12);
+    expect(s.metrics.map_at_10).toBeCloseTo((1 + 2 / 3 + 3 / 5) / 3 / 3, 12);
+    expect(s.metrics.recall_at_1).toBeCloseTo(1 / 3 / 3, 12);
+    expect(s.metrics.recall_at_3).toBeCloseTo(2 / 3 / 3, 12);
+    expect(s.metrics.recall_at_5).toBeCloseTo(1 / 3, 12);
+    expect(s.metrics.precision_at_1).toBeCloseTo(1 / 3, 12);
+    expect(s.metrics.precision_at_5).toBeCloseTo(3 / 5 / 3, 12);
+    expect(s.metrics.precision_at_10).toBeCloseTo(0.3 / 3, 12);
+    expect(s.metrics.mrr_at_10).toBeCloseTo(1 / 3, 12);
+    expect(s.perQueryNdcg10).toEqual({ q1: expect.any(Number), q3: 0, q5: 0 });
+  });
+
+  it('tie-breaking decides the order: the tied non-relevant d3 is placed after d2', () => {
+    // with id descending (trec_eval), d3 would come first and nDCG@1 would be 0
+    expect(retrievalMetrics({ q: { d2: 1 } }, { q: { d3: 0.9, d2: 0.9 } }).metrics.ndcg_at_1).toBe(1);
+    expect(retrievalMetrics({ q: { d3: 1 } }, { q: { d3: 0.9, d2: 0.9 } }).metrics.ndcg_at_1).toBe(0);
+  });
+
+  it('does not depend on object key order', () => {
+    const a = retrievalMetrics(qrels, run).metrics;
+    const b = retrievalMetrics(qrels, { ...run, q1: { d9: 0.5, d4: 0.1, d3: 0.9, d1: 0.5, d2: 0.9 } }).metrics;
+    expect(b).toEqual(a);
+  });
+});
+
+describe('correlation (scipy.stats spearmanr / pearsonr)', () => {
+  // x = [0.1, 0.4, 0.4, 0.9, 0.2, 0.4, 0.7, 0.7]; y = [1, 2, 3, 3, 1, 2.5, 4, 5]
+  const x = [0.1, 0.4, 0.4, 0.9, 0.2, 0.4, 0.7, 0.7];
+  const y = [1.0, 2.0, 3.0, 3.0, 1.0, 2.5, 4.0, 5.0];
+  it('matches scipy with ties', () => {
+    expect(spearman(x, y)).toBeCloseTo(0.8448671822997248, 12);
+    expect(pearson(x, y)).toBeCloseTo(0.7926094093876228, 12);
+  });
+  it('averages tied ranks', () => {
+    expect(Array.from(averageRanks([10, 20, 10, 5]))).toEqual([2.5, 4, 2.5, 1]);
+  });
+  it('is NaN for a constant side', () => {
+    expect(spearman([1, 1, 1], [1, 2, 3])).toBeNaN();
+  });
+});
+
+describe('average precision (sklearn average_precision_score)', () => {
+  it('matches sklearn with tied scores', () => {
+    // average_precision_score([1,0,1,1,0,0,1,0,0,1], [0.9,0.8,0.8,0.5,0.5,0.5,0.3,0.2,0.2,0.1])
+    expect(averagePrecision([1, 0, 1, 1, 0, 0, 1, 0, 0, 1], [0.9, 0.8, 0.8, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.1])).toBeCloseTo(0.6476190476190475, 12);
+  });
+  it('by hand, and NaN without positives', () => {
+    expect(averagePrecision([1, 0, 1], [0.9, 0.8, 0.7])).toBeCloseTo(0.5 + 0.5 * (2 / 3), 12);
+    expect(averagePrecision([0, 0], [0.9, 0.8])).toBeNaN();
+  });
+});
+
+describe('pair classification', () => {
+  it('finds the best accuracy and F1 thresholds by hand', () => {
+    const t = bestThresholds([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]);
+    expect(t.accuracy).toBe(0.75);
+    expect(t.accuracyThreshold).toBeCloseTo(0.85, 12);
+    expect(t.f1).toBeCloseTo(0.8, 12);
+    expect(t.f1Threshold).toBeCloseTo(0.4, 12);
+    expect(t.precision).toBeCloseTo(2 / 3, 12);
+    expect(t.recall).toBe(1);
+  });
+  it('never splits tied scores', () => {
+    // a cut between the tied 0.5s would give accuracy 1; it must not be considered
+    const t = bestThresholds([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1]);
+    expect(t.accuracy).toBe(0.75);
+  });
+  it('reports MTEB keys with cosine AP', () => {
+    const v = (a: number, b: number) => Float32Array.of(a, b);
+    const m = pairClassificationMetrics([v(1, 0), v(1, 0), v(0, 1)], [v(1, 0), v(0, 1), v(0.6, 0.8)], [1, 0, 1]);
+    // cosine: 1, 0, 0.8 -> AP of [1, 0, 1] ranked 1, 0.8, 0 = 1
+    expect(m.cosine_ap).toBeCloseTo(1, 12);
+    expect(m.max_ap).toBeCloseTo(1, 12);
+    expect(Object.keys(m)).toContain('manhattan_f1');
+  });
+});
+
+describe('logistic regression (sklearn LogisticRegression C=1, lbfgs, max_iter=10000, tol=1e-10)', () => {
+  // sklearn stops at its ftol criterion with max |grad| ~ 5e-6 (ours reaches 1e-8; its objective
+  // value is higher than ours by 1e-10), so coefficients agree to ~2e-5: compared at 3-4 decimals.
+  // Same formula in python: X[i][j] = sin(0.7 i + 1.3 j) + 0.3 cos(i j) (float32), y[i] = (7 i + i // 3) % K,
+  // then X[i][y[i]] += 0.8; n = 40, d = 6.
+  function data(n: number, d: number, K: number) {
+    const rows: Float32Array[] = [], labels: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const y = (i * 7 + Math.floor(i / 3)) % K;
+      const r = new Float32Array(d);
+      for (let j = 0; j < d; j++) r[j] = Math.fround(Math.sin(0.7 * i + 1.3 * j) + 0.3 * Math.cos(i * j));
+      r[y] = Math.fround(r[y]! + Math.fround(0.8));
+      rows.push(r); labels.push(y);
+    }
+    return { rows, labels };
+  }
+  it('binary: one weight vector, same coefficients and probabilities', () => {
+    const { rows, labels } = data(40, 6, 2);
+    const m = fitLogisticRegression(rows, labels, { maxIter: 1000, tol: 1e-8 });
+    expect(m.converged).toBe(true);
+    const coef = [-2.1565400296007877, 1.669329757983363, -0.5270903718220731, 0.02600476113394673, 1.041959347582434, 0.43514125935949793];
+    coef.forEach((c, j) => expect(m.weights[j]).toBeCloseTo(c, 4));
+    expect(m.bias[0]).toBeCloseTo(0.36692124326725706, 4);
+    const p = probabilitiesLogisticRegression(m, rows.slice(0, 3));
+    expect(p[1]![1]).toBeCloseTo(0.7955207683140473, 4);
+    expect(predictLogisticRegression(m, rows)).toEqual([0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
+  });
+  it('multinomial: same probabilities and predictions', () => {
+    const { rows, labels } = data(40, 6, 3);
+    const m = fitLogisticRegression(rows, labels, { maxIter: 1000, tol: 1e-8 });
+    const p = probabilitiesLogisticRegression(m, rows.slice(0, 3));
+    const want = [[0.4927483878178854, 0.2969057331996886, 0.21034587898242593], [0.03660231659993704, 0.9455965662890509, 0.01780111711101218], [0.29905349465001596, 0.2289530976461679, 0.4719934077038162]];
+    want.forEach((row, i) => row.forEach((v, k) => expect(p[i]![k]).toBeCloseTo(v, 4)));
+    expect(m.bias[0]).toBeCloseTo(-0.48293063639338824, 4);
+    expect(predictLogisticRegression(m, rows)).toEqual([0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1]);
+  });
+  it('keeps original label values', () => {
+    const rows = [Float32Array.of(1, 0), Float32Array.of(0, 1), Float32Array.of(1, 0.1), Float32Array.of(0.1, 1)];
+    const m = fitLogisticRegression(rows, [7, 3, 7, 3]);
+    expect(predictLogisticRegression(m, rows)).toEqual([7, 3, 7, 3]);
+  });
+});
+
+describe('classification scores and protocol', () => {
+  it('F1 matches sklearn (macro over true ∪ predicted labels, weighted by support)', () => {
+    const yt = [0, 1, 2, 2, 1, 0, 3, 3, 3], yp = [0, 2, 2, 2, 1, 1, 3, 0, 4];
+    expect(f1Score(yt, yp, 'macro')).toBeCloseTo(0.45999999999999996, 12);
+    expect(f1Score(yt, yp, 'weighted')).toBeCloseTo(0.5666666666666667, 12);
+    expect(accuracy(yt, yp)).toBeCloseTo(5 / 9, 12);
+  });
+  it('undersamples samplesPerLabel per label, seeded', () => {
+    const labels = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2];
+    const plan = undersamplePlan(labels, 3, 2, new Rng(42));
+    expect(plan).toHaveLength(3);
+    for (const idxs of plan) {
+      expect(idxs).toHaveLength(6);
+      for (const l of [0, 1, 2]) expect(idxs.filter((i) => labels[i] === l)).toHaveLength(2);
+    }
+    expect(undersamplePlan(labels, 3, 2, new Rng(42))).toEqual(plan);
+    expect(new Set(plan.map((p) => p.join()))).not.toEqual(new Set([plan[0]!.join()]));
+  });
+  it('averages the experiments', () => {
+    const rows = [Float32Array.of(1, 0), Float32Array.of(0.9, 0.1), Float32Array.of(0, 1), Float32Array.of(0.1, 0.9)];
+    const r = classificationExperiments({ trainRow: (i) => rows[i]!, trainLabels: [0, 0, 1, 1], plan: [[0, 2], [1, 3]], testRows: rows, testLabels: [0, 0, 1, 1] });
+    expect(r.accuracy).toBe(1);
+    expect(r.ap).toBe(1);
+  });
+});
+
+describe('clustering', () => {
+  it('V-measure matches sklearn', () => {
+    const ct = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2], cp = [1, 1, 0, 0, 2, 2, 2, 2, 2, 0];
+    const v = vMeasure(ct, cp);
+    expect(v.v_measure).toBeCloseTo(0.39915022881533163, 12);
+    expect(v.homogeneity).toBeCloseTo(0.38829136267187014, 12);
+    expect(v.completeness).toBeCloseTo(0.4106339217821652, 12);
+    expect(vMeasure([0, 0, 1, 1], ['b', 'b', 'a', 'a']).v_measure).toBe(1);
+    expect(vMeasure([0, 0, 0], [0, 1, 2]).homogeneity).toBe(1); // one true class: h = 1 (sklearn)
+  });
+  it('k-means recovers separated blobs, deterministically per seed', () => {
+    const rng = new Rng(1);
+    const rows: Float32Array[] = [], labels: number[] = [];
+    const centres = [[5, 0], [0, 5], [-5, -5]];
+    for (let i = 0; i < 90; i++) {
+      const c = i % 3;
+      rows.push(Float32Array.of(centres[c]![0]! + rng.normal() * 0.5, centres[c]![1]! + rng.normal() * 0.5));
+      labels.push(c);
+    }
+    const a = kMeans(rows, 3, new Rng(7));
+    expect(vMeasure(labels, Array.from(a.assignments)).v_measure).toBe(1);
+    expect(Array.from(kMeans(rows, 3, new Rng(7)).assignments)).toEqual(Array.from(a.assignments));
+  });
+});
+
+describe('reranking', () => {
+  it('MAP and MRR@10 by hand; queries without positives or negatives are skipped', () => {
+    const r = rerankingMetrics([
+      { scores: [0.2, 0.9, 0.5], relevant: [true, false, true] }, // order F, T, T: AP = (1/2 + 2/3) / 2, RR = 1/2
+      { scores: [0.1, 0.3], relevant: [false, false] },
+      { scores: [0.1, 0.3], relevant: [true, true] },
+    ]);
+    expect(r.evaluated).toBe(1);
+    expect(r.map).toBeCloseTo((1 / 2 + 2 / 3) / 2, 12);
+    expect(r.mrr_at_10).toBe(0.5);
+  });
+});
