@@ -16,7 +16,7 @@ const demo: ExperimentConfig = {
   seed: 1234,
   seeding: { corpus: 'bbc_news', n: 1000, minChars: 200, maxChars: 1200 },
   llm: { teacher: 'offline', cacheMode: 'read-write', concurrency: 4, timeoutMs: 60_000, maxRetries: 4, budgetTokens: 0 },
-  fret: { numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', retriever: 'bm25' },
+  fret: { numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', retriever: 'bm25', poolSize: 0 },
   tokenizer: { vocabSize: 8000, lowercase: true },
   encoder: { layers: 2, dModel: 128, heads: 4, ffn: 512, maxLen: 128, dropout: 0.1 },
   pretrain: { corpora: ['bbc_news', 'ag_news', 'squad_v1.1_dev'], steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3, warmupSteps: 30, maskProb: 0.15 },

@@ -35,6 +35,7 @@ export const SCHEMA = obj({
     rrfK: num({ min: 0 }), // Gecko's printed formula: k = 0
     negativeStrategy: oneOf(['lowest', 'random'] as const),
     retriever: str(), // 'bm25' or a checkpoint path of a pre-finetuned encoder
+    poolSize: int({ min: 0 }), // candidate pool: 0 = every eligible corpus passage, else seeds + a seeded sample
   }),
 
   /** Subword vocabulary trained on the pretraining corpus. */
