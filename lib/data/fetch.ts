@@ -1,0 +1,201 @@
+// `gecko data fetch`: download a data set's files into the data directory and verify them.
+// Each file streams to a temp file beside its target and is renamed into place only after
+// it passes its check, so a damaged download never replaces anything.
+// - 'raw' sources: byte-identical public copies, checked against the registry's sha256.
+// - 'zip' sources (SciFact): the BEIR zip, unpacked; checked by row count (bytes may differ).
+// - 'converted' (BBC News): the original bbc-fulltext.zip, converted to one JSON line per
+//   article as SOURCE.md describes; checked by row count, and sha256 when the bytes match.
+// - 'none': no public copy of that exact file; only a mirror (`from`) can supply it.
+// With `from`, every file is fetched from `<from>/<path>` (a mirror laid out like
+// `<dataDir>/<dataset>/`) and must match its sha256.
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tmpdir } from 'node:os';
+import { DataError, GeckoError } from '../core/errors';
+import { sha256 } from '../core/hash';
+import { silentLogger, type Logger } from '../core/log';
+import { dataDir } from '../core/paths';
+import { getDataset, type DatasetFile } from './registry';
+import { countRows } from './status';
+import { readZip, type ZipEntry } from './zip';
+
+export interface FetchOptions {
+  /** Data directory to fetch into; default dataDir(). */
+  dataDir?: string;
+  /** Base URL of a mirror laid out like the data directory's `<dataset>/` folder; replaces the canonical sources. */
+  from?: string;
+  /** Replace files that are already there (otherwise they are only verified). */
+  force?: boolean;
+  /** Rewrites each canonical URL before it is requested (tests point it at a local server). */
+  rewriteUrl?: (url: string) => string;
+  log?: Logger;
+}
+
+export type FetchedStatus = 'downloaded' | 'present' | 'unavailable' | 'failed';
+
+export interface FetchedFile {
+  path: string;
+  status: FetchedStatus;
+  /** URL (or 'archive!entry') it came from. */
+  from?: string;
+  /** How the file was checked: sha256, row count, or not at all. */
+  verified: 'sha256' | 'rows' | 'none';
+  rows?: number | null;
+  note?: string;
+}
+
+export interface FetchReport {
+  dataset: string;
+  dir: string;
+  files: FetchedFile[];
+  /** True when every file is in place and verified (files without a public copy excepted). */
+  ok: boolean;
+}
+
+/**
+ * Download and verify the files of one data set.
+ * @example const report = await fetchDataset('banking77'); // 3 files, each checked against its sha256
+ * @example await fetchDataset('banking77', { from: 'http://mirror.example/gecko-data/banking77' })
+ */
+export async function fetchDataset(name: string, opts: FetchOptions = {}): Promise<FetchReport> {
+  const info = getDataset(name);
+  const dir = join(opts.dataDir ?? dataDir(), name);
+  const log = opts.log ?? silentLogger;
+  const rewrite = opts.rewriteUrl ?? ((u: string) => u);
+  const archives = new Map<string, Map<string, ZipEntry>>();
+  const files: FetchedFile[] = [];
+
+  const archive = async (key: string): Promise<Map<string, ZipEntry>> => {
+    const cached = archives.get(key);
+    if (cached) return cached;
+    const url = info.archives?.[key];
+    if (!url) throw new GeckoError(`registry: ${name} has no archive '${key}'`);
+    const tmp = join(tmpdir(), `gecko-${name}-${key}-${process.pid}-${Date.now()}.zip`);
+    log.info(`${name}: downloading ${rewrite(url)}`);
+    await download(rewrite(url), tmp);
+    try {
+      const entries = readZip(readFileSync(tmp), url);
+      archives.set(key, entries);
+      return entries;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  };
+
+  for (const f of info.files) {
+    const target = join(dir, f.path);
+    if (existsSync(target) && !opts.force) {
+      const same = sha256(readFileSync(target)) === f.sha256;
+      files.push(same
+        ? { path: f.path, status: 'present', verified: 'sha256', note: 'already there' }
+        : { path: f.path, status: 'failed', verified: 'none', note: 'already there but differs from the registered sha256; use --force to replace it' });
+      continue;
+    }
+    try {
+      if (opts.from) {
+        const url = `${opts.from.replace(/\/+$/, '')}/${f.path}`;
+        log.info(`${name}: ${url}`);
+        await downloadVerified(url, target, f);
+        files.push({ path: f.path, status: 'downloaded', from: url, verified: 'sha256', rows: f.rows });
+        continue;
+      }
+      const src = f.source;
+      if (src.kind === 'raw') {
+        const url = rewrite(src.url);
+        log.info(`${name}: ${url}`);
+        await downloadVerified(url, target, f);
+        files.push({ path: f.path, status: 'downloaded', from: url, verified: 'sha256', rows: f.rows });
+      } else if (src.kind === 'zip' || src.kind === 'converted') {
+        const entries = await archive(src.archive);
+        const bytes = src.kind === 'zip' ? zipMember(entries, src.entry, info.archives![src.archive]!) : convertBbcFulltext(entries, info.archives![src.archive]!);
+        const from = `${info.archives![src.archive]}${src.kind === 'zip' ? `!${src.entry}` : ' (converted)'}`;
+        files.push({ path: f.path, status: 'downloaded', from, ...writeChecked(target, bytes, f, from) });
+      } else {
+        files.push({ path: f.path, status: 'unavailable', verified: 'none', note: `${src.why}; fetch it with --from <mirror of a gecko data directory>/${name}` });
+      }
+    } catch (e) {
+      if (!(e instanceof GeckoError)) throw e;
+      files.push({ path: f.path, status: 'failed', verified: 'none', note: e.message.split('\n')[0] });
+    }
+  }
+  return { dataset: name, dir, files, ok: files.every((f) => f.status === 'downloaded' || f.status === 'present' || (f.status === 'unavailable' && !opts.from)) };
+}
+
+/** Stream a URL into `path` (a temp path: callers rename it into place); returns the sha256 of the bytes. */
+async function download(url: string, path: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new GeckoError(`cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
+      'check the network, or use --from <mirror URL>');
+  }
+  if (!res.ok || !res.body) throw new GeckoError(`cannot download ${url}: HTTP ${res.status} ${res.statusText}`, 'check the URL, or use --from <mirror URL>');
+  mkdirSync(dirname(path), { recursive: true });
+  const hash = createHash('sha256');
+  const tap = new Transform({ transform(chunk, _enc, cb) { hash.update(chunk); cb(null, chunk); } });
+  await pipeline(Readable.fromWeb(res.body as any), tap, createWriteStream(path));
+  return hash.digest('hex');
+}
+
+/** Download to a temp path, check sha256, and only then move it onto `target`. */
+async function downloadVerified(url: string, target: string, f: DatasetFile): Promise<void> {
+  const tmp = `${target}.download-${process.pid}`;
+  try {
+    const got = await download(url, tmp);
+    if (got !== f.sha256) {
+      throw new DataError(url, `sha256 mismatch for ${f.path}: expected ${f.sha256}, got ${got}`, undefined,
+        'the download is damaged or a different version; the existing file (if any) was left untouched');
+    }
+    renameSync(tmp, target);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function zipMember(entries: Map<string, ZipEntry>, entry: string, url: string): Buffer {
+  const e = entries.get(entry);
+  if (!e) throw new DataError(url, `the archive has no member '${entry}'`);
+  return e.read();
+}
+
+/** Check by sha256 if the bytes match, else by row count; write atomically. */
+function writeChecked(target: string, bytes: Buffer, f: DatasetFile, from: string): Pick<FetchedFile, 'verified' | 'rows' | 'note'> {
+  const exact = sha256(bytes) === f.sha256;
+  const rows = countRows(bytes.toString('utf8'), f.format, from);
+  if (!exact && f.rows !== null && rows !== f.rows) {
+    throw new DataError(from, `${f.path} has ${rows} rows, SOURCE.md says ${f.rows}`, undefined, 'the archive is a different version or damaged; nothing was written');
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, target);
+  return exact ? { verified: 'sha256', rows } : { verified: 'rows', rows, note: 'row count matches SOURCE.md; bytes differ from the shared copy' };
+}
+
+const BBC_MEMBER = /(?:^|\/)bbc\/(business|entertainment|politics|sport|tech)\/(\d+)\.txt$/;
+
+/**
+ * The BBC conversion of SOURCE.md: one `{"id", "category", "text"}` line per article file,
+ * ordered by category then file name; text is the whole file, UTF-8 or else Latin-1.
+ * Keys and separators follow the shared copy (Python json.dumps, ensure_ascii off).
+ */
+export function convertBbcFulltext(entries: Map<string, ZipEntry>, url = '(zip)'): Buffer {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const rows = [...entries.values()]
+    .map((e) => ({ e, m: BBC_MEMBER.exec(e.name) }))
+    .filter((x): x is { e: ZipEntry; m: RegExpExecArray } => x.m !== null)
+    .map(({ e, m }) => ({ category: m[1]!, file: m[2]!, e }))
+    .sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  if (rows.length === 0) throw new DataError(url, 'no bbc/<category>/<nnn>.txt members in the archive');
+  const lines = rows.map(({ category, file, e }) => {
+    const bytes = e.read();
+    let text: string;
+    try { text = utf8.decode(bytes); } catch { text = bytes.toString('latin1'); }
+    return `{"id": ${JSON.stringify(`${category}/${file}`)}, "category": ${JSON.stringify(category)}, "text": ${JSON.stringify(text)}}`;
+  });
+  return Buffer.from(lines.join('\n') + '\n', 'utf8');
+}
