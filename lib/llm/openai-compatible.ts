@@ -1,0 +1,235 @@
+// The OpenAI-compatible provider (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio) on the
+// `openai` package. Relevance labels: chat completions with logprobs + top_logprobs.
+// Query likelihood: the legacy completions endpoint with echo + logprobs; servers differ
+// there (vLLM returns null for the first token, llama.cpp silently returns only generated
+// tokens), so a known-answer probe must pass before such scores are trusted (LlmTeacher runs it).
+// Retries with backoff (honouring Retry-After / retry-after-ms on 408/409/429/5xx) and the
+// timeout are the client's own, configured here. The API key is passed to the client only.
+import OpenAI from 'openai';
+import { ConfigError } from '../core/errors';
+import { readEnv } from '../core/env';
+import type { Logger } from '../core/log';
+import { silentLogger } from '../core/log';
+import { LlmOutputError, redact } from './errors';
+import type {
+  ContinuationRequest, ContinuationResult, GenerateRequest, GenerateResult, LabelRequest, LabelResult,
+  LlmProvider, ProbeResult, ProviderCapabilities, TokenCounts,
+} from './provider';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface OpenAiProviderOptions {
+  model: string;
+  /** Default: OPENAI_API_KEY. Local servers accept any key; 'none' is sent when a base URL is set and no key is. */
+  apiKey?: string;
+  /** Default: OPENAI_BASE_URL, else the OpenAI API. */
+  baseURL?: string;
+  /** Per-request timeout (default 60 s). */
+  timeoutMs?: number;
+  /** Retries on 408/409/429/5xx/connection errors, honouring Retry-After (default 4). */
+  maxRetries?: number;
+  /** How many top logprobs to ask for in relevance classification (OpenAI allows up to 20). */
+  topLogprobs?: number;
+  /** How the JSON answer is requested: a json_schema response_format, json_object, or the prompt alone. */
+  jsonMode?: 'schema' | 'object' | 'none';
+  log?: Logger;
+}
+
+type Body = Record<string, unknown>;
+
+/**
+ * @example const p = new OpenAiProvider({ model: 'gpt-4o-mini' }); // key and base URL from the environment
+ */
+export class OpenAiProvider implements LlmProvider {
+  readonly kind = 'openai';
+  readonly model: string;
+  readonly identity: Record<string, string>;
+  readonly capabilities: ProviderCapabilities = { generate: true, jsonSchema: true, continuationLogprobs: true, labelLogprobs: true };
+  /** The SDK client (non-enumerable: it holds the key, so it must not be printed or serialised). */
+  declare readonly client: OpenAI;
+  readonly baseURL: string;
+  private readonly topLogprobs: number;
+  private readonly jsonMode: 'schema' | 'object' | 'none';
+  /** Kept only to scrub it from errors; never logged, never in identity. */
+  declare private readonly secret: string | undefined;
+
+  constructor(opts: OpenAiProviderOptions) {
+    this.model = opts.model;
+    this.baseURL = (opts.baseURL ?? readEnv('OPENAI_BASE_URL') ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    let apiKey = opts.apiKey ?? readEnv('OPENAI_API_KEY');
+    if (!apiKey) {
+      if (this.baseURL === DEFAULT_BASE_URL) {
+        throw new ConfigError('llm.teacher', `'openai:${opts.model}' needs an API key`,
+          'set OPENAI_API_KEY, or OPENAI_BASE_URL to a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio)');
+      }
+      apiKey = 'none';
+    }
+    Object.defineProperty(this, 'secret', { value: apiKey === 'none' ? undefined : apiKey, enumerable: false });
+    const log = opts.log ?? silentLogger;
+    const scrub = (args: unknown[]) => redact(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '), [this.secret]);
+    const client = new OpenAI({
+      apiKey,
+      baseURL: this.baseURL,
+      timeout: opts.timeoutMs ?? 60_000,
+      maxRetries: opts.maxRetries ?? 4,
+      logLevel: 'warn',
+      logger: { error: (...a) => log.warn(scrub(a)), warn: (...a) => log.warn(scrub(a)), info: () => {}, debug: () => {} },
+    });
+    Object.defineProperty(this, 'client', { value: client, enumerable: false });
+    this.topLogprobs = opts.topLogprobs ?? 20;
+    this.jsonMode = opts.jsonMode ?? 'schema';
+    this.identity = { kind: 'openai', model: this.model, baseURL: this.baseURL };
+  }
+
+  /** What printing or serialising the provider shows: never the key. */
+  toJSON(): Record<string, string> {
+    return this.identity;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `OpenAiProvider ${JSON.stringify(this.identity)}`;
+  }
+
+  // ---- request bodies (also the lines of a Batch API file) and their parsers ----
+
+  generateBody(req: GenerateRequest): Body {
+    const body: Body = { model: this.model, messages: req.messages, temperature: req.temperature, seed: req.seed, max_tokens: req.maxTokens };
+    if (req.jsonSchema && this.jsonMode === 'schema') body.response_format = { type: 'json_schema', json_schema: { name: 'answer', schema: req.jsonSchema, strict: true } };
+    else if (req.jsonSchema && this.jsonMode === 'object') body.response_format = { type: 'json_object' };
+    return body;
+  }
+
+  parseGenerate(resp: unknown): GenerateResult {
+    const choice = firstChoice(resp);
+    const text = choice.message?.content;
+    if (typeof text !== 'string') throw new LlmOutputError('malformed-response', 'chat completion without message content');
+    return { text, truncated: choice.finish_reason === 'length', usage: usageOf(resp) };
+  }
+
+  labelsBody(req: LabelRequest): Body {
+    return { model: this.model, messages: req.messages, max_tokens: 1, temperature: 0, seed: 0, logprobs: true, top_logprobs: this.topLogprobs };
+  }
+
+  parseLabels(req: LabelRequest, resp: unknown): LabelResult {
+    const first = firstChoice(resp).logprobs?.content?.[0];
+    if (!first) throw new LlmOutputError('no-logprobs', 'chat completion without logprobs.content (does the server support logprobs?)');
+    const top: { token: string; logprob: number }[] = first.top_logprobs?.length ? first.top_logprobs : [first];
+    const labelLogprobs: Record<string, number | null> = {};
+    for (const label of req.labels) {
+      const key = label.toLowerCase();
+      // Tokens ' Yes', 'Yes', 'yes' all count for label 'yes' (log-sum-exp of their probabilities).
+      const hits = top.filter((t) => t.token.trim().toLowerCase() === key).map((t) => t.logprob);
+      labelLogprobs[key] = hits.length ? logSumExp(hits) : null;
+    }
+    return { labelLogprobs, floor: Math.min(...top.map((t) => t.logprob)), usage: usageOf(resp) };
+  }
+
+  continuationBody(req: ContinuationRequest): Body {
+    // max_tokens 1 (not 0): more servers accept it; the generated token is cut off by its offset.
+    return { model: this.model, prompt: req.prompt + req.continuation, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 };
+  }
+
+  parseContinuation(req: ContinuationRequest, resp: unknown): ContinuationResult {
+    const lp = firstChoice(resp).logprobs;
+    const spans = tokenSpans(lp, req.prompt.length + req.continuation.length);
+    if (!spans) throw new LlmOutputError('no-logprobs', 'completion without logprobs.tokens / token_logprobs (echo not supported?)');
+    const start = req.prompt.length, end = start + req.continuation.length;
+    let logprob = 0, tokens = 0;
+    for (const s of spans) {
+      if (s.end <= start || s.start >= end) continue; // prompt token, or a generated token after the text
+      if (s.logprob === null || !Number.isFinite(s.logprob)) throw new LlmOutputError('no-logprobs', `no logprob for continuation token '${s.token}'`);
+      logprob += s.logprob;
+      tokens++;
+    }
+    return { logprob, tokens, usage: usageOf(resp) };
+  }
+
+  // ---- calls ----
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    return this.parseGenerate(await this.send(() => this.client.chat.completions.create(this.generateBody(req) as never)));
+  }
+
+  async labelLogprobs(req: LabelRequest): Promise<LabelResult> {
+    return this.parseLabels(req, await this.send(() => this.client.chat.completions.create(this.labelsBody(req) as never)));
+  }
+
+  async continuationLogprob(req: ContinuationRequest): Promise<ContinuationResult> {
+    return this.parseContinuation(req, await this.send(() => this.client.completions.create(this.continuationBody(req) as never)));
+  }
+
+  /**
+   * Known-answer probe: echo a fixed prompt and check that the logprobs cover the prompt's own
+   * tokens (reproducing its text, with finite logprobs <= 0 after the first token). A server that
+   * returns only generated-token logprobs (llama.cpp) or none fails.
+   */
+  async probeContinuationLogprobs(): Promise<ProbeResult> {
+    const prompt = 'one two three four five six seven eight nine ten';
+    let resp: unknown;
+    try {
+      resp = await this.send(() => this.client.completions.create({ model: this.model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 }));
+    } catch (e) {
+      if (e instanceof OpenAI.APIError && e.status !== undefined && e.status < 500 && e.status !== 429) {
+        return { ok: false, detail: `the completions endpoint with echo+logprobs failed at ${this.baseURL}: ${redact(e.message, [this.secret])}` };
+      }
+      throw e;
+    }
+    const spans = tokenSpans(firstChoice(resp).logprobs, Infinity);
+    if (!spans) return { ok: false, detail: `${this.baseURL} returned no token logprobs for an echoed prompt` };
+    const inPrompt = spans.filter((s) => s.start < prompt.length);
+    const echoed = inPrompt.map((s) => s.token).join('');
+    if (inPrompt.length < 2 || !echoed.startsWith(prompt.slice(0, Math.min(prompt.length, echoed.length))) || echoed.length < prompt.length) {
+      return { ok: false, detail: `${this.baseURL} returned logprobs for ${inPrompt.length} prompt token(s) ('${echoed.slice(0, 40)}'): only generated tokens are scored, not the echoed prompt` };
+    }
+    const bad = inPrompt.slice(1).filter((s) => s.logprob === null || !Number.isFinite(s.logprob) || s.logprob > 1e-6);
+    if (bad.length > 0) return { ok: false, detail: `${this.baseURL} returned ${bad.length} prompt token(s) without a valid logprob` };
+    return { ok: true, detail: `${inPrompt.length} prompt tokens scored` };
+  }
+
+  /** Run a client call; a 200 whose body is not JSON becomes LlmOutputError('malformed-response'). */
+  private async send<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new LlmOutputError('malformed-response', `the server's answer is not valid JSON (${redact(e.message, [this.secret])})`);
+      throw e;
+    }
+  }
+}
+
+interface Span { token: string; start: number; end: number; logprob: number | null }
+
+/** Token spans from completions logprobs: offsets from text_offset, else accumulated token lengths. */
+function tokenSpans(lp: any, textLength: number): Span[] | null {
+  if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs) || lp.tokens.length !== lp.token_logprobs.length) return null;
+  const tokens: string[] = lp.tokens;
+  const offsets: number[] = Array.isArray(lp.text_offset) && lp.text_offset.length === tokens.length
+    ? lp.text_offset
+    : tokens.reduce<number[]>((acc, t, i) => { acc.push(i === 0 ? 0 : acc[i - 1]! + tokens[i - 1]!.length); return acc; }, []);
+  return tokens.map((token, i) => ({
+    token,
+    start: offsets[i]!,
+    end: i + 1 < tokens.length ? Math.max(offsets[i + 1]!, offsets[i]! + 1) : Math.min(offsets[i]! + Math.max(token.length, 1), Math.max(textLength, offsets[i]! + 1)),
+    logprob: lp.token_logprobs[i] ?? null,
+  }));
+}
+
+function firstChoice(resp: unknown): any {
+  const c = (resp as any)?.choices?.[0];
+  if (!c || typeof c !== 'object') throw new LlmOutputError('malformed-response', `response without choices: ${safeJson(resp).slice(0, 120)}`);
+  return c;
+}
+
+function usageOf(resp: unknown): TokenCounts {
+  const u = (resp as any)?.usage;
+  return { promptTokens: Number(u?.prompt_tokens ?? 0) || 0, completionTokens: Number(u?.completion_tokens ?? 0) || 0 };
+}
+
+function logSumExp(xs: number[]): number {
+  const m = Math.max(...xs);
+  return m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0));
+}
+
+function safeJson(v: unknown): string {
+  try { return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
