@@ -7,6 +7,7 @@ export const ENV_VARS = {
   GECKO_RUNS_DIR: 'where run folders go (default: ./runs)',
   GECKO_CACHE_DIR: 'where the LLM and embedding caches go (default: ./cache)',
   GECKO_MODELS_DIR: 'folder holding GGUF models for tests (default: ../shared/models)',
+  GECKO_CHROMIUM: 'Chromium binary for PNG/SVG plot export (default: chromium, chromium-browser or google-chrome on PATH)',
   GECKO_PROGRESS: 'progress display: bar | lines | off (default: bar on a terminal, lines otherwise)',
   OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',
   OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Execute notebooks headless (Debian Jupyter + this project's tslab kernel); fail on any cell error.
+#   usage: scripts/run-notebooks.sh [--out DIR] [--timeout SECS] [notebook.ipynb ...]
+#   default: every notebooks/*.ipynb, executed copies in notebooks/executed/, GECKO_PRESET=smoke.
+# The kernelspec is registered into node_modules/.cache/gecko-jupyter (found through
+# JUPYTER_PATH), pointing at node_modules/.bin/tslab, so nothing global is touched.
+# Exit codes: 0 all ran, 1 a cell failed, 3 Jupyter is not installed.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+jupyter_bin="$(command -v jupyter || true)"
+install_hint="Debian/Ubuntu: sudo apt-get install -y jupyter-notebook python3-nbconvert python3-nbclient jupyter-client jupyter-nbconvert"
+if [ -z "$jupyter_bin" ]; then
+  echo "run-notebooks: Jupyter not found on PATH. $install_hint" >&2
+  exit 3
+fi
+# Jupyter's own interpreter (from its shebang): python3 on PATH may be another one (pyenv).
+py="$(head -1 "$jupyter_bin" | sed -n 's/^#! *//p' | awk '{print $1}')"
+if [ -z "$py" ] || [ ! -x "$py" ] || [ "$(basename "$py")" = env ]; then py="$(command -v python3)"; fi
+if ! "$py" -c 'import nbclient, nbformat' 2>/dev/null; then
+  echo "run-notebooks: $py cannot import nbclient/nbformat. $install_hint" >&2
+  exit 3
+fi
+
+prefix="$root/node_modules/.cache/gecko-jupyter"
+spec="$prefix/share/jupyter/kernels/tslab/kernel.json"
+if ! grep -qF "\"$root/node_modules/.bin/tslab\"" "$spec" 2>/dev/null; then
+  "$root/node_modules/.bin/tslab" install --python "$py" --prefix "$prefix" --binary "$root/node_modules/.bin/tslab" >/dev/null
+fi
+export JUPYTER_PATH="$prefix/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+export GECKO_PRESET="${GECKO_PRESET:-smoke}"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+args=("$@")
+has_nb=0
+for a in "$@"; do case "$a" in *.ipynb) has_nb=1 ;; esac; done
+if [ "$has_nb" = 0 ]; then
+  shopt -s nullglob
+  nbs=(notebooks/*.ipynb)
+  if [ ${#nbs[@]} -eq 0 ]; then echo "run-notebooks: no notebooks/*.ipynb" >&2; exit 1; fi
+  args+=("${nbs[@]}")
+fi
+echo "run-notebooks: preset $GECKO_PRESET, kernel tslab ($root/node_modules/.bin/tslab)" >&2
+exec "$py" -Xfrozen_modules=off "$root/scripts/run-notebooks.py" "${args[@]}"

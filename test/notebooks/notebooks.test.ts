@@ -1,0 +1,64 @@
+// Executes every notebooks/*.ipynb headless (Debian Jupyter + the project's tslab kernel) on
+// the smoke preset, in order, with fresh run and cache folders, and fails on any cell error.
+// Skips with a message where Jupyter is absent; on CI it must run (test/helpers.ts `have`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../lib/core/paths';
+import { have, SHARED_DATA, tmpDir } from '../helpers';
+
+const ROOT = projectRoot();
+const NOTEBOOKS = readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+const JUPYTER_HINT = 'Jupyter (Debian: apt-get install -y jupyter-notebook python3-nbconvert python3-nbclient jupyter-client jupyter-nbconvert)';
+
+function jupyterOnPath(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (existsSync(join(dir, 'jupyter'))) return join(dir, 'jupyter');
+  }
+  return '(jupyter on PATH)';
+}
+
+const runsDir = tmpDir('gecko-nb-runs-');
+const cacheDir = tmpDir('gecko-nb-cache-');
+const outDir = tmpDir('gecko-nb-out-');
+
+function runNotebooks(paths: string[]): { status: number | null; output: string } {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'run-notebooks.sh'), '--out', outDir, ...paths], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, GECKO_PRESET: 'smoke', GECKO_RUNS_DIR: runsDir, GECKO_CACHE_DIR: cacheDir, GECKO_DATA_DIR: SHARED_DATA, GECKO_PROGRESS: 'off' },
+  });
+  return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+describe('notebooks (smoke preset)', () => {
+  it('has notebooks, each with the tslab kernelspec and no committed outputs', () => {
+    expect(NOTEBOOKS.length).toBeGreaterThan(0);
+    for (const name of NOTEBOOKS) {
+      const nb = JSON.parse(readFileSync(join(ROOT, 'notebooks', name), 'utf8'));
+      expect(nb.metadata.kernelspec.name, name).toBe('tslab');
+      const withOutputs = nb.cells.filter((c: { outputs?: unknown[] }) => (c.outputs ?? []).length > 0).length;
+      expect(withOutputs, `${name} has committed outputs: clear them before committing`).toBe(0);
+    }
+  });
+
+  for (const name of NOTEBOOKS) {
+    it(`executes ${name} without a cell error`, () => {
+      if (!have(jupyterOnPath(), JUPYTER_HINT) || !have(SHARED_DATA, 'shared data sets')) return;
+      const r = runNotebooks([join('notebooks', name)]);
+      if (r.status !== 0) throw new Error(`notebook ${name} failed (exit ${r.status}):\n${r.output}`);
+      expect(r.output).toContain(`ok     ${name}`);
+    });
+  }
+
+  it('fails on a cell error and prints the cell source and its stderr', () => {
+    if (!have(jupyterOnPath(), JUPYTER_HINT)) return;
+    const r = runNotebooks([join('test', 'notebooks', 'fixtures', 'fails.ipynb')]);
+    expect(r.status).toBe(1);
+    expect(r.output).toContain('FAILED fails.ipynb  cell #2');
+    expect(r.output).toContain("const broken: number = 'not a number';");
+    expect(r.output).toMatch(/---- cell stderr ----\n.*Type 'string' is not assignable to type 'number'/);
+  });
+});
