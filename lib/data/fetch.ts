@@ -5,6 +5,8 @@
 // - 'zip' sources (SciFact): the BEIR zip, unpacked; checked by row count (bytes may differ).
 // - 'converted' (BBC News): the original bbc-fulltext.zip, converted to one JSON line per
 //   article as SOURCE.md describes; checked by row count, and sha256 when the bytes match.
+// - 'derived' (Cranfield, CISI BEIR files): rebuilt from the fetched SMART originals
+//   (smart.ts), checked against sha256 (the conversion reproduces the shared bytes).
 // - 'none': no public copy of that exact file; only a mirror (`from`) can supply it.
 // With `from`, every file is fetched from `<from>/<path>` (a mirror laid out like
 // `<dataDir>/<dataset>/`) and must match its sha256.
@@ -20,6 +22,7 @@ import { silentLogger, type Logger } from '../core/log';
 import { dataDir } from '../core/paths';
 import { getDataset, type DatasetFile } from './registry';
 import { countRows } from './status';
+import { cisiToBeir, cranfieldToBeir, type BeirFiles } from './smart';
 import { readZip, type ZipEntry } from './zip';
 
 export interface FetchOptions {
@@ -85,7 +88,9 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
     }
   };
 
-  for (const f of info.files) {
+  // Derived files last: they are built from files fetched in the same call.
+  const ordered = [...info.files.filter((f) => f.source.kind !== 'derived'), ...info.files.filter((f) => f.source.kind === 'derived')];
+  for (const f of ordered) {
     const target = join(dir, f.path);
     if (existsSync(target) && !opts.force) {
       const same = sha256(readFileSync(target)) === f.sha256;
@@ -113,6 +118,10 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
         const bytes = src.kind === 'zip' ? zipMember(entries, src.entry, info.archives![src.archive]!) : convertBbcFulltext(entries, info.archives![src.archive]!);
         const from = `${info.archives![src.archive]}${src.kind === 'zip' ? `!${src.entry}` : ' (converted)'}`;
         files.push({ path: f.path, status: 'downloaded', from, ...writeChecked(target, bytes, f, from) });
+      } else if (src.kind === 'derived') {
+        const built = deriveBeir(src.converter, dir)[src.output];
+        const from = `${src.converter} conversion of original/`;
+        files.push({ path: f.path, status: 'downloaded', from, ...writeChecked(target, Buffer.from(built, 'utf8'), f, from) });
       } else {
         files.push({ path: f.path, status: 'unavailable', verified: 'none', note: `${src.why}; fetch it with --from <mirror of a gecko data directory>/${name}` });
       }
@@ -121,7 +130,21 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
       files.push({ path: f.path, status: 'failed', verified: 'none', note: e.message.split('\n')[0] });
     }
   }
-  return { dataset: name, dir, files, ok: files.every((f) => f.status === 'downloaded' || f.status === 'present' || (f.status === 'unavailable' && !opts.from)) };
+  const optional = new Set(info.files.filter((f) => f.optional).map((f) => f.path));
+  const ok = files.every((f) => f.status === 'downloaded' || f.status === 'present' || (f.status === 'unavailable' && optional.has(f.path) && !opts.from));
+  return { dataset: name, dir, files: info.files.map((f) => files.find((x) => x.path === f.path)!), ok };
+}
+
+/** The BEIR files rebuilt from the SMART originals already in `dir`/original/. */
+function deriveBeir(converter: 'cranfield-beir' | 'cisi-beir', dir: string): BeirFiles {
+  const read = (p: string) => {
+    const path = join(dir, 'original', p);
+    if (!existsSync(path)) throw new DataError(path, 'needed to build the BEIR files but not fetched (see the error for it above)');
+    return readFileSync(path, 'utf8');
+  };
+  return converter === 'cranfield-beir'
+    ? cranfieldToBeir(read('cran.all.1400'), read('cran.qry'), read('cranqrel'))
+    : cisiToBeir(read('CISI.ALL'), read('CISI.QRY'), read('CISI.REL'));
 }
 
 /** Stream a URL into `path` (a temp path: callers rename it into place); returns the sha256 of the bytes. */

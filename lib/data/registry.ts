@@ -32,6 +32,8 @@ export type FileSource =
   | { kind: 'zip'; archive: string; entry: string }
   /** Built from a zip archive by a converter in fetch.ts, checked by row count (and sha256 when it reproduces the bytes). */
   | { kind: 'converted'; archive: string; converter: 'bbc-fulltext' }
+  /** Rebuilt from other files of the same data set (fetched first) by a converter in smart.ts. */
+  | { kind: 'derived'; converter: 'cranfield-beir' | 'cisi-beir'; output: 'corpus' | 'queries' | 'qrels' }
   /** No public copy of this exact file: only `--from <mirror>` can fetch it. */
   | { kind: 'none'; why: string };
 
@@ -44,6 +46,8 @@ export interface DatasetFile {
   /** sha256 of the shared copy described by SOURCE.md. */
   sha256: string;
   source: FileSource;
+  /** Not read by any loader: its absence does not make the data set incomplete. */
+  optional?: boolean;
 }
 
 export interface DatasetSplit {
@@ -91,7 +95,7 @@ const BANKING = { repo: 'PolyAI-LDN/task-specific-datasets', commit: '9d081458ff
 const AMCD = { repo: 'amazon-science/amazon-multilingual-counterfactual-dataset', commit: '8945c5863d8d3f901f8d44343c9db8ad8c454366' };
 const AG = { repo: 'little-aztl/NLP-LogLinear', commit: '8db28d05af49b8a572bfba921497c4f5f0795fe8' };
 
-const CONVERTED_BEIR = 'BEIR-layout conversion made for the shared data set from the SMART files in original/ (see SOURCE.md); no public copy of these exact bytes';
+const derived = (converter: 'cranfield-beir' | 'cisi-beir', output: 'corpus' | 'queries' | 'qrels'): FileSource => ({ kind: 'derived', converter, output });
 
 /** Every data set, by name. Row counts and file lists follow each folder's SOURCE.md. */
 export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
@@ -104,9 +108,9 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
       { path: 'queries.jsonl', format: 'jsonl', rows: 1109, sha256: '90af8c425d13ebd619fb26f8da4cd46c8aa261e5122ae997fce08f858bef3122', source: { kind: 'zip', archive: 'beir', entry: 'scifact/queries.jsonl' } },
       { path: 'qrels/test.tsv', format: 'qrels-tsv', rows: 339, sha256: '68c0ac63f1c24b9e8ce497649694f09b2d0850bab7ec2b103cc66996f5f8b3a3', source: { kind: 'zip', archive: 'beir', entry: 'scifact/qrels/test.tsv' } },
       { path: 'qrels/train.tsv', format: 'qrels-tsv', rows: 919, sha256: 'ac0902d9b1cb717df182aaff1306175877fdb8f55bb5c3e8597ad694fc8e539f', source: { kind: 'zip', archive: 'beir', entry: 'scifact/qrels/train.tsv' } },
-      { path: 'claims_train.jsonl', format: 'jsonl', rows: 809, sha256: 'e5c0812be7086c18e9e43b6070073363f2c88c7a81e290e81eab1664990eaf4f', source: noCopy(`converted from data/scifact.zip of sumithra-p-v/claimverifier@${SCIFACT_COMMIT}; the original is allenai/scifact`) },
-      { path: 'claims_dev.jsonl', format: 'jsonl', rows: 300, sha256: 'fd131543da3bd16d2495085d7f2872496fbd5cf31434f9bb018e09cc16522b76', source: noCopy('converted from the same zip; not needed by the loaders') },
-      { path: 'claims_test.jsonl', format: 'jsonl', rows: 300, sha256: '116304420e99fe97b026e4aa27d49ad87ee9683f603715c2ef800bef2df1a403', source: noCopy('converted from the same zip; not needed by the loaders') },
+      { path: 'claims_train.jsonl', format: 'jsonl', rows: 809, sha256: 'e5c0812be7086c18e9e43b6070073363f2c88c7a81e290e81eab1664990eaf4f', source: noCopy(`converted from data/scifact.zip of sumithra-p-v/claimverifier@${SCIFACT_COMMIT} (original: allenai/scifact); not needed by the loaders`), optional: true },
+      { path: 'claims_dev.jsonl', format: 'jsonl', rows: 300, sha256: 'fd131543da3bd16d2495085d7f2872496fbd5cf31434f9bb018e09cc16522b76', source: noCopy('converted from the same zip; not needed by the loaders'), optional: true },
+      { path: 'claims_test.jsonl', format: 'jsonl', rows: 300, sha256: '116304420e99fe97b026e4aa27d49ad87ee9683f603715c2ef800bef2df1a403', source: noCopy('converted from the same zip; not needed by the loaders'), optional: true },
     ],
     splits: [
       { name: 'train', evaluation: false, rows: 919, use: '809 train claims / 919 qrels; cite abstracts of the evaluation corpus, so not in the default mixture' },
@@ -123,9 +127,9 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     task: 'retrieval',
     description: 'Cranfield 1400: aeronautics abstracts, 225 queries, graded judgments (score = 5 - code; code -1 -> 0).',
     files: [
-      { path: 'corpus.jsonl', format: 'jsonl', rows: 1400, sha256: '00b5d391bbfb0cdf35fa61826e0f07a480f62e6bc4fd2d5e6d4b19618ab697c1', source: noCopy(CONVERTED_BEIR) },
-      { path: 'queries.jsonl', format: 'jsonl', rows: 225, sha256: '93040e40af0e46dedd99cb31ebbf990764b21ab130d446f5eb3434069c40122b', source: noCopy(CONVERTED_BEIR) },
-      { path: 'qrels/test.tsv', format: 'qrels-tsv', rows: 1837, sha256: 'df2819294f47ee6cc2d18b50ff863e244ef4dde30fdd1c21a1aaed1600bf96a4', source: noCopy(CONVERTED_BEIR) },
+      { path: 'corpus.jsonl', format: 'jsonl', rows: 1400, sha256: '00b5d391bbfb0cdf35fa61826e0f07a480f62e6bc4fd2d5e6d4b19618ab697c1', source: derived('cranfield-beir', 'corpus') },
+      { path: 'queries.jsonl', format: 'jsonl', rows: 225, sha256: '93040e40af0e46dedd99cb31ebbf990764b21ab130d446f5eb3434069c40122b', source: derived('cranfield-beir', 'queries') },
+      { path: 'qrels/test.tsv', format: 'qrels-tsv', rows: 1837, sha256: 'df2819294f47ee6cc2d18b50ff863e244ef4dde30fdd1c21a1aaed1600bf96a4', source: derived('cranfield-beir', 'qrels') },
       { path: 'original/cran.all.1400', format: 'smart', rows: 1400, sha256: 'fbb8935a93263ab6c9fadefb507fd7cd5e101e7fbeb31c12e6bff6dd501315e8', source: raw(gh(CRAN.repo, CRAN.commit, 'cran.all.1400')) },
       { path: 'original/cran.qry', format: 'smart', rows: 225, sha256: '99578ceb88941ef89c14faf7c63c23776a376d8fba319b990f01d0c601d8b03f', source: raw(gh(CRAN.repo, CRAN.commit, 'cran.qry')) },
       { path: 'original/cranqrel', format: 'lines', rows: 1837, sha256: 'a90f56082cd44db70bf2c21ebca39a1a34e37c82ccb5ddf1bcc64f18795234c7', source: raw(gh(CRAN.repo, CRAN.commit, 'cranqrel')) },
@@ -134,7 +138,7 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     splits: [{ name: 'test', evaluation: true, rows: 1837, use: 'retrieval evaluation only: 225 queries / 1,837 graded qrels' }],
     license: 'none stated (freely distributed for research for decades)',
     citation: 'Cyril W. Cleverdon. 1967. The Cranfield tests on index language devices. Aslib Proceedings 19(6): 173-194.',
-    origin: `University of Glasgow IR group (http://ir.dcs.gla.ac.uk/resources/test_collections/cran/); SMART files from ${CRAN.repo}@${CRAN.commit}.`,
+    origin: `University of Glasgow IR group (http://ir.dcs.gla.ac.uk/resources/test_collections/cran/); SMART files from ${CRAN.repo}@${CRAN.commit}; the BEIR files are rebuilt from them (smart.ts, byte-identical to the shared copy).`,
     seedCorpus: false,
   },
   cisi: {
@@ -142,9 +146,9 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     task: 'retrieval',
     description: 'CISI: 1,460 library-science abstracts, 112 queries (76 judged), binary judgments.',
     files: [
-      { path: 'corpus.jsonl', format: 'jsonl', rows: 1460, sha256: 'd77072b3ca129b22f2cf462b7d68590ab613ede74dc1b86a3afe50e9ce0590e6', source: noCopy(CONVERTED_BEIR) },
-      { path: 'queries.jsonl', format: 'jsonl', rows: 112, sha256: '16dcd7bc18d26d2b15992a3bd221bd2312b741755ab443791e50fd899f54fb46', source: noCopy(CONVERTED_BEIR) },
-      { path: 'qrels/test.tsv', format: 'qrels-tsv', rows: 3114, sha256: '5ff417257cd005a90a06ad42f0468c791fb862f38cd9b53cac9e516ffe675011', source: noCopy(CONVERTED_BEIR) },
+      { path: 'corpus.jsonl', format: 'jsonl', rows: 1460, sha256: 'd77072b3ca129b22f2cf462b7d68590ab613ede74dc1b86a3afe50e9ce0590e6', source: derived('cisi-beir', 'corpus') },
+      { path: 'queries.jsonl', format: 'jsonl', rows: 112, sha256: '16dcd7bc18d26d2b15992a3bd221bd2312b741755ab443791e50fd899f54fb46', source: derived('cisi-beir', 'queries') },
+      { path: 'qrels/test.tsv', format: 'qrels-tsv', rows: 3114, sha256: '5ff417257cd005a90a06ad42f0468c791fb862f38cd9b53cac9e516ffe675011', source: derived('cisi-beir', 'qrels') },
       { path: 'original/CISI.ALL', format: 'smart', rows: 1460, sha256: 'c13934ad921234b571e7b424af3461fe39dccb16757cb21954b3aea5250d072e', source: raw(gh(CISI.repo, CISI.commit, 'CISI.ALL')) },
       { path: 'original/CISI.QRY', format: 'smart', rows: 112, sha256: 'b72de0e0cb8aa5c93ac988e5be0400cc18949d0a94913a248783a37dd97d5470', source: raw(gh(CISI.repo, CISI.commit, 'CISI.QRY')) },
       { path: 'original/CISI.REL', format: 'lines', rows: 3114, sha256: 'f7396c92586c61953ccb7ae99ad8d3ac749ac3b989041fc93a9e311568f58997', source: raw(gh(CISI.repo, CISI.commit, 'CISI.REL')) },
@@ -153,7 +157,7 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     splits: [{ name: 'test', evaluation: true, rows: 3114, use: 'retrieval evaluation only: 76 judged queries / 3,114 qrels' }],
     license: 'none stated',
     citation: 'CISI test collection, as distributed with the SMART system / University of Glasgow IR test collections.',
-    origin: `University of Glasgow IR group (http://ir.dcs.gla.ac.uk/resources/test_collections/cisi/); SMART files from ${CISI.repo}@${CISI.commit}.`,
+    origin: `University of Glasgow IR group (http://ir.dcs.gla.ac.uk/resources/test_collections/cisi/); SMART files from ${CISI.repo}@${CISI.commit}; the BEIR files are rebuilt from them (smart.ts, byte-identical to the shared copy).`,
     seedCorpus: false,
   },
   stsbenchmark: {

@@ -32,6 +32,8 @@ export function countRows(text: string, format: FileFormat, file = '(text)'): nu
 export interface FileStatus {
   path: string;
   present: boolean;
+  /** Not read by any loader (absence is fine). */
+  optional: boolean;
   /** SOURCE.md count (null: none given). */
   expectedRows: number | null;
   /** Counted from the file (null: missing, free text, or unparseable). */
@@ -54,17 +56,19 @@ export interface DatasetStatus {
 /** Status of one registered file in a folder. */
 export function fileStatus(dir: string, f: DatasetFile): FileStatus {
   const path = join(dir, f.path);
-  if (!existsSync(path)) return { path: f.path, present: false, expectedRows: f.rows, rows: null };
+  const base = { path: f.path, optional: f.optional === true, expectedRows: f.rows };
+  if (!existsSync(path)) return { ...base, present: false, rows: null };
   try {
     const text = f.format === 'squad' || f.format === 'json-array' ? readFileSync(path, 'utf8') : readText(path);
-    return { path: f.path, present: true, expectedRows: f.rows, rows: countRows(text, f.format, path) };
+    return { ...base, present: true, rows: countRows(text, f.format, path) };
   } catch (e) {
-    return { path: f.path, present: true, expectedRows: f.rows, rows: null, error: (e as Error).message.split('\n')[0] };
+    return { ...base, present: true, rows: null, error: (e as Error).message.split('\n')[0] };
   }
 }
 
 /**
- * Presence and row counts of every file of a data set. 'mismatch' = all files there but a
+ * Presence and row counts of every file of a data set. 'incomplete' = a file a loader needs
+ * is missing (optional files may be absent); 'mismatch' = the files are there but a
  * count differs from SOURCE.md (or a file could not be parsed).
  * @example datasetStatus('banking77').state // 'available' when the three files are there with 10,003 / 3,080 / 77 rows
  */
@@ -73,8 +77,9 @@ export function datasetStatus(name: string, root = dataDir()): DatasetStatus {
   const dir = join(root, name);
   const files = info.files.map((f) => fileStatus(dir, f));
   const present = files.filter((f) => f.present).length;
+  const requiredMissing = files.some((f) => !f.present && !f.optional);
   const bad = files.some((f) => f.present && (f.error !== undefined || (f.expectedRows !== null && f.rows !== f.expectedRows)));
-  const state: DatasetState = present === 0 ? 'missing' : present < files.length ? 'incomplete' : bad ? 'mismatch' : 'available';
+  const state: DatasetState = present === 0 ? 'missing' : requiredMissing ? 'incomplete' : bad ? 'mismatch' : 'available';
   return { name, task: info.task, license: info.license, dir, state, files };
 }
 

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { sha256 } from '../../lib/core/hash';
 import { fetchDataset } from '../../lib/data/fetch';
-import { loadSts } from '../../lib/data/loaders';
+import { loadBeir, loadSts } from '../../lib/data/loaders';
+import { datasetStatus } from '../../lib/data/status';
 import { getDataset } from '../../lib/data/registry';
 import { crc32, readZip } from '../../lib/data/zip';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
@@ -123,6 +124,15 @@ describe.runIf(HAVE)('gecko data fetch (local server)', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('Cranfield: SMART originals fetched (sha256), BEIR files rebuilt from them and verified by sha256', async () => {
+    const root = tmpDir('gecko-fetch-');
+    const r = await fetchDataset('cranfield', { dataDir: root, rewriteUrl: (u) => `${base}/data/cranfield/original/${u.split('/').pop()}` });
+    expect(r.files.map((f) => [f.path, f.status, f.verified])).toEqual(getDataset('cranfield').files.map((f) => [f.path, 'downloaded', 'sha256']));
+    expect(r.ok).toBe(true);
+    expect(loadBeir('cranfield', 'test', { dataDir: root }).queries).toHaveLength(225);
+    expect(datasetStatus('cranfield', root).state).toBe('available');
+  });
+
   it('SciFact from the BEIR zip: identical members verify by sha256, reformatted ones by row count, wrong counts fail', async () => {
     const member = (p: string) => readFileSync(join(SHARED_DATA, 'scifact', p));
     const queries = member('queries.jsonl').toString('utf8').replace(/": "/g, '":"'); // same rows, other bytes
@@ -141,6 +151,17 @@ describe.runIf(HAVE)('gecko data fetch (local server)', () => {
     expect(existsSync(join(root, 'scifact', 'qrels', 'train.tsv'))).toBe(false);
     expect(by['claims_dev.jsonl']!.status).toBe('unavailable');
     expect(r.ok).toBe(false);
+    expect(datasetStatus('scifact', root).state).toBe('incomplete');
+  });
+
+  it('optional files (SciFact claims) may be missing: the data set is still available', async () => {
+    const root = tmpDir('gecko-fetch-');
+    const r = await fetchDataset('scifact', { dataDir: root, rewriteUrl: (u) => `${base}/zips/${u.split('/').pop()}` });
+    expect(r.files.filter((f) => f.status === 'unavailable').map((f) => f.path)).toEqual(['claims_train.jsonl', 'claims_dev.jsonl', 'claims_test.jsonl']);
+    // train.tsv in the test zip is short; put the real one in place to see the optional files alone.
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync(join(SHARED_DATA, 'scifact', 'qrels', 'train.tsv'), join(root, 'scifact', 'qrels', 'train.tsv'));
+    expect(datasetStatus('scifact', root).state).toBe('available');
   });
 
   it('BBC News from bbc-fulltext.zip: the conversion reproduces the shared JSONL byte for byte', async () => {
@@ -166,7 +187,7 @@ describe.runIf(HAVE)('gecko datasets', () => {
     expect(r.stdout).not.toMatch(/fix:/);
     const j = JSON.parse((await gecko(['datasets', '--json'], { GECKO_DATA_DIR: SHARED_DATA })).stdout);
     expect(j.datasets.find((d: any) => d.name === 'sick').files.find((f: any) => f.path === 'semeval2014/SICK_test_annotated.txt'))
-      .toEqual({ path: 'semeval2014/SICK_test_annotated.txt', present: true, expectedRows: 4927, rows: 4927 });
+      .toEqual({ path: 'semeval2014/SICK_test_annotated.txt', optional: false, present: true, expectedRows: 4927, rows: 4927 });
   });
 
   it('with an empty data directory: every data set missing, exit 0, and a fix line', async () => {

@@ -28,7 +28,7 @@ export function formatDatasetTable(statuses: DatasetStatus[], root: string): str
   if (notOk.length) {
     out.push('');
     for (const s of notOk) {
-      const missing = s.files.filter((f) => !f.present).map((f) => f.path);
+      const missing = s.files.filter((f) => !f.present).map((f) => f.path + (f.optional ? ' (optional)' : ''));
       const off = s.files.filter((f) => f.present && (f.error || (f.expectedRows !== null && f.rows !== f.expectedRows)))
         .map((f) => `${f.path} (${f.error ?? `${fmt(f.rows)} rows, SOURCE.md says ${fmt(f.expectedRows)}`})`);
       const what = [missing.length ? `missing ${missing.join(', ')}` : '', off.length ? `unexpected ${off.join(', ')}` : ''].filter(Boolean).join('; ');
