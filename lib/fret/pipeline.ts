@@ -133,7 +133,8 @@ export async function queryStage(seeds: readonly SeedRecord[], teacher: Teacher,
       step: (s) => generateQuery(s, teacher, rootSeed),
       onDone: () => { bar.tick(); usage.tick(); },
     });
-    bar.done(res.resumed ? `(${res.resumed} already done)` : '');
+    bar.done();
+    if (res.resumed) o.log?.info(`fret step 1: resumed, ${res.resumed} of ${seeds.length} seed passages already done`);
     return res;
   } finally {
     usage.flush();
@@ -164,7 +165,8 @@ export async function relabelStage(queries: readonly QueryRecord[], o: RelabelSt
       step: (q) => relabelQuery(q, { ...o, pool: poolById }),
       onDone: () => { bar.tick(); usage.tick(); },
     });
-    bar.done(res.resumed ? `(${res.resumed} already done)` : '');
+    bar.done();
+    if (res.resumed) o.log?.info(`fret step 2: resumed, ${res.resumed} of ${queries.length} queries already done`);
     return res;
   } finally {
     usage.flush();
@@ -216,11 +218,11 @@ export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
   const seeding = seedStage(o.corpus, s, o.out);
   log.info(`seeding: ${seeding.seeds.length} seed passages from ${seeding.eligible} eligible (dropped ${JSON.stringify(seeding.dropped)}); candidate pool ${seeding.pool.length}`);
   if (o.teacher.standIn) log.warn(`teacher '${o.teacher.id}' is a stand-in, not an LLM: the records test the pipeline, not LLM distillation`);
-  const q = await queryStage(seeding.seeds, o.teacher, s.seed, { out: o.out, concurrency: o.concurrency });
+  const q = await queryStage(seeding.seeds, o.teacher, s.seed, { out: o.out, concurrency: o.concurrency, log });
   const retriever = await o.retriever(seeding.pool);
   const r = await relabelStage(q.records, {
     teacher: o.teacher, retriever, pool: seeding.pool, numCandidates: s.numCandidates, rrfK: s.rrfK,
-    negativeStrategy: s.negativeStrategy, rootSeed: s.seed, out: o.out, concurrency: o.concurrency,
+    negativeStrategy: s.negativeStrategy, rootSeed: s.seed, out: o.out, concurrency: o.concurrency, log,
   });
   const poolById = new Map(seeding.pool.map((p) => [p.id, p]));
   const examples = r.records.map((rec) => toTrainingExample(rec, poolById));
