@@ -69,48 +69,50 @@ export function tsvRows(text: string, file: string, header?: readonly string[]):
  */
 export function parseCsv(text: string, file: string): Row[] {
   const rows: Row[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let rowLine = 1;
-  let i = 0;
   const n = text.length;
+  let fields: string[] = [];
+  let line = 1; // line of the cursor
+  let rowLine = 1; // line the current row started on
+  let i = 0;
   const endRow = () => {
-    fields.push(field);
     if (!(fields.length === 1 && fields[0] === '')) rows.push({ fields, line: rowLine });
     fields = [];
-    field = '';
   };
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '"' && field === '') {
+  while (i <= n) {
+    if (text[i] === '"') {
+      // Quoted field: slices between quotes, "" is a literal quote.
       const quoteLine = line;
-      i++;
+      let value = '';
+      let j = i + 1;
       for (;;) {
-        if (i >= n) throw new DataError(file, 'unterminated quoted field (a " opened here is never closed)', quoteLine, 'close the quote, and double any " inside the field ("")');
-        const q = text[i]!;
-        if (q === '"') {
-          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        if (q === '\n') line++;
-        field += q;
-        i++;
+        const q = text.indexOf('"', j);
+        if (q < 0) throw new DataError(file, 'unterminated quoted field (a " opened here is never closed)', quoteLine, 'close the quote, and double any " inside the field ("")');
+        const part = text.slice(j, q);
+        value += part;
+        for (let k = part.indexOf('\n'); k >= 0; k = part.indexOf('\n', k + 1)) line++;
+        if (text[q + 1] === '"') { value += '"'; j = q + 2; continue; }
+        i = q + 1;
+        break;
       }
+      fields.push(value);
       const next = text[i];
-      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-        throw new DataError(file, `expected ',' or end of line after a closing quote, got '${next}'`, line);
-      }
-      continue;
+      if (next === ',') { i++; continue; }
+      if (next === '\r' && text[i + 1] === '\n') i++;
+      if (next === undefined || text[i] === '\n') { endRow(); line++; rowLine = line; i++; continue; }
+      throw new DataError(file, `expected ',' or end of line after a closing quote, got '${next}'`, line);
     }
-    if (c === ',') { fields.push(field); field = ''; i++; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { i++; continue; }
-    if (c === '\n') { endRow(); line++; rowLine = line; i++; continue; }
-    field += c;
-    i++;
+    // Unquoted field: up to the next comma or end of line.
+    let j = i;
+    while (j < n && text[j] !== ',' && text[j] !== '\n') j++;
+    let value = text.slice(i, j);
+    if (text[j] !== ',' && value.endsWith('\r')) value = value.slice(0, -1);
+    fields.push(value);
+    if (text[j] === ',') { i = j + 1; continue; }
+    endRow();
+    line++;
+    rowLine = line;
+    i = j + 1;
   }
-  if (field !== '' || fields.length) endRow();
   return rows;
 }
 
