@@ -54,7 +54,7 @@ export interface FetchReport {
   dataset: string;
   dir: string;
   files: FetchedFile[];
-  /** True when every file is in place and verified (files without a public copy excepted). */
+  /** True when every file a loader needs is in place and verified (optional files may be missing). */
   ok: boolean;
 }
 
@@ -131,7 +131,7 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
     }
   }
   const optional = new Set(info.files.filter((f) => f.optional).map((f) => f.path));
-  const ok = files.every((f) => f.status === 'downloaded' || f.status === 'present' || (f.status === 'unavailable' && optional.has(f.path) && !opts.from));
+  const ok = files.every((f) => optional.has(f.path) || f.status === 'downloaded' || f.status === 'present');
   return { dataset: name, dir, files: info.files.map((f) => files.find((x) => x.path === f.path)!), ok };
 }
 

@@ -116,6 +116,21 @@ describe.runIf(HAVE)('gecko data fetch (local server)', () => {
     expect(u.stderr).toMatch(/unknown data set 'msmarco'[\s\S]*known data sets: scifact/);
   });
 
+  it('an existing file that differs is kept and reported unless --force replaces it', async () => {
+    const root = tmpDir('gecko-fetch-');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(root, 'banking77'), { recursive: true });
+    writeFileSync(join(root, 'banking77', 'test.csv'), 'text,category\nedited,card_arrival\n');
+    const opts = { dataDir: root, from: `${base}/data/banking77` };
+    const r = await fetchDataset('banking77', opts);
+    expect(r.ok).toBe(false);
+    expect(r.files[1]).toMatchObject({ path: 'test.csv', status: 'failed', note: expect.stringMatching(/differs from the registered sha256; use --force/) });
+    expect(readFileSync(join(root, 'banking77', 'test.csv'), 'utf8')).toContain('edited');
+    const forced = await fetchDataset('banking77', { ...opts, force: true });
+    expect(forced.ok).toBe(true);
+    expect(sha256(readFileSync(join(root, 'banking77', 'test.csv')))).toBe(getDataset('banking77').files[1]!.sha256);
+  });
+
   it('canonical raw sources: each URL is fetched and checked (rewritten to the local server)', async () => {
     const root = tmpDir('gecko-fetch-');
     const rewriteUrl = (u: string) => `${base}/data/sick/${u.endsWith('SICK.txt') ? 'SICK.txt' : 'semeval2014/' + u.split('/').pop()}`;

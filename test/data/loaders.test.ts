@@ -1,6 +1,8 @@
 // Every loader on the real shared files, against the row counts in each SOURCE.md.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tsvRows } from '../../lib/data/parse';
 import {
   decodeAgNewsText, loadBeir, loadClassification, loadPairClassification, loadSickNli, loadSquad, loadSts,
 } from '../../lib/data/loaders';
@@ -35,6 +37,9 @@ describe.runIf(have(join(SHARED_DATA, 'scifact'), 'shared data sets'))('loaders 
 
   it('loadSts: STS Benchmark 5,749 / 1,500 / 1,379 with 7- and 9-field lines; SICK SemEval 4,500 / 500 / 4,927', () => {
     expect(['train', 'dev', 'test'].map((s) => loadSts('stsbenchmark', s, opts).length)).toEqual([5749, 1500, 1379]);
+    const nineFields = ['train', 'dev', 'test'].flatMap((s) => tsvRows(readFileSync(join(SHARED_DATA, 'stsbenchmark', `sts-${s}.csv`), 'utf8'), s))
+      .filter((r) => r.fields.length === 9).length;
+    expect(nineFields).toBe(503); // SOURCE.md: 503 lines carry two extra source fields
     expect(loadSts('stsbenchmark', 'train', opts)[0]).toEqual({ text1: 'A plane is taking off.', text2: 'An air plane is taking off.', score: 5 });
     expect(['train', 'trial', 'test'].map((s) => loadSts('sick', s, opts).length)).toEqual([4500, 500, 4927]);
     expect(loadSts('sick', 'train', opts)[0]!.score).toBe(4.5);
