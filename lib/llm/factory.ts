@@ -71,8 +71,8 @@ export interface TeacherOptions {
   offline?: Omit<OfflineTeacherOptions, 'background'>;
 }
 
-/** A teacher that can be closed (LLM teachers hold a model or sockets). */
-export type ClosableTeacher = Teacher & { close?(): Promise<void>; preflight?(needs: readonly (keyof Teacher['capabilities'])[]): Promise<void> };
+/** Kept as an alias: Teacher itself now declares the optional preflight() and close(). */
+export type ClosableTeacher = Teacher;
 
 /**
  * Build the teacher a spec names. LLM teachers get a cache (<cacheDir>/llm), a limiter,

@@ -5,7 +5,9 @@ import type { Passage } from '../core/types';
 import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
 import type { GeneratedTaskQuery, RelevanceJudgement, Teacher, TeacherCapabilities, Usage } from './types';
-import type { LlmProvider, TokenCounts } from './provider';
+import { join } from 'node:path';
+import { sha256 } from '../core/hash';
+import type { BatchOp, ContinuationRequest, GenerateRequest, LabelRequest, LlmProvider, TokenCounts } from './provider';
 import { LlmCache } from './cache';
 import { createLimiter, type Limiter } from './limit';
 import { CapabilityError, LlmOutputError, redactError } from './errors';
@@ -31,6 +33,28 @@ export interface LlmTeacherOptions {
 
 /** Which operation a call is, for the cache key and for batching. */
 export type LlmOp = 'generate' | 'continuation' | 'labels' | 'probe';
+
+/** One teacher question, for batching: Step 1 generation, Step 2 QL or RC. */
+export type TeacherItem =
+  | { op: 'generate'; passage: Passage; seed: number }
+  | { op: 'ql'; query: string; passage: Passage }
+  | { op: 'rc'; task: string; query: string; passage: Passage };
+
+/** What prefetchViaBatch did. `failed` counts unusable answers by reason. */
+export interface BatchReport {
+  items: number;
+  cached: number;
+  submitted: number;
+  answered: number;
+  failed: Record<string, number>;
+}
+
+interface Plan {
+  op: LlmOp;
+  prompt: { id: string; version: string };
+  req: unknown;
+  estimate: number;
+}
 
 /**
  * A Teacher backed by a real model.
@@ -114,31 +138,110 @@ export class LlmTeacher implements Teacher {
     return this.probe;
   }
 
-  async generateTaskQuery(passage: Passage, opts: { seed: number }): Promise<GeneratedTaskQuery> {
+  // ---- plans: the request of each operation, built once, used by direct and batch calls ----
+
+  private planGenerate(passage: Passage, seed: number): Plan {
     const messages = QG.queryGenerationMessages(passage);
-    const req = { messages, jsonSchema: QG.QUERY_GENERATION_SCHEMA as unknown as Record<string, unknown>, temperature: this.temperature, seed: opts.seed, maxTokens: this.maxTokens };
-    const r = await this.call('generate', { id: QG.PROMPT_ID, version: QG.PROMPT_VERSION }, req,
-      estimateTokens(renderPlain(messages)) + this.maxTokens, () => this.provider.generate(req));
+    const req = { messages, jsonSchema: QG.QUERY_GENERATION_SCHEMA as unknown as Record<string, unknown>, temperature: this.temperature, seed, maxTokens: this.maxTokens };
+    return { op: 'generate', prompt: { id: QG.PROMPT_ID, version: QG.PROMPT_VERSION }, req, estimate: estimateTokens(renderPlain(messages)) + this.maxTokens };
+  }
+
+  private planQL(query: string, passage: Passage): Plan {
+    const req = QL.queryLikelihoodPrompt(query, passage);
+    return { op: 'continuation', prompt: { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION }, req, estimate: estimateTokens(req.prompt + req.continuation) + 1 };
+  }
+
+  private planRC(task: string, query: string, passage: Passage): Plan {
+    const req = { messages: RC.relevanceMessages(task, query, passage), labels: RC.LABELS };
+    return { op: 'labels', prompt: { id: RC.PROMPT_ID, version: RC.PROMPT_VERSION }, req, estimate: estimateTokens(renderPlain(req.messages)) + 1 };
+  }
+
+  private planOf(item: TeacherItem): Plan {
+    return item.op === 'generate' ? this.planGenerate(item.passage, item.seed)
+      : item.op === 'ql' ? this.planQL(item.query, item.passage)
+      : this.planRC(item.task, item.query, item.passage);
+  }
+
+  async generateTaskQuery(passage: Passage, opts: { seed: number }): Promise<GeneratedTaskQuery> {
+    const plan = this.planGenerate(passage, opts.seed);
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.generate(plan.req as GenerateRequest));
     const parsed = parseTaskQuery(r.text, r.truncated);
     return { ...parsed, raw: r.text, promptId: QG.PROMPT_ID, promptVersion: QG.PROMPT_VERSION };
   }
 
   async queryLikelihood(query: string, passage: Passage): Promise<number> {
-    const req = QL.queryLikelihoodPrompt(query, passage);
-    const material = this.keyMaterial('continuation', { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION }, req);
+    const plan = this.planQL(query, passage);
     // The probe runs only when a real call is due: a fully cached rerun makes zero calls.
-    if (!this.cache.get(LlmCache.keyOf(material))) await this.ensureProbe();
-    const r = await this.call('continuation', { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION }, req,
-      estimateTokens(req.prompt + req.continuation) + 1, () => this.provider.continuationLogprob(req));
+    if (!this.cache.get(LlmCache.keyOf(this.keyMaterial(plan.op, plan.prompt, plan.req)))) await this.ensureProbe();
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.continuationLogprob(plan.req as ContinuationRequest));
     if (!Number.isFinite(r.logprob) || r.tokens === 0) throw new LlmOutputError('no-logprobs', `query likelihood: no scored tokens for '${query.slice(0, 60)}'`);
     return r.logprob;
   }
 
   async relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement> {
-    const req = { messages: RC.relevanceMessages(task, query, passage), labels: RC.LABELS };
-    const r = await this.call('labels', { id: RC.PROMPT_ID, version: RC.PROMPT_VERSION }, req,
-      estimateTokens(renderPlain(req.messages)) + 1, () => this.provider.labelLogprobs(req));
+    const plan = this.planRC(task, query, passage);
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.labelLogprobs(plan.req as LabelRequest));
     return judgementFromLabels(r.labelLogprobs, r.floor, RC.POSITIVE_LABEL);
+  }
+
+  /**
+   * Answer many items through the provider's Batch API and put the answers in the cache, so
+   * the ordinary calls that follow are cache hits. Cached items are not resubmitted; one batch
+   * per endpoint; resumable from the state files in `stateDir` (named by the requests' hash).
+   * Batch tokens are priced at half the list price (OpenAI's batch discount).
+   * @example await teacher.prefetchViaBatch(seeds.map(p => ({ op: 'generate', passage: p, seed: 1 })), { stateDir: ctx.path('batch') });
+   * for (const p of seeds) await teacher.generateTaskQuery(p, { seed: 1 }); // cache hits
+   */
+  async prefetchViaBatch(items: readonly TeacherItem[], opts: { stateDir: string; pollMs?: number; maxWaitMs?: number }): Promise<BatchReport> {
+    const batch = this.provider.batch;
+    if (!batch) throw new CapabilityError(this.id, 'the Batch API', `the ${this.provider.kind} provider has no batch endpoint`, 'call the teacher directly');
+    const report: BatchReport = { items: items.length, cached: 0, submitted: 0, answered: 0, failed: {} };
+    if (items.some((i) => i.op === 'ql')) await this.ensureProbe();
+    const todo = new Map<string, { plan: Plan; material: unknown; reservation: number }>();
+    for (const item of items) {
+      const plan = this.planOf(item);
+      const material = this.keyMaterial(plan.op, plan.prompt, plan.req);
+      const key = LlmCache.keyOf(material);
+      if (this.cache.get(key)) { report.cached++; continue; }
+      if (todo.has(key)) continue;
+      todo.set(key, { plan, material, reservation: this.meter.reserve(plan.estimate) });
+    }
+    const fail = (why: string) => { report.failed[why] = (report.failed[why] ?? 0) + 1; };
+    const byUrl = new Map<string, { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[]>();
+    for (const [key, { plan }] of todo) {
+      const { url, body } = batch.request(plan.op as BatchOp, plan.req);
+      if (!byUrl.has(url)) byUrl.set(url, []);
+      byUrl.get(url)!.push({ custom_id: key, method: 'POST', url, body });
+    }
+    try {
+      for (const [url, lines] of byUrl) {
+        report.submitted += lines.length;
+        const name = `batch-${url.split('/').pop()}-${sha256(lines.map((l) => l.custom_id).join('\n')).slice(0, 12)}.json`;
+        const results = await batch.run(lines, { stateFile: join(opts.stateDir, name), pollMs: opts.pollMs, maxWaitMs: opts.maxWaitMs });
+        for (const line of lines) {
+          const t = todo.get(line.custom_id)!;
+          const r = results.get(line.custom_id);
+          let usage: TokenCounts = { promptTokens: 0, completionTokens: 0 };
+          try {
+            if (!r) { fail('missing'); continue; }
+            if (r.statusCode !== 200) { fail(`http-${r.statusCode ?? 'error'}`); continue; }
+            const value = batch.parse(t.plan.op as BatchOp, t.plan.req, r.body);
+            usage = value.usage;
+            this.cache.put(line.custom_id, t.material, value);
+            report.answered++;
+          } catch (e) {
+            if (e instanceof LlmOutputError) fail(e.reason); else throw redactError(e, this.secrets);
+          } finally {
+            this.meter.settle(t.reservation, usage, 0.5);
+            t.reservation = 0;
+          }
+        }
+      }
+    } finally {
+      for (const t of todo.values()) if (t.reservation) this.meter.release(t.reservation);
+    }
+    this.log.info(`${this.id} batch: ${report.answered} answered, ${report.cached} already cached, failed ${JSON.stringify(report.failed)}`);
+    return report;
   }
 
   usage(): Usage {

@@ -108,6 +108,9 @@ export class OfflineTeacher implements Teacher {
   usage(): Usage {
     return { ...this.u };
   }
+
+  /** The stand-in can do all three; nothing to check. */
+  async preflight(): Promise<void> {}
 }
 
 function softplus(x: number): number {

@@ -78,6 +78,23 @@ export interface LlmProvider {
   labelLogprobs(req: LabelRequest): Promise<LabelResult>;
   /** One known-answer request that shows whether continuation logprobs are real prompt logprobs. */
   probeContinuationLogprobs(): Promise<ProbeResult>;
+  /**
+   * Batch API support (hosted providers only): run many requests of one operation as one
+   * batch and parse each answer into the same result the direct call gives.
+   */
+  batch?: BatchSupport;
   /** Release resources (models, sockets). */
   close?(): Promise<void>;
+}
+
+export type BatchOp = 'generate' | 'continuation' | 'labels';
+
+export interface BatchSupport {
+  /** The endpoint and request body of one operation (identical to what the direct call sends). */
+  request(op: BatchOp, req: unknown): { url: '/v1/chat/completions' | '/v1/completions'; body: Record<string, unknown> };
+  /** Parse one answer body into the operation's result (throws LlmOutputError when unusable). */
+  parse(op: BatchOp, req: unknown, body: unknown): GenerateResult | ContinuationResult | LabelResult;
+  /** Submit, poll and collect; resumable from `stateFile`. Returns status and body by custom_id. */
+  run(lines: { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[], opts: { stateFile: string; pollMs?: number; maxWaitMs?: number }):
+    Promise<Map<string, { statusCode: number | null; body: unknown; error: { message?: string } | null }>>;
 }

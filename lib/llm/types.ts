@@ -52,4 +52,13 @@ export interface Teacher {
   relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement>;
   /** Accounting so far. */
   usage(): Usage;
+  /** Optional: what the teacher is, e.g. the offline teacher's "stand-in, not an LLM" note. */
+  readonly notes?: string;
+  /**
+   * Optional: check before spending anything that the teacher can do what a stage needs
+   * (for QL this runs the one-time prompt-logprob probe). Throws CapabilityError.
+   */
+  preflight?(needs: readonly (keyof TeacherCapabilities)[]): Promise<void>;
+  /** Optional: release models and sockets. */
+  close?(): Promise<void>;
 }

@@ -61,14 +61,14 @@ export class UsageMeter {
     return estimate;
   }
 
-  /** Settle a reservation with the real token counts of the finished (or failed: zeros) call. */
-  settle(reservation: number, tokens: { promptTokens: number; completionTokens: number }): void {
+  /** Settle a reservation with the real token counts of the finished (or failed: zeros) call; priceFactor 0.5 for batch calls. */
+  settle(reservation: number, tokens: { promptTokens: number; completionTokens: number }, priceFactor = 1): void {
     this.reserved -= reservation;
     this.u.calls++;
     this.u.promptTokens += tokens.promptTokens;
     this.u.completionTokens += tokens.completionTokens;
     const p = this.opts.price;
-    if (p) this.u.costUsd += (this.opts.priceFactor ?? 1) * (tokens.promptTokens * p.input + tokens.completionTokens * p.output) / 1e6;
+    if (p) this.u.costUsd += priceFactor * (this.opts.priceFactor ?? 1) * (tokens.promptTokens * p.input + tokens.completionTokens * p.output) / 1e6;
   }
 
   /** Release a reservation of a call that never reached the provider. */
