@@ -27,7 +27,7 @@ const demo: ExperimentConfig = {
     matryoshkaDims: [128, 64, 32, 16], matryoshkaWeights: [1, 1, 1, 1],
     mixture: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
   },
-  eval: { tasks: ALL_TASKS, dims: [128, 64, 32, 16], maxQueries: 300, maxCorpus: 3000, maxTrain: 2000, batchSize: 64 },
+  eval: { tasks: ALL_TASKS, dims: [128, 64, 32, 16], maxQueries: 300, maxCorpus: 3000, maxTrain: 2000, maxTest: 2000, batchSize: 64 },
 };
 
 const smoke: ExperimentConfig = {
@@ -40,7 +40,7 @@ const smoke: ExperimentConfig = {
   pretrain: { ...demo.pretrain, corpora: ['ag_news'], steps: 10, batchSize: 8, seqLen: 32 },
   prefinetune: { ...demo.prefinetune, steps: 10, batchSize: 8 },
   finetune: { ...demo.finetune, steps: 10, batchSize: 8, matryoshkaDims: [32, 16, 8], matryoshkaWeights: [1, 1, 1] },
-  eval: { tasks: ALL_TASKS, dims: [32, 16], maxQueries: 30, maxCorpus: 300, maxTrain: 200, batchSize: 32 },
+  eval: { tasks: ALL_TASKS, dims: [32, 16], maxQueries: 30, maxCorpus: 300, maxTrain: 200, maxTest: 100, batchSize: 32 },
 };
 
 const full: ExperimentConfig = {
@@ -52,7 +52,7 @@ const full: ExperimentConfig = {
   pretrain: { ...demo.pretrain, steps: 20_000, batchSize: 128, seqLen: 128 },
   prefinetune: { ...demo.prefinetune, steps: 5000, batchSize: 256 },
   finetune: { ...demo.finetune, steps: 5000, batchSize: 256, matryoshkaDims: [384, 256, 128, 64], matryoshkaWeights: [1, 1, 1, 1] },
-  eval: { tasks: ALL_TASKS, dims: [384, 256, 128, 64], maxQueries: 0, maxCorpus: 0, maxTrain: 0, batchSize: 128 },
+  eval: { tasks: ALL_TASKS, dims: [384, 256, 128, 64], maxQueries: 0, maxCorpus: 0, maxTrain: 0, maxTest: 0, batchSize: 128 },
 };
 
 export const PRESETS = { smoke, demo, full } as const;

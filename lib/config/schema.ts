@@ -94,7 +94,8 @@ export const SCHEMA = obj({
     dims: arr(int({ min: 1 })),
     maxQueries: int({ min: 0 }), // 0 = all
     maxCorpus: int({ min: 0 }), // 0 = all (relevant passages are always kept)
-    maxTrain: int({ min: 0 }), // classification train cap, 0 = all
+    maxTrain: int({ min: 0 }), // classification train pool cap, 0 = all
+    maxTest: int({ min: 0 }), // test items of STS / classification / pair / clustering tasks, 0 = all
     batchSize: int({ min: 1 }),
   }),
 });

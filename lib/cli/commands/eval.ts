@@ -1,0 +1,64 @@
+// `gecko eval`: MTEB-style evaluation of one model on tasks at several dimensions; writes one
+// MTEB-format JSON per (task, dim), a summary (JSON + table) and prints category averages.
+import { join } from 'node:path';
+import type { Command } from '../command';
+import { GeckoError } from '../../core/errors';
+import { writeJson } from '../../core/fs';
+import { consoleLogger } from '../../core/log';
+import { runsDir } from '../../core/paths';
+import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
+import type { PresetName } from '../../config/presets';
+import { evaluate } from '../../eval/evaluate';
+import { MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
+import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../../eval/results';
+import { selectTasks } from '../../eval/tasks/registry';
+
+export const command: Command = {
+  name: 'eval',
+  summary: 'evaluate a model on MTEB-style tasks at several Matryoshka dimensions',
+  usage: 'npx gecko eval --model <' + MODEL_SPECS_HELP + '> [--tasks all|NAMES|TYPES] [--dims 256,64] [--out DIR] [--preset demo]',
+  flags: {
+    model: { type: 'string', help: `model to evaluate: ${MODEL_SPECS_HELP}` },
+    tasks: { type: 'list', help: "task names, task types (Retrieval, STS, ...) or 'all' (default: config eval.tasks)" },
+    dims: { type: 'list', help: "prefix dimensions to score at (default: config eval.dims for workbench encoders, else the full size; 'full' = full size)" },
+    out: { type: 'string', help: 'results folder (default: <runs dir>/eval)' },
+    force: { type: 'boolean', help: 'recompute tasks whose result files already exist' },
+    json: { type: 'boolean', help: 'print the summary records as JSON on stdout instead of a table' },
+  },
+  async run(args) {
+    const spec = args.flags.model as string | undefined;
+    if (!spec) throw new GeckoError('gecko eval needs --model', `use ${MODEL_SPECS_HELP}`);
+    const preset = (args.flags.preset as PresetName | undefined) ?? presetFromEnv('demo');
+    const { config } = resolveConfig(preset, parseOverrides((args.flags.set as string[] | undefined) ?? []));
+    const tasks = selectTasks((args.flags.tasks as string[] | undefined) ?? config.eval.tasks);
+    const dimsFlag = args.flags.dims as string[] | undefined;
+    let dims: number[];
+    if (dimsFlag) {
+      dims = dimsFlag.filter((d) => d !== 'full').map((d) => {
+        const n = Number(d);
+        if (!Number.isInteger(n) || n < 1) throw new GeckoError(`--dims: '${d}' is not a positive integer`, 'e.g. --dims 256,128,64');
+        return n;
+      });
+    } else {
+      dims = spec === 'bm25' || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
+    }
+    const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
+    const model = await resolveModel(spec);
+    const log = consoleLogger;
+    log.info(`gecko eval: model ${model.id}, ${tasks.length} task(s), dims ${model.kind === 'bm25' ? 'n/a (lexical)' : dims.length ? dims.join(',') : 'full'}, preset ${preset}, out ${outDir}`);
+    const report = await evaluate({
+      model, tasks, dims, outDir, log, progress: true, force: Boolean(args.flags.force), batchSize: config.eval.batchSize,
+      subsample: { maxQueries: config.eval.maxQueries, maxCorpus: config.eval.maxCorpus, maxTrain: config.eval.maxTrain, maxTest: config.eval.maxTest, seed: config.seed },
+    });
+    for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
+    const records = summaryRecords(report.rows);
+    const summaryDir = join(outDir, modelSlug(model.id));
+    writeJson(join(summaryDir, 'summary.json'), { model: model.id, preset, seconds: report.seconds, encoded: report.encoded, rows: report.rows, averages: categoryAverages(report.rows), table: records });
+    log.info(`wrote ${report.files.length} result file(s) and ${join(summaryDir, 'summary.json')} in ${report.seconds.toFixed(1)}s (${report.encoded} texts encoded)`);
+    if (args.flags.json) {
+      process.stdout.write(JSON.stringify(records, null, 2) + '\n');
+    } else if (records.length) {
+      process.stdout.write(formatSummary(records) + '\n');
+    }
+  },
+};

@@ -1,0 +1,132 @@
+// evaluate(): run tasks for one model at several dimensions, write MTEB-format result files,
+// and return the summary rows. Embeddings are computed once per task at full size (cached on
+// disk), then scored at every prefix dimension. A task whose result files already exist with
+// the same eval config is read back instead of recomputed, so an interrupted run resumes.
+import type { LoadOptions } from '../data/loaders';
+import { silentLogger, type Logger } from '../core/log';
+import { progress as startProgress } from '../core/progress';
+import { EmbeddingCache, type TextRole } from './embedding-cache';
+import { NotApplicableError, type DimScores, type EvalModel, type RunContext } from './runners/context';
+import { runClassification } from './runners/classification';
+import { runClustering } from './runners/clustering';
+import { runPairClassification } from './runners/pair-classification';
+import { runReranking } from './runners/reranking';
+import { runRetrieval } from './runners/retrieval';
+import { runSts } from './runners/sts';
+import { readExistingResult, rowOf, toMtebResult, writeResult, type MtebResult, type ScoreRow } from './results';
+import { loadTaskData, type SubsampleOptions, type TaskData } from './task-data';
+import type { TaskMeta } from './tasks/types';
+
+export interface EvaluateOptions {
+  model: EvalModel;
+  tasks: readonly TaskMeta[];
+  /** Prefix dimensions (dense models); empty = full size. */
+  dims: readonly number[];
+  subsample: SubsampleOptions;
+  /** Texts per embedder call. */
+  batchSize: number;
+  /** Write result files here (none when unset). */
+  outDir?: string;
+  cache?: EmbeddingCache;
+  log?: Logger;
+  /** Show progress bars on stderr (core/progress; GECKO_PROGRESS controls the style). */
+  progress?: boolean;
+  /** Recompute even when result files with the same config exist. Default false. */
+  force?: boolean;
+  data?: LoadOptions;
+}
+
+export interface EvaluateReport {
+  rows: ScoreRow[];
+  results: MtebResult[];
+  files: string[];
+  notApplicable: { task: string; why: string }[];
+  /** Texts the model actually encoded in this call (0 on a warm cache). */
+  encoded: number;
+  seconds: number;
+}
+
+/** Run one task's runner on its data. */
+export function runTask(task: TaskMeta, data: TaskData, ctx: RunContext): Promise<DimScores[]> {
+  switch (task.type) {
+    case 'Retrieval': return runRetrieval(task, data as Extract<TaskData, { kind: 'retrieval' }>, ctx);
+    case 'Reranking': return runReranking(task, data as Extract<TaskData, { kind: 'reranking' }>, ctx);
+    case 'STS': return runSts(task, data as Extract<TaskData, { kind: 'sts' }>, ctx);
+    case 'PairClassification': return runPairClassification(task, data as Extract<TaskData, { kind: 'pair' }>, ctx);
+    case 'Classification': return runClassification(task, data as Extract<TaskData, { kind: 'classification' }>, ctx);
+    case 'Clustering': return runClustering(task, data as Extract<TaskData, { kind: 'clustering' }>, ctx);
+  }
+}
+
+const LEXICAL_TYPES = new Set(['Retrieval', 'Reranking']);
+
+/**
+ * Evaluate a model on tasks at several dimensions.
+ * @example
+ * const model = await resolveModel('bm25');
+ * const report = await evaluate({ model, tasks: selectTasks(['SciFact']), dims: [], subsample, batchSize: 64, outDir: 'results' });
+ */
+export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
+  const t0 = Date.now();
+  const log = opts.log ?? silentLogger;
+  const cache = opts.cache ?? new EmbeddingCache();
+  const report: EvaluateReport = { rows: [], results: [], files: [], notApplicable: [], encoded: 0, seconds: 0 };
+  const evalConfig = (task: TaskMeta) => ({ ...opts.subsample, dims: opts.model.kind === 'bm25' ? [] : [...opts.dims], task: task.name, prompt: task.prompt });
+
+  for (const task of opts.tasks) {
+    if (opts.model.kind === 'bm25' && !LEXICAL_TYPES.has(task.type)) {
+      report.notApplicable.push({ task: task.name, why: 'BM25 scores query-passage pairs only (retrieval, reranking)' });
+      report.rows.push({ model: opts.model.id, task: task.name, type: task.type, dim: null, main_score: null, metric: task.mainScore, note: 'not applicable' });
+      continue;
+    }
+    if (opts.outDir && !opts.force) {
+      const dims = opts.model.kind === 'bm25' ? [null] : opts.dims;
+      const existing = dims.map((d) => readExistingResult(opts.outDir!, opts.model.id, d, task.name, evalConfig(task)));
+      if (dims.length > 0 && existing.every(Boolean)) {
+        log.info(`${task.name}: results exist with the same config, reusing (--force recomputes)`);
+        for (const r of existing) { report.results.push(r!); report.rows.push(rowOf(r!, task)); }
+        continue;
+      }
+    }
+    const start = Date.now();
+    const data = loadTaskData(task, opts.subsample, opts.data);
+    const ctx: RunContext = {
+      model: opts.model,
+      dims: opts.dims,
+      seed: opts.subsample.seed,
+      log,
+      encode: async (role: TextRole, texts: readonly string[]) => {
+        if (opts.model.kind !== 'dense') throw new Error('encode called for a lexical model');
+        let bar: ReturnType<typeof startProgress> | undefined;
+        const { vectors, stats } = await cache.embed(opts.model.embedder, task.dataset, role, texts, {
+          batchSize: opts.batchSize,
+          onPlan: (st) => { if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts'); },
+          onBatch: (n) => bar?.tick(n),
+        });
+        bar?.done(`${stats.cached} more were cached`);
+        report.encoded += stats.encoded;
+        return vectors;
+      },
+    };
+    let scores: DimScores[];
+    try {
+      scores = await runTask(task, data, ctx);
+    } catch (e) {
+      if (e instanceof NotApplicableError) {
+        report.notApplicable.push({ task: task.name, why: e.message });
+        continue;
+      }
+      throw e;
+    }
+    const seconds = (Date.now() - start) / 1000;
+    for (const ds of scores) {
+      const r = toMtebResult(task, opts.model.id, ds, seconds, evalConfig(task));
+      report.results.push(r);
+      report.rows.push(rowOf(r, task));
+      if (opts.outDir) report.files.push(writeResult(opts.outDir, r));
+    }
+    log.info(`${task.name}: ${scores.map((s) => `${s.dim === null ? 'bm25' : 'd' + s.dim} ${task.mainScore}=${s.main_score.toFixed(4)}`).join(', ')} (${seconds.toFixed(1)}s)`);
+  }
+  report.seconds = (Date.now() - t0) / 1000;
+  return report;
+}

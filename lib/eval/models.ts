@@ -1,0 +1,36 @@
+// Model specs of `gecko eval --model`, resolved in one place:
+//   bm25                  BM25 (retrieval and reranking only), lib/retrieval/bm25.ts defaults
+//   hash[:DIM]            bag-of-words feature hashing (a training-free dense baseline; default 256)
+//   openai:NAME[@DIMS]    an OpenAI-compatible embeddings endpoint (@DIMS is sent as `dimensions`)
+// Heavy or optional modules are imported lazily, so resolving 'bm25' loads no TF.js.
+import { GeckoError } from '../core/errors';
+import type { EvalModel } from './runners/context';
+
+export interface ResolveOptions {
+  /** OpenAI-compatible endpoint settings (tests point this at a local server). */
+  openai?: { baseURL?: string; apiKey?: string; batchSize?: number; concurrency?: number };
+}
+
+export const MODEL_SPECS_HELP = "bm25 | hash[:DIM] | openai:NAME[@DIMS]";
+
+/**
+ * Turn a --model value into a model the harness can run.
+ * @example const model = await resolveModel('bm25'); model.kind === 'bm25'
+ */
+export async function resolveModel(spec: string, opts: ResolveOptions = {}): Promise<EvalModel> {
+  if (spec === 'bm25') return { kind: 'bm25', id: 'bm25', options: {} };
+  const hash = /^hash(?::(\d+))?$/.exec(spec);
+  if (hash) {
+    const { hashEmbedder } = await import('./hash-embedder');
+    const embedder = hashEmbedder(hash[1] ? Number(hash[1]) : 256);
+    return { kind: 'dense', id: embedder.id, embedder };
+  }
+  if (spec.startsWith('openai:')) {
+    const m = /^openai:([^@]+)(?:@(\d+))?$/.exec(spec);
+    if (!m) throw new GeckoError(`bad model spec '${spec}'`, 'use openai:NAME or openai:NAME@DIMS, e.g. openai:text-embedding-3-small@256');
+    const { OpenAiEmbedder } = await import('./openai-embedder');
+    const embedder = new OpenAiEmbedder({ model: m[1]!, dimensions: m[2] ? Number(m[2]) : undefined, ...opts.openai });
+    return { kind: 'dense', id: embedder.id, embedder };
+  }
+  throw new GeckoError(`unknown model '${spec}'`, `use ${MODEL_SPECS_HELP}`);
+}

@@ -1,0 +1,171 @@
+// Results: one JSON file per (model, dimension, task) in MTEB's result format, plus summary
+// rows, category averages and a danfojs table. Layout: <out>/<model>/<dim label>/<Task>.json
+// where the dim label is `d<dim>` for embeddings and `lexical` for BM25.
+import { join } from 'node:path';
+import { hashOf, sha256 } from '../core/hash';
+import { readJson, existsSync, writeJson } from '../core/fs';
+import { getDataset } from '../data/registry';
+import type { DimScores } from './runners/context';
+import { TASK_TYPES, type TaskMeta, type TaskType } from './tasks/types';
+
+/** MTEB's per-task result file, with our extra fields (dim, model, eval_config, ...). */
+export interface MtebResult {
+  dataset_revision: string;
+  /** We are not the mteb package: this names what produced the file. */
+  mteb_version: string;
+  task_name: string;
+  evaluation_time: number;
+  kg_co2_emissions: null;
+  scores: Record<string, ({ main_score: number; hf_subset: 'default'; languages: string[] } & Record<string, unknown>)[]>;
+  /** Extra: embedding dimension the scores were measured at (null for BM25). */
+  dim: number | null;
+  model: string;
+  task_type: TaskType;
+  /** The data split actually scored (MTEB's key is always 'test'). */
+  eval_split: string;
+  /** Sub-sampling caps and seed; files with another eval_config are recomputed. */
+  eval_config: Record<string, unknown>;
+  eval_config_hash: string;
+}
+
+/** One summary row. */
+export interface ScoreRow { model: string; task: string; type: TaskType; dim: number | null; main_score: number | null; metric: string; note?: string }
+
+const WORKBENCH = 'gecko-workbench (re-implementation of MTEB scoring; not the mteb package)';
+
+/** sha256 prefix of the data set's files as listed in lib/data/registry.ts: our stand-in for an HF revision. */
+export function datasetRevision(dataset: string): string {
+  return 'sha256:' + sha256(getDataset(dataset).files.map((f) => `${f.path}:${f.sha256}`).join('\n')).slice(0, 16);
+}
+
+export const dimLabel = (dim: number | null) => (dim === null ? 'lexical' : `d${dim}`);
+export const modelSlug = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/** Where a result file goes. @example resultPath('out', 'bm25', null, 'SciFact') // out/bm25/lexical/SciFact.json */
+export function resultPath(outDir: string, modelId: string, dim: number | null, task: string): string {
+  return join(outDir, modelSlug(modelId), dimLabel(dim), `${task}.json`);
+}
+
+/** Build the MTEB-format record of one task at one dimension. */
+export function toMtebResult(task: TaskMeta, modelId: string, ds: DimScores, seconds: number, evalConfig: Record<string, unknown>): MtebResult {
+  return {
+    dataset_revision: datasetRevision(task.dataset),
+    mteb_version: WORKBENCH,
+    task_name: task.name,
+    evaluation_time: Math.round(seconds * 1000) / 1000,
+    kg_co2_emissions: null,
+    scores: { test: [{ ...ds.scores, main_score: ds.main_score, hf_subset: 'default', languages: ['eng'] }] },
+    dim: ds.dim,
+    model: modelId,
+    task_type: task.type,
+    eval_split: task.evalSplit,
+    eval_config: evalConfig,
+    eval_config_hash: hashOf(evalConfig),
+  };
+}
+
+export function writeResult(outDir: string, r: MtebResult): string {
+  const path = resultPath(outDir, r.model, r.dim, r.task_name);
+  writeJson(path, r);
+  return path;
+}
+
+/** A finished result with the same eval config, if one is on disk. */
+export function readExistingResult(outDir: string, modelId: string, dim: number | null, task: string, evalConfig: Record<string, unknown>): MtebResult | undefined {
+  const path = resultPath(outDir, modelId, dim, task);
+  if (!existsSync(path)) return undefined;
+  const r = readJson<MtebResult>(path);
+  return r.eval_config_hash === hashOf(evalConfig) ? r : undefined;
+}
+
+export function rowOf(r: MtebResult, task: TaskMeta): ScoreRow {
+  return { model: r.model, task: r.task_name, type: task.type, dim: r.dim, main_score: r.scores.test![0]!.main_score, metric: task.mainScore };
+}
+
+export interface CategoryAverage {
+  model: string;
+  dim: number | null;
+  /** Mean main score per task type present. */
+  categories: Partial<Record<TaskType, number>>;
+  /** Mean over tasks (MTEB's average). */
+  mean: number;
+  /** Mean over the category averages. */
+  meanOfCategories: number;
+  tasks: number;
+}
+
+/**
+ * Average main scores per (model, dim): per category, over tasks, and over categories.
+ * Rows without a score (not applicable) are left out.
+ * @example categoryAverages(rows)[0].categories.Retrieval
+ */
+export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
+  const groups = new Map<string, ScoreRow[]>();
+  for (const r of rows) {
+    if (r.main_score === null) continue;
+    const key = JSON.stringify([r.model, r.dim]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [...groups.values()].map((g) => {
+    const categories: Partial<Record<TaskType, number>> = {};
+    for (const t of TASK_TYPES) {
+      const xs = g.filter((r) => r.type === t).map((r) => r.main_score!);
+      if (xs.length) categories[t] = mean(xs);
+    }
+    return {
+      model: g[0]!.model, dim: g[0]!.dim, categories,
+      mean: mean(g.map((r) => r.main_score!)), meanOfCategories: mean(Object.values(categories)), tasks: g.length,
+    };
+  });
+}
+
+/**
+ * The summary as a danfojs DataFrame: one row per task, then one per category average and the
+ * mean; one column per (model, dim). danfojs-node is imported lazily (it loads TF.js).
+ * @example (await summaryFrame(report.rows)).print()
+ */
+export async function summaryFrame(rows: readonly ScoreRow[], digits = 4): Promise<import('danfojs-node').DataFrame> {
+  const { DataFrame } = await import('danfojs-node');
+  const round = (v: string | number | null) => (typeof v === 'number' ? Number(v.toFixed(digits)) : v);
+  return new DataFrame(summaryRecords(rows).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))));
+}
+
+/** Column name of a (model, dim) pair in the summary. */
+export const summaryColumn = (model: string, dim: number | null) => `${model} ${dimLabel(dim)}`;
+
+/**
+ * The summary table as plain records (what summaryFrame shows; also in summary.json):
+ * rows = tasks, 'avg <Category>' and 'mean'; columns = 'task' and one per (model, dim).
+ * Not-applicable cells are null.
+ */
+export function summaryRecords(rows: readonly ScoreRow[]): Record<string, string | number | null>[] {
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  const averages = categoryAverages(rows);
+  const columns = averages.map((a) => ({ a, name: summaryColumn(a.model, a.dim) }));
+  const out: Record<string, string | number | null>[] = tasks.map((t) => {
+    const rec: Record<string, string | number | null> = { task: t };
+    for (const { a, name } of columns) rec[name] = rows.find((r) => r.model === a.model && r.dim === a.dim && r.task === t)?.main_score ?? null;
+    return rec;
+  });
+  for (const t of TASK_TYPES) {
+    if (!columns.some(({ a }) => a.categories[t] !== undefined)) continue;
+    out.push({ task: `avg ${t}`, ...Object.fromEntries(columns.map(({ a, name }) => [name, a.categories[t] ?? null])) });
+  }
+  out.push({ task: 'mean', ...Object.fromEntries(columns.map(({ a, name }) => [name, a.mean])) });
+  return out;
+}
+
+/**
+ * The summary records as an aligned plain-text table (the CLI prints this; `n/a` = not applicable).
+ * @example console.log(formatSummary(summaryRecords(report.rows)))
+ */
+export function formatSummary(records: readonly Record<string, string | number | null>[], digits = 4): string {
+  if (records.length === 0) return '';
+  const cols = Object.keys(records[0]!);
+  const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? 'n/a' : typeof v === 'number' ? v.toFixed(digits) : v);
+  const widths = cols.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...records.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}

@@ -1,0 +1,46 @@
+// What a task runner gets and returns. Runners embed through `encode` (cached, formatted
+// texts in, full-size unit vectors out) and score the same embeddings at every dimension.
+import type { Logger } from '../../core/log';
+import type { Embedder } from '../../core/types';
+import type { Bm25Options } from '../../retrieval/bm25';
+import type { TextRole } from '../embedding-cache';
+
+/** A model as the harness sees it: lexical BM25, or anything behind the Embedder interface. */
+export type EvalModel =
+  | { kind: 'bm25'; id: string; options: Bm25Options }
+  | { kind: 'dense'; id: string; embedder: Embedder };
+
+export interface RunContext {
+  model: EvalModel;
+  /** Prefix dimensions to score at (dense models); empty = the full size only. */
+  dims: readonly number[];
+  /** Embed formatted texts with the model (through the embedding cache). */
+  encode(role: TextRole, texts: readonly string[]): Promise<Float32Array[]>;
+  seed: number;
+  log: Logger;
+}
+
+/** Scores of one task at one dimension (dim null: BM25, which has no dimension). */
+export interface DimScores {
+  dim: number | null;
+  main_score: number;
+  scores: Record<string, number>;
+}
+
+/** Raised by runners for a (task type, model) pair that makes no sense, e.g. BM25 on STS. */
+export class NotApplicableError extends Error {
+  constructor(readonly task: string, readonly model: string, why: string) {
+    super(`${task}: not applicable to ${model} (${why})`);
+    this.name = 'NotApplicableError';
+  }
+}
+
+/** The dims to score at, given the full embedding size: requested ones that fit (or the full size). */
+export function dimsFor(requested: readonly number[], full: number, log: Logger, task: string): number[] {
+  if (requested.length === 0) return [full];
+  const ok = requested.filter((d) => d <= full);
+  const dropped = requested.filter((d) => d > full);
+  if (dropped.length) log.warn(`${task}: skipping dims ${dropped.join(', ')} (the model's embeddings have ${full})`);
+  if (ok.length === 0) throw new RangeError(`${task}: none of the dims ${requested.join(', ')} fits the model's ${full}-d embeddings`);
+  return [...new Set(ok)].sort((a, b) => b - a);
+}

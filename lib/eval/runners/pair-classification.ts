@@ -1,0 +1,20 @@
+// Pair classification runner: both sentences embedded as queries with the task prompt;
+// MTEB's threshold scores and average precision for cosine, dot, euclidean and manhattan.
+import { formatQuery } from '../../core/format';
+import { pairClassificationMetrics } from '../metrics/pair-classification';
+import type { PairData } from '../task-data';
+import type { PairClassificationTaskMeta } from '../tasks/types';
+import { truncateAndNormalize } from '../truncate';
+import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
+
+/** @example const scores = await runPairClassification(getTask('MRPC'), data, ctx); */
+export async function runPairClassification(task: PairClassificationTaskMeta, data: PairData, ctx: RunContext): Promise<DimScores[]> {
+  if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'pair classification needs embeddings');
+  const a = await ctx.encode('text', data.pairs.map((p) => formatQuery(task.prompt, p.text1)));
+  const b = await ctx.encode('text', data.pairs.map((p) => formatQuery(task.prompt, p.text2)));
+  const labels = data.pairs.map((p) => p.label);
+  return dimsFor(ctx.dims, a[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
+    const scores: Record<string, number> = { ...pairClassificationMetrics(truncateAndNormalize(a, dim), truncateAndNormalize(b, dim), labels), pairs: labels.length };
+    return { dim, main_score: scores[task.mainScore]!, scores };
+  });
+}
