@@ -35,9 +35,9 @@ export function showRunHeader(ctx: Pick<RunContext, 'id' | 'dir' | 'preset' | 'c
  * two-column table; non-numeric scalars are kept, arrays are summarised by length.
  * @example showReport(fretReport, { caption: 'FRet relabelling' })
  */
-export function showReport(report: Record<string, unknown>, opts: TableOptions = {}): void {
+export function showReport(report: object, opts: TableOptions = {}): void {
   const rows: { field: string; value: unknown }[] = [];
-  const numeric = flattenNumeric(report);
+  const numeric = flattenNumeric(report as Record<string, unknown>);
   const walk = (obj: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? `${prefix}.${k}` : k;
@@ -47,6 +47,6 @@ export function showReport(report: Record<string, unknown>, opts: TableOptions =
       else if (v !== undefined) rows.push({ field: key, value: v });
     }
   };
-  walk(report, '');
+  walk(report as Record<string, unknown>, '');
   showTable(rows, { limit: 200, ...opts });
 }

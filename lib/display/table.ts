@@ -28,15 +28,17 @@ export interface TableOptions {
 }
 
 export type Row = Record<string, unknown>;
+/** Anything showTable accepts: records (any object type) or a DataFrame. */
+export type TableData = readonly object[] | DataFrameLike;
 
-function isDataFrame(x: unknown): x is DataFrameLike {
+function isDataFrame(x: TableData): x is DataFrameLike {
   return !!x && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as DataFrameLike).columns) && Array.isArray((x as DataFrameLike).values);
 }
 
 /** Rows of a DataFrame-like object, or the records themselves. */
-export function tableRows(data: readonly Row[] | DataFrameLike): Row[] {
+export function tableRows(data: TableData): Row[] {
   if (isDataFrame(data)) return (data.values as unknown[][]).map((vals) => Object.fromEntries(data.columns.map((c, i) => [c, Array.isArray(vals) ? vals[i] : vals])));
-  return data.slice();
+  return (data as readonly Row[]).slice();
 }
 
 /** Column names: the given ones, else every key in order of first appearance. */
@@ -67,7 +69,7 @@ export function formatCell(v: unknown, opts: { digits?: number; maxChars?: numbe
  * Records or a DataFrame as an HTML table (values escaped).
  * @example toHtmlTable([{ task: 'SciFact', ndcg_at_10: 0.61234 }], { digits: 3 })
  */
-export function toHtmlTable(data: readonly Row[] | DataFrameLike, opts: TableOptions = {}): string {
+export function toHtmlTable(data: TableData, opts: TableOptions = {}): string {
   const rows = tableRows(data);
   const cols = tableColumns(rows, opts.columns);
   const limit = opts.limit ?? 20;
@@ -85,7 +87,7 @@ export function toHtmlTable(data: readonly Row[] | DataFrameLike, opts: TableOpt
 }
 
 /** The same table as aligned plain text (for terminals and text/plain). */
-export function toTextTable(data: readonly Row[] | DataFrameLike, opts: TableOptions = {}): string {
+export function toTextTable(data: TableData, opts: TableOptions = {}): string {
   const rows = tableRows(data);
   const cols = tableColumns(rows, opts.columns);
   const shown = rows.slice(0, opts.limit ?? 20);
@@ -101,7 +103,7 @@ export function toTextTable(data: readonly Row[] | DataFrameLike, opts: TableOpt
  * Show records or a danfojs DataFrame as a table: HTML in a notebook, text elsewhere.
  * @example showTable(queries, { columns: ['task', 'query'], limit: 5 })
  */
-export function showTable(data: readonly Row[] | DataFrameLike, opts: TableOptions = {}): void {
+export function showTable(data: TableData, opts: TableOptions = {}): void {
   const text = toTextTable(data, opts);
   if (!displayData({ 'text/html': toHtmlTable(data, opts), 'text/plain': text })) console.log(text);
 }
@@ -110,7 +112,7 @@ export function showTable(data: readonly Row[] | DataFrameLike, opts: TableOptio
  * Records as a danfojs-node DataFrame (danfojs is loaded on first use: it pulls in TF.js).
  * @example const df = toDataFrame(scores); showTable(df.groupby(['model']).mean())
  */
-export function toDataFrame(rows: readonly Row[]): import('danfojs-node').DataFrame {
+export function toDataFrame(rows: readonly object[]): import('danfojs-node').DataFrame {
   const dfd = createRequire(join(projectRoot(), 'package.json'))('danfojs-node') as typeof import('danfojs-node');
   return new dfd.DataFrame(rows.slice() as Record<string, unknown>[] as never);
 }

@@ -1,0 +1,144 @@
+// Views of FRet records for reading: plain rows for showTable and a short explanation of
+// why a query's positive won. Pure functions of the records (no teacher, no files).
+import type { Passage } from '../core/types';
+import type { FretReport } from '../fret/report';
+import type { FretRecord, QueryRecord, SeedRecord } from '../fret/types';
+
+/**
+ * Seed passage beside the task and query the teacher wrote for it (FRet step 1).
+ * @example showTable(seedQueryRows(fret.seeds, fret.queries, 5))
+ */
+export function seedQueryRows(seeds: readonly SeedRecord[], queries: readonly QueryRecord[], limit = 5): { seed: number; passage: string; task: string; query: string }[] {
+  const bySeed = new Map(seeds.map((s) => [s.seedIndex, s.passage]));
+  return queries.slice(0, limit).map((q) => {
+    const p = bySeed.get(q.seedIndex);
+    if (!p) throw new Error(`seedQueryRows: query ${q.queryId} has seedIndex ${q.seedIndex}, which is not among the seeds`);
+    return { seed: q.seedIndex, passage: (p.title ? `${p.title}. ` : '') + p.text, task: q.task, query: q.query };
+  });
+}
+
+/**
+ * A record worth reading: by default the first query whose positive is NOT its seed passage
+ * (the LLM relabelled it), else the first record. `which` can also be a query id.
+ * @example const example = pickExample(fret.records)
+ */
+export function pickExample(records: readonly FretRecord[], which: 'relabelled' | 'seed-kept' | string = 'relabelled'): FretRecord {
+  if (records.length === 0) throw new Error('pickExample: no FRet records (did FRet skip every query? see fret.report.json)');
+  if (which === 'relabelled') return records.find((r) => !r.positiveIsSeed) ?? records[0]!;
+  if (which === 'seed-kept') return records.find((r) => r.positiveIsSeed) ?? records[0]!;
+  const r = records.find((x) => x.queryId === which);
+  if (!r) throw new Error(`pickExample: no record with query id '${which}'`);
+  return r;
+}
+
+/** One candidate row of a FRet record, for a table. */
+export interface CandidateRow {
+  fusedRank: number;
+  role: string;
+  rrf: number;
+  qlRank: number;
+  ql: number;
+  rcRank: number;
+  rc: number;
+  retrievalRank: number | string;
+  passage: string;
+}
+
+/**
+ * A query's candidates, best fused rank first, with every score and rank and the passage text.
+ * role: 'positive', 'negative', 'seed passage' (or combinations), '' otherwise.
+ * @example showTable(candidateRows(example, fret.poolById), { limit: 20, maxChars: 160 })
+ */
+export function candidateRows(record: FretRecord, pool: ReadonlyMap<string, Passage>): CandidateRow[] {
+  return record.candidates.slice().sort((a, b) => a.fusedRank - b.fusedRank).map((c) => {
+    const p = pool.get(c.passageId);
+    if (!p) throw new Error(`candidateRows: passage ${c.passageId} of query ${record.queryId} is not in the pool`);
+    const role = [c.passageId === record.positiveId ? 'positive' : '', c.passageId === record.negativeId ? 'negative' : '', c.isSeed ? 'seed passage' : ''].filter(Boolean).join(', ');
+    return {
+      fusedRank: c.fusedRank, role, rrf: c.fused, qlRank: c.qlRank, ql: c.ql, rcRank: c.rcRank, rc: c.rc,
+      retrievalRank: c.retrievalRank ?? 'not retrieved', passage: (p.title ? `${p.title}. ` : '') + p.text,
+    };
+  });
+}
+
+function texts(pool: ReadonlyMap<string, Passage>, items: readonly (readonly [string, { passageId: string }])[]): string[] {
+  return items.map(([label, c]) => {
+    const p = pool.get(c.passageId);
+    const text = p ? (p.title ? `${p.title}. ` : '') + p.text : '(not in the pool)';
+    return `> **${label}** \`${c.passageId}\`: ${text.length > 600 ? text.slice(0, 599) + '…' : text}\n`;
+  });
+}
+
+const rrfTerm = (k: number, r: number | string) => (k === 0 ? `1/${r}` : `1/(${k}+${r})`);
+
+/**
+ * Why the positive won, in markdown: the RRF arithmetic for the positive, the runner-up,
+ * the seed passage (when it lost) and the negative; with `pool`, also their texts.
+ * @example showMarkdown(explainChoice(example, fret.poolById))
+ */
+export function explainChoice(record: FretRecord, pool?: ReadonlyMap<string, Passage>): string {
+  const k = record.rrfK;
+  const byRank = record.candidates.slice().sort((a, b) => a.fusedRank - b.fusedRank);
+  const line = (label: string, c: FretRecord['candidates'][number]) =>
+    `| ${label} | \`${c.passageId}\` | ${c.qlRank} | ${c.rcRank} | ${rrfTerm(k, c.qlRank)} + ${rrfTerm(k, c.rcRank)} = **${c.fused.toFixed(3)}** | ${c.fusedRank} |`;
+  const pos = byRank.find((c) => c.passageId === record.positiveId)!;
+  const seed = byRank.find((c) => c.isSeed)!;
+  const neg = byRank.find((c) => c.passageId === record.negativeId)!;
+  const runnerUp = byRank.find((c) => c.passageId !== record.positiveId);
+  const rows = [line('positive', pos)];
+  if (runnerUp && runnerUp !== seed && runnerUp !== neg) rows.push(line('runner-up', runnerUp));
+  if (seed !== pos) rows.push(line('seed passage', seed));
+  rows.push(line(`negative (${record.negativeStrategy})`, neg));
+  const verdict = record.positiveIsSeed
+    ? `The seed passage (the one the query was written from) also ranks first after fusion, so it stays the positive.`
+    : `The seed passage ranks **${seed.fusedRank}** after fusion: the teacher judged \`${pos.passageId}\` a better answer to this query than the passage the query was generated from, so FRet **relabels** the positive (the paper reports this for about 15% of queries).`;
+  const seedNote = record.seedRetrieved ? '' : ' The retriever missed the seed passage, so it was added to the candidates.';
+  return [
+    `**Query** (task: *${record.task}*): ${record.query}`,
+    '',
+    `Each of the ${record.candidates.length} candidates is ranked twice by the teacher: by query likelihood (QL: how likely the query is given the passage) and by relevance classification (RC: how relevant the teacher judges the passage). Reciprocal rank fusion adds ${rrfTerm(k, 'rank')} over the two rankings (k = ${k}); the highest sum is the positive.`,
+    '',
+    '| | passage | QL rank | RC rank | RRF score | fused rank |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    verdict + seedNote,
+    ...(pool ? ['', ...texts(pool, [['positive', pos], ...(seed !== pos ? [['seed passage', seed] as const] : []), [`negative`, neg]])] : []),
+  ].join('\n');
+}
+
+/**
+ * The relabelling statistics of a FRet report in a few markdown lines.
+ * @example showMarkdown(fretSummary(fret.report))
+ */
+export function fretSummary(report: FretReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const skipped = Object.entries(report.skipped);
+  return [
+    `- **${report.examples}** training examples from teacher \`${report.teacher}\`${report.standIn ? ' (a stand-in, not an LLM)' : ''}, retriever \`${report.retriever}\`, RRF k = ${report.rrfK}, negative = ${report.negativeStrategy}`,
+    `- positive is **not** the seed passage (relabelled): **${pct(report.relabelRate)}** (${report.relabelled} queries; the paper reports about 15%)`,
+    `- the retriever missed the seed passage: ${pct(report.seedAddedRate)}`,
+    `- QL and RC agree: mean Spearman ρ ${report.agreement.spearman.toFixed(3)}, Kendall τ ${report.agreement.kendall.toFixed(3)}, same top-1 passage ${pct(report.agreement.top1)}`,
+    `- skipped: ${skipped.length ? skipped.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,
+    ...(report.usage ? [`- teacher calls: ${report.usage.calls} (+${report.usage.cachedCalls} from cache), ${report.usage.promptTokens + report.usage.completionTokens} tokens, $${report.usage.costUsd.toFixed(4)}`] : []),
+  ].join('\n');
+}
+
+/**
+ * How many generated queries each task description got, most frequent first.
+ * @example showTable(taskCounts(fret.queries), { limit: 10 })
+ */
+export function taskCounts(queries: readonly Pick<QueryRecord, 'task'>[]): { task: string; queries: number; share: number }[] {
+  const counts = new Map<string, number>();
+  for (const q of queries) counts.set(q.task, (counts.get(q.task) ?? 0) + 1);
+  return [...counts].map(([task, n]) => ({ task, queries: n, share: n / queries.length })).sort((a, b) => b.queries - a.queries || a.task.localeCompare(b.task));
+}
+
+/**
+ * Chat messages (a prompt) as markdown: one fenced block per message, the role in bold.
+ * @example showMarkdown(messagesMarkdown(queryGenerationMessages(seeds[0].passage)))
+ */
+export function messagesMarkdown(messages: readonly { role: string; content: string }[]): string {
+  const fence = '```';
+  return messages.map((m) => `**${m.role}**\n\n${fence}text\n${m.content.split(fence).join("'''")}\n${fence}`).join('\n\n');
+}

@@ -1,0 +1,43 @@
+// The fine-tuning mixture for a run (paper section 1.5): FRet examples from <run>/fret/
+// plus the academic sources, weighted by finetune.mixture, written once to <run>/mixture/.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, writeJson } from '../core/fs';
+import { readJsonl, writeJsonl } from '../core/jsonl';
+import type { TrainingExample } from '../core/types';
+import type { RunContext } from '../runs/run';
+import { buildMixture, type MixtureReport } from '../mixture/build';
+import { FRET_FILES } from '../fret/pipeline';
+import { fretDir } from './fret';
+
+/**
+ * Build (or read back) the run's mixture. Needs FRet's examples when fret has a weight:
+ * run fretForRun(ctx) first.
+ * @example const { examples, report } = mixtureForRun(ctx); showReport(report);
+ */
+export function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path'>): { examples: TrainingExample[]; report: MixtureReport; path: string } {
+  const path = ctx.path('mixture', 'mixture.jsonl');
+  const reportPath = ctx.path('mixture', 'mixture.report.json');
+  if (existsSync(path) && existsSync(reportPath)) return { examples: readJsonl<TrainingExample>(path), report: readJson<MixtureReport>(reportPath), path };
+  const cfg = ctx.config;
+  const { examples, report } = buildMixture({ weights: cfg.finetune.mixture, seed: cfg.seed, fretPath: join(fretDir(ctx), FRET_FILES.examples) });
+  writeJsonl(path, examples);
+  writeJson(reportPath, report);
+  return { examples, report, path };
+}
+
+/**
+ * A few examples per source in the unified format, for a table.
+ * @example showTable(mixtureSample(examples, 2), { maxChars: 120 })
+ */
+export function mixtureSample(examples: readonly TrainingExample[], perSource = 2): { source: string; symmetric: boolean; task: string; query: string; positive: string; negative: string }[] {
+  const seen = new Map<string, number>();
+  const out: ReturnType<typeof mixtureSample> = [];
+  for (const e of examples) {
+    const n = seen.get(e.source) ?? 0;
+    if (n >= perSource) continue;
+    seen.set(e.source, n + 1);
+    out.push({ source: e.source, symmetric: e.symmetric, task: e.task, query: e.query, positive: e.positive.text, negative: e.negatives[0]?.text ?? '' });
+  }
+  return out.sort((a, b) => a.source.localeCompare(b.source));
+}
