@@ -6,12 +6,15 @@
 //   read-write  hits are served; misses are computed and written
 //   replay      hits are served; a miss is a CacheMissError (exact reproduction)
 //   off         nothing is read or written
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { hashOf } from '../core/hash';
 import { writeFileAtomic } from '../core/fs';
 import type { Logger } from '../core/log';
 import { CacheMissError } from './errors';
+
+let tmpCounter = 0;
 
 export type CacheMode = 'read-write' | 'replay' | 'off';
 export const CACHE_MODES: readonly CacheMode[] = ['read-write', 'replay', 'off'];
@@ -29,6 +32,7 @@ export interface CacheEntry<T = unknown> {
  */
 export class LlmCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly dirs = new Set<string>();
   /** Counters since construction. */
   readonly stats = { hits: 0, misses: 0, writes: 0 };
 
@@ -67,6 +71,23 @@ export class LlmCache {
   }
 
   /**
+   * Like put, but the write does not block the event loop (many calls in flight): the same
+   * temp-file-then-rename protocol as core/fs writeFileAtomic, so a killed process leaves at
+   * most a temp file, which get() never reads.
+   */
+  async putAsync<T>(key: string, material: unknown, value: T): Promise<void> {
+    if (this.mode !== 'read-write') return;
+    const entry: CacheEntry<T> = { key, material, value, createdAt: new Date().toISOString() };
+    const path = this.pathOf(key);
+    const dir = dirname(path);
+    if (!this.dirs.has(dir)) { mkdirSync(dir, { recursive: true }); this.dirs.add(dir); }
+    const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
+    await writeFile(tmp, JSON.stringify(entry) + '\n');
+    await rename(tmp, path);
+    this.stats.writes++;
+  }
+
+  /**
    * The cached value of `material`, else compute, store and return it. Identical requests in
    * flight at the same time share one computation. `describe` names the request in a replay miss.
    */
@@ -81,7 +102,7 @@ export class LlmCache {
     const running = this.inflight.get(key) as Promise<T> | undefined;
     if (running) return { value: await running, hit: true, key };
     this.stats.misses++;
-    const p = compute().then((value) => { this.put(key, material, value); return value; });
+    const p = compute().then(async (value) => { await this.putAsync(key, material, value); return value; });
     this.inflight.set(key, p);
     try {
       return { value: await p, hit: false, key };

@@ -222,6 +222,7 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
       const { polls, ...pub } = b;
       return send(200, pub);
     }
+    if (req.method === 'GET' && path === '/fake/stats') return send(200, { modelCalls: calls.filter((c) => modelPaths.includes(c.path)).length, maxInFlight });
     return send(404, { error: { message: `fake server: no route ${req.method} ${path}` } });
   };
 
