@@ -8,7 +8,7 @@ import type { PresetName } from '../../config/presets';
 import { ConfigError } from '../../core/errors';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
-import { createTeacher } from '../../llm/factory';
+import { describeTeacher, teacherFromConfig } from '../../llm/factory';
 import { loadSeedCorpus } from '../../seeding/corpus';
 import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
 import { bm25Retriever, type CandidateRetriever } from '../../fret/retrieve';
@@ -56,13 +56,21 @@ export const command: Command = {
     pinSettings(out, settings);
     log.info(`gecko fret → ${out} (preset ${preset}, corpus ${settings.corpus}, teacher ${settings.teacher}, n ${settings.n}, N ${settings.numCandidates}, k ${settings.rrfK}, negative ${settings.negativeStrategy})`);
     const corpus = loadSeedCorpus(settings.corpus);
-    const teacher = createTeacher(settings.teacher, { background: corpus, log });
+    const teacher = teacherFromConfig(cfg.llm, { background: corpus, log });
     const t0 = Date.now();
-    const res = await runFret({
-      corpus, settings, teacher, out, concurrency: cfg.llm.concurrency, log,
-      retriever: (pool) => makeRetriever(settings.retriever, pool),
-    });
+    let res;
+    try {
+      // An LLM teacher checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
+      await teacher.preflight?.(['generate', 'continuationLogprobs', 'labelLogprobs']);
+      res = await runFret({
+        corpus, settings, teacher, out, concurrency: cfg.llm.concurrency, log,
+        retriever: (pool) => makeRetriever(settings.retriever, pool),
+      });
+    } finally {
+      await teacher.close?.();
+    }
     const r = res.report;
+    log.info(`teacher: ${describeTeacher(teacher)}`);
     log.info(`done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${r.examples} examples; positive != seed passage in ${(r.relabelRate * 100).toFixed(1)}% (paper: ~15%)` +
       `; QL/RC agreement: Spearman ${r.agreement.spearman.toFixed(3)}, top-1 ${(r.agreement.top1 * 100).toFixed(1)}%` +
       `; calls ${r.usage?.calls ?? 0} (+${r.usage?.cachedCalls ?? 0} cached)${teacher.standIn ? '; teacher is a stand-in, not an LLM' : ''}`);
