@@ -87,7 +87,7 @@ export class LlamaProvider implements LlmProvider {
       await sequence.clearHistory();
       const completion = new LlamaCompletion({ contextSequence: sequence });
       const grammar = req.jsonSchema ? await llama.createGrammarForJsonSchema(req.jsonSchema as never) : undefined;
-      const prompt = renderPlain(req.messages) + ' ';
+      const prompt = renderPlain(req.messages);
       const maxTokens = Math.max(1, Math.min(req.maxTokens, sequence.contextSize - model.tokenize(prompt).length - 1));
       const r = await completion.generateCompletionWithMeta(prompt, {
         maxTokens, temperature: req.temperature, seed: req.seed, grammar, signal: AbortSignal.timeout(this.timeoutMs),
