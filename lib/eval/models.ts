@@ -1,5 +1,6 @@
 // Model specs of `gecko eval --model`, resolved in one place:
-//   bm25                  BM25 (retrieval and reranking only), lib/retrieval/bm25.ts defaults
+//   bm25 | bm25:flat      BM25 (retrieval and reranking only): multifield title+text (Pyserini's
+//                         BEIR "multifield", the default) or one flat field
 //   hash[:DIM]            bag-of-words feature hashing (a training-free dense baseline; default 256)
 //   openai:NAME[@DIMS]    an OpenAI-compatible embeddings endpoint (@DIMS is sent as `dimensions`)
 // Heavy or optional modules are imported lazily, so resolving 'bm25' loads no TF.js.
@@ -11,7 +12,7 @@ export interface ResolveOptions {
   openai?: { baseURL?: string; apiKey?: string; batchSize?: number; concurrency?: number };
 }
 
-export const MODEL_SPECS_HELP = "bm25 | hash[:DIM] | openai:NAME[@DIMS]";
+export const MODEL_SPECS_HELP = "bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]";
 
 /**
  * Turn a --model value into a model the harness can run.
@@ -19,6 +20,7 @@ export const MODEL_SPECS_HELP = "bm25 | hash[:DIM] | openai:NAME[@DIMS]";
  */
 export async function resolveModel(spec: string, opts: ResolveOptions = {}): Promise<EvalModel> {
   if (spec === 'bm25') return { kind: 'bm25', id: 'bm25', options: {} };
+  if (spec === 'bm25:flat') return { kind: 'bm25', id: 'bm25-flat', options: { fields: 'flat' } };
   const hash = /^hash(?::(\d+))?$/.exec(spec);
   if (hash) {
     const { hashEmbedder } = await import('./hash-embedder');

@@ -27,9 +27,10 @@ export interface PairData { kind: 'pair'; pairs: { text1: string; text2: string;
 export interface LabeledData { text: string; label: number }
 export interface ClassificationData { kind: 'classification'; labelNames: string[]; train: LabeledData[]; test: LabeledData[] }
 export interface ClusteringData { kind: 'clustering'; labelNames: string[]; items: LabeledData[] }
-/** One reranking query: candidates, their relevance, and their BM25 score over the full corpus. */
-export interface RerankingQuery { id: string; text: string; candidates: Passage[]; relevant: boolean[]; bm25: number[] }
-export interface RerankingData { kind: 'reranking'; queries: RerankingQuery[] }
+/** One reranking query: its candidates and their relevance. */
+export interface RerankingQuery { id: string; text: string; candidates: Passage[]; relevant: boolean[] }
+/** `corpus` is the full collection the candidates came from (BM25 as a model scores against it). */
+export interface RerankingData { kind: 'reranking'; queries: RerankingQuery[]; corpus: Passage[] }
 
 export type TaskData = RetrievalData | StsData | PairData | ClassificationData | ClusteringData | RerankingData;
 
@@ -65,22 +66,18 @@ function labelled(rows: { text: string; label: string }[], names: string[]): Lab
 
 /**
  * Reranking candidates per query: judged-relevant passages plus BM25's top k over the full
- * corpus (BM25 order, relevant passages missing from it appended by id).
+ * corpus (BM25 order, relevant passages missing from it appended by id). Candidate generation
+ * always uses the default BM25 (multifield, k1 1.2, b 0.75): it is part of the task definition.
  */
 export function buildRerankingQueries(data: Omit<RetrievalData, 'kind'>, topK: number): RerankingQuery[] {
   const index = new Bm25Index(data.corpus);
   const byId = new Map(data.corpus.map((p) => [p.id, p]));
-  const position = new Map(data.corpus.map((p, i) => [p.id, i]));
   return data.queries.map((q) => {
     const rels = data.qrels[q.id] ?? {};
-    const all = index.scores(q.text);
     const ids = index.search(q.text, topK).map((h) => h.id);
     const seen = new Set(ids);
     for (const id of Object.keys(rels).filter((id) => rels[id]! > 0).sort()) if (!seen.has(id)) { ids.push(id); seen.add(id); }
-    return {
-      id: q.id, text: q.text, candidates: ids.map((id) => byId.get(id)!),
-      relevant: ids.map((id) => (rels[id] ?? 0) > 0), bm25: ids.map((id) => all[position.get(id)!]!),
-    };
+    return { id: q.id, text: q.text, candidates: ids.map((id) => byId.get(id)!), relevant: ids.map((id) => (rels[id] ?? 0) > 0) };
   });
 }
 
@@ -96,7 +93,7 @@ export function loadTaskData(task: TaskMeta, opts: SubsampleOptions, load: LoadO
     case 'Reranking': {
       const full = loadBeir(task.dataset, task.evalSplit, load);
       const queries = subsample(full.queries, opts.maxQueries, rng('queries'));
-      return { kind: 'reranking', queries: buildRerankingQueries({ ...full, queries }, task.bm25TopK) };
+      return { kind: 'reranking', queries: buildRerankingQueries({ ...full, queries }, task.bm25TopK), corpus: full.corpus };
     }
     case 'STS':
       return { kind: 'sts', pairs: subsample(loadSts(task.dataset, task.evalSplit, load), opts.maxTest, rng('test')) };

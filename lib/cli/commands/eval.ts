@@ -40,7 +40,7 @@ export const command: Command = {
         return n;
       });
     } else {
-      dims = spec === 'bm25' || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
+      dims = spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
     }
     const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
     const model = await resolveModel(spec);

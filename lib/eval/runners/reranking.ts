@@ -1,6 +1,7 @@
 // Reranking runner: each query's candidates (see task-data.ts) ordered by cosine similarity,
-// or by BM25 score over the full corpus for the bm25 model; MAP (main) and MRR@10.
+// or, for BM25 models, by their score with the full corpus's statistics; MAP (main) and MRR@10.
 import { formatPassage, formatQuery } from '../../core/format';
+import { Bm25Index } from '../../retrieval/bm25';
 import { rerankingMetrics } from '../metrics/reranking';
 import type { RerankingData } from '../task-data';
 import type { RerankingTaskMeta } from '../tasks/types';
@@ -12,7 +13,12 @@ export async function runReranking(task: RerankingTaskMeta, data: RerankingData,
   const pack = (r: ReturnType<typeof rerankingMetrics>, dim: number | null): DimScores =>
     ({ dim, main_score: r.map, scores: { map: r.map, mrr_at_10: r.mrr_at_10, evaluated_queries: r.evaluated } });
   if (ctx.model.kind === 'bm25') {
-    return [pack(rerankingMetrics(data.queries.map((q) => ({ scores: q.bm25, relevant: q.relevant }))), null)];
+    const index = new Bm25Index(data.corpus, ctx.model.options); // corpus statistics of the full collection
+    const position = new Map(data.corpus.map((p, i) => [p.id, i]));
+    return [pack(rerankingMetrics(data.queries.map((q) => {
+      const all = index.scores(q.text);
+      return { scores: q.candidates.map((c) => all[position.get(c.id)!]!), relevant: q.relevant };
+    })), null)];
   }
   const qv = await ctx.encode('query', data.queries.map((q) => formatQuery(task.prompt, q.text)));
   const flat = data.queries.flatMap((q) => q.candidates);
