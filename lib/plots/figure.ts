@@ -53,7 +53,6 @@ export function layout(title: string, xTitle: string, yTitle: string, extra: Rec
     width: FIGURE_WIDTH,
     height: FIGURE_HEIGHT,
     margin: { t: 60, l: 70, r: 30, b: 60 },
-    legend: { orientation: 'h', y: -0.18 },
     ...rest,
   };
 }

@@ -1,0 +1,58 @@
+// Evaluation for a run, in one call: the run's tasks, dimensions and sub-sampling caps,
+// result files under <run>/eval/ (reused when they exist with the same eval config), and
+// the embedding cache shared across runs. Plus the mapping from score rows to plot records.
+import type { RunContext } from '../runs/run';
+import { evaluate, type EvaluateReport } from '../eval/evaluate';
+import { resolveModel } from '../eval/models';
+import type { ScoreRow } from '../eval/results';
+import type { EvalModel } from '../eval/runners/context';
+import { selectTasks, TASK_NAMES } from '../eval/tasks/registry';
+import type { ScoreRecord } from '../plots/eval';
+
+export interface RunEvalOptions {
+  /** Task names or types (default: config eval.tasks). */
+  tasks?: readonly string[];
+  /** Prefix dimensions for dense models (default: config eval.dims; baselines such as hash:D score the ones <= D). */
+  dims?: readonly number[];
+}
+
+/**
+ * Evaluate a model ('bm25', 'hash:DIM', 'openai:NAME', or an EvalModel such as a trained encoder)
+ * with the run's eval settings; results go to <run>/eval/<model>/<dim>/<Task>.json.
+ * @example const bm25 = await evaluateForRun(ctx, 'bm25'); showTable(summaryRecords(bm25.rows));
+ */
+export async function evaluateForRun(ctx: Pick<RunContext, 'config' | 'path' | 'log'>, model: string | EvalModel, opts: RunEvalOptions = {}): Promise<EvaluateReport> {
+  const m = typeof model === 'string' ? await resolveModel(model) : model;
+  const cfg = ctx.config.eval;
+  return evaluate({
+    model: m,
+    tasks: selectTasks(opts.tasks ?? cfg.tasks),
+    dims: m.kind === 'bm25' ? [] : [...(opts.dims ?? cfg.dims)],
+    outDir: ctx.path('eval'),
+    batchSize: cfg.batchSize,
+    subsample: { maxQueries: cfg.maxQueries, maxCorpus: cfg.maxCorpus, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, seed: ctx.config.seed },
+  });
+}
+
+/**
+ * Score rows as plot records, in the registry's task order (rows without a score, e.g. BM25 on STS, are left out).
+ * `label` renames models, e.g. { 'hash:32': 'bag of words (hash, 32-d)' }.
+ * @example show(scoreBars(scoreRecords([...bm25.rows, ...gecko.rows]).filter((r) => r.dims === undefined || r.dims === 32)))
+ */
+export function scoreRecords(rows: readonly ScoreRow[], label: Readonly<Record<string, string>> = {}): ScoreRecord[] {
+  const order = (t: string) => { const i = TASK_NAMES.indexOf(t); return i < 0 ? TASK_NAMES.length : i; };
+  return rows.filter((r) => r.main_score !== null).slice().sort((a, b) => order(a.task) - order(b.task)).map((r) => ({
+    task: r.task, model: label[r.model] ?? r.model, score: r.main_score!, ...(r.dim === null ? {} : { dims: r.dim }),
+  }));
+}
+
+/**
+ * Keep each model's scores at its largest dimension (BM25 has none and is kept), so a
+ * per-task bar chart compares models at full size.
+ * @example show(scoreBars(atFullSize(scoreRecords(rows))))
+ */
+export function atFullSize(records: readonly ScoreRecord[]): ScoreRecord[] {
+  const full = new Map<string, number>();
+  for (const r of records) if (r.dims !== undefined) full.set(r.model, Math.max(full.get(r.model) ?? 0, r.dims));
+  return records.filter((r) => r.dims === undefined || r.dims === full.get(r.model));
+}
