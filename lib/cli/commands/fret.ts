@@ -53,9 +53,9 @@ export const command: Command = {
     };
     const out = (f.out as string | undefined) ?? join(runsDir(), `fret-${resolved.hash.slice(0, 8)}`);
     const log = consoleLogger;
-    pinSettings(out, settings);
     log.info(`gecko fret → ${out} (preset ${preset}, corpus ${settings.corpus}, teacher ${settings.teacher}, n ${settings.n}, N ${settings.numCandidates}, k ${settings.rrfK}, negative ${settings.negativeStrategy})`);
-    const corpus = loadSeedCorpus(settings.corpus);
+    const corpus = loadSeedCorpus(settings.corpus); // refuses evaluation collections before anything is written
+    pinSettings(out, settings);
     const teacher = teacherFromConfig(cfg.llm, { background: corpus, log });
     const t0 = Date.now();
     let res;
