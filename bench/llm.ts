@@ -42,18 +42,29 @@ async function main() {
     await Promise.all(Array.from({ length: concurrency * 4 }, (_, i) => warm.relevance('t', `warm ${i}`, passage)));
 
     // Cold trials, each on a fresh cache folder; the median ratio is the figure.
-    const trials: { seconds: number; serverCalls: number; ratio: number }[] = [];
+    const trials: { seconds: number; serverCalls: number; ratio: number; clientCpuMsPerRequest: number }[] = [];
     const ideal = concurrency / (latencyMs / 1000);
     let lastDir = '';
     for (let k = 0; k < arg('trials', 3); k++) {
       lastDir = join(cacheDir, `trial-${k}`);
       const s0 = await stats();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(work(make(lastDir)));
       const sec = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       const s1 = await stats();
-      trials.push({ seconds: +sec.toFixed(3), serverCalls: s1.modelCalls - s0.modelCalls, ratio: +(requests / sec / ideal).toFixed(3) });
+      trials.push({ seconds: +sec.toFixed(3), serverCalls: s1.modelCalls - s0.modelCalls, ratio: +(requests / sec / ideal).toFixed(3),
+        clientCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / requests).toFixed(2) });
     }
+    // Baseline: the same teacher at concurrency 1 shows the fixed per-request cost of HTTP on
+    // this machine; scaling = throughput(C) / (C * throughput(1)) isolates the limiter.
+    const base = createTeacher('openai:bench-model', { apiKey: 'bench', baseURL, cacheDir: join(cacheDir, 'base'), cacheMode, concurrency: 1, timeoutMs: 10_000, maxRetries: 0 });
+    const nBase = Math.max(20, Math.round(requests / concurrency));
+    const tb = performance.now();
+    await Promise.all(Array.from({ length: nBase }, (_, i) => base.relevance('Given a question, retrieve a passage that answers the question', `baseline ${i}`, passage)));
+    const baseRate = nBase / ((performance.now() - tb) / 1000);
+
     // The cached rerun: the same work on the last trial's cache.
     const s1 = await stats();
     const t1 = performance.now();
@@ -67,6 +78,7 @@ async function main() {
     console.log(JSON.stringify({
       bench: 'llm', latencyMs, concurrency, requests, cacheMode, idealPerSec: ideal,
       cold: { medianRatio: median, medianThroughputPerSec: +(median * ideal).toFixed(1), trials, maxInFlight: s1.maxInFlight },
+      concurrency1: { throughputPerSec: +baseRate.toFixed(1), ratio: +(baseRate / (1000 / latencyMs)).toFixed(3), scaling: +((median * ideal) / (concurrency * baseRate)).toFixed(3) },
       cachedRerun: { seconds: +hotSec.toFixed(3), serverCalls: s2.modelCalls - s1.modelCalls, usage: hot.usage() },
       pass: median >= 0.9 && s2.modelCalls === s1.modelCalls,
     }));
