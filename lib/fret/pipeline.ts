@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
+import { formatQuery } from '../core/format';
 import { readJson, writeJson } from '../core/fs';
 import { appendJsonl, readJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
 import { silentLogger, type Logger } from '../core/log';
@@ -157,6 +158,7 @@ export interface RelabelStageOptions extends StageOptions {
  */
 export async function relabelStage(queries: readonly QueryRecord[], o: RelabelStageOptions) {
   const poolById = new Map(o.pool.map((p) => [p.id, p]));
+  await o.retriever.prefetch?.(queries.map((q) => formatQuery(q.task, q.query)));
   const bar = progress('fret step 2: relabel', queries.length, 'queries');
   const usage = usageLogger(o.out, 'relabel', o.teacher);
   try {
@@ -220,10 +222,15 @@ export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
   if (o.teacher.standIn) log.warn(`teacher '${o.teacher.id}' is a stand-in, not an LLM: the records test the pipeline, not LLM distillation`);
   const q = await queryStage(seeding.seeds, o.teacher, s.seed, { out: o.out, concurrency: o.concurrency, log });
   const retriever = await o.retriever(seeding.pool);
-  const r = await relabelStage(q.records, {
-    teacher: o.teacher, retriever, pool: seeding.pool, numCandidates: s.numCandidates, rrfK: s.rrfK,
-    negativeStrategy: s.negativeStrategy, rootSeed: s.seed, out: o.out, concurrency: o.concurrency, log,
-  });
+  let r;
+  try {
+    r = await relabelStage(q.records, {
+      teacher: o.teacher, retriever, pool: seeding.pool, numCandidates: s.numCandidates, rrfK: s.rrfK,
+      negativeStrategy: s.negativeStrategy, rootSeed: s.seed, out: o.out, concurrency: o.concurrency, log,
+    });
+  } finally {
+    await retriever.close?.();
+  }
   const poolById = new Map(seeding.pool.map((p) => [p.id, p]));
   const examples = r.records.map((rec) => toTrainingExample(rec, poolById));
   writeJsonl(join(o.out, FRET_FILES.examples), examples);

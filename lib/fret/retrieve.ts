@@ -12,6 +12,10 @@ export interface CandidateRetriever {
   readonly id: string;
   /** Top-k passage ids with scores, best first (ties by id). */
   search(queryText: string, k: number): Promise<{ id: string; score: number }[]>;
+  /** Optional: embed many queries in one batch before searching them one by one. */
+  prefetch?(queryTexts: readonly string[]): Promise<void>;
+  /** Optional: free what the retriever holds (worker threads, tensors). */
+  close?(): Promise<void>;
 }
 
 /**
@@ -29,16 +33,28 @@ export function bm25Retriever(pool: readonly Passage[], opts: Bm25Options = {}):
  * Passages are embedded once, formatted as `title: … | text: …`; the caller formats queries.
  * @example const r = await denseRetriever(embedder, pool); await r.search(formatQuery(task, q), 20);
  */
-export async function denseRetriever(embedder: Embedder, pool: readonly Passage[], batchSize = 64): Promise<CandidateRetriever> {
+export async function denseRetriever(embedder: Embedder & { close?(): Promise<void> }, pool: readonly Passage[], opts: { chunk?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<CandidateRetriever> {
   const ids = pool.map((p) => p.id);
   const vecs: Float32Array[] = [];
-  for (let i = 0; i < pool.length; i += batchSize) {
-    vecs.push(...(await embedder.embed(pool.slice(i, i + batchSize).map((p) => formatPassage(p.title, p.text)))));
+  const chunk = opts.chunk ?? 512;
+  for (let i = 0; i < pool.length; i += chunk) {
+    vecs.push(...(await embedder.embed(pool.slice(i, i + chunk).map((p) => formatPassage(p.title, p.text)))));
+    opts.onProgress?.(vecs.length, pool.length);
   }
+  const queryVecs = new Map<string, Float32Array>();
   return {
     id: embedder.id,
+    async prefetch(texts) {
+      const todo = [...new Set(texts)].filter((t) => !queryVecs.has(t));
+      for (let i = 0; i < todo.length; i += chunk) {
+        const part = todo.slice(i, i + chunk);
+        (await embedder.embed(part)).forEach((v, j) => queryVecs.set(part[j]!, v));
+      }
+    },
+    close: embedder.close ? () => embedder.close!() : undefined,
     async search(queryText, k) {
-      const [hit] = await exactTopK(await embedder.embed([queryText]), vecs, k);
+      const q = queryVecs.get(queryText) ?? (await embedder.embed([queryText]))[0]!;
+      const [hit] = await exactTopK([q], vecs, k);
       return Array.from(hit!.index).filter((i) => i >= 0).map((i, r) => ({ id: ids[i]!, score: hit!.score[r]! }));
     },
   };
