@@ -19,13 +19,14 @@ const demo: ExperimentConfig = {
   fret: { numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', retriever: 'bm25', poolSize: 0 },
   tokenizer: { vocabSize: 8000, lowercase: true },
   encoder: { layers: 2, dModel: 128, heads: 4, ffn: 512, maxLen: 128, dropout: 0.1 },
-  pretrain: { corpora: ['bbc_news', 'ag_news', 'squad_v1.1_dev'], steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3, warmupSteps: 30, maskProb: 0.15 },
-  prefinetune: { steps: 200, batchSize: 32, lr: 5e-4, warmupSteps: 20, temperature: 0.05 },
+  pretrain: { corpora: ['bbc_news', 'ag_news', 'squad_v1.1_dev'], steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3, warmupSteps: 30, maskProb: 0.15, clipNorm: 1.0, weightDecay: 0.01, chunkSize: 0, gradCache: false, checkpointEvery: 100 },
+  prefinetune: { steps: 200, batchSize: 32, lr: 5e-4, warmupSteps: 20, temperature: 0.05, clipNorm: 1.0, weightDecay: 0.01, chunkSize: 0, gradCache: false, checkpointEvery: 100, evalEvery: 0 },
   finetune: {
     steps: 300, batchSize: 32, lr: 3e-4, warmupSteps: 30, temperature: 0.05,
     hardNegatives: true, sameTower: true,
     matryoshkaDims: [128, 64, 32, 16], matryoshkaWeights: [1, 1, 1, 1],
     mixture: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
+    clipNorm: 1.0, weightDecay: 0.01, chunkSize: 0, gradCache: false, checkpointEvery: 100, evalEvery: 0,
   },
   eval: { tasks: ALL_TASKS, dims: [128, 64, 32, 16], maxQueries: 300, maxCorpus: 3000, maxTrain: 2000, maxTest: 2000, batchSize: 64 },
 };

@@ -64,69 +64,108 @@ export function geluBackward(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
 }
 
-/** Per (sequence, head) tensors kept for the attention backward. */
+/** What the attention backward needs: q (scaled), k, v as row-major (T, D) arrays, and the probabilities per (sequence, head). */
 export interface AttentionCache {
-  /** Scaled query slices (len, dh), key slices transposed (dh, len), value slices (len, dh), probabilities (len, len); index = s * heads + h. */
-  q: tf.Tensor2D[];
-  kT: tf.Tensor2D[];
-  v: tf.Tensor2D[];
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  /** Softmax probabilities (len, len) for index s * heads + h. */
   p: tf.Tensor2D[];
+}
+
+/** Copy rows [off, off+len) and columns [c0, c0+w) of a row-major (?, D) array; transposed gives (w, len). */
+function block(src: Float32Array, D: number, off: number, len: number, c0: number, w: number, transposed: boolean): tf.Tensor2D {
+  const out = new Float32Array(len * w);
+  if (transposed) {
+    for (let r = 0; r < len; r++) { const base = (off + r) * D + c0; for (let c = 0; c < w; c++) out[c * len + r] = src[base + c]!; }
+    return tf.tensor2d(out, [w, len]);
+  }
+  for (let r = 0; r < len; r++) out.set(src.subarray((off + r) * D + c0, (off + r) * D + c0 + w), r * w);
+  return tf.tensor2d(out, [len, w]);
+}
+
+/** Write a (len, w) tensor's values into rows [off, off+len), columns [c0, c0+w) of a row-major (?, D) array. */
+function put(dst: Float32Array, D: number, off: number, c0: number, t: tf.Tensor2D): void {
+  const [len, w] = t.shape;
+  const vals = t.dataSync();
+  for (let r = 0; r < len; r++) dst.set(vals.subarray(r * w, (r + 1) * w), (off + r) * D + c0);
 }
 
 /**
  * Multi-head self-attention over packed sequences: sequence s owns rows offsets[s]..offsets[s+1]-1
  * and attends only to itself (so no padding and no mask). Products are per (sequence, head) 2-D
- * matmuls, which TF.js wasm runs on its fast path (batched matmul is ~3x slower there).
+ * matmuls, which TF.js wasm runs on its fast path (batched matmul is ~3x slower there). The
+ * per-head blocks are cut and reassembled in JS: wasm's slice kernel copies its whole input
+ * out of the heap on every call, which made slicing a (T, D) tensor per block ~100x slower.
  * q, k, v (T, D) -> context (T, D)
  */
 export function attentionForward(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, offsets: readonly number[], heads: number, keepCache: boolean): { ctx: tf.Tensor2D; cache?: AttentionCache } {
+  const [T, D] = q.shape;
+  const dh = D / heads;
+  const Q = tf.tidy(() => tf.mul(q, 1 / Math.sqrt(dh))).dataSync() as Float32Array; // scaled queries (T, D)
+  const K = k.dataSync() as Float32Array, V = v.dataSync() as Float32Array;
+  const ctx = new Float32Array(T * D);
+  const ps: tf.Tensor2D[] = [];
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const off = offsets[s]!, len = offsets[s + 1]! - off;
+    for (let h = 0; h < heads; h++) {
+      const c0 = h * dh;
+      const p = tf.tidy(() => tf.softmax(tf.matMul(block(Q, D, off, len, c0, dh, false), block(K, D, off, len, c0, dh, true)))) as tf.Tensor2D; // (len, dh) @ (dh, len) -> (len, len)
+      const out = tf.tidy(() => tf.matMul(p, block(V, D, off, len, c0, dh, false))); // (len, len) @ (len, dh) -> (len, dh)
+      put(ctx, D, off, c0, out as tf.Tensor2D);
+      out.dispose();
+      if (keepCache) ps.push(p); else p.dispose();
+    }
+  }
+  const ctxT = tf.tensor2d(ctx, [T, D]);
+  return keepCache ? { ctx: ctxT, cache: { q: Q, k: K, v: V, p: ps } } : { ctx: ctxT };
+}
+
+/**
+ * The same attention written with TF.js ops only (slices and concats), so autograd can
+ * differentiate it: the reference the hand-written backward is tested against.
+ */
+export function attentionOps(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, offsets: readonly number[], heads: number): tf.Tensor2D {
   const D = q.shape[1];
   const dh = D / heads;
-  const qs = tf.mul(q, 1 / Math.sqrt(dh)) as tf.Tensor2D; // (T, D)
-  const kT = tf.transpose(k) as tf.Tensor2D; //              (D, T)
-  const cache: AttentionCache = { q: [], kT: [], v: [], p: [] };
   const rows: tf.Tensor2D[] = [];
   for (let s = 0; s + 1 < offsets.length; s++) {
     const off = offsets[s]!, len = offsets[s + 1]! - off;
     const parts: tf.Tensor2D[] = [];
     for (let h = 0; h < heads; h++) {
-      const qh = tf.slice(qs, [off, h * dh], [len, dh]); //   (len, dh)
-      const kTh = tf.slice(kT, [h * dh, off], [dh, len]); //  (dh, len)
-      const vh = tf.slice(v, [off, h * dh], [len, dh]); //    (len, dh)
-      const p = tf.softmax(tf.matMul(qh, kTh)) as tf.Tensor2D; // (len, len)
-      parts.push(tf.matMul(p, vh)); //                        (len, dh)
-      if (keepCache) { cache.q.push(qh); cache.kT.push(kTh); cache.v.push(vh); cache.p.push(p); }
+      const qh = tf.slice(q, [off, h * dh], [len, dh]), kh = tf.slice(k, [off, h * dh], [len, dh]), vh = tf.slice(v, [off, h * dh], [len, dh]);
+      parts.push(tf.matMul(tf.softmax(tf.div(tf.matMul(qh, kh, false, true), Math.sqrt(dh))), vh));
     }
-    rows.push(heads === 1 ? parts[0]! : tf.concat(parts, 1)); // (len, D)
+    rows.push(tf.concat(parts, 1));
   }
-  const ctx = rows.length === 1 ? rows[0]! : tf.concat(rows, 0); // (T, D)
-  return keepCache ? { ctx, cache } : { ctx };
+  return tf.concat(rows, 0);
 }
 
 /** Gradients of attentionForward with respect to q, k and v (each (T, D)). */
 export function attentionBackward(cache: AttentionCache, dctx: tf.Tensor2D, offsets: readonly number[], heads: number): { dq: tf.Tensor2D; dk: tf.Tensor2D; dv: tf.Tensor2D } {
-  const D = dctx.shape[1];
+  const [T, D] = dctx.shape;
   const dh = D / heads;
-  const dqRows: tf.Tensor2D[] = [], dkRows: tf.Tensor2D[] = [], dvRows: tf.Tensor2D[] = [];
+  const dC = dctx.dataSync() as Float32Array;
+  const dQ = new Float32Array(T * D), dK = new Float32Array(T * D), dV = new Float32Array(T * D);
   for (let s = 0; s + 1 < offsets.length; s++) {
     const off = offsets[s]!, len = offsets[s + 1]! - off;
-    const dqs: tf.Tensor2D[] = [], dks: tf.Tensor2D[] = [], dvs: tf.Tensor2D[] = [];
     for (let h = 0; h < heads; h++) {
-      const i = s * heads + h;
-      const p = cache.p[i]!, qh = cache.q[i]!, kTh = cache.kT[i]!, vh = cache.v[i]!;
-      const dc = tf.slice(dctx, [off, h * dh], [len, dh]); //          (len, dh)
-      const dp = tf.matMul(dc, tf.transpose(vh)); //                   (len, dh) @ (dh, len) -> (len, len)
-      dvs.push(tf.matMul(tf.transpose(p), dc)); //                     (len, len) @ (len, dh)
-      const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 1, true))); // softmax backward (len, len)
-      dqs.push(tf.matMul(ds, tf.transpose(kTh))); //                   (len, len) @ (len, dh)
-      dks.push(tf.matMul(tf.transpose(ds), qh)); //                    (len, len) @ (len, dh)
+      const c0 = h * dh;
+      const p = cache.p[s * heads + h]!;
+      const r = tidy(() => {
+        const dc = block(dC, D, off, len, c0, dh, false); //                       (len, dh)
+        const dp = tf.matMul(dc, block(cache.v, D, off, len, c0, dh, true)); //     (len, dh) @ (dh, len) -> (len, len)
+        const dv = tf.matMul(tf.transpose(p), dc); //                               (len, len) @ (len, dh)
+        const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 1, true))); //        softmax backward (len, len)
+        const dq = tf.matMul(ds, block(cache.k, D, off, len, c0, dh, false)); //    (len, len) @ (len, dh)
+        const dk = tf.matMul(tf.transpose(ds), block(cache.q, D, off, len, c0, dh, false)); // (len, len) @ (len, dh)
+        return { dq, dk, dv };
+      });
+      put(dQ, D, off, c0, r.dq as tf.Tensor2D); put(dK, D, off, c0, r.dk as tf.Tensor2D); put(dV, D, off, c0, r.dv as tf.Tensor2D);
+      tf.dispose([r.dq, r.dk, r.dv]);
     }
-    dqRows.push(heads === 1 ? dqs[0]! : tf.concat(dqs, 1));
-    dkRows.push(heads === 1 ? dks[0]! : tf.concat(dks, 1));
-    dvRows.push(heads === 1 ? dvs[0]! : tf.concat(dvs, 1));
   }
-  const cat = (r: tf.Tensor2D[]) => (r.length === 1 ? r[0]! : tf.concat(r, 0));
-  return { dq: tf.mul(cat(dqRows), 1 / Math.sqrt(dh)) as tf.Tensor2D, dk: cat(dkRows), dv: cat(dvRows) };
+  return tidy(() => ({ dq: tf.mul(tf.tensor2d(dQ, [T, D]), 1 / Math.sqrt(dh)) as tf.Tensor2D, dk: tf.tensor2d(dK, [T, D]), dv: tf.tensor2d(dV, [T, D]) }));
 }
 
 /**

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
 import type { EncoderConfig } from './config';
 import {
-  attentionBackward, attentionForward, denseBackward, denseForward, embeddingBackward, embeddingForward,
+  attentionBackward, attentionForward, attentionOps, denseBackward, denseForward, embeddingBackward, embeddingForward,
   geluBackward, geluForward, layerNormBackward, layerNormForward, poolBackward, poolForward, tidy,
   type AttentionCache, type LayerNormCache,
 } from './layers';
@@ -77,6 +77,8 @@ export interface ForwardOptions {
    * they do not depend on how a batch is chunked or spread over workers. Omit for no dropout.
    */
   dropoutSeeds?: readonly number[];
+  /** Use only TF.js ops (attentionOps) so that tf.grad can differentiate the forward: for gradient tests. */
+  autograd?: boolean;
 }
 
 /** A dropout mask (T, D) of 0 and 1/(1-p), drawn per sequence from its seed and the site label. */
@@ -116,13 +118,17 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
     const w = (n: string) => P[`l${l}.${n}`] as tf.Tensor2D;
     const v1 = (n: string) => P[`l${l}.${n}`] as tf.Tensor1D;
     const xin = x;
+    let attCache: AttentionCache | undefined;
     const out = tidy(() => {
       const ln1 = layerNormForward(xin, v1('ln1.g'), v1('ln1.b'), cfg.lnEps);
       const a = ln1.y; //                                                  (T, D)
       const q = denseForward(a, w('wq'), v1('bq'));
       const k = denseForward(a, w('wk'), v1('bk'));
       const v = denseForward(a, w('wv'), v1('bv'));
-      const att = attentionForward(q, k, v, batch.offsets, cfg.heads, keep);
+      const att = opts.autograd ? { ctx: attentionOps(q, k, v, batch.offsets, cfg.heads), cache: undefined } : attentionForward(q, k, v, batch.offsets, cfg.heads, keep);
+      // The attention cache holds large Float32Arrays: it must not be returned through tidy
+      // (tidy walks returned containers element by element), so it leaves by this variable.
+      if (att.cache) { att.cache.p.forEach((t) => tf.keep(t)); attCache = att.cache; }
       let o = denseForward(att.ctx, w('wo'), v1('bo')); //                 (T, D)
       let maskO: tf.Tensor2D | undefined;
       if (drop) { maskO = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.attn`); o = tf.mul(o, maskO); }
@@ -135,14 +141,14 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
       if (drop) { maskF = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.ffn`); f = tf.mul(f, maskF); }
       const x2 = tf.add(x1, f) as tf.Tensor2D;
       if (!keep) return { x2 };
-      const c: LayerCache = { ln1: ln1.cache, a, att: att.cache!, ctx: att.ctx, ln2: ln2.cache, b: ln2.y, h, g };
+      const c: Omit<LayerCache, 'att'> = { ln1: ln1.cache, a, ctx: att.ctx, ln2: ln2.cache, b: ln2.y, h, g };
       if (maskO) c.maskO = maskO;
       if (maskF) c.maskF = maskF;
       return { x2, c };
-    }) as { x2: tf.Tensor2D; c?: LayerCache };
+    }) as { x2: tf.Tensor2D; c?: Omit<LayerCache, 'att'> };
     xin.dispose();
     x = out.x2;
-    if (out.c) layers.push(out.c);
+    if (out.c) layers.push({ ...out.c, att: attCache! });
   }
   const fin = tidy(() => {
     const lnf = layerNormForward(x, P['lnf.g'] as tf.Tensor1D, P['lnf.b'] as tf.Tensor1D, cfg.lnEps);
@@ -162,7 +168,12 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
 
 /** Free every tensor held by a cache. */
 export function disposeCache(cache: EncoderCache): void {
-  tf.dispose(cache as unknown as tf.TensorContainer);
+  const { layers, ...top } = cache;
+  tf.dispose(top as unknown as tf.TensorContainer);
+  for (const { att, ...rest } of layers) {
+    tf.dispose(att.p);
+    tf.dispose(rest as unknown as tf.TensorContainer);
+  }
 }
 
 /**

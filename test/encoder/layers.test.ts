@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../lib/core/rng';
 import {
-  attentionBackward, attentionForward, denseBackward, denseForward, geluBackward, geluForward,
+  attentionBackward, attentionForward, attentionOps, denseBackward, denseForward, geluBackward, geluForward,
   layerNormBackward, layerNormForward, poolBackward, poolForward,
 } from '../../lib/encoder/layers';
 import { disposeCache, disposeParams, encoderBackward, encoderForward, packBatch, paramTensors } from '../../lib/encoder/model';
@@ -50,8 +50,9 @@ describe('hand-written layer gradients equal autograd', () => {
   it('packed multi-head attention', () => tf.tidy(() => {
     const offsets = [0, 3, 7, 8]; // three sequences of length 3, 4, 1
     const q = randn([8, 6], 10) as tf.Tensor2D, k = randn([8, 6], 11) as tf.Tensor2D, v = randn([8, 6], 12) as tf.Tensor2D, dy = randn([8, 6], 13) as tf.Tensor2D;
-    const auto = tf.grads((q_, k_, v_) => tf.sum(tf.mul(attentionForward(q_ as tf.Tensor2D, k_ as tf.Tensor2D, v_ as tf.Tensor2D, offsets, 2, false).ctx, dy)))([q, k, v]);
+    const auto = tf.grads((q_, k_, v_) => tf.sum(tf.mul(attentionOps(q_ as tf.Tensor2D, k_ as tf.Tensor2D, v_ as tf.Tensor2D, offsets, 2), dy)))([q, k, v]);
     const f = attentionForward(q, k, v, offsets, 2, true);
+    expectClose(f.ctx, attentionOps(q, k, v, offsets, 2), 1e-5);
     const ours = attentionBackward(f.cache!, dy, offsets, 2);
     expectClose(ours.dq, auto[0]!); expectClose(ours.dk, auto[1]!); expectClose(ours.dv, auto[2]!);
     // the last sequence has one token: its context is exactly its value row
@@ -91,11 +92,14 @@ describe('whole encoder backward equals autograd', () => {
       const auto = tf.grads((...ts: tf.Tensor[]) => {
         const Q = { ...P };
         names.forEach((n, i) => { Q[n] = ts[i]!; });
-        const f = encoderForward(cfg, Q, batch, opts);
+        const f = encoderForward(cfg, Q, batch, { ...opts, autograd: true });
         return tf.add(tf.sum(tf.mul(f.emb, demb)), tf.sum(tf.mul(f.hidden, dhidden)));
       })(vars);
       const before = tf.memory().numTensors;
       const f = encoderForward(cfg, P, batch, { ...opts, keepCache: true });
+      const plain = encoderForward(cfg, P, batch, { ...opts, autograd: true });
+      expectClose(f.emb, plain.emb, 1e-5);
+      tf.dispose([plain.emb, plain.hidden]);
       const ours = encoderBackward(cfg, P, f.cache!, { demb, dhidden });
       names.forEach((n, i) => expectClose(ours[n]!, auto[i]!, 2e-4));
       tf.dispose([f.hidden, f.emb]); disposeCache(f.cache!); disposeParams(ours);

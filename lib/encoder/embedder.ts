@@ -1,0 +1,111 @@
+// EncoderEmbedder: our encoder behind the Embedder interface of core/types.ts. Texts must
+// already be formatted (core/format.ts); they are tokenized, sorted by length so that
+// batches are similar in length, encoded on every replica (this thread + workers), and
+// returned in input order as L2-normalised Float32Arrays.
+import * as tf from '@tensorflow/tfjs';
+import type { Embedder } from '../core/types';
+import { selectBackend } from '../backend/select';
+import { checkpointId, loadCheckpoint } from './checkpoint';
+import { encoderConfigFrom, type EncoderConfig } from './config';
+import type { ExperimentConfig } from '../config/schema';
+import { initParams } from './params';
+import type { Replica } from './replica';
+import type { TextTokenizer } from './tokenizer';
+import { defaultReplicaCount, startReplicas } from './worker-pool';
+
+export interface EmbedderOptions {
+  /** Sequences per encoder call (default 64). */
+  batchSize?: number;
+  /** Replicas (threads) to use; default GECKO_WORKERS or one per core on wasm. */
+  replicas?: number;
+  /** Called with the number of texts finished after each batch. */
+  onProgress?: (done: number) => void;
+  /** Override the id (default: the checkpoint content hash). */
+  id?: string;
+}
+
+/**
+ * Embed token sequences on replicas: sorted by length so that batches are similar in length,
+ * batch b on replica b % R (workers get all their batches queued first, then this thread works
+ * through its own, so every core is busy at once), results in input order.
+ */
+export async function encodeSeqs(replicas: readonly Replica[], seqs: readonly number[][], dim: number, batchSize: number, onProgress?: (done: number) => void): Promise<Float32Array[]> {
+  const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.length - seqs[a]!.length || a - b);
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  const out: Float32Array[] = new Array(seqs.length);
+  let done = 0;
+  const R = replicas.length;
+  const pending: Promise<void>[] = [];
+  for (let r = R - 1; r >= 0; r--) {
+    batches.forEach((b, bi) => {
+      if (bi % R !== r) return;
+      pending.push(replicas[r]!.encode(b.map((i) => seqs[i]!)).then((flat) => {
+        b.forEach((i, k) => { out[i] = flat.slice(k * dim, (k + 1) * dim); });
+        done += b.length;
+        onProgress?.(done);
+      }));
+    });
+  }
+  await Promise.all(pending);
+  return out;
+}
+
+/**
+ * Our encoder as an Embedder. Call close() when done (it stops worker threads and frees tensors).
+ * @example const e = await loadEmbedder('runs/x/finetune/ckpt'); const [v] = await e.embed([formatQuery('search result', 'gecko')]); await e.close();
+ */
+export class EncoderEmbedder implements Embedder {
+  readonly id: string;
+  readonly dim: number;
+  onProgress?: (done: number) => void;
+
+  private constructor(readonly config: EncoderConfig, readonly tokenizer: TextTokenizer, private readonly replicas: Replica[], id: string, private readonly batchSize: number) {
+    this.id = id;
+    this.dim = config.dModel;
+  }
+
+  /** Start replicas with these weights. */
+  static async create(config: EncoderConfig, params: Float32Array, tokenizer: TextTokenizer, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
+    const backend = await selectBackend();
+    const replicas = await startReplicas(config, opts.replicas ?? defaultReplicaCount(backend.tfBackend), tf.getBackend());
+    await Promise.all(replicas.map((r) => r.setParams(params)));
+    const e = new EncoderEmbedder(config, tokenizer, replicas, opts.id ?? checkpointId(config, params, tokenizer), opts.batchSize ?? 64);
+    if (opts.onProgress) e.onProgress = opts.onProgress;
+    return e;
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const seqs = texts.map((t) => this.tokenizer.encode(t, this.config.maxLen));
+    return encodeSeqs(this.replicas, seqs, this.dim, this.batchSize, this.onProgress);
+  }
+
+  /** Live tensors in this thread (leak checks). */
+  async tensorCount(): Promise<number> {
+    return this.replicas[0]!.tensorCount();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.close()));
+  }
+}
+
+/**
+ * The embedder of a checkpoint folder (gecko pretrain / gecko train output).
+ * @example const e = await loadEmbedder('runs/x/finetune/ckpt');
+ */
+export async function loadEmbedder(checkpointDir: string, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
+  const ck = loadCheckpoint(checkpointDir);
+  return EncoderEmbedder.create(ck.config, ck.params, ck.tokenizer, { id: ck.id, ...opts });
+}
+
+/**
+ * A randomly initialised encoder (an evaluation baseline): same architecture and tokenizer,
+ * seeded N(0, 0.02) weights. Its id says 'random'.
+ * @example const e = await randomEmbedder(config.encoder, 1234, tokenizer);
+ */
+export async function randomEmbedder(encoder: ExperimentConfig['encoder'] | EncoderConfig, seed: number, tokenizer: TextTokenizer, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
+  const config = 'vocabSize' in encoder ? encoder : encoderConfigFrom(encoder, tokenizer.vocabSize);
+  const params = initParams(config, seed);
+  return EncoderEmbedder.create(config, params, tokenizer, { id: `random:${checkpointId(config, params, tokenizer).slice(5)}`, ...opts });
+}

@@ -1,0 +1,101 @@
+// Contrastive training stages on TrainingExample records:
+//   prefinetune: in-batch negatives only (paper Eq. 2);
+//   finetune: + each example's own hard negatives, + same-tower negatives, with Matryoshka
+//             over prefix dimensions (paper Eq. 3 and MRL), as the config says.
+// Queries are formatted with formatQuery; positives and negatives with formatPassage, or
+// with formatQuery for symmetric examples. Equal positive texts in a batch are masked.
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../config/schema';
+import { GeckoError } from '../core/errors';
+import { formatPassage, formatQuery } from '../core/format';
+import type { Logger } from '../core/log';
+import { deriveSeed } from '../core/rng';
+import type { ExampleText, TrainingExample } from '../core/types';
+import { loadCheckpoint } from '../encoder/checkpoint';
+import { encodeSeqs } from '../encoder/embedder';
+import { contrastiveLoss, type ContrastiveBatch } from '../losses/contrastive';
+import { matryoshkaLoss } from '../losses/matryoshka';
+import { batchIndices } from './batches';
+import type { TrainEngine } from './engine';
+import { heldOutScores, type HeldOut } from './heldout';
+import { runLoop, type LoopResult } from './loop';
+
+export type ContrastiveStage = 'prefinetune' | 'finetune';
+
+export interface ContrastiveTrainOptions {
+  stage: ContrastiveStage;
+  config: Readonly<ExperimentConfig>;
+  examples: readonly TrainingExample[];
+  /** Checkpoint to start from (weights + tokenizer), e.g. the pretrain or prefinetune output. */
+  init: string;
+  /** Stage folder (metrics.jsonl, ckpt/). */
+  dir: string;
+  log: Logger;
+  heldOut?: HeldOut;
+  replicas?: number;
+  stopAfter?: number;
+  showProgress?: boolean;
+}
+
+/** The texts of one example, formatted for the encoder. */
+export function formatExample(ex: TrainingExample): { query: string; positive: string; negatives: string[] } {
+  const target = (t: ExampleText) => (ex.symmetric ? formatQuery(ex.task, t.text) : formatPassage(t.title, t.text));
+  return { query: formatQuery(ex.task, ex.query), positive: target(ex.positive), negatives: ex.negatives.map(target) };
+}
+
+/**
+ * Train a contrastive stage from a checkpoint; resumes from `dir/ckpt` if present.
+ * @example await trainContrastive({ stage: 'prefinetune', config, examples, init: 'runs/x/pretrain/ckpt', dir: ctx.path('prefinetune'), log: ctx.log });
+ */
+export async function trainContrastive(o: ContrastiveTrainOptions): Promise<LoopResult> {
+  if (o.examples.length < 2) throw new GeckoError(`${o.stage}: ${o.examples.length} training examples`, 'give at least 2 examples (in-batch negatives need a batch)');
+  const sec = o.stage === 'prefinetune' ? o.config.prefinetune : o.config.finetune;
+  const start = loadCheckpoint(o.init);
+  const cfg = { ...start.config, dropout: o.config.encoder.dropout };
+  const tok = start.tokenizer;
+  const seed = o.config.seed;
+  const useNeg = o.stage === 'finetune' && o.config.finetune.hardNegatives;
+  const sameTower = o.stage === 'finetune' && o.config.finetune.sameTower;
+  const dims = o.stage === 'finetune' ? o.config.finetune.matryoshkaDims : [cfg.dModel];
+  const weights = o.stage === 'finetune' ? o.config.finetune.matryoshkaWeights : [1];
+  for (const d of dims) if (d > cfg.dModel) throw new GeckoError(`finetune.matryoshkaDims: ${d} exceeds the encoder width ${cfg.dModel}`);
+  const formatted = o.examples.map(formatExample);
+  const tokens = new Map<string, number[]>();
+  const ids = (t: string) => { let v = tokens.get(t); if (!v) { v = tok.encode(t, cfg.maxLen); tokens.set(t, v); } return v; };
+  const opts = { temperature: sec.temperature, hardNegatives: useNeg, sameTower };
+  const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
+
+  const step = (engine: TrainEngine, s: number) => {
+    const batch = batchIndices(formatted.length, sec.batchSize, s, seed, o.stage).map((i) => formatted[i]!);
+    const B = batch.length;
+    const texts = [...batch.map((e) => e.query), ...batch.map((e) => e.positive)];
+    const owner: number[] = [];
+    if (useNeg) batch.forEach((e, i) => e.negatives.forEach((n) => { texts.push(n); owner.push(i); }));
+    const M = owner.length;
+    const seqs = texts.map(ids);
+    const dropoutSeeds = texts.map((_, i) => deriveSeed(seed, o.stage, 'dropout', s, i));
+    const lossOf = (E: tf.Tensor2D) => {
+      const D = E.shape[1];
+      const cb: ContrastiveBatch = {
+        queries: tf.slice(E, [0, 0], [B, D]), positives: tf.slice(E, [B, 0], [B, D]),
+        queryKeys: texts.slice(0, B), positiveKeys: texts.slice(B, 2 * B),
+      };
+      if (M > 0) { cb.negatives = tf.slice(E, [2 * B, 0], [M, D]); cb.negativeOwner = owner; cb.negativeKeys = texts.slice(2 * B); }
+      return loss(cb);
+    };
+    return engine.contrastive(seqs, lossOf, { chunkSize: sec.chunkSize > 0 ? sec.chunkSize : seqs.length, gradCache: sec.gradCache, dropoutSeeds });
+  };
+
+  const onEval = o.heldOut ? async (engine: TrainEngine) => {
+    const h = o.heldOut!;
+    return heldOutScores((texts) => encodeSeqs(engine.replicas, texts.map(ids), cfg.dModel, 64), h);
+  } : undefined;
+
+  return runLoop({
+    stage: o.stage, dir: o.dir, config: cfg, tokenizer: tok, init: () => start.params,
+    steps: sec.steps, lr: sec.lr, warmupSteps: sec.warmupSteps, clipNorm: sec.clipNorm, weightDecay: sec.weightDecay,
+    checkpointEvery: sec.checkpointEvery, step, evalEvery: sec.evalEvery, onEval,
+    meta: { init: o.init, initId: start.id, examples: o.examples.length }, replicas: o.replicas, log: o.log,
+    stopAfter: o.stopAfter, showProgress: o.showProgress,
+  });
+}

@@ -1,0 +1,209 @@
+// The training engine: flat parameters + AdamW state on the main thread, replicas (this
+// thread and worker threads) that compute gradients. One contrastive step:
+//   1. sort the step's texts by length and deal them round-robin to the replicas
+//      (balanced tokens), each replica's share cut into chunks of at most chunkSize texts;
+//   2. embed every chunk (keeping activations, or without them under GradCache);
+//   3. on the main thread, the loss of the whole batch and d loss / d embeddings (tf.grad);
+//   4. backpropagate chunk by chunk (GradCache recomputes each chunk's forward first);
+//   5. sum the replicas' gradients, check them, clip, AdamW, send the new weights out.
+// Dropout masks are drawn per text from per-step seeds, so they are the same whichever
+// chunk or replica a text lands in: GradCache and plain training compute the same thing.
+import * as tf from '@tensorflow/tfjs';
+import { GeckoError } from '../core/errors';
+import type { EncoderConfig } from '../encoder/config';
+import { paramCount, paramSpecs } from '../encoder/params';
+import type { Replica } from '../encoder/replica';
+import { startReplicas } from '../encoder/worker-pool';
+import { adamwInit, adamwStep, ADAMW_DEFAULTS, type AdamWOptions, type AdamWState } from './adamw';
+import { clipGlobalNorm } from './clip';
+
+/** Training diverged: the message says at which step and what was non-finite. */
+export class NonFiniteError extends GeckoError {
+  constructor(readonly step: number, what: string, hint: string) {
+    super(`step ${step}: ${what} is not finite; training stopped before applying this update`, hint);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export interface ChunkOptions {
+  /** Most texts per forward/backward call (bounds activation memory). */
+  chunkSize: number;
+  /** GradCache: embed chunks without activations, then recompute each chunk with activations for its backward. */
+  gradCache: boolean;
+}
+
+export interface StepResult {
+  loss: number;
+  grads: Float32Array;
+  tokens: number;
+}
+
+/** Which texts go to which replica, in which chunks: deterministic for a given replica count. */
+export function planChunks(lengths: readonly number[], replicas: number, chunkSize: number): number[][][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const shares: number[][] = Array.from({ length: replicas }, () => []);
+  order.forEach((i, k) => shares[k % replicas]!.push(i));
+  return shares.map((share) => {
+    const chunks: number[][] = [];
+    for (let i = 0; i < share.length; i += chunkSize) chunks.push(share.slice(i, i + chunkSize));
+    return chunks;
+  });
+}
+
+/**
+ * Gradients of a loss over the embeddings of `seqs` (one row per text, in input order).
+ * `loss` maps the (N, D) embedding matrix to a scalar; it runs on the main thread's backend.
+ */
+export async function contrastiveGrads(
+  replicas: Replica[], dModel: number, seqs: number[][], loss: (emb: tf.Tensor2D) => tf.Scalar,
+  opts: ChunkOptions & { dropoutSeeds?: number[] },
+): Promise<StepResult> {
+  const N = seqs.length, D = dModel;
+  const plan = planChunks(seqs.map((s) => s.length), replicas.length, opts.chunkSize);
+  const seedsOf = (chunk: number[]) => (opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined);
+  const E = new Float32Array(N * D);
+  // pass 1: embeddings. Workers (r > 0) get their requests first so that all cores run at once.
+  const pass1: Promise<void>[] = [];
+  for (let r = replicas.length - 1; r >= 0; r--) {
+    plan[r]!.forEach((chunk, c) => {
+      const s = chunk.map((i) => seqs[i]!);
+      const p = opts.gradCache ? replicas[r]!.encode(s, seedsOf(chunk)) : replicas[r]!.forward(c, s, seedsOf(chunk));
+      pass1.push(p.then((flat) => chunk.forEach((i, k) => E.set(flat.subarray(k * D, (k + 1) * D), i * D))));
+    });
+  }
+  await Promise.all(pass1);
+  // the loss and its gradient with respect to every embedding row
+  const { value, dE } = tf.tidy(() => {
+    const e = tf.tensor2d(E, [N, D]);
+    const g = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor2D))(e);
+    return { value: g.value, dE: g.grad };
+  });
+  const lossValue = value.dataSync()[0]!;
+  const dEs = dE.dataSync() as Float32Array;
+  tf.dispose([value, dE]);
+  // pass 2: backward chunk by chunk
+  const rowsOf = (chunk: number[]) => {
+    const out = new Float32Array(chunk.length * D);
+    chunk.forEach((i, k) => out.set(dEs.subarray(i * D, (i + 1) * D), k * D));
+    return out;
+  };
+  const pass2: Promise<void>[] = [];
+  for (let r = replicas.length - 1; r >= 0; r--) {
+    plan[r]!.forEach((chunk, c) => {
+      pass2.push(opts.gradCache
+        ? replicas[r]!.forwardBackward(chunk.map((i) => seqs[i]!), rowsOf(chunk), seedsOf(chunk))
+        : replicas[r]!.backward(c, rowsOf(chunk)));
+    });
+  }
+  await Promise.all(pass2);
+  const grads = await sumGrads(replicas);
+  return { loss: lossValue, grads, tokens: seqs.reduce((a, s) => a + s.length, 0) };
+}
+
+/** One MLM step's input: the (already masked) sequences and, per sequence, the masked positions and original ids. */
+export interface MlmBatch {
+  seqs: number[][];
+  maskedPositions: number[][];
+  targets: number[][];
+}
+
+/** Gradients of the mean MLM cross-entropy over all masked tokens of the batch. */
+export async function mlmGrads(replicas: Replica[], batch: MlmBatch, opts: { chunkSize: number; dropoutSeeds?: number[] }): Promise<StepResult> {
+  const total = batch.maskedPositions.reduce((a, m) => a + m.length, 0);
+  if (total === 0) throw new GeckoError('MLM step with no masked token', 'raise pretrain.maskProb or use longer sequences');
+  const plan = planChunks(batch.seqs.map((s) => s.length), replicas.length, opts.chunkSize);
+  const parts: Promise<number>[] = [];
+  for (let r = replicas.length - 1; r >= 0; r--) {
+    for (const chunk of plan[r]!) {
+      const rows: number[] = [], targets: number[] = [];
+      let off = 0;
+      for (const i of chunk) {
+        batch.maskedPositions[i]!.forEach((p, k) => { rows.push(off + p); targets.push(batch.targets[i]![k]!); });
+        off += batch.seqs[i]!.length;
+      }
+      if (rows.length === 0) continue; // nothing to predict in this chunk: no gradient
+      parts.push(replicas[r]!.mlm(chunk.map((i) => batch.seqs[i]!), Int32Array.from(rows), Int32Array.from(targets), total, opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined));
+    }
+  }
+  const losses = await Promise.all(parts);
+  const grads = await sumGrads(replicas);
+  return { loss: losses.reduce((a, b) => a + b, 0), grads, tokens: batch.seqs.reduce((a, s) => a + s.length, 0) };
+}
+
+/** Sum of every replica's accumulated gradient, in replica order (deterministic). */
+async function sumGrads(replicas: Replica[]): Promise<Float32Array> {
+  const all = await Promise.all(replicas.map((r) => r.takeGrads()));
+  const out = all[0]!;
+  for (let r = 1; r < all.length; r++) {
+    const g = all[r]!;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + g[i]!;
+  }
+  return out;
+}
+
+export interface UpdateOptions {
+  lr: number;
+  /** Clip the global gradient norm to this (0 = no clipping). */
+  clipNorm: number;
+  adamw?: AdamWOptions;
+}
+
+/**
+ * Parameters, optimizer state and replicas of one training run.
+ * @example const eng = await TrainEngine.create(cfg, initParams(cfg, seed)); const r = await eng.contrastive(seqs, lossFn, {...}); eng.update(0, r, {...}); await eng.close();
+ */
+export class TrainEngine {
+  /** 1 where weight decay applies: matrices and embeddings (not biases, not LayerNorm). */
+  readonly decayMask: Uint8Array;
+
+  private constructor(readonly config: EncoderConfig, readonly params: Float32Array, public opt: AdamWState, readonly replicas: Replica[]) {
+    this.decayMask = new Uint8Array(params.length);
+    for (const s of paramSpecs(config)) if (s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
+  }
+
+  /** Start replicas (this thread + replicas - 1 workers) with these weights. */
+  static async create(config: EncoderConfig, params: Float32Array, opts: { replicas?: number; optimizer?: AdamWState } = {}): Promise<TrainEngine> {
+    const n = paramCount(paramSpecs(config));
+    if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
+    const replicas = await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
+    const eng = new TrainEngine(config, params.slice(), opts.optimizer ?? adamwInit(n), replicas);
+    await eng.broadcast();
+    return eng;
+  }
+
+  /** Send the current weights to every replica. */
+  async broadcast(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.setParams(this.params)));
+  }
+
+  contrastive(seqs: number[][], loss: (emb: tf.Tensor2D) => tf.Scalar, opts: ChunkOptions & { dropoutSeeds?: number[] }): Promise<StepResult> {
+    return contrastiveGrads(this.replicas, this.config.dModel, seqs, loss, opts);
+  }
+
+  mlm(batch: MlmBatch, opts: { chunkSize: number; dropoutSeeds?: number[] }): Promise<StepResult> {
+    return mlmGrads(this.replicas, batch, opts);
+  }
+
+  /**
+   * Check, clip and apply a gradient, then broadcast the new weights. Throws NonFiniteError
+   * (leaving weights and optimizer untouched) when the loss or the gradient is NaN/Inf.
+   * Returns the gradient norm before clipping.
+   */
+  async update(step: number, r: StepResult, o: UpdateOptions): Promise<number> {
+    if (!Number.isFinite(r.loss)) throw new NonFiniteError(step, `the loss (${r.loss})`, 'lower the learning rate or raise the temperature; the last good checkpoint is kept');
+    const norm = clipGlobalNorm(r.grads, o.clipNorm);
+    if (!Number.isFinite(norm)) throw new NonFiniteError(step, `the gradient norm (${norm})`, 'lower the learning rate; the last good checkpoint is kept');
+    adamwStep(this.params, r.grads, this.opt, o.lr, o.adamw ?? ADAMW_DEFAULTS, this.decayMask);
+    await this.broadcast();
+    return norm;
+  }
+
+  /** Live tensors in each replica (leak checks). */
+  tensorCounts(): Promise<number[]> {
+    return Promise.all(this.replicas.map((r) => r.tensorCount()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.close()));
+  }
+}

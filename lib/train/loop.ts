@@ -1,0 +1,156 @@
+// The training loop shared by every stage: resume from the stage's checkpoint, run steps,
+// log one metrics line per step, checkpoint periodically (weights + AdamW state), evaluate
+// periodically, and stop cleanly on NaN/Inf keeping the last good checkpoint.
+//
+// Everything random in a step derives from (run seed, stage, step), and data order from
+// (run seed, stage, epoch): a resumed run replays exactly the steps an uninterrupted run
+// would have taken, so its final weights are bit-identical on the same backend and
+// replica count.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
+import type { Logger } from '../core/log';
+import { progress as startProgress } from '../core/progress';
+import { isCheckpoint, loadCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
+import type { EncoderConfig } from '../encoder/config';
+import type { TextTokenizer } from '../encoder/tokenizer';
+import { TrainEngine, NonFiniteError, type StepResult } from './engine';
+import { defaultReplicaCount } from '../encoder/worker-pool';
+import * as tf from '@tensorflow/tfjs';
+import { lrAt } from './schedule';
+
+/** One line of metrics.jsonl. */
+export interface MetricsRow {
+  stage: string;
+  /** Updates done after this row (1-based). */
+  step: number;
+  loss?: number;
+  lr?: number;
+  gradNorm?: number;
+  tokens?: number;
+  ms?: number;
+  /** Evaluation scores (rows written by the eval hook). */
+  eval?: Record<string, number>;
+  error?: string;
+}
+
+export interface LoopOptions {
+  stage: string;
+  /** The stage folder: metrics.jsonl and ckpt/ go here. */
+  dir: string;
+  config: EncoderConfig;
+  tokenizer: TextTokenizer;
+  /** Initial weights when there is nothing to resume. */
+  init: () => Float32Array;
+  steps: number;
+  lr: number;
+  warmupSteps: number;
+  clipNorm: number;
+  weightDecay: number;
+  checkpointEvery: number;
+  /** Gradients of one step (0-based), from the engine. */
+  step: (engine: TrainEngine, step: number) => Promise<StepResult>;
+  evalEvery?: number;
+  /** Periodic evaluation: receives the engine (weights in engine.params). */
+  onEval?: (engine: TrainEngine, step: number) => Promise<Record<string, number>>;
+  /** Extra fields for meta.json. */
+  meta?: Record<string, unknown>;
+  /** Threads (TF.js engines); default GECKO_WORKERS or one per core on wasm. */
+  replicas?: number;
+  log: Logger;
+  /** Stop (as if killed) after this many steps in this call: for resume tests. */
+  stopAfter?: number;
+  showProgress?: boolean;
+}
+
+export interface LoopResult {
+  /** The checkpoint folder (final weights, resumable). */
+  checkpoint: string;
+  checkpointId: string;
+  steps: number;
+  /** Step the run resumed from (0 for a fresh run). */
+  resumedFrom: number;
+  losses: number[];
+  /** Engine's per-replica tensor counts after the last step (leak checks). */
+  tensorCounts: number[];
+}
+
+/**
+ * Run (or resume) a training stage.
+ * @example const r = await runLoop({ stage: 'finetune', dir: ctx.path('finetune'), ... });
+ */
+export async function runLoop(o: LoopOptions): Promise<LoopResult> {
+  const ckptDir = join(o.dir, 'ckpt');
+  const metricsPath = join(o.dir, 'metrics.jsonl');
+  let params: Float32Array;
+  let optimizer;
+  let start = 0;
+  if (isCheckpoint(ckptDir)) {
+    const ck = loadCheckpoint(ckptDir, { optimizer: true });
+    if (ck.meta.stage !== o.stage) throw new Error(`${ckptDir} holds a '${String(ck.meta.stage)}' checkpoint, not '${o.stage}'`);
+    params = ck.params;
+    optimizer = ck.optimizer;
+    start = Number(ck.meta.step ?? 0);
+    o.log.info(`${o.stage}: resuming from step ${start} (${ckptDir})`);
+  } else {
+    params = o.init();
+  }
+  // keep only metrics of the steps the checkpoint covers (a killed run may have logged more)
+  const old = readJsonlTolerant<MetricsRow>(metricsPath).filter((r) => r.step <= start);
+  if (existsSync(metricsPath) || old.length) writeJsonl(metricsPath, old);
+
+  const save = (engine: TrainEngine, step: number, loss?: number) => saveCheckpoint(ckptDir, {
+    config: o.config, params: engine.params, tokenizer: o.tokenizer, optimizer: engine.opt,
+    meta: { ...o.meta, stage: o.stage, step, totalSteps: o.steps, ...(loss !== undefined ? { loss } : {}) },
+  });
+
+  const engine = await TrainEngine.create(o.config, params, { replicas: o.replicas ?? defaultReplicaCount(tf.getBackend()), optimizer });
+  const losses: number[] = [];
+  let id = '';
+  try {
+    if (start >= o.steps) {
+      id = isCheckpoint(ckptDir) ? loadCheckpoint(ckptDir).id : save(engine, start);
+      return { checkpoint: ckptDir, checkpointId: id, steps: start, resumedFrom: start, losses, tensorCounts: await engine.tensorCounts() };
+    }
+    const bar = o.showProgress === false ? undefined : startProgress(o.stage, o.steps - start, 'steps');
+    let lastSaved = start;
+    for (let s = start; s < o.steps; s++) {
+      if (o.stopAfter !== undefined && s - start >= o.stopAfter) break;
+      const t0 = Date.now();
+      const r = await o.step(engine, s);
+      const lr = lrAt(s, { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps });
+      let gradNorm: number;
+      try {
+        gradNorm = await engine.update(s + 1, r, { lr, clipNorm: o.clipNorm, adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay } });
+      } catch (e) {
+        if (e instanceof NonFiniteError) {
+          appendJsonl(metricsPath, [{ stage: o.stage, step: s + 1, loss: r.loss, error: e.message.split('\n')[0] } satisfies MetricsRow]);
+          if (lastSaved === 0 && !isCheckpoint(ckptDir)) {
+            o.log.warn(`${o.stage}: no checkpoint was saved before the failure`);
+          } else {
+            o.log.warn(`${o.stage}: the last good checkpoint (step ${lastSaved}) is kept at ${ckptDir}`);
+          }
+        }
+        throw e;
+      }
+      losses.push(r.loss);
+      appendJsonl(metricsPath, [{ stage: o.stage, step: s + 1, loss: r.loss, lr, gradNorm, tokens: r.tokens, ms: Date.now() - t0 } satisfies MetricsRow]);
+      bar?.tick(1, `loss ${r.loss.toFixed(4)}`);
+      const done = s + 1;
+      if (done === o.steps || (o.checkpointEvery > 0 && done % o.checkpointEvery === 0)) {
+        id = save(engine, done, r.loss);
+        lastSaved = done;
+      }
+      if (o.onEval && o.evalEvery && o.evalEvery > 0 && (done % o.evalEvery === 0 || done === o.steps)) {
+        const scores = await o.onEval(engine, done);
+        appendJsonl(metricsPath, [{ stage: o.stage, step: done, eval: scores } satisfies MetricsRow]);
+        o.log.info(`${o.stage} step ${done}: ${Object.entries(scores).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+      }
+    }
+    bar?.done(losses.length ? `last loss ${losses[losses.length - 1]!.toFixed(4)}` : '');
+    const finalStep = start + losses.length;
+    return { checkpoint: ckptDir, checkpointId: id, steps: finalStep, resumedFrom: start, losses, tensorCounts: await engine.tensorCounts() };
+  } finally {
+    await engine.close();
+  }
+}
