@@ -21,7 +21,7 @@ import { toTrainingExample } from './examples';
 import { generateQuery } from './generate';
 import { relabelQuery } from './relabel';
 import { fretReport, type FretReport } from './report';
-import { runResumable, skippedPath } from './resume';
+import { repairJsonlTail, runResumable, skippedPath } from './resume';
 import type { CandidateRetriever } from './retrieve';
 import type { NegativeStrategy } from './select';
 import type { FretRecord, QueryRecord, SeedRecord, SkipRecord } from './types';
@@ -97,6 +97,7 @@ export function seedStage(corpus: readonly Passage[], s: Pick<FretSettings, 'see
 /** Appends the teacher's cumulative usage of this invocation, at most every `everyMs`. */
 function usageLogger(out: string | undefined, stage: string, teacher: Teacher, everyMs = 2000) {
   const invocation = `${new Date().toISOString()}-${process.pid}-${stage}`;
+  if (out) repairJsonlTail(join(out, FRET_FILES.usage)); // a killed run may have torn its last line
   const start = teacher.usage();
   let last = 0;
   const write = () => {

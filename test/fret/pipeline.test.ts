@@ -64,6 +64,7 @@ describe('runFret on a fake teacher', () => {
     const before = readFileSync(join(part, FRET_FILES.fret), 'utf8').trim().split('\n').filter(Boolean).length;
     expect(before).toBeGreaterThan(0);
     appendFileSync(join(part, FRET_FILES.fret), '{"seedIndex": 99, "torn'); // a torn last line, as a kill leaves it
+    appendFileSync(join(part, FRET_FILES.usage), '{"invocation": "x", "sta'); // the usage log too
     const again = fakeTeacher();
     await runFret({ corpus: corpus(40), settings: settings({ negativeStrategy: 'random' }), teacher: again, retriever: (pool) => bm25Retriever(pool), out: part, concurrency: 3 });
     for (const f of [FRET_FILES.seeds, FRET_FILES.queries, FRET_FILES.fret, FRET_FILES.examples]) {
