@@ -76,9 +76,21 @@ export class LlamaProvider implements LlmProvider {
     return this.loaded;
   }
 
+  /**
+   * Run `fn` on the model, one call at a time. The caller is rejected at the timeout, but the
+   * sequence stays busy until the underlying work settles (generation is aborted by its signal;
+   * scoring cannot be interrupted), so the next call never finds it in use.
+   */
   private run<T>(what: string, fn: (l: Loaded) => Promise<T>): Promise<T> {
-    return this.serial.run(() => withTimeout(this.load().then(fn), this.timeoutMs,
-      () => new GeckoError(`gguf ${this.model}: ${what} timed out after ${this.timeoutMs} ms`, 'raise llm.timeoutMs, or use a smaller model / fewer tokens')));
+    return new Promise<T>((resolve, reject) => {
+      this.serial.run(async () => {
+        const work = this.load().then(fn);
+        withTimeout(work, this.timeoutMs,
+          () => new GeckoError(`gguf ${this.model}: ${what} timed out after ${this.timeoutMs} ms`, 'raise llm.timeoutMs, or use a smaller model / fewer tokens'))
+          .then(resolve, reject);
+        await work.catch(() => {});
+      }).catch(reject);
+    });
   }
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {

@@ -94,6 +94,7 @@ export class OfflineTeacher implements Teacher {
     return dirichletQueryLogLikelihood(analyze(query), analyze(passageText(passage)), this.stats, this.mu);
   }
 
+  /** The task description is ignored: lexical evidence does not depend on it. */
   async relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement> {
     this.u.calls++;
     const { score, max } = bm25(analyze(query), analyze(passageText(passage)), this.stats);

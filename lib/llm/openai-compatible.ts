@@ -180,7 +180,8 @@ export class OpenAiProvider implements LlmProvider {
     try {
       resp = await this.send(() => this.client.completions.create({ model: this.model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 }));
     } catch (e) {
-      if (e instanceof OpenAI.APIError && e.status !== undefined && e.status < 500 && e.status !== 429) {
+      // The endpoint or its options are not supported (404 chat-only model, 400 echo/logprobs refused, ...).
+      if (e instanceof OpenAI.APIError && e.status !== undefined && [400, 404, 405, 422, 501].includes(e.status)) {
         return { ok: false, detail: `the completions endpoint with echo+logprobs failed at ${this.baseURL}: ${redact(e.message, [this.secret])}` };
       }
       throw e;

@@ -16,8 +16,11 @@ export type Failure = '429' | '500' | 'timeout' | 'malformed-json' | 'truncated'
 export interface FakeServerOptions {
   /** Delay before every answer, in ms (default 0). */
   latencyMs?: number;
-  /** Completions echo logprobs: 'vllm' (first token null, default), 'full', 'generated-only' (llama.cpp), 'none'. */
-  promptLogprobs?: 'vllm' | 'full' | 'generated-only' | 'none';
+  /**
+   * Completions echo logprobs: 'vllm' (first token null, default), 'full', 'generated-only' (llama.cpp),
+   * 'none', or 'no-endpoint' (404 on /v1/completions, as OpenAI answers for chat-only models).
+   */
+  promptLogprobs?: 'vllm' | 'full' | 'generated-only' | 'none' | 'no-endpoint';
   /** Retry-After seconds sent with 429 and 500 (default 0.05). */
   retryAfterSeconds?: number;
   /** Batches report 'in_progress' this many times before 'completed' (default 1). */
@@ -175,6 +178,9 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
       if (failure === '429') return send(429, { error: { message: 'Rate limit reached', type: 'rate_limit' } }, { 'retry-after': String(options.retryAfterSeconds ?? 0.05) });
       if (failure === '500') return send(500, { error: { message: 'internal error', type: 'server_error' } }, { 'retry-after': String(options.retryAfterSeconds ?? 0.05) });
       if (failure === 'timeout') return; // never answer; the client times out (the socket is closed on server close)
+      if (path === '/v1/completions' && options.promptLogprobs === 'no-endpoint') {
+        return send(404, { error: { message: 'This is a chat model and not supported in the v1/completions endpoint.', type: 'invalid_request_error' } });
+      }
       if (failure === 'malformed-json') return send(200, '{"id": "chatcmpl-x", "choices": [{"index": 0, "mess');
       return send(200, answerModel(path, body, failure));
     }

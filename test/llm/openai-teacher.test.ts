@@ -157,13 +157,13 @@ describe('OpenAI-compatible teacher (fake server)', () => {
 });
 
 describe('the prompt-logprob probe refuses servers without real prompt logprobs', () => {
-  for (const mode of ['generated-only', 'none'] as const) {
+  for (const mode of ['generated-only', 'none', 'no-endpoint'] as const) {
     it(`refuses a '${mode}' server before scoring anything`, async () => {
       const s = await startFakeOpenAiServer({ promptLogprobs: mode });
       try {
         const t = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: tmpDir() }) as ClosableTeacher;
         await expect(t.preflight!(['continuationLogprobs'])).rejects.toThrow(CapabilityError);
-        await expect(t.queryLikelihood('q', P)).rejects.toThrow(/cannot provide query likelihood.*(only generated tokens|no token logprobs)/s);
+        await expect(t.queryLikelihood('q', P)).rejects.toThrow(/cannot provide query likelihood.*(only generated tokens|no token logprobs|chat model)/s);
         // only probe requests reached the server, never a scoring request
         expect(s.modelCalls().every((c) => c.body.prompt === 'one two three four five six seven eight nine ten')).toBe(true);
       } finally { await s.close(); }
