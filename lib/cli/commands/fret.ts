@@ -11,12 +11,15 @@ import { runsDir } from '../../core/paths';
 import { describeTeacher, teacherFromConfig } from '../../llm/factory';
 import { loadSeedCorpus } from '../../seeding/corpus';
 import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
-import { bm25Retriever, type CandidateRetriever } from '../../fret/retrieve';
+import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../../fret/retrieve';
+import { hashEmbedder } from '../../eval/hash-embedder';
 import type { Passage } from '../../core/types';
 
-/** The retriever fret.retriever names: 'bm25', or a pre-finetuned encoder checkpoint folder. */
+/** The retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline), or a pre-finetuned encoder checkpoint folder. */
 async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<CandidateRetriever> {
   if (spec === 'bm25') return bm25Retriever(pool);
+  const hash = /^hash(?::(\d+))?$/.exec(spec);
+  if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
   throw new ConfigError('fret.retriever', `'${spec}': encoder checkpoints as retrievers need lib/encoder's loadEmbedder, which this build does not have yet`, "use --retriever bm25");
 }
 
@@ -29,7 +32,7 @@ export const command: Command = {
     teacher: { type: 'string', help: "'offline' (stand-in, not an LLM), 'openai:MODEL' or 'gguf:PATH' (default: llm.teacher)" },
     n: { type: 'number', help: 'number of seed passages (default: seeding.n)' },
     out: { type: 'string', help: 'output folder (default: runs/fret-<config hash>); rerun with the same folder to resume' },
-    retriever: { type: 'string', help: "initial retriever: 'bm25' or a pre-finetuned checkpoint folder (default: fret.retriever)" },
+    retriever: { type: 'string', help: "initial retriever: 'bm25', 'hash[:DIM]' (dense, training-free) or a pre-finetuned checkpoint folder (default: fret.retriever)" },
     negative: { type: 'string', help: "hard negative: 'lowest' (p_N) or 'random' (default: fret.negativeStrategy)" },
     concurrency: { type: 'number', help: 'examples (and teacher calls) in flight (default: llm.concurrency)' },
   },
