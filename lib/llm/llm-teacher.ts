@@ -125,16 +125,21 @@ export class LlmTeacher implements Teacher {
     return value;
   }
 
+  /**
+   * The one-time known-answer probe of prompt logprobs. A passing probe is cached like any call
+   * (a cached rerun makes zero calls); a refusal is not cached (the server may be fixed later)
+   * but is remembered for this process, so items are not probed one by one.
+   */
   private ensureProbe(): Promise<void> {
-    this.probe ??= this.call('probe', null, { what: 'prompt-logprobs-known-answer', v: 1 }, 32,
-      async () => ({ ...(await this.provider.probeContinuationLogprobs()), usage: { promptTokens: 0, completionTokens: 0 } }))
-      .then((r) => {
-        if (!r.ok) {
-          throw new CapabilityError(this.id, 'query likelihood (prompt log-probabilities)', r.detail,
-            'use a server that returns logprobs for echoed prompt tokens (vLLM, OpenAI davinci-002/babbage-002), a gguf:PATH teacher, or a stage setting without QL');
-        }
-      });
-    this.probe.catch(() => { this.probe = undefined; });
+    this.probe ??= this.call('probe', null, { what: 'prompt-logprobs-known-answer', v: 1 }, 32, async () => {
+      const r = await this.provider.probeContinuationLogprobs();
+      if (!r.ok) {
+        throw new CapabilityError(this.id, 'query likelihood (prompt log-probabilities)', r.detail,
+          'use a server that returns logprobs for echoed prompt tokens (vLLM, OpenAI davinci-002/babbage-002), a gguf:PATH teacher, or a stage setting without QL');
+      }
+      return { ...r, usage: { promptTokens: 0, completionTokens: 0 } };
+    }).then(() => undefined);
+    this.probe.catch((e) => { if (!(e instanceof CapabilityError)) this.probe = undefined; });
     return this.probe;
   }
 

@@ -20,6 +20,7 @@ function teacher(opts: TeacherOptions = {}): LlmTeacher {
   return createTeacher('openai:fake-model', { apiKey: 'test-key', baseURL: server.baseURL, cacheDir: tmpDir(), maxRetries: 2, timeoutMs: 5000, ...opts }) as LlmTeacher;
 }
 const calls = () => server.modelCalls().length;
+const dirOf = (t: unknown) => (t as LlmTeacher).cache.dir.replace(/\/llm$/, '');
 
 describe('OpenAI-compatible teacher (fake server)', () => {
   it('writes a task and a query, caches it, and the seed is part of the key', async () => {
@@ -164,8 +165,14 @@ describe('the prompt-logprob probe refuses servers without real prompt logprobs'
         const t = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: tmpDir() }) as ClosableTeacher;
         await expect(t.preflight!(['continuationLogprobs'])).rejects.toThrow(CapabilityError);
         await expect(t.queryLikelihood('q', P)).rejects.toThrow(/cannot provide query likelihood.*(only generated tokens|no token logprobs|chat model)/s);
-        // only probe requests reached the server, never a scoring request
-        expect(s.modelCalls().every((c) => c.body.prompt === 'one two three four five six seven eight nine ten')).toBe(true);
+        // only probe requests reached the server, never a scoring request, and the refusal is remembered
+        await expect(t.queryLikelihood('q2', P)).rejects.toThrow(CapabilityError);
+        expect(s.modelCalls()).toHaveLength(1);
+        expect(s.modelCalls()[0]!.body.prompt).toBe('one two three four five six seven eight nine ten');
+        // a refusal is not cached: a new teacher on the same cache probes again
+        const t2 = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: dirOf(t) });
+        await expect(t2.queryLikelihood('q', P)).rejects.toThrow(CapabilityError);
+        expect(s.modelCalls()).toHaveLength(2);
       } finally { await s.close(); }
     });
   }
