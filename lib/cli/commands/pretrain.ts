@@ -1,0 +1,24 @@
+// `gecko pretrain`: train the WordPiece vocabulary and MLM-pretrain the encoder on the
+// configured seed corpora. Resumes when --out already holds a run of the same config.
+import type { Command } from '../command';
+import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
+import type { PresetName } from '../../config/presets';
+import { startRun } from '../../runs/run';
+import { pretrain } from '../../train/pretrain';
+
+export const command: Command = {
+  name: 'pretrain',
+  summary: 'train the tokenizer and MLM-pretrain the encoder (our stand-in for a pretrained LM)',
+  usage: 'npx gecko pretrain [--out <run dir>] [--preset smoke|demo|full] [--set pretrain.steps=500]',
+  flags: {
+    out: { type: 'string', help: 'run folder (default: a new folder under runs/); the checkpoint goes to <out>/ckpt' },
+  },
+  async run(args) {
+    const f = args.flags;
+    const resolved = resolveConfig((f.preset as PresetName | undefined) ?? presetFromEnv('demo'), parseOverrides((f.set as string[] | undefined) ?? []));
+    const ctx = await startRun(resolved, { command: 'gecko pretrain', ...(f.out ? { dir: f.out as string } : {}) });
+    const r = await pretrain({ config: ctx.config, dir: ctx.dir, log: ctx.log });
+    ctx.log.info(`pretrain: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`);
+    process.stdout.write(r.checkpoint + '\n');
+  },
+};
