@@ -3,16 +3,22 @@
 //                         BEIR "multifield", the default) or one flat field
 //   hash[:DIM]            bag-of-words feature hashing (a training-free dense baseline; default 256)
 //   openai:NAME[@DIMS]    an OpenAI-compatible embeddings endpoint (@DIMS is sent as `dimensions`)
+//   random[:CKPT]         a random-init encoder (see encoder-models.ts), seeded by config.seed
+//   <checkpoint folder>   a trained encoder
 // Heavy or optional modules are imported lazily, so resolving 'bm25' loads no TF.js.
+import type { ExperimentConfig } from '../config/schema';
 import { GeckoError } from '../core/errors';
+import { existsSync } from '../core/fs';
 import type { EvalModel } from './runners/context';
 
 export interface ResolveOptions {
+  /** Needed by 'random' (architecture, tokenizer settings, seed); default: the demo preset. */
+  config?: ExperimentConfig;
   /** OpenAI-compatible endpoint settings (tests point this at a local server). */
   openai?: { baseURL?: string; apiKey?: string; batchSize?: number; concurrency?: number };
 }
 
-export const MODEL_SPECS_HELP = "bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]";
+export const MODEL_SPECS_HELP = "CHECKPOINT_DIR | random[:CHECKPOINT_DIR] | bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]";
 
 /**
  * Turn a --model value into a model the harness can run.
@@ -34,5 +40,19 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
     const embedder = new OpenAiEmbedder({ model: m[1]!, dimensions: m[2] ? Number(m[2]) : undefined, ...opts.openai });
     return { kind: 'dense', id: embedder.id, embedder };
   }
-  throw new GeckoError(`unknown model '${spec}'`, `use ${MODEL_SPECS_HELP}`);
+  if (spec === 'random' || spec.startsWith('random:')) {
+    const { randomModel } = await import('./encoder-models');
+    const config = opts.config ?? (await import('../config/presets')).PRESETS.demo;
+    return randomModel(config, spec === 'random' ? undefined : spec.slice('random:'.length));
+  }
+  if (existsSync(spec)) {
+    const { checkpointModel } = await import('./encoder-models');
+    return checkpointModel(spec);
+  }
+  throw new GeckoError(`unknown model '${spec}' (and no such folder)`, `use ${MODEL_SPECS_HELP}`);
+}
+
+/** Release what a model holds (worker threads and tensors of our encoder). */
+export async function closeModel(model: EvalModel): Promise<void> {
+  if (model.kind === 'dense') await (model.embedder as { close?: () => Promise<void> }).close?.();
 }

@@ -9,7 +9,7 @@ import { runsDir } from '../../core/paths';
 import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
 import type { PresetName } from '../../config/presets';
 import { evaluate } from '../../eval/evaluate';
-import { MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
+import { closeModel, MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
 import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../../eval/results';
 import { selectTasks } from '../../eval/tasks/registry';
 
@@ -43,13 +43,18 @@ export const command: Command = {
       dims = spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
     }
     const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
-    const model = await resolveModel(spec);
+    const model = await resolveModel(spec, { config });
     const log = consoleLogger;
     log.info(`gecko eval: model ${model.id}, ${tasks.length} task(s), dims ${model.kind === 'bm25' ? 'n/a (lexical)' : dims.length ? dims.join(',') : 'full'}, preset ${preset}, out ${outDir}`);
-    const report = await evaluate({
-      model, tasks, dims, outDir, log, progress: true, force: Boolean(args.flags.force), batchSize: config.eval.batchSize,
-      subsample: { maxQueries: config.eval.maxQueries, maxCorpus: config.eval.maxCorpus, maxTrain: config.eval.maxTrain, maxTest: config.eval.maxTest, seed: config.seed },
-    });
+    let report;
+    try {
+      report = await evaluate({
+        model, tasks, dims, outDir, log, progress: true, force: Boolean(args.flags.force), batchSize: config.eval.batchSize,
+        subsample: { maxQueries: config.eval.maxQueries, maxCorpus: config.eval.maxCorpus, maxTrain: config.eval.maxTrain, maxTest: config.eval.maxTest, seed: config.seed },
+      });
+    } finally {
+      await closeModel(model);
+    }
     for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
     const records = summaryRecords(report.rows);
     const summaryDir = join(outDir, modelSlug(model.id));
