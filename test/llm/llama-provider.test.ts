@@ -1,6 +1,7 @@
 // The node-llama-cpp provider against the shared GGUF models (skipped with a message when absent).
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { LlamaProvider } from '../../lib/llm/llama-provider';
 import { loadNodeLlamaCpp } from '../../lib/llm/load-llama';
 import { createTeacher } from '../../lib/llm/factory';
@@ -34,6 +35,15 @@ async function referenceLogprob(p: LlamaProvider, prompt: string, continuation: 
   await sequence.clearHistory();
   return total;
 }
+
+describe('loading node-llama-cpp (ESM with top-level await)', () => {
+  it('works through the CommonJS helper, as in the tslab kernel where import() becomes require()', async () => {
+    const req = createRequire(join(__dirname, '..', '..', 'lib', 'llm', 'load-llama.ts'));
+    expect(() => req('node-llama-cpp')).toThrow(/ERR_REQUIRE_ASYNC_MODULE|top-level await/);
+    const esmImport = req('./esm-import.cjs') as (s: string) => Promise<{ getLlama: unknown }>;
+    expect(typeof (await esmImport('node-llama-cpp')).getLlama).toBe('function');
+  });
+});
 
 for (const m of MODELS) {
   describe.runIf(have(m.path, `GGUF model ${m.name}`))(`node-llama-cpp provider: ${m.name}`, () => {
