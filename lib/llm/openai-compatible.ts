@@ -79,7 +79,8 @@ export class OpenAiProvider implements LlmProvider {
     Object.defineProperty(this, 'client', { value: client, enumerable: false });
     this.topLogprobs = opts.topLogprobs ?? 20;
     this.jsonMode = opts.jsonMode ?? 'schema';
-    this.identity = { kind: 'openai', model: this.model, baseURL: this.baseURL };
+    // Everything that shapes the request body beyond the teacher's request is part of the identity.
+    this.identity = { kind: 'openai', model: this.model, baseURL: this.baseURL, jsonMode: this.jsonMode, topLogprobs: String(this.topLogprobs) };
   }
 
   /** The Batch API path: same bodies and parsers as the direct calls (half price on OpenAI). */
