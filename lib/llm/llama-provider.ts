@@ -100,7 +100,11 @@ export class LlamaProvider implements LlmProvider {
       const completion = new LlamaCompletion({ contextSequence: sequence });
       const grammar = req.jsonSchema ? await llama.createGrammarForJsonSchema(req.jsonSchema as never) : undefined;
       const prompt = renderPlain(req.messages);
-      const maxTokens = Math.max(1, Math.min(req.maxTokens, sequence.contextSize - model.tokenize(prompt).length - 1));
+      const promptTokens = model.tokenize(prompt).length;
+      if (promptTokens + 16 > sequence.contextSize) {
+        throw new GeckoError(`gguf ${this.model}: the prompt has ${promptTokens} tokens, the context only ${sequence.contextSize}`, 'raise gguf.contextSize (up to the model\'s training context) or shorten passages');
+      }
+      const maxTokens = Math.min(req.maxTokens, sequence.contextSize - promptTokens - 1);
       const r = await completion.generateCompletionWithMeta(prompt, {
         maxTokens, temperature: req.temperature, seed: req.seed, grammar, signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -108,7 +112,7 @@ export class LlamaProvider implements LlmProvider {
       return {
         text: r.response,
         truncated: r.metadata.stopReason === 'maxTokens',
-        usage: { promptTokens: model.tokenize(prompt).length, completionTokens: model.tokenize(r.response).length },
+        usage: { promptTokens, completionTokens: model.tokenize(r.response).length },
       };
     });
   }

@@ -73,6 +73,11 @@ for (const m of MODELS) {
       expect(a.usage.completionTokens).toBeGreaterThan(0);
     });
 
+    it('refuses a prompt longer than the context, with a fix', async () => {
+      const long = { messages: [{ role: 'user' as const, content: 'the cat sat on the mat. '.repeat(200) }], temperature: 0, seed: 1, maxTokens: 8 };
+      await expect(p.generate(long)).rejects.toThrow(/the prompt has \d+ tokens, the context only 512.*fix: raise gguf.contextSize/s);
+    });
+
     it('writes JSON that follows a schema (or reports truncation)', async () => {
       const r = await p.generate({ messages: [{ role: 'user', content: 'A story as JSON:' }], jsonSchema: QUERY_GENERATION_SCHEMA as never, temperature: 0.7, seed: 1, maxTokens: 200 });
       if (r.truncated) return expect(r.text.startsWith('{')).toBe(true);
@@ -85,7 +90,7 @@ for (const m of MODELS) {
       const dir = tmpDir();
       const passage = { id: 'p', text: 'Lily had a red ball. She played with it in the garden every day.', source: 'test' };
       const run = async () => {
-        const t = createTeacher(`gguf:${m.path}`, { cacheDir: dir, gguf: { threads: 1, contextSize: 1024 }, generation: { maxTokens: 64 } }) as LlmTeacher;
+        const t = createTeacher(`gguf:${m.path}`, { cacheDir: dir, gguf: { threads: 1, contextSize: 2048 }, generation: { maxTokens: 64 } }) as LlmTeacher;
         const ql = await t.queryLikelihood('what did lily play with', passage);
         const rc = await t.relevance('Given a question, retrieve a passage that answers the question', 'what did lily play with', passage);
         const g = await t.generateTaskQuery(passage, { seed: 2 }).then((x) => x.query, (e) => { if (e instanceof LlmOutputError) return `error:${e.reason}`; throw e; });
