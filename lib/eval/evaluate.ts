@@ -23,7 +23,11 @@ export interface EvaluateOptions {
   /** Prefix dimensions (dense models); empty = full size. */
   dims: readonly number[];
   subsample: SubsampleOptions;
-  /** Texts per embedder call. */
+  /**
+   * The config's eval.batchSize. The embedder is called with chunks of 8 batches, so an
+   * embedder that splits its input across worker threads (ours) or concurrent requests
+   * (openai) has work for all of them; it batches internally.
+   */
   batchSize: number;
   /** Write result files here (none when unset). */
   outDir?: string;
@@ -99,7 +103,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
         if (opts.model.kind !== 'dense') throw new Error('encode called for a lexical model');
         let bar: ReturnType<typeof startProgress> | undefined;
         const { vectors, stats } = await cache.embed(opts.model.embedder, task.dataset, role, texts, {
-          batchSize: opts.batchSize,
+          batchSize: opts.batchSize * 8,
           onPlan: (st) => { if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts'); },
           onBatch: (n) => bar?.tick(n),
         });
