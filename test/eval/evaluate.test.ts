@@ -7,7 +7,7 @@ import { PRESETS } from '../../lib/config/presets';
 import { EmbeddingCache } from '../../lib/eval/embedding-cache';
 import { evaluate } from '../../lib/eval/evaluate';
 import { resolveModel } from '../../lib/eval/models';
-import { categoryAverages, resultPath, summaryRecords, type MtebResult } from '../../lib/eval/results';
+import { categoryAverages, formatSummary, resultPath, summaryFrame, summaryRecords, type MtebResult } from '../../lib/eval/results';
 import { selectTasks } from '../../lib/eval/tasks/registry';
 import { main } from '../../lib/cli/main';
 import { SHARED_DATA, have, tmpDir } from '../helpers';
@@ -47,6 +47,13 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
     const retr = first.rows.filter((r) => r.type === 'Retrieval' && r.dim === 64).map((r) => r.main_score!);
     expect(avgs[0]!.categories.Retrieval).toBeCloseTo(retr.reduce((a, b) => a + b) / 3, 12);
     expect(summaryRecords(first.rows).at(-1)).toMatchObject({ task: 'mean', 'hash:64 d64': avgs[0]!.mean });
+    expect(formatSummary(summaryRecords(first.rows)).split('\n')[0]).toMatch(/^task\s+hash:64 d64\s+hash:64 d16$/);
+  });
+
+  it('gives the summary as a danfojs DataFrame (tasks, category averages, mean)', async () => {
+    const df = await summaryFrame(first.rows);
+    expect(df.columns).toEqual(['task', 'hash:64 d64', 'hash:64 d16']);
+    expect(df.shape).toEqual([11 + 6 + 1, 3]);
   });
 
   it('a second evaluation encodes nothing and gives the same scores', async () => {
