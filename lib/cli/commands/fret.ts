@@ -13,6 +13,8 @@ import { loadSeedCorpus } from '../../seeding/corpus';
 import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
 import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../../fret/retrieve';
 import { hashEmbedder } from '../../eval/hash-embedder';
+import { isCheckpoint } from '../../encoder/checkpoint';
+import { progress } from '../../core/progress';
 import type { Passage } from '../../core/types';
 
 /** The retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline), or a pre-finetuned encoder checkpoint folder. */
@@ -20,7 +22,18 @@ async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<Ca
   if (spec === 'bm25') return bm25Retriever(pool);
   const hash = /^hash(?::(\d+))?$/.exec(spec);
   if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
-  throw new ConfigError('fret.retriever', `'${spec}': encoder checkpoints as retrievers need lib/encoder's loadEmbedder, which this build does not have yet`, "use --retriever bm25");
+  if (!isCheckpoint(spec)) {
+    throw new ConfigError('fret.retriever', `'${spec}' is neither 'bm25', 'hash[:DIM]' nor an encoder checkpoint folder`,
+      'pass --retriever bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)');
+  }
+  // Loaded lazily: BM25 runs need no TF.js.
+  const { loadEmbedder } = await import('../../encoder/embedder');
+  const embedder = await loadEmbedder(spec);
+  const bar = progress('fret: embed candidate pool', pool.length, 'passages');
+  let shown = 0;
+  const r = await denseRetriever(embedder, pool, { onProgress: (done) => { bar.tick(done - shown); shown = done; } });
+  bar.done();
+  return r;
 }
 
 export const command: Command = {
