@@ -1,5 +1,16 @@
 // Exact (brute-force) top-k search by dot product over L2-normalised vectors (= cosine).
-// Blocked so that memory stays bounded; ties broken by lower corpus index.
+// Ties are broken by lower corpus index.
+// Small problems run as a plain JS loop. Large ones run as blocked TF.js matmuls plus
+// native top-k (topk-block.ts), with the corpus split between this thread and a worker
+// thread on wasm (TF.js wasm is single-threaded per engine), and the per-slice lists merged.
+import { Worker } from 'node:worker_threads';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../backend/select';
+import { readEnv } from '../core/env';
+import { projectRoot } from '../core/paths';
+import { mergeInto, topkSlice } from './topk-block';
 
 export interface TopK {
   /** Corpus row indices, best first. */
@@ -7,11 +18,13 @@ export interface TopK {
   score: Float32Array;
 }
 
-/**
- * Exact top-k by dot product for each query.
- * @example const [hit] = await exactTopK([q], corpus, 10); hit.index[0] // best corpus row
- */
-export async function exactTopK(queries: readonly Float32Array[], corpus: readonly Float32Array[], k: number): Promise<TopK[]> {
+/** Below this many multiply-adds (queries x corpus x dim) the plain JS loop is used. */
+const TF_MIN_WORK = 2e7;
+/** Above this, the corpus is split with a worker thread (its start-up costs about a second once). */
+const WORKER_MIN_WORK = 5e8;
+
+/** The plain loop: exact, float64 accumulation (also the reference in tests). */
+export function plainTopK(queries: readonly Float32Array[], corpus: readonly Float32Array[], k: number): TopK[] {
   const kk = Math.min(k, corpus.length);
   return queries.map((q) => {
     const idx = new Int32Array(kk).fill(-1);
@@ -28,4 +41,81 @@ export async function exactTopK(queries: readonly Float32Array[], corpus: readon
     }
     return { index: idx, score: sc };
   });
+}
+
+function flatten(rows: readonly Float32Array[], dim: number, from = 0, to = rows.length): Float32Array {
+  const out = new Float32Array((to - from) * dim);
+  for (let i = from; i < to; i++) out.set(rows[i]!, (i - from) * dim);
+  return out;
+}
+
+/** A search worker, started on first need and kept (it never holds the process open). */
+let worker: { w: Worker; next: number; pending: Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void> } | undefined;
+
+async function searchWorker(backend: string): Promise<NonNullable<typeof worker>> {
+  if (worker) return worker;
+  const w = new Worker(join(projectRoot(), 'lib', 'encoder', 'worker-entry.mjs'), {
+    workerData: { module: join(projectRoot(), 'lib', 'retrieval', 'topk-worker.ts'), backend }, execArgv: [],
+  });
+  const state = { w, next: 1, pending: new Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void>() };
+  w.on('message', (m: { id: number; error?: string }) => {
+    const cb = state.pending.get(m.id);
+    if (!cb) return;
+    state.pending.delete(m.id);
+    if (state.pending.size === 0) w.unref();
+    cb(m);
+  });
+  await new Promise<void>((resolve, reject) => {
+    state.pending.set(0, (m) => (m.error ? reject(new Error(m.error)) : resolve()));
+    w.once('exit', (code) => reject(new Error(`search worker exited with code ${code}`)));
+  });
+  w.unref();
+  worker = state;
+  return state;
+}
+
+function threads(tfBackend: string): number {
+  const env = readEnv('GECKO_WORKERS');
+  const n = env !== undefined ? Math.max(1, Number(env) || 1) : Math.min(2, cpus().length);
+  return tfBackend === 'wasm' ? Math.min(2, n) : 1;
+}
+
+/**
+ * Exact top-k by dot product for each query (pass L2-normalised vectors for cosine).
+ * @example const [hit] = await exactTopK([q], corpus, 10); hit.index[0] // best corpus row
+ */
+export async function exactTopK(queries: readonly Float32Array[], corpus: readonly Float32Array[], k: number): Promise<TopK[]> {
+  const Q = queries.length, N = corpus.length;
+  if (Q === 0) return [];
+  const dim = queries[0]!.length;
+  const kk = Math.min(k, N);
+  const work = Q * N * dim;
+  if (N === 0 || kk === 0 || work < TF_MIN_WORK) return plainTopK(queries, corpus, k);
+  const backend = await selectBackend();
+  const qFlat = flatten(queries, dim);
+  // corpus split: this thread takes rows [0, cut), the worker [cut, N)
+  const parts = work >= WORKER_MIN_WORK ? threads(backend.tfBackend) : 1;
+  const cut = parts === 2 ? Math.ceil(N / 2) : N;
+  let remote: Promise<{ index: Int32Array; score: Float32Array }> | undefined;
+  if (parts === 2) {
+    const wk = await searchWorker(tf.getBackend());
+    const id = wk.next++;
+    const slice = flatten(corpus, dim, cut, N);
+    remote = new Promise((resolve, reject) => {
+      wk.pending.set(id, (m) => (m.error ? reject(new Error(`search worker: ${m.error}`)) : resolve({ index: m.index!, score: m.score! })));
+      wk.w.ref();
+      wk.w.postMessage({ id, queries: qFlat, Q, corpus: slice, rows: N - cut, dim, k: kk }, [slice.buffer]);
+    });
+  }
+  const local = topkSlice(qFlat, Q, flatten(corpus, dim, 0, cut), cut, dim, kk);
+  const index = new Int32Array(Q * kk).fill(-1);
+  const score = new Float32Array(Q * kk).fill(-Infinity);
+  const k0 = Math.min(kk, cut);
+  for (let qi = 0; qi < Q; qi++) mergeInto(score, index, qi * kk, kk, local.score, local.index, qi * k0, k0, 0);
+  if (remote) {
+    const r = await remote;
+    const k1 = Math.min(kk, N - cut);
+    for (let qi = 0; qi < Q; qi++) mergeInto(score, index, qi * kk, kk, r.score, r.index, qi * k1, k1, cut);
+  }
+  return Array.from({ length: Q }, (_, qi) => ({ index: index.slice(qi * kk, (qi + 1) * kk), score: score.slice(qi * kk, (qi + 1) * kk) }));
 }

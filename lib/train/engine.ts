@@ -156,17 +156,17 @@ export class TrainEngine {
   /** 1 where weight decay applies: matrices and embeddings (not biases, not LayerNorm). */
   readonly decayMask: Uint8Array;
 
-  private constructor(readonly config: EncoderConfig, readonly params: Float32Array, public opt: AdamWState, readonly replicas: Replica[]) {
+  private constructor(readonly config: EncoderConfig, readonly params: Float32Array, public opt: AdamWState, readonly replicas: Replica[], decayAll: boolean) {
     this.decayMask = new Uint8Array(params.length);
-    for (const s of paramSpecs(config)) if (s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
+    for (const s of paramSpecs(config)) if (decayAll || s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
   }
 
-  /** Start replicas (this thread + replicas - 1 workers) with these weights. */
-  static async create(config: EncoderConfig, params: Float32Array, opts: { replicas?: number; optimizer?: AdamWState } = {}): Promise<TrainEngine> {
+  /** Start replicas (this thread + replicas - 1 workers) with these weights. decayAll: weight decay on every parameter (torch's AdamW default). */
+  static async create(config: EncoderConfig, params: Float32Array, opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean } = {}): Promise<TrainEngine> {
     const n = paramCount(paramSpecs(config));
     if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
     const replicas = await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
-    const eng = new TrainEngine(config, params.slice(), opts.optimizer ?? adamwInit(n), replicas);
+    const eng = new TrainEngine(config, params.slice(), opts.optimizer ?? adamwInit(n), replicas, opts.decayAll ?? false);
     await eng.broadcast();
     return eng;
   }
