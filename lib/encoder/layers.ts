@@ -64,23 +64,25 @@ export function geluBackward(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
 }
 
-/** What the attention backward needs: q (scaled), k, v as row-major (T, D) arrays, and the probabilities per (sequence, head). */
+/** What the attention backward needs: the fused projections (T, 3D) as a row-major array (queries unscaled), and the probabilities per (sequence, head). */
 export interface AttentionCache {
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
+  qkv: Float32Array;
   /** Softmax probabilities (len, len) for index s * heads + h. */
   p: tf.Tensor2D[];
 }
 
-/** Copy rows [off, off+len) and columns [c0, c0+w) of a row-major (?, D) array; transposed gives (w, len). */
-function block(src: Float32Array, D: number, off: number, len: number, c0: number, w: number, transposed: boolean): tf.Tensor2D {
+/**
+ * Copy rows [off, off+len) and columns [c0, c0+w) of a row-major array with `D` columns into a
+ * (len, w) tensor, times `scale`; transposed gives (w, len).
+ */
+function block(src: Float32Array, D: number, off: number, len: number, c0: number, w: number, transposed: boolean, scale = 1): tf.Tensor2D {
   const out = new Float32Array(len * w);
   if (transposed) {
-    for (let r = 0; r < len; r++) { const base = (off + r) * D + c0; for (let c = 0; c < w; c++) out[c * len + r] = src[base + c]!; }
+    for (let r = 0; r < len; r++) { const base = (off + r) * D + c0; for (let c = 0; c < w; c++) out[c * len + r] = src[base + c]! * scale; }
     return tf.tensor2d(out, [w, len]);
   }
-  for (let r = 0; r < len; r++) out.set(src.subarray((off + r) * D + c0, (off + r) * D + c0 + w), r * w);
+  if (scale === 1) for (let r = 0; r < len; r++) out.set(src.subarray((off + r) * D + c0, (off + r) * D + c0 + w), r * w);
+  else for (let r = 0; r < len; r++) { const base = (off + r) * D + c0; for (let c = 0; c < w; c++) out[r * w + c] = src[base + c]! * scale; }
   return tf.tensor2d(out, [len, w]);
 }
 
@@ -97,36 +99,37 @@ function put(dst: Float32Array, D: number, off: number, c0: number, t: tf.Tensor
  * matmuls, which TF.js wasm runs on its fast path (batched matmul is ~3x slower there). The
  * per-head blocks are cut and reassembled in JS: wasm's slice kernel copies its whole input
  * out of the heap on every call, which made slicing a (T, D) tensor per block ~100x slower.
- * q, k, v (T, D) -> context (T, D)
+ * qkv (T, 3D) = [queries | keys | values] -> context (T, D)
  */
-export function attentionForward(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, offsets: readonly number[], heads: number, keepCache: boolean): { ctx: tf.Tensor2D; cache?: AttentionCache } {
-  const [T, D] = q.shape;
+export function attentionForward(qkv: tf.Tensor2D, offsets: readonly number[], heads: number, keepCache: boolean): { ctx: tf.Tensor2D; cache?: AttentionCache } {
+  const T = qkv.shape[0], D3 = qkv.shape[1], D = D3 / 3;
   const dh = D / heads;
-  const Q = tf.tidy(() => tf.mul(q, 1 / Math.sqrt(dh))).dataSync() as Float32Array; // scaled queries (T, D)
-  const K = k.dataSync() as Float32Array, V = v.dataSync() as Float32Array;
+  const scale = 1 / Math.sqrt(dh);
+  const X = qkv.dataSync() as Float32Array;
   const ctx = new Float32Array(T * D);
   const ps: tf.Tensor2D[] = [];
   for (let s = 0; s + 1 < offsets.length; s++) {
     const off = offsets[s]!, len = offsets[s + 1]! - off;
     for (let h = 0; h < heads; h++) {
       const c0 = h * dh;
-      const p = tf.tidy(() => tf.softmax(tf.matMul(block(Q, D, off, len, c0, dh, false), block(K, D, off, len, c0, dh, true)))) as tf.Tensor2D; // (len, dh) @ (dh, len) -> (len, len)
-      const out = tf.tidy(() => tf.matMul(p, block(V, D, off, len, c0, dh, false))); // (len, len) @ (len, dh) -> (len, dh)
+      const p = tf.tidy(() => tf.softmax(tf.matMul(block(X, D3, off, len, c0, dh, false, scale), block(X, D3, off, len, D + c0, dh, true)))) as tf.Tensor2D; // (len, dh) @ (dh, len) -> (len, len)
+      const out = tf.tidy(() => tf.matMul(p, block(X, D3, off, len, 2 * D + c0, dh, false))); // (len, len) @ (len, dh) -> (len, dh)
       put(ctx, D, off, c0, out as tf.Tensor2D);
       out.dispose();
       if (keepCache) ps.push(p); else p.dispose();
     }
   }
   const ctxT = tf.tensor2d(ctx, [T, D]);
-  return keepCache ? { ctx: ctxT, cache: { q: Q, k: K, v: V, p: ps } } : { ctx: ctxT };
+  return keepCache ? { ctx: ctxT, cache: { qkv: X, p: ps } } : { ctx: ctxT };
 }
 
 /**
  * The same attention written with TF.js ops only (slices and concats), so autograd can
  * differentiate it: the reference the hand-written backward is tested against.
  */
-export function attentionOps(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, offsets: readonly number[], heads: number): tf.Tensor2D {
-  const D = q.shape[1];
+export function attentionOps(qkv: tf.Tensor2D, offsets: readonly number[], heads: number): tf.Tensor2D {
+  const T = qkv.shape[0], D = qkv.shape[1] / 3;
+  const q = tf.slice(qkv, [0, 0], [T, D]), k = tf.slice(qkv, [0, D], [T, D]), v = tf.slice(qkv, [0, 2 * D], [T, D]);
   const dh = D / heads;
   const rows: tf.Tensor2D[] = [];
   for (let s = 0; s + 1 < offsets.length; s++) {
@@ -141,31 +144,33 @@ export function attentionOps(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, off
   return tf.concat(rows, 0);
 }
 
-/** Gradients of attentionForward with respect to q, k and v (each (T, D)). */
-export function attentionBackward(cache: AttentionCache, dctx: tf.Tensor2D, offsets: readonly number[], heads: number): { dq: tf.Tensor2D; dk: tf.Tensor2D; dv: tf.Tensor2D } {
+/** Gradient of attentionForward with respect to its fused input: d qkv (T, 3D). */
+export function attentionBackward(cache: AttentionCache, dctx: tf.Tensor2D, offsets: readonly number[], heads: number): tf.Tensor2D {
   const [T, D] = dctx.shape;
-  const dh = D / heads;
+  const D3 = 3 * D, dh = D / heads;
+  const scale = 1 / Math.sqrt(dh);
+  const X = cache.qkv;
   const dC = dctx.dataSync() as Float32Array;
-  const dQ = new Float32Array(T * D), dK = new Float32Array(T * D), dV = new Float32Array(T * D);
+  const dX = new Float32Array(T * D3);
   for (let s = 0; s + 1 < offsets.length; s++) {
     const off = offsets[s]!, len = offsets[s + 1]! - off;
     for (let h = 0; h < heads; h++) {
       const c0 = h * dh;
       const p = cache.p[s * heads + h]!;
       const r = tidy(() => {
-        const dc = block(dC, D, off, len, c0, dh, false); //                       (len, dh)
-        const dp = tf.matMul(dc, block(cache.v, D, off, len, c0, dh, true)); //     (len, dh) @ (dh, len) -> (len, len)
-        const dv = tf.matMul(tf.transpose(p), dc); //                               (len, len) @ (len, dh)
-        const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 1, true))); //        softmax backward (len, len)
-        const dq = tf.matMul(ds, block(cache.k, D, off, len, c0, dh, false)); //    (len, len) @ (len, dh)
-        const dk = tf.matMul(tf.transpose(ds), block(cache.q, D, off, len, c0, dh, false)); // (len, len) @ (len, dh)
+        const dc = block(dC, D, off, len, c0, dh, false); //                           (len, dh)
+        const dp = tf.matMul(dc, block(X, D3, off, len, 2 * D + c0, dh, true)); //     (len, dh) @ (dh, len) -> (len, len)
+        const dv = tf.matMul(tf.transpose(p), dc); //                                   (len, len) @ (len, dh)
+        const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 1, true))); //            softmax backward (len, len)
+        const dq = tf.matMul(ds, block(X, D3, off, len, D + c0, dh, false, scale)); //  (len, len) @ (len, dh): d q = ds @ k / sqrt(dh)
+        const dk = tf.matMul(tf.transpose(ds), block(X, D3, off, len, c0, dh, false, scale)); // d k = ds^T @ q / sqrt(dh)
         return { dq, dk, dv };
       });
-      put(dQ, D, off, c0, r.dq as tf.Tensor2D); put(dK, D, off, c0, r.dk as tf.Tensor2D); put(dV, D, off, c0, r.dv as tf.Tensor2D);
+      put(dX, D3, off, c0, r.dq as tf.Tensor2D); put(dX, D3, off, D + c0, r.dk as tf.Tensor2D); put(dX, D3, off, 2 * D + c0, r.dv as tf.Tensor2D);
       tf.dispose([r.dq, r.dk, r.dv]);
     }
   }
-  return tidy(() => ({ dq: tf.mul(tf.tensor2d(dQ, [T, D]), 1 / Math.sqrt(dh)) as tf.Tensor2D, dk: tf.tensor2d(dK, [T, D]), dv: tf.tensor2d(dV, [T, D]) }));
+  return tf.tensor2d(dX, [T, D3]);
 }
 
 /**

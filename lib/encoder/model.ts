@@ -122,10 +122,8 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
     const out = tidy(() => {
       const ln1 = layerNormForward(xin, v1('ln1.g'), v1('ln1.b'), cfg.lnEps);
       const a = ln1.y; //                                                  (T, D)
-      const q = denseForward(a, w('wq'), v1('bq'));
-      const k = denseForward(a, w('wk'), v1('bk'));
-      const v = denseForward(a, w('wv'), v1('bv'));
-      const att = opts.autograd ? { ctx: attentionOps(q, k, v, batch.offsets, cfg.heads), cache: undefined } : attentionForward(q, k, v, batch.offsets, cfg.heads, keep);
+      const qkv = denseForward(a, w('wqkv'), v1('bqkv')); //                (T, 3D)
+      const att = opts.autograd ? { ctx: attentionOps(qkv, batch.offsets, cfg.heads), cache: undefined } : attentionForward(qkv, batch.offsets, cfg.heads, keep);
       // The attention cache holds large Float32Arrays: it must not be returned through tidy
       // (tidy walks returned containers element by element), so it leaves by this variable.
       if (att.cache) { att.cache.p.forEach((t) => tf.keep(t)); attCache = att.cache; }
@@ -216,15 +214,10 @@ export function encoderBackward(cfg: EncoderConfig, P: ParamTensors, cache: Enco
       const dO = c.maskO ? tf.mul(dx1, c.maskO) as tf.Tensor2D : dx1;
       const dOut = denseBackward(c.ctx, tf.transpose(w('wo')), dO);
       g[name('wo')] = dOut.dw; g[name('bo')] = dOut.db;
-      const da = attentionBackward(c.att, dOut.dx, cache.offsets, cfg.heads);
-      const dQ = denseBackward(c.a, tf.transpose(w('wq')), da.dq);
-      const dK = denseBackward(c.a, tf.transpose(w('wk')), da.dk);
-      const dV = denseBackward(c.a, tf.transpose(w('wv')), da.dv);
-      g[name('wq')] = dQ.dw; g[name('bq')] = dQ.db;
-      g[name('wk')] = dK.dw; g[name('bk')] = dK.db;
-      g[name('wv')] = dV.dw; g[name('bv')] = dV.db;
-      const dA = tf.add(tf.add(dQ.dx, dK.dx), dV.dx) as tf.Tensor2D;
-      const l1 = layerNormBackward(c.ln1, v1('ln1.g'), dA);
+      const dqkv = attentionBackward(c.att, dOut.dx, cache.offsets, cfg.heads); // (T, 3D)
+      const dP = denseBackward(c.a, tf.transpose(w('wqkv')), dqkv);
+      g[name('wqkv')] = dP.dw; g[name('bqkv')] = dP.db;
+      const l1 = layerNormBackward(c.ln1, v1('ln1.g'), dP.dx);
       g[name('ln1.g')] = l1.dg; g[name('ln1.b')] = l1.db;
       return { dx: tf.add(dx1, l1.dx) as tf.Tensor2D, g };
     });

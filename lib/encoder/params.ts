@@ -24,9 +24,8 @@ export function paramSpecs(cfg: EncoderConfig): ParamSpec[] {
   for (let l = 0; l < cfg.layers; l++) {
     list.push(
       [`l${l}.ln1.g`, [D], 'ones'], [`l${l}.ln1.b`, [D], 'zeros'],
-      [`l${l}.wq`, [D, D], 'normal'], [`l${l}.bq`, [D], 'zeros'],
-      [`l${l}.wk`, [D, D], 'normal'], [`l${l}.bk`, [D], 'zeros'],
-      [`l${l}.wv`, [D, D], 'normal'], [`l${l}.bv`, [D], 'zeros'],
+      // fused query/key/value projection: columns [0, D) queries, [D, 2D) keys, [2D, 3D) values
+      [`l${l}.wqkv`, [D, 3 * D], 'normal'], [`l${l}.bqkv`, [3 * D], 'zeros'],
       [`l${l}.wo`, [D, D], 'normal'], [`l${l}.bo`, [D], 'zeros'],
       [`l${l}.ln2.g`, [D], 'ones'], [`l${l}.ln2.b`, [D], 'zeros'],
       [`l${l}.w1`, [D, F], 'normal'], [`l${l}.b1`, [F], 'zeros'],

@@ -112,6 +112,12 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       id = isCheckpoint(ckptDir) ? loadCheckpoint(ckptDir).id : save(engine, start);
       return { checkpoint: ckptDir, checkpointId: id, steps: start, resumedFrom: start, losses, tensorCounts: await engine.tensorCounts() };
     }
+    if (o.onEval && o.evalEvery && o.evalEvery > 0 && start === 0) {
+      // the starting point of the learning curve
+      const scores = await o.onEval(engine, 0);
+      appendJsonl(metricsPath, [{ stage: o.stage, step: 0, eval: scores } satisfies MetricsRow]);
+      o.log.info(`${o.stage} step 0: ${Object.entries(scores).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+    }
     const bar = o.showProgress === false ? undefined : startProgress(o.stage, o.steps - start, 'steps');
     let lastSaved = start;
     for (let s = start; s < o.steps; s++) {

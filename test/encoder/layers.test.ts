@@ -47,16 +47,16 @@ describe('hand-written layer gradients equal autograd', () => {
     expectClose(geluBackward(x, dy), auto);
   }));
 
-  it('packed multi-head attention', () => tf.tidy(() => {
+  it('packed multi-head attention (fused q|k|v input)', () => tf.tidy(() => {
     const offsets = [0, 3, 7, 8]; // three sequences of length 3, 4, 1
-    const q = randn([8, 6], 10) as tf.Tensor2D, k = randn([8, 6], 11) as tf.Tensor2D, v = randn([8, 6], 12) as tf.Tensor2D, dy = randn([8, 6], 13) as tf.Tensor2D;
-    const auto = tf.grads((q_, k_, v_) => tf.sum(tf.mul(attentionOps(q_ as tf.Tensor2D, k_ as tf.Tensor2D, v_ as tf.Tensor2D, offsets, 2), dy)))([q, k, v]);
-    const f = attentionForward(q, k, v, offsets, 2, true);
-    expectClose(f.ctx, attentionOps(q, k, v, offsets, 2), 1e-5);
-    const ours = attentionBackward(f.cache!, dy, offsets, 2);
-    expectClose(ours.dq, auto[0]!); expectClose(ours.dk, auto[1]!); expectClose(ours.dv, auto[2]!);
+    const qkv = randn([8, 18], 10) as tf.Tensor2D, dy = randn([8, 6], 13) as tf.Tensor2D;
+    const auto = tf.grad((x) => tf.sum(tf.mul(attentionOps(x as tf.Tensor2D, offsets, 2), dy)))(qkv);
+    const f = attentionForward(qkv, offsets, 2, true);
+    expectClose(f.ctx, attentionOps(qkv, offsets, 2), 1e-5);
+    expectClose(attentionBackward(f.cache!, dy, offsets, 2), auto);
     // the last sequence has one token: its context is exactly its value row
-    expectClose(tf.slice(f.ctx, [7, 0], [1, 6]), tf.slice(v, [7, 0], [1, 6]), 1e-6);
+    expectClose(tf.slice(f.ctx, [7, 0], [1, 6]), tf.slice(qkv, [7, 12], [1, 6]), 1e-6);
+    tf.dispose(f.cache!.p);
   }));
 
   it('mean pooling + L2 normalisation', () => tf.tidy(() => {

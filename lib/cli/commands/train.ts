@@ -19,7 +19,7 @@ export const command: Command = {
   flags: {
     stage: { type: 'string', help: "'prefinetune' (Eq. 2, in-batch negatives) or 'finetune' (Eq. 3 + Matryoshka)" },
     init: { type: 'string', help: 'checkpoint folder to start from (e.g. <pretrain run>/ckpt)' },
-    data: { type: 'string', help: 'JSONL of TrainingExample or {query, positive, task?} pairs (prefinetune default: news title-body pairs)' },
+    data: { type: 'string', help: "JSONL of TrainingExample or {query, positive, task?} pairs; 'squad-pairs' = SQuAD question->paragraph pairs of the training articles (held-out articles excluded); prefinetune default: news title-body pairs" },
     out: { type: 'string', help: 'run folder (default: a new folder under runs/); the checkpoint goes to <out>/ckpt' },
   },
   async run(args) {
@@ -30,7 +30,8 @@ export const command: Command = {
     const resolved = resolveConfig((f.preset as PresetName | undefined) ?? presetFromEnv('demo'), parseOverrides((f.set as string[] | undefined) ?? []));
     const ctx = await startRun(resolved, { command: `gecko train --stage ${stage}`, ...(f.out ? { dir: f.out as string } : {}) });
     let examples;
-    if (f.data) examples = readTrainingData(f.data as string);
+    if (f.data === 'squad-pairs') examples = squadPairsSplit({ seed: ctx.config.seed }).train;
+    else if (f.data) examples = readTrainingData(f.data as string);
     else if (stage === 'prefinetune') examples = prefinetunePairs({ seed: ctx.config.seed });
     else throw new GeckoError('--data is required for --stage finetune', 'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl');
     const sec = stage === 'prefinetune' ? ctx.config.prefinetune : ctx.config.finetune;
