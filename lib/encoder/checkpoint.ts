@@ -16,7 +16,8 @@ import { checkEncoderConfig, type EncoderConfig } from './config';
 import { paramCount, paramSpecs } from './params';
 import { loadTokenizer, saveTokenizer, type TextTokenizer } from './tokenizer';
 
-export const CHECKPOINT_FORMAT = 'gecko-encoder/1';
+/** Version 2: fused query/key/value projection (l<i>.wqkv, l<i>.bqkv). */
+export const CHECKPOINT_FORMAT = 'gecko-encoder/2';
 
 export interface Checkpoint {
   config: EncoderConfig;
@@ -90,11 +91,13 @@ export function isCheckpoint(dir: string): boolean {
 export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}): Checkpoint {
   const encPath = join(dir, 'encoder.json');
   if (!existsSync(encPath)) throw new GeckoError(`no encoder checkpoint at ${dir} (encoder.json missing)`, 'pass the folder written by gecko pretrain / gecko train (it holds encoder.json, weights.bin, tokenizer.json)');
-  let enc: { format?: string; config?: EncoderConfig; paramCount?: number };
+  let enc: { format?: string; config?: EncoderConfig; paramCount?: number; params?: { name: string; shape: number[] }[] };
   try { enc = JSON.parse(readFileSync(encPath, 'utf8')); } catch (e) { throw new GeckoError(`${encPath}: not valid JSON (${(e as Error).message})`); }
-  if (enc.format !== CHECKPOINT_FORMAT || !enc.config) throw new GeckoError(`${encPath}: format '${enc.format}' is not ${CHECKPOINT_FORMAT}`);
+  if (enc.format !== CHECKPOINT_FORMAT || !enc.config) throw new GeckoError(`${encPath}: format '${enc.format}' is not ${CHECKPOINT_FORMAT}`, 'this checkpoint was written by an older version of the encoder (separate q/k/v weights); train it again');
   const config = enc.config;
   checkEncoderConfig(config);
+  const names = paramSpecs(config).map((s) => s.name).join(',');
+  if (enc.params && enc.params.map((p) => p.name).join(',') !== names) throw new GeckoError(`${encPath}: its parameter list does not match this encoder's`, 'train the checkpoint again with this version');
   const n = paramCount(paramSpecs(config));
   const wPath = join(dir, 'weights.bin');
   if (!existsSync(wPath)) throw new GeckoError(`${wPath} is missing`, 'the checkpoint is incomplete; save it again');
