@@ -3,7 +3,8 @@
 // the embedding cache shared across runs. Plus the mapping from score rows to plot records.
 import type { RunContext } from '../runs/run';
 import { evaluate, type EvaluateReport } from '../eval/evaluate';
-import { resolveModel } from '../eval/models';
+import { closeModel, resolveModel } from '../eval/models';
+import type { ExperimentConfig } from '../config/schema';
 import type { ScoreRow } from '../eval/results';
 import type { EvalModel } from '../eval/runners/context';
 import { selectTasks, TASK_NAMES } from '../eval/tasks/registry';
@@ -17,21 +18,48 @@ export interface RunEvalOptions {
 }
 
 /**
- * Evaluate a model ('bm25', 'hash:DIM', 'openai:NAME', or an EvalModel such as a trained encoder)
- * with the run's eval settings; results go to <run>/eval/<model>/<dim>/<Task>.json.
+ * Evaluate a model ('bm25', 'hash:DIM', 'openai:NAME', a checkpoint folder, or an EvalModel)
+ * with the run's eval settings (a model given as a string is closed afterwards); results go to <run>/eval/<model>/<dim>/<Task>.json.
  * @example const bm25 = await evaluateForRun(ctx, 'bm25'); showTable(summaryRecords(bm25.rows));
  */
 export async function evaluateForRun(ctx: Pick<RunContext, 'config' | 'path' | 'log'>, model: string | EvalModel, opts: RunEvalOptions = {}): Promise<EvaluateReport> {
   const m = typeof model === 'string' ? await resolveModel(model) : model;
   const cfg = ctx.config.eval;
-  return evaluate({
-    model: m,
-    tasks: selectTasks(opts.tasks ?? cfg.tasks),
-    dims: m.kind === 'bm25' ? [] : [...(opts.dims ?? cfg.dims)],
-    outDir: ctx.path('eval'),
-    batchSize: cfg.batchSize,
-    subsample: { maxQueries: cfg.maxQueries, maxCorpus: cfg.maxCorpus, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, seed: ctx.config.seed },
-  });
+  try {
+    return await evaluate({
+      model: m,
+      tasks: selectTasks(opts.tasks ?? cfg.tasks),
+      dims: m.kind === 'bm25' ? [] : [...(opts.dims ?? cfg.dims)],
+      outDir: ctx.path('eval'),
+      batchSize: cfg.batchSize,
+      subsample: { maxQueries: cfg.maxQueries, maxCorpus: cfg.maxCorpus, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, seed: ctx.config.seed },
+    });
+  } finally {
+    if (typeof model === 'string') await closeModel(m); // we started it (worker threads of our encoder)
+  }
+}
+
+/**
+ * Evaluate several models (checkpoint folders or model specs) and name them in the rows by
+ * their label instead of their id.
+ * @example const rows = await evaluateModels(ctx, { 'pretrained (MLM)': pre.checkpoint, 'pre-finetuned': pft.checkpoint }, { tasks: ['STS'] });
+ */
+export async function evaluateModels(ctx: Pick<RunContext, 'config' | 'path' | 'log'>, models: Readonly<Record<string, string>>, opts: RunEvalOptions = {}): Promise<ScoreRow[]> {
+  const rows: ScoreRow[] = [];
+  for (const [label, spec] of Object.entries(models)) {
+    const report = await evaluateForRun(ctx, spec, opts);
+    rows.push(...report.rows.map((r) => ({ ...r, model: label })));
+  }
+  return rows;
+}
+
+/**
+ * The dimensions of the Matryoshka ablation: the config's eval dims, the trained Matryoshka
+ * dims and the full width, largest first.
+ * @example ablationDims(resolveConfig('smoke').config) // [32, 16, 8]
+ */
+export function ablationDims(cfg: Readonly<ExperimentConfig>): number[] {
+  return [...new Set([cfg.encoder.dModel, ...cfg.eval.dims, ...cfg.finetune.matryoshkaDims])].filter((d) => d <= cfg.encoder.dModel).sort((a, b) => b - a);
 }
 
 /**

@@ -7,6 +7,7 @@ import { getTask } from '../eval/tasks/registry';
 import { loadTaskData } from '../eval/task-data';
 import type { Figure } from '../plots/figure';
 import { embeddingProjection } from '../plots/projection';
+import { loadEmbedder } from '../encoder/embedder';
 
 /**
  * Embed `n` texts of a clustering task (seeded sample of its evaluation split) and project them.
@@ -26,4 +27,17 @@ export async function taskProjection(embedder: Embedder, opts: { seed: number; t
     seed: opts.seed,
     title: `${task.name}: ${texts.length} texts embedded by ${opts.label ?? embedder.id} (${embedder.dim}-d), PCA, coloured by topic`,
   });
+}
+
+/**
+ * taskProjection for a checkpoint folder (the encoder is started, used and closed).
+ * @example show(await checkpointProjection(ft.checkpoint, { seed: ctx.config.seed, label: 'fine-tuned' }))
+ */
+export async function checkpointProjection(dir: string, opts: { seed: number; task?: string; n?: number; label?: string }): Promise<Figure> {
+  const embedder = await loadEmbedder(dir);
+  try {
+    return await taskProjection(embedder, opts);
+  } finally {
+    await embedder.close();
+  }
 }

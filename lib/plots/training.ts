@@ -3,11 +3,9 @@
 // per-Matryoshka-dimension losses) are flattened to dotted keys such as 'terms.inBatch'.
 import { colorAt, layout, type Figure, type Trace } from './figure';
 
-/** One logged training step. Any other numeric fields (loss terms, lr, ...) are kept. */
+/** One logged training step: `step` plus any numeric fields (loss terms, lr, ...), nested or flat. Any object type with a step fits. */
 export interface MetricsRow {
   step: number;
-  loss?: number;
-  [key: string]: unknown;
 }
 
 /**
@@ -28,10 +26,10 @@ export function flattenNumeric(row: Record<string, unknown>, prefix = ''): Recor
  * The loss keys found in the rows: every numeric key whose name contains 'loss' (any case),
  * 'loss' itself first, the rest in order of first appearance.
  */
-export function lossKeys(rows: readonly MetricsRow[]): string[] {
+export function lossKeys<R extends MetricsRow>(rows: readonly R[]): string[] {
   const seen: string[] = [];
   for (const row of rows) {
-    for (const k of Object.keys(flattenNumeric(row))) {
+    for (const k of Object.keys(flattenNumeric(row as unknown as Record<string, unknown>))) {
       if (k !== 'step' && /loss/i.test(k) && !seen.includes(k)) seen.push(k);
     }
   }
@@ -50,9 +48,9 @@ export interface LossCurveOptions {
  * Loss against step: the total 'loss' as a solid line, other loss terms dashed.
  * @example show(lossCurve(readJsonl(ctx.path('train', 'metrics.jsonl')), { title: 'Pre-finetuning loss' }))
  */
-export function lossCurve(rows: readonly MetricsRow[], opts: LossCurveOptions = {}): Figure {
+export function lossCurve<R extends MetricsRow>(rows: readonly R[], opts: LossCurveOptions = {}): Figure {
   if (rows.length === 0) throw new Error('lossCurve: no metrics rows to plot (did training log any step?)');
-  const flat = rows.map((r) => flattenNumeric(r));
+  const flat = rows.map((r) => flattenNumeric(r as unknown as Record<string, unknown>));
   const keys = opts.keys ?? lossKeys(rows);
   if (keys.length === 0) throw new Error(`lossCurve: no loss fields in the rows (fields: ${Object.keys(flat[0]!).join(', ')}); pass opts.keys`);
   const data: Trace[] = keys.map((key, i) => {
@@ -73,12 +71,12 @@ export function lossCurve(rows: readonly MetricsRow[], opts: LossCurveOptions = 
  * One loss key (default 'loss') for several runs on one plot, e.g. Matryoshka vs plain.
  * @example compareLossCurves({ matryoshka: rowsA, plain: rowsB }, { title: 'Fine-tuning loss' })
  */
-export function compareLossCurves(runs: Record<string, readonly MetricsRow[]>, opts: { key?: string; title?: string } = {}): Figure {
+export function compareLossCurves<R extends MetricsRow>(runs: Record<string, readonly R[]>, opts: { key?: string; title?: string } = {}): Figure {
   const key = opts.key ?? 'loss';
   const names = Object.keys(runs);
   if (names.length === 0) throw new Error('compareLossCurves: no runs given');
   const data: Trace[] = names.map((name, i) => {
-    const pts = runs[name]!.map((r) => flattenNumeric(r)).filter((r) => r[key] !== undefined);
+    const pts = runs[name]!.map((r) => flattenNumeric(r as unknown as Record<string, unknown>)).filter((r) => r[key] !== undefined);
     return { type: 'scatter', mode: 'lines', name, x: pts.map((r) => r.step), y: pts.map((r) => r[key]), line: { color: colorAt(i) } };
   });
   return { data, layout: layout(opts.title ?? `Training ${key} by step, ${names.length} runs`, 'training step', key) };

@@ -1,7 +1,7 @@
 // Executes every notebooks/*.ipynb headless (Debian Jupyter + the project's tslab kernel) on
 // the smoke preset, in order, with fresh run and cache folders, and fails on any cell error.
 // Skips with a message where Jupyter is absent; on CI it must run (test/helpers.ts `have`).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,14 +23,20 @@ const runsDir = tmpDir('gecko-nb-runs-');
 const cacheDir = tmpDir('gecko-nb-cache-');
 const outDir = tmpDir('gecko-nb-out-');
 
-function runNotebooks(paths: string[]): { status: number | null; output: string } {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'run-notebooks.sh'), '--out', outDir, ...paths], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, GECKO_PRESET: 'smoke', GECKO_RUNS_DIR: runsDir, GECKO_CACHE_DIR: cacheDir, GECKO_DATA_DIR: SHARED_DATA, GECKO_PROGRESS: 'off' },
+/** Run scripts/run-notebooks.sh asynchronously (a blocking spawnSync would starve vitest's worker RPC). */
+function runNotebooks(paths: string[]): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(ROOT, 'scripts', 'run-notebooks.sh'), '--out', outDir, ...paths], {
+      cwd: ROOT,
+      env: { ...process.env, GECKO_PRESET: 'smoke', GECKO_RUNS_DIR: runsDir, GECKO_CACHE_DIR: cacheDir, GECKO_DATA_DIR: SHARED_DATA, GECKO_PROGRESS: 'off' },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const timer = setTimeout(() => child.kill('SIGTERM'), 300_000);
+    child.on('error', reject);
+    child.on('close', (status) => { clearTimeout(timer); resolve({ status, output }); });
   });
-  return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
 
 describe('notebooks (smoke preset)', () => {
@@ -45,17 +51,17 @@ describe('notebooks (smoke preset)', () => {
   });
 
   for (const name of NOTEBOOKS) {
-    it(`executes ${name} without a cell error`, () => {
+    it(`executes ${name} without a cell error`, async () => {
       if (!have(jupyterOnPath(), JUPYTER_HINT) || !have(SHARED_DATA, 'shared data sets')) return;
-      const r = runNotebooks([join('notebooks', name)]);
+      const r = await runNotebooks([join('notebooks', name)]);
       if (r.status !== 0) throw new Error(`notebook ${name} failed (exit ${r.status}):\n${r.output}`);
       expect(r.output).toContain(`ok     ${name}`);
     });
   }
 
-  it('fails on a cell error and prints the cell source and its stderr', () => {
+  it('fails on a cell error and prints the cell source and its stderr', async () => {
     if (!have(jupyterOnPath(), JUPYTER_HINT)) return;
-    const r = runNotebooks([join('test', 'notebooks', 'fixtures', 'fails.ipynb')]);
+    const r = await runNotebooks([join('test', 'notebooks', 'fixtures', 'fails.ipynb')]);
     expect(r.status).toBe(1);
     expect(r.output).toContain('FAILED fails.ipynb  cell #2');
     expect(r.output).toContain("const broken: number = 'not a number';");

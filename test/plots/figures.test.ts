@@ -47,6 +47,12 @@ describe('loss curves', () => {
     expect(() => lossCurve([])).toThrow(/no metrics rows/);
   });
 
+  it('accepts rows of any interface type with a step (e.g. lib/train MetricsRow)', () => {
+    interface TrainRow { stage: string; step: number; loss?: number; eval?: Record<string, number> }
+    const typed: TrainRow[] = [{ stage: 's', step: 1, loss: 2 }, { stage: 's', step: 2, loss: 1 }];
+    expect(lossCurve(typed).data[0]!.y).toEqual([2, 1]);
+  });
+
   it('compares runs on one key', () => {
     const fig = compareLossCurves({ a: rows, b: rows.slice(0, 2) });
     expectLabelled(fig);

@@ -1,0 +1,81 @@
+// The three training stages for a run, each one call, each resumable from its folder:
+//   pretrainForRun     <run>/pretrain/     WordPiece + MLM (our stand-in for a pretrained LM)
+//   prefinetuneForRun  <run>/prefinetune/  title-body pairs, in-batch negatives (paper Eq. 2)
+//   finetuneForRun     <run>/finetune/     FRet + mixture, hard + same-tower negatives, Matryoshka (Eq. 3)
+// A finished stage is not recomputed: the call reads its checkpoint and metrics back.
+// finetuneForRun(ctx, { matryoshka: false }) trains the ablation without Matryoshka
+// (one loss at the full dimension) into <run>/finetune-plain/.
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../config/schema';
+import { ensureDir } from '../core/fs';
+import { readJsonlTolerant } from '../core/jsonl';
+import { silentLogger, type Logger } from '../core/log';
+import type { RunContext } from '../runs/run';
+import { prefinetunePairs } from '../pairs/title-body';
+import { pretrain } from '../train/pretrain';
+import { trainContrastive } from '../train/contrastive';
+import type { LoopResult, MetricsRow } from '../train/loop';
+import { mixtureForRun } from './mixture';
+
+/** A finished (or resumed) stage: the loop's result plus every metrics row logged so far. */
+export interface StageRun extends LoopResult {
+  stage: string;
+  dir: string;
+  metrics: MetricsRow[];
+}
+
+type Ctx = Pick<RunContext, 'config' | 'path' | 'log'>;
+
+/** Rows of <stage dir>/metrics.jsonl with a training loss (eval-only rows left out). */
+export function readLossRows(dir: string): MetricsRow[] {
+  return readJsonlTolerant<MetricsRow>(join(dir, 'metrics.jsonl')).filter((r) => typeof r.loss === 'number');
+}
+
+/** <run>/<stage>/, created. */
+function stageDir(ctx: Ctx, stage: string): string {
+  return ensureDir(ctx.path(stage));
+}
+
+function done(stage: string, dir: string, r: LoopResult): StageRun {
+  return { ...r, stage, dir, metrics: readLossRows(dir) };
+}
+
+/**
+ * Tokenizer + MLM pretraining for the run.
+ * @example const pre = await pretrainForRun(ctx); show(lossCurve(pre.metrics))
+ */
+export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
+  const dir = stageDir(ctx, 'pretrain');
+  return done('pretrain', dir, await pretrain({ config: ctx.config, dir, log: opts.log ?? silentLogger }));
+}
+
+/**
+ * Pre-finetuning from the pretrained checkpoint (runs pretraining first if needed).
+ * @example const pft = await prefinetuneForRun(ctx); show(lossCurve(pft.metrics))
+ */
+export async function prefinetuneForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
+  const init = (await pretrainForRun(ctx, opts)).checkpoint;
+  const dir = stageDir(ctx, 'prefinetune');
+  const examples = prefinetunePairs({ seed: ctx.config.seed });
+  return done('prefinetune', dir, await trainContrastive({ stage: 'prefinetune', config: ctx.config, examples, init, dir, log: opts.log ?? silentLogger }));
+}
+
+/** The config of the no-Matryoshka ablation: one loss term at the full encoder width. */
+export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentConfig {
+  return { ...cfg, finetune: { ...cfg.finetune, matryoshkaDims: [cfg.encoder.dModel], matryoshkaWeights: [1] } };
+}
+
+/**
+ * Fine-tuning on the run's mixture (built from FRet; run fretForRun first) from the
+ * pre-finetuned checkpoint (trained first if needed). `matryoshka: false` trains the ablation.
+ * @example const ft = await finetuneForRun(ctx); const plain = await finetuneForRun(ctx, { matryoshka: false });
+ */
+export async function finetuneForRun(ctx: Ctx, opts: { matryoshka?: boolean; log?: Logger } = {}): Promise<StageRun> {
+  const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
+  const plain = opts.matryoshka === false;
+  const stage = plain ? 'finetune-plain' : 'finetune';
+  const dir = stageDir(ctx, stage);
+  const { examples } = mixtureForRun(ctx);
+  const config = plain ? withoutMatryoshka(ctx.config) : ctx.config;
+  return done(stage, dir, await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }));
+}
