@@ -68,10 +68,15 @@ export function ablationDims(cfg: Readonly<ExperimentConfig>): number[] {
  * @example show(scoreBars(scoreRecords([...bm25.rows, ...gecko.rows]).filter((r) => r.dims === undefined || r.dims === 32)))
  */
 export function scoreRecords(rows: readonly ScoreRow[], label: Readonly<Record<string, string>> = {}): ScoreRecord[] {
-  const order = (t: string) => { const i = TASK_NAMES.indexOf(t); return i < 0 ? TASK_NAMES.length : i; };
-  return rows.filter((r) => r.main_score !== null).slice().sort((a, b) => order(a.task) - order(b.task)).map((r) => ({
+  return inTaskOrder(rows.filter((r) => r.main_score !== null)).map((r) => ({
     task: r.task, model: label[r.model] ?? r.model, score: r.main_score!, ...(r.dim === null ? {} : { dims: r.dim }),
   }));
+}
+
+/** A copy sorted by the task registry's order (stable; unknown tasks last). */
+export function inTaskOrder<T extends { task: string }>(items: readonly T[]): T[] {
+  const order = (t: string) => { const i = TASK_NAMES.indexOf(t); return i < 0 ? TASK_NAMES.length : i; };
+  return items.slice().sort((a, b) => order(a.task) - order(b.task));
 }
 
 /**

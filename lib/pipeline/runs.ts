@@ -9,7 +9,7 @@ import type { MtebResult } from '../eval/results';
 
 export interface RunResultRow {
   run: string;
-  /** The model id; for our checkpoints 'ckpt:<id> (<stage folder>)' when the run holds that checkpoint. */
+  /** The model id; for our checkpoints '<stage folder> (ckpt:<id>)' when the run holds that checkpoint. */
   model: string;
   dim: number | null;
   task: string;
@@ -58,7 +58,7 @@ export function collectRunResults(root = runsDir()): RunResultRow[] {
           const main = r.scores?.test?.[0]?.main_score;
           if (typeof main !== 'number') continue;
           const stage = stages.get(r.model);
-          rows.push({ run, model: stage ? `${r.model} (${stage})` : r.model, dim: r.dim, task: r.task_name, type: r.task_type, mainScore: main, sample: sampleLabel(r.eval_config ?? {}) });
+          rows.push({ run, model: stage ? `${stage} (${r.model})` : r.model, dim: r.dim, task: r.task_name, type: r.task_type, mainScore: main, sample: sampleLabel(r.eval_config ?? {}) });
         }
       }
     }

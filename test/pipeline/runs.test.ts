@@ -22,9 +22,9 @@ describe('runs compared', () => {
     writeJson(join(root, 'r2', 'config.json'), {}); // a run without evaluations
     const rows = collectRunResults(root);
     expect(rows).toHaveLength(4);
-    expect(rows.find((r) => r.task === 'B')).toEqual({ run: 'r1', model: 'ckpt:abc (finetune)', dim: 32, task: 'B', type: 'STS', mainScore: 0.7, sample: 'q30 c300 train200 test100 seed1' });
+    expect(rows.find((r) => r.task === 'B')).toEqual({ run: 'r1', model: 'finetune (ckpt:abc)', dim: 32, task: 'B', type: 'STS', mainScore: 0.7, sample: 'q30 c300 train200 test100 seed1' });
     const cmp = compareRuns(rows);
-    expect(cmp[0]).toMatchObject({ run: 'r1', model: 'ckpt:abc (finetune)', dim: '32', tasks: 2 });
+    expect(cmp[0]).toMatchObject({ run: 'r1', model: 'finetune (ckpt:abc)', dim: '32', tasks: 2 });
     expect(cmp[0]!.mean).toBeCloseTo(0.6);
     expect(cmp.map((c) => c.run).sort()).toEqual(['eval', 'r1', 'r1']);
   });
