@@ -2,12 +2,14 @@
 //   pretrainForRun     <run>/pretrain/     WordPiece + MLM (our stand-in for a pretrained LM)
 //   prefinetuneForRun  <run>/prefinetune/  title-body pairs, in-batch negatives (paper Eq. 2)
 //   finetuneForRun     <run>/finetune/     FRet + mixture, hard + same-tower negatives, Matryoshka (Eq. 3)
-// A finished stage is not recomputed: the call reads its checkpoint and metrics back.
+// A finished stage is not recomputed: the call reads its checkpoint and metrics back (without
+// starting the training engine).
 // finetuneForRun(ctx, { matryoshka: false }) trains the ablation without Matryoshka
 // (one loss at the full dimension) into <run>/finetune-plain/.
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config/schema';
-import { ensureDir } from '../core/fs';
+import { existsSync } from 'node:fs';
+import { ensureDir, readJson } from '../core/fs';
 import { readJsonlTolerant } from '../core/jsonl';
 import { silentLogger, type Logger } from '../core/log';
 import type { RunContext } from '../runs/run';
@@ -41,11 +43,31 @@ function done(stage: string, dir: string, r: LoopResult): StageRun {
 }
 
 /**
+ * A stage whose checkpoint already holds all `steps` steps, read from disk without starting
+ * the training engine (its worker threads take seconds to start); undefined otherwise.
+ */
+export function finishedStage(stage: string, dir: string, steps: number): StageRun | undefined {
+  const meta = join(dir, 'ckpt', 'meta.json');
+  const enc = join(dir, 'ckpt', 'encoder.json');
+  if (!existsSync(meta) || !existsSync(enc)) return undefined;
+  try {
+    const m = readJson<{ step?: number; totalSteps?: number }>(meta);
+    const id = readJson<{ id?: string }>(enc).id;
+    if (m.step !== steps || (m.totalSteps !== undefined && m.totalSteps !== steps) || !id) return undefined;
+    return { stage, dir, checkpoint: join(dir, 'ckpt'), checkpointId: id, steps, resumedFrom: steps, losses: [], tensorCounts: [], metrics: readLossRows(dir) };
+  } catch {
+    return undefined; // unreadable: let the loop resume (and report) properly
+  }
+}
+
+/**
  * Tokenizer + MLM pretraining for the run.
  * @example const pre = await pretrainForRun(ctx); show(lossCurve(pre.metrics))
  */
 export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
   const dir = stageDir(ctx, 'pretrain');
+  const finished = finishedStage('pretrain', dir, ctx.config.pretrain.steps);
+  if (finished) return finished;
   return done('pretrain', dir, await pretrain({ config: ctx.config, dir, log: opts.log ?? silentLogger }));
 }
 
@@ -54,8 +76,10 @@ export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Pro
  * @example const pft = await prefinetuneForRun(ctx); show(lossCurve(pft.metrics))
  */
 export async function prefinetuneForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
-  const init = (await pretrainForRun(ctx, opts)).checkpoint;
   const dir = stageDir(ctx, 'prefinetune');
+  const finished = finishedStage('prefinetune', dir, ctx.config.prefinetune.steps);
+  if (finished) return finished;
+  const init = (await pretrainForRun(ctx, opts)).checkpoint;
   const examples = prefinetunePairs({ seed: ctx.config.seed });
   return done('prefinetune', dir, await trainContrastive({ stage: 'prefinetune', config: ctx.config, examples, init, dir, log: opts.log ?? silentLogger }));
 }
@@ -71,10 +95,12 @@ export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentCo
  * @example const ft = await finetuneForRun(ctx); const plain = await finetuneForRun(ctx, { matryoshka: false });
  */
 export async function finetuneForRun(ctx: Ctx, opts: { matryoshka?: boolean; log?: Logger } = {}): Promise<StageRun> {
-  const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
   const plain = opts.matryoshka === false;
   const stage = plain ? 'finetune-plain' : 'finetune';
   const dir = stageDir(ctx, stage);
+  const finished = finishedStage(stage, dir, ctx.config.finetune.steps);
+  if (finished) return finished;
+  const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
   const { examples } = mixtureForRun(ctx);
   const config = plain ? withoutMatryoshka(ctx.config) : ctx.config;
   return done(stage, dir, await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }));

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../lib/config/resolve';
 import { silentLogger } from '../../lib/core/log';
 import { ablationDims, evaluateModels } from '../../lib/pipeline/eval';
 import { fretForRun } from '../../lib/pipeline/fret';
-import { finetuneForRun, withoutMatryoshka } from '../../lib/pipeline/train';
+import { finetuneForRun, finishedStage, withoutMatryoshka } from '../../lib/pipeline/train';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 describe('training helpers', () => {
@@ -39,6 +39,10 @@ describe('training helpers', () => {
       const again = await finetuneForRun(ctx);
       expect(again.resumedFrom).toBe(2); // read back, not retrained
       expect(again.checkpointId).toBe(ft.checkpointId);
+      expect(again.metrics).toEqual(ft.metrics);
+      expect(finishedStage('finetune', join(dir, 'finetune'), 2)?.checkpointId).toBe(ft.checkpointId);
+      expect(finishedStage('finetune', join(dir, 'finetune'), 3)).toBeUndefined(); // more steps asked: the loop must resume
+      expect(finishedStage('finetune', join(dir, 'nope'), 2)).toBeUndefined();
       const plain = await finetuneForRun(ctx, { matryoshka: false });
       expect(plain.dir).toBe(join(dir, 'finetune-plain'));
       expect(plain.checkpointId).not.toBe(ft.checkpointId);
