@@ -76,7 +76,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
 
   const normal = (n: number) => Array.from({ length: n }, () => Float32Array.from({ length: RET_DIM }, () => rng.normal()));
   const corpus = normal(RET_N), queries = normal(RET_Q);
-  const unit = (v: Float32Array) => { const n = Math.hypot(...v); return v.map((x) => x / n); };
+  const unit = (v: Float32Array) => { let ss = 0; for (let j = 0; j < v.length; j++) ss += v[j]! * v[j]!; const n = Math.sqrt(ss); return v.map((x) => x / n); };
   const search = () => exactTopK(queries.map(unit), corpus.map(unit), RET_K); // timed: normalise both + search
   await search(); // warm-up
   const rt: number[] = [];
@@ -88,9 +88,10 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
   }
   // untimed check of 8 queries against a float64 brute force
   let ok = true;
+  const unitCorpus = corpus.map(unit);
   for (let qi = 0; qi < 8; qi++) {
     const q = unit(queries[qi]!);
-    const scores = corpus.map((c, i) => { const u = unit(c); let s = 0; for (let j = 0; j < RET_DIM; j++) s += q[j]! * u[j]!; return [s, i] as const; });
+    const scores = unitCorpus.map((u, i) => { let s = 0; for (let j = 0; j < RET_DIM; j++) s += q[j]! * u[j]!; return [s, i] as const; });
     const ref = scores.sort((a, b) => b[0] - a[0]).slice(0, RET_K).map((x) => x[1]);
     if (ref.join() !== Array.from(hits[qi]!.index).join()) ok = false;
   }
