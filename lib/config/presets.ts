@@ -50,9 +50,10 @@ const full: ExperimentConfig = {
   seeding: { ...demo.seeding, n: 10_000 },
   tokenizer: { vocabSize: 16000, lowercase: true },
   encoder: { layers: 6, dModel: 384, heads: 6, ffn: 1536, maxLen: 256, dropout: 0.1 },
-  pretrain: { ...demo.pretrain, steps: 20_000, batchSize: 128, seqLen: 128 },
-  prefinetune: { ...demo.prefinetune, steps: 5000, batchSize: 256 },
-  finetune: { ...demo.finetune, steps: 5000, batchSize: 256, matryoshkaDims: [384, 256, 128, 64], matryoshkaWeights: [1, 1, 1, 1] },
+  pretrain: { ...demo.pretrain, steps: 20_000, batchSize: 128, seqLen: 128, chunkSize: 64, checkpointEvery: 1000 },
+  // GradCache: 512-768 texts per step do not fit at once; chunks of 128 keep activations bounded
+  prefinetune: { ...demo.prefinetune, steps: 5000, batchSize: 256, chunkSize: 128, gradCache: true, checkpointEvery: 500 },
+  finetune: { ...demo.finetune, steps: 5000, batchSize: 256, matryoshkaDims: [384, 256, 128, 64], matryoshkaWeights: [1, 1, 1, 1], chunkSize: 128, gradCache: true, checkpointEvery: 500 },
   eval: { tasks: ALL_TASKS, dims: [384, 256, 128, 64], maxQueries: 0, maxCorpus: 0, maxTrain: 0, maxTest: 0, batchSize: 128 },
 };
 
