@@ -1,0 +1,118 @@
+// A run: one folder under runs/ holding the resolved config, the environment
+// (versions, backend and why, git commit) and everything the run writes, so that
+// any number can be traced to the run that made it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { ResolvedConfig } from '../config/resolve';
+import type { ExperimentConfig } from '../config/schema';
+import { ensureDir, writeJson } from '../core/fs';
+import { consoleLogger, type Logger } from '../core/log';
+import { projectRoot, runsDir } from '../core/paths';
+import { rngFor, type Rng } from '../core/rng';
+import { selectBackend, type BackendChoice } from '../backend/select';
+
+export interface RunContext {
+  /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */
+  id: string;
+  dir: string;
+  preset: string;
+  config: Readonly<ExperimentConfig>;
+  configHash: string;
+  backend: BackendChoice;
+  log: Logger;
+  /** An independent random stream for a stage label. */
+  rng(label: string, ...more: (string | number)[]): Rng;
+  /** A path inside the run folder (parent folders are created). */
+  path(...parts: string[]): string;
+}
+
+export interface RunInfo {
+  command: string;
+  startedAt: string;
+  node: string;
+  versions: Record<string, string | null>;
+  backend: { name: string; tfBackend: string; reason: string };
+  git: { commit: string | null; dirty: boolean | null };
+  platform: string;
+}
+
+const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
+
+/** Installed versions of the packages that shape results (null = not installed). */
+export function packageVersions(): Record<string, string | null> {
+  const req = createRequire(join(projectRoot(), 'package.json'));
+  const out: Record<string, string | null> = {};
+  for (const name of TRACKED_PACKAGES) {
+    try {
+      const pkgPath = join(projectRoot(), 'node_modules', name, 'package.json');
+      out[name] = existsSync(pkgPath) ? JSON.parse(readFileSync(pkgPath, 'utf8')).version : req(`${name}/package.json`).version;
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+/** The git commit of the project and whether the tree has uncommitted changes. */
+export function gitState(): { commit: string | null; dirty: boolean | null } {
+  const root = projectRoot();
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Start (or resume) a run: pick the backend, create the folder, write config.json and env.json.
+ * Pass `dir` to resume an existing run folder; its config must match.
+ * @example const ctx = await startRun(resolveConfig('smoke'), { command: 'gecko fret' });
+ */
+export async function startRun(resolved: ResolvedConfig, opts: { command?: string; dir?: string; log?: Logger; quiet?: boolean } = {}): Promise<RunContext> {
+  const log = opts.log ?? consoleLogger;
+  const backend = await selectBackend();
+  const id = opts.dir ? opts.dir.split('/').filter(Boolean).pop()! : `${stamp()}-${resolved.config.name}-${resolved.hash.slice(0, 8)}`;
+  const dir = opts.dir ?? join(runsDir(), id);
+  const configPath = join(dir, 'config.json');
+  if (existsSync(configPath)) {
+    const prev = JSON.parse(readFileSync(configPath, 'utf8'));
+    if (prev.hash !== resolved.hash) {
+      throw new Error(`run folder ${dir} holds a different config (hash ${String(prev.hash).slice(0, 8)} vs ${resolved.hash.slice(0, 8)}); use a new --out folder or the same settings`);
+    }
+  } else {
+    ensureDir(dir);
+    writeJson(configPath, { preset: resolved.preset, hash: resolved.hash, overrides: resolved.overrides, config: resolved.config });
+  }
+  const info: RunInfo = {
+    command: opts.command ?? process.argv.slice(1).join(' '),
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    versions: packageVersions(),
+    backend: { name: backend.name, tfBackend: backend.tfBackend, reason: backend.reason },
+    git: gitState(),
+    platform: `${process.platform}-${process.arch}`,
+  };
+  writeJson(join(dir, 'env.json'), info);
+  if (!opts.quiet) {
+    log.info(`run ${id} (preset ${resolved.preset}, config ${resolved.hash.slice(0, 8)}, seed ${resolved.config.seed})`);
+    log.info(`backend: ${backend.name} (${backend.reason})`);
+  }
+  return {
+    id, dir, preset: resolved.preset, config: resolved.config, configHash: resolved.hash, backend, log,
+    rng: (label, ...more) => rngFor(resolved.config.seed, label, ...more),
+    path: (...parts) => {
+      const p = join(dir, ...parts);
+      ensureDir(join(p, '..'));
+      return p;
+    },
+  };
+}
