@@ -151,7 +151,7 @@ ${byDim}
 
 Plots (in the run folder): ${r.plots.filter((p) => p.endsWith('.png')).map((p) => `\`${rel(p)}\``).join(', ')}.
 
-Time per stage:
+Time per stage (this invocation; a stage that an earlier invocation of the same run folder finished is read back in about 0 s):
 
 ${times}
 `;
