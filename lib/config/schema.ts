@@ -5,6 +5,15 @@ import { int, num, str, bool, oneOf, arr, record, obj, type Infer } from './spec
 
 export const TEACHERS_HELP = "'offline' (a stand-in, not an LLM), 'openai:MODEL' or 'gguf:PATH'";
 
+/** Optimiser and loop keys shared by the three training stages. */
+const loopKeys = () => ({
+  clipNorm: num({ min: 0 }), // clip the global gradient norm (0 = off)
+  weightDecay: num({ min: 0 }), // AdamW decoupled weight decay (matrices and embeddings only)
+  chunkSize: int({ min: 0 }), // texts per forward/backward call (memory cap); 0 = whole batch
+  gradCache: bool(), // GradCache: embed chunks without activations, recompute them for the backward
+  checkpointEvery: int({ min: 0 }), // save a resumable checkpoint every N steps (0 = only at the end)
+});
+
 export const SCHEMA = obj({
   /** Run name, used in the run folder name. */
   name: str(),
@@ -63,11 +72,7 @@ export const SCHEMA = obj({
     lr: num({ min: 0 }),
     warmupSteps: int({ min: 0 }),
     maskProb: num({ min: 0, max: 1 }),
-    clipNorm: num({ min: 0 }), // clip the global gradient norm (0 = off)
-    weightDecay: num({ min: 0 }), // AdamW decoupled weight decay (matrices and embeddings only)
-    chunkSize: int({ min: 0 }), // texts per forward/backward call (memory cap); 0 = whole batch
-    gradCache: bool(), // GradCache: embed chunks without activations, recompute them for the backward
-    checkpointEvery: int({ min: 0 }), // save a resumable checkpoint every N steps (0 = only at the end)
+    ...loopKeys(),
   }),
 
   /** Pre-finetuning on (query, passage) pairs with in-batch negatives only (paper Eq. 2). */
@@ -77,11 +82,7 @@ export const SCHEMA = obj({
     lr: num({ min: 0 }),
     warmupSteps: int({ min: 0 }),
     temperature: num({ min: 1e-4 }),
-    clipNorm: num({ min: 0 }), // clip the global gradient norm (0 = off)
-    weightDecay: num({ min: 0 }), // AdamW decoupled weight decay (matrices and embeddings only)
-    chunkSize: int({ min: 0 }), // texts per forward/backward call (memory cap); 0 = whole batch
-    gradCache: bool(), // GradCache: embed chunks without activations, recompute them for the backward
-    checkpointEvery: int({ min: 0 }), // save a resumable checkpoint every N steps (0 = only at the end)
+    ...loopKeys(),
     evalEvery: int({ min: 0 }), // held-out retrieval check every N steps (0 = off)
   }),
 
@@ -97,11 +98,7 @@ export const SCHEMA = obj({
     matryoshkaDims: arr(int({ min: 1 })),
     matryoshkaWeights: arr(num({ min: 0 })),
     mixture: record(num({ min: 0 })), // source name -> sampling weight
-    clipNorm: num({ min: 0 }), // clip the global gradient norm (0 = off)
-    weightDecay: num({ min: 0 }), // AdamW decoupled weight decay (matrices and embeddings only)
-    chunkSize: int({ min: 0 }), // texts per forward/backward call (memory cap); 0 = whole batch
-    gradCache: bool(), // GradCache: embed chunks without activations, recompute them for the backward
-    checkpointEvery: int({ min: 0 }), // save a resumable checkpoint every N steps (0 = only at the end)
+    ...loopKeys(),
     evalEvery: int({ min: 0 }), // held-out retrieval check every N steps (0 = off)
   }),
 
