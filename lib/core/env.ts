@@ -2,6 +2,7 @@
 
 export const ENV_VARS = {
   GECKO_DATA_DIR: 'folder holding the data sets (default: ./data)',
+  GECKO_PROJECT_ROOT: 'the project folder (set by bin/gecko.js, so that `npx gecko` works from any folder)',
   GECKO_PRESET: 'config preset: smoke | demo | full (default: smoke for tests, demo for the demo)',
   GECKO_BACKEND: 'force a TF.js backend: tensorflow-gpu | tensorflow | wasm | cpu',
   GECKO_RUNS_DIR: 'where run folders go (default: ./runs)',

@@ -3,8 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readEnv } from './env';
 
-/** The project root: the nearest folder upwards from cwd whose package.json is this project. */
+/**
+ * The project root: GECKO_PROJECT_ROOT (set by bin/gecko.js), else the nearest folder upwards
+ * from cwd whose package.json is this project.
+ */
 export function projectRoot(start = process.cwd()): string {
+  const env = readEnv('GECKO_PROJECT_ROOT');
+  if (env) return resolve(env);
   let dir = resolve(start);
   for (;;) {
     const pkg = join(dir, 'package.json');

@@ -1,6 +1,7 @@
 // The README's commands go through npm scripts: they must reach the CLI (a script that
 // only imports main.ts would exit 0 and do nothing).
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -16,6 +17,13 @@ describe('npm scripts', () => {
   });
   it('npm run demo reaches the demo command', () => {
     expect(npm('demo', '--', '--help')).toMatch(/^gecko demo: run the whole recipe/m);
+  });
+  it('bin/gecko.js works from another working directory', () => {
+    const env = { ...process.env };
+    delete env.GECKO_PROJECT_ROOT;
+    delete env.GECKO_RUNS_DIR;
+    const out = execFileSync('node', [join(ROOT, 'bin', 'gecko.js'), 'env', '--json'], { cwd: tmpdir(), encoding: 'utf8', env, timeout: 60_000 });
+    expect(JSON.parse(out).runsDir).toBe(join(ROOT, 'runs'));
   });
   it('unknown flags are refused with the flag name', () => {
     expect(() => npm('gecko', '--', 'demo', '--bogus')).toThrowError(/unknown flag --bogus/);
