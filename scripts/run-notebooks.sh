@@ -9,17 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-jupyter_bin="$(command -v jupyter || true)"
-install_hint="Debian/Ubuntu: sudo apt-get install -y jupyter-notebook python3-nbconvert python3-nbclient jupyter-client jupyter-nbconvert"
-if [ -z "$jupyter_bin" ]; then
-  echo "run-notebooks: Jupyter not found on PATH. $install_hint" >&2
-  exit 3
-fi
-# Jupyter's own interpreter (from its shebang): python3 on PATH may be another one (pyenv).
-py="$(head -1 "$jupyter_bin" | sed -n 's/^#! *//p' | awk '{print $1}')"
-if [ -z "$py" ] || [ ! -x "$py" ] || [ "$(basename "$py")" = env ]; then py="$(command -v python3)"; fi
+. "$root/scripts/jupyter-python.sh"
 if ! "$py" -c 'import nbclient, nbformat' 2>/dev/null; then
-  echo "run-notebooks: $py cannot import nbclient/nbformat. $install_hint" >&2
+  echo "run-notebooks: $py cannot import nbclient/nbformat. $jupyter_install_hint" >&2
   exit 3
 fi
 

@@ -1,7 +1,6 @@
 // `npm run demo` / `npx gecko demo`: the whole recipe in one resumable run.
 import type { Command } from '../command';
-import { parseOverrides, presetFromEnv } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { overridesOf, presetOf } from '../config';
 import { runDemo } from '../../pipeline/demo';
 import { readEnv } from '../../core/env';
 
@@ -14,12 +13,12 @@ export const command: Command = {
     'no-log': { type: 'boolean', help: 'do not append the results to experiments.md' },
   },
   async run(args) {
-    const preset = (args.flags.preset as PresetName | undefined) ?? presetFromEnv('demo');
+    const preset = presetOf(args);
     const sets = (args.flags.set as string[] | undefined) ?? [];
     const cmd = ['npm run demo', ...(args.flags.preset ? [`--preset ${preset}`] : []), ...sets.map((s) => `--set ${s}`)].join(' ');
     await runDemo({
       preset,
-      overrides: parseOverrides(sets),
+      overrides: overridesOf(args),
       dir: args.flags.out as string | undefined,
       command: readEnv('GECKO_PRESET') && !args.flags.preset ? `GECKO_PRESET=${preset} ${cmd}` : cmd,
       experimentsPath: args.flags['no-log'] ? null : undefined,

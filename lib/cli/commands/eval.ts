@@ -6,8 +6,7 @@ import { GeckoError } from '../../core/errors';
 import { writeJson } from '../../core/fs';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
-import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { configFromArgs } from '../config';
 import { evaluate } from '../../eval/evaluate';
 import { closeModel, MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
 import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../../eval/results';
@@ -28,8 +27,7 @@ export const command: Command = {
   async run(args) {
     const spec = args.flags.model as string | undefined;
     if (!spec) throw new GeckoError('gecko eval needs --model', `use ${MODEL_SPECS_HELP}`);
-    const preset = (args.flags.preset as PresetName | undefined) ?? presetFromEnv('demo');
-    const { config } = resolveConfig(preset, parseOverrides((args.flags.set as string[] | undefined) ?? []));
+    const { preset, config } = configFromArgs(args);
     const tasks = selectTasks((args.flags.tasks as string[] | undefined) ?? config.eval.tasks);
     const dimsFlag = args.flags.dims as string[] | undefined;
     let dims: number[];

@@ -3,8 +3,8 @@
 // Resumable: rerun the same command and it continues where it stopped.
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { resolveConfig } from '../../config/resolve';
+import { overridesOf, presetOf } from '../config';
 import { ConfigError } from '../../core/errors';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
@@ -51,8 +51,8 @@ export const command: Command = {
   },
   async run(args) {
     const f = args.flags;
-    const preset = (f.preset as PresetName | undefined) ?? presetFromEnv('demo');
-    const over = parseOverrides((f.set as string[] | undefined) ?? []);
+    const preset = presetOf(args);
+    const over = overridesOf(args);
     const merge = (section: string, values: Record<string, unknown>) => {
       const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
       if (Object.keys(defined).length) over[section] = { ...(over[section] as object | undefined), ...defined };

@@ -2,8 +2,7 @@
 // SQuAD + SICK NLI + STS Benchmark + Banking77, weighted by finetune.mixture, seeded.
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { configFromArgs } from '../config';
 import { writeJson } from '../../core/fs';
 import { writeJsonl } from '../../core/jsonl';
 import { consoleLogger } from '../../core/log';
@@ -21,8 +20,7 @@ export const command: Command = {
   },
   async run(args) {
     const f = args.flags;
-    const preset = (f.preset as PresetName | undefined) ?? presetFromEnv('demo');
-    const resolved = resolveConfig(preset, parseOverrides((f.set as string[] | undefined) ?? []));
+    const resolved = configFromArgs(args);
     const cfg = resolved.config;
     const out = (f.out as string | undefined) ?? join(runsDir(), `mixture-${resolved.hash.slice(0, 8)}`);
     const log = consoleLogger;

@@ -1,8 +1,7 @@
 // `gecko pretrain`: train the WordPiece vocabulary and MLM-pretrain the encoder on the
 // configured seed corpora. Resumes when --out already holds a run of the same config.
 import type { Command } from '../command';
-import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { configFromArgs } from '../config';
 import { startRun } from '../../runs/run';
 import { pretrain } from '../../train/pretrain';
 
@@ -15,7 +14,7 @@ export const command: Command = {
   },
   async run(args) {
     const f = args.flags;
-    const resolved = resolveConfig((f.preset as PresetName | undefined) ?? presetFromEnv('demo'), parseOverrides((f.set as string[] | undefined) ?? []));
+    const resolved = configFromArgs(args);
     const ctx = await startRun(resolved, { command: 'gecko pretrain', ...(f.out ? { dir: f.out as string } : {}) });
     const r = await pretrain({ config: ctx.config, dir: ctx.dir, log: ctx.log });
     ctx.log.info(`pretrain: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`);

@@ -3,8 +3,7 @@
 // finetune: + own hard negatives, same-tower negatives and Matryoshka, as configured;
 // data is a mixture file (gecko mixture) or any JSONL of TrainingExample / pairs.
 import type { Command } from '../command';
-import { parseOverrides, presetFromEnv, resolveConfig } from '../../config/resolve';
-import type { PresetName } from '../../config/presets';
+import { configFromArgs } from '../config';
 import { GeckoError } from '../../core/errors';
 import { startRun } from '../../runs/run';
 import { prefinetunePairs } from '../../pairs/title-body';
@@ -27,7 +26,7 @@ export const command: Command = {
     const stage = f.stage as string | undefined;
     if (stage !== 'prefinetune' && stage !== 'finetune') throw new GeckoError(`--stage must be prefinetune or finetune, got ${JSON.stringify(stage)}`, 'e.g. --stage prefinetune');
     if (!f.init) throw new GeckoError('--init is required', 'pass the checkpoint folder to start from, e.g. runs/<pretrain run>/ckpt');
-    const resolved = resolveConfig((f.preset as PresetName | undefined) ?? presetFromEnv('demo'), parseOverrides((f.set as string[] | undefined) ?? []));
+    const resolved = configFromArgs(args);
     const ctx = await startRun(resolved, { command: `gecko train --stage ${stage}`, ...(f.out ? { dir: f.out as string } : {}) });
     let examples;
     if (f.data === 'squad-pairs') examples = squadPairsSplit({ seed: ctx.config.seed }).train;
