@@ -46,7 +46,9 @@ export const nodeProbe: BackendProbe = {
   gpuVisible() {
     if (existsSync('/proc/driver/nvidia/version')) return true;
     try {
-      return execFileSync('nvidia-smi', ['-L'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().includes('GPU');
+      return execFileSync('nvidia-smi', ['-L'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+        .toString()
+        .includes('GPU');
     } catch {
       return false;
     }
@@ -54,7 +56,9 @@ export const nodeProbe: BackendProbe = {
 };
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 160);
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]!
+    .slice(0, 160);
 }
 
 /**
@@ -65,17 +69,25 @@ export function planBackend(opts: { override?: string; probe: BackendProbe }): O
   const { override, probe } = opts;
   if (override !== undefined) {
     if (!(BACKENDS as readonly string[]).includes(override)) {
-      throw new GeckoError(`GECKO_BACKEND='${override}' is not a backend`, `use one of: ${BACKENDS.join(', ')}, or unset it for automatic choice`);
+      throw new GeckoError(
+        `GECKO_BACKEND='${override}' is not a backend`,
+        `use one of: ${BACKENDS.join(', ')}, or unset it for automatic choice`,
+      );
     }
     const name = override as BackendName;
     try {
       probe.load(PACKAGE_OF[name]);
     } catch (e) {
-      throw new GeckoError(`GECKO_BACKEND=${name} was requested but ${PACKAGE_OF[name]} does not load: ${firstLine(e)}`,
-        `install it (npm install ${PACKAGE_OF[name]}) or unset GECKO_BACKEND`);
+      throw new GeckoError(
+        `GECKO_BACKEND=${name} was requested but ${PACKAGE_OF[name]} does not load: ${firstLine(e)}`,
+        `install it (npm install ${PACKAGE_OF[name]}) or unset GECKO_BACKEND`,
+      );
     }
     if (name === 'tensorflow-gpu' && !probe.gpuVisible()) {
-      throw new GeckoError('GECKO_BACKEND=tensorflow-gpu was requested but no GPU is visible', 'check nvidia-smi, or set GECKO_BACKEND=tensorflow');
+      throw new GeckoError(
+        'GECKO_BACKEND=tensorflow-gpu was requested but no GPU is visible',
+        'check nvidia-smi, or set GECKO_BACKEND=tensorflow',
+      );
     }
     return { name, reason: `set by GECKO_BACKEND=${name}`, skipped: [] };
   }
@@ -111,7 +123,10 @@ export async function selectBackend(opts: { override?: string; probe?: BackendPr
   const ok = await tf.setBackend(tfBackend);
   await tf.ready();
   if (!ok || tf.getBackend() !== tfBackend) {
-    throw new GeckoError(`backend '${tfBackend}' was chosen (${plan.reason}) but TF.js reports '${tf.getBackend()}'`, 'set GECKO_BACKEND to another backend');
+    throw new GeckoError(
+      `backend '${tfBackend}' was chosen (${plan.reason}) but TF.js reports '${tf.getBackend()}'`,
+      'set GECKO_BACKEND to another backend',
+    );
   }
   active = { ...plan, tfBackend };
   return active;

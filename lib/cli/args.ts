@@ -2,13 +2,20 @@
 import { GeckoError } from '../core/errors';
 
 export type FlagType = 'string' | 'number' | 'boolean' | 'list';
-export interface FlagSpec { type: FlagType; help: string; default?: string | number | boolean }
+export interface FlagSpec {
+  type: FlagType;
+  help: string;
+  default?: string | number | boolean;
+}
 export type Flags = Record<string, FlagSpec>;
-export type ParsedArgs = { positional: string[]; flags: Record<string, string | number | boolean | string[] | undefined> };
+export type ParsedArgs = {
+  positional: string[];
+  flags: Record<string, string | number | boolean | string[] | undefined>;
+};
 
 /** Flags every command accepts. */
 export const COMMON_FLAGS: Flags = {
-  preset: { type: 'string', help: 'config preset: smoke | demo | full (default: GECKO_PRESET or the command\'s own)' },
+  preset: { type: 'string', help: "config preset: smoke | demo | full (default: GECKO_PRESET or the command's own)" },
   set: { type: 'list', help: 'config override key.path=value (repeatable), e.g. --set finetune.steps=50' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -22,14 +29,25 @@ export function parseArgs(argv: readonly string[], flags: Flags, command: string
   const out: ParsedArgs = { positional: [], flags: {} };
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]!;
-    if (!tok.startsWith('--')) { out.positional.push(tok); continue; }
+    if (!tok.startsWith('--')) {
+      out.positional.push(tok);
+      continue;
+    }
     let name = tok.slice(2);
     let value: string | undefined;
     const eq = name.indexOf('=');
-    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
     const spec = all[name];
     if (!spec) {
-      throw new GeckoError(`gecko ${command}: unknown flag --${name}`, `known flags: ${Object.keys(all).map((f) => '--' + f).join(', ')}`);
+      throw new GeckoError(
+        `gecko ${command}: unknown flag --${name}`,
+        `known flags: ${Object.keys(all)
+          .map((f) => '--' + f)
+          .join(', ')}`,
+      );
     }
     if (spec.type === 'boolean') {
       out.flags[name] = value === undefined ? true : value !== 'false';
@@ -45,7 +63,16 @@ export function parseArgs(argv: readonly string[], flags: Flags, command: string
       out.flags[name] = n;
     } else if (spec.type === 'list') {
       const prev = (out.flags[name] as string[] | undefined) ?? [];
-      out.flags[name] = name === 'set' ? [...prev, value] : [...prev, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+      out.flags[name] =
+        name === 'set'
+          ? [...prev, value]
+          : [
+              ...prev,
+              ...value
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            ];
     } else {
       out.flags[name] = value;
     }
@@ -58,6 +85,8 @@ export function parseArgs(argv: readonly string[], flags: Flags, command: string
 
 export function helpText(command: string, summary: string, usage: string, flags: Flags): string {
   const all = { ...flags, ...COMMON_FLAGS };
-  const lines = Object.entries(all).map(([n, s]) => `  --${n.padEnd(14)} ${s.help}${s.default !== undefined ? ` (default: ${s.default})` : ''}`);
+  const lines = Object.entries(all).map(
+    ([n, s]) => `  --${n.padEnd(14)} ${s.help}${s.default !== undefined ? ` (default: ${s.default})` : ''}`,
+  );
   return `gecko ${command}: ${summary}\n\nusage: ${usage}\n\nflags:\n${lines.join('\n')}\n`;
 }

@@ -17,7 +17,10 @@ async function loadCommand(name: string): Promise<Command | undefined> {
 }
 
 async function listCommands(): Promise<Command[]> {
-  const names = readdirSync(commandsDir()).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+  const names = readdirSync(commandsDir())
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
   return (await Promise.all(names.map(loadCommand))).filter((c): c is Command => !!c);
 }
 
@@ -25,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const cmds = await listCommands();
-    process.stdout.write(`gecko: the Gecko workbench command line\n\nusage: npx gecko <command> [flags]   (npx gecko <command> --help for its flags)\n\ncommands:\n${cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}\n`);
+    process.stdout.write(
+      `gecko: the Gecko workbench command line\n\nusage: npx gecko <command> [flags]   (npx gecko <command> --help for its flags)\n\ncommands:\n${cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}\n`,
+    );
     return 0;
   }
   const cmd = await loadCommand(name);

@@ -17,7 +17,8 @@ export interface ResolvedConfig {
 /** The preset named by GECKO_PRESET, else `fallback`. */
 export function presetFromEnv(fallback: PresetName = 'smoke'): PresetName {
   const name = readEnv('GECKO_PRESET') ?? fallback;
-  if (!(name in PRESETS)) throw new ConfigError('GECKO_PRESET', `unknown preset '${name}'`, `use one of: ${Object.keys(PRESETS).join(', ')}`);
+  if (!(name in PRESETS))
+    throw new ConfigError('GECKO_PRESET', `unknown preset '${name}'`, `use one of: ${Object.keys(PRESETS).join(', ')}`);
   return name as PresetName;
 }
 
@@ -46,19 +47,38 @@ function deepFreeze<T>(v: T): T {
  * Resolve a preset plus overrides into a validated, frozen config.
  * @example const { config, hash } = resolveConfig('smoke', { finetune: { steps: 50 } });
  */
-export function resolveConfig(preset: PresetName = presetFromEnv(), overrides: Record<string, unknown> = {}): ResolvedConfig {
+export function resolveConfig(
+  preset: PresetName = presetFromEnv(),
+  overrides: Record<string, unknown> = {},
+): ResolvedConfig {
   const base = PRESETS[preset];
-  if (!base) throw new ConfigError('preset', `unknown preset '${String(preset)}'`, `use one of: ${Object.keys(PRESETS).join(', ')}`);
+  if (!base)
+    throw new ConfigError(
+      'preset',
+      `unknown preset '${String(preset)}'`,
+      `use one of: ${Object.keys(PRESETS).join(', ')}`,
+    );
   const merged = deepMerge(structuredClone(base), overrides, '');
   const config = deepFreeze(SCHEMA.check(merged, '')) as ExperimentConfig;
   if (config.finetune.matryoshkaDims.length !== config.finetune.matryoshkaWeights.length) {
-    throw new ConfigError('finetune.matryoshkaWeights', `has ${config.finetune.matryoshkaWeights.length} weights for ${config.finetune.matryoshkaDims.length} dims`, 'give one weight per Matryoshka dimension');
+    throw new ConfigError(
+      'finetune.matryoshkaWeights',
+      `has ${config.finetune.matryoshkaWeights.length} weights for ${config.finetune.matryoshkaDims.length} dims`,
+      'give one weight per Matryoshka dimension',
+    );
   }
   for (const d of [...config.finetune.matryoshkaDims, ...config.eval.dims]) {
-    if (d > config.encoder.dModel) throw new ConfigError('finetune.matryoshkaDims', `dimension ${d} exceeds encoder.dModel ${config.encoder.dModel}`);
+    if (d > config.encoder.dModel)
+      throw new ConfigError(
+        'finetune.matryoshkaDims',
+        `dimension ${d} exceeds encoder.dModel ${config.encoder.dModel}`,
+      );
   }
   if (config.encoder.dModel % config.encoder.heads !== 0) {
-    throw new ConfigError('encoder.heads', `dModel ${config.encoder.dModel} is not divisible by heads ${config.encoder.heads}`);
+    throw new ConfigError(
+      'encoder.heads',
+      `dModel ${config.encoder.dModel} is not divisible by heads ${config.encoder.heads}`,
+    );
   }
   return { preset, config, hash: hashOf(config), overrides };
 }
@@ -75,7 +95,11 @@ export function parseOverrides(items: readonly string[]): Record<string, unknown
     const path = item.slice(0, eq).split('.');
     const raw = item.slice(eq + 1);
     let value: unknown;
-    try { value = JSON.parse(raw); } catch { value = raw; }
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
     let node = out;
     path.slice(0, -1).forEach((p) => {
       node[p] = (node[p] as Record<string, unknown>) ?? {};

@@ -13,7 +13,10 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-interface Bounds { min?: number; max?: number }
+interface Bounds {
+  min?: number;
+  max?: number;
+}
 
 function bounded(v: number, key: string, b: Bounds): number {
   if (b.min !== undefined && v < b.min) throw new ConfigError(key, `must be >= ${b.min}, got ${v}`);
@@ -24,7 +27,8 @@ function bounded(v: number, key: string, b: Bounds): number {
 export const num = (b: Bounds = {}): Spec<number> => ({
   kind: 'number',
   check(v, key) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(key, `expected a number, got ${typeName(v)} ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new ConfigError(key, `expected a number, got ${typeName(v)} ${JSON.stringify(v)}`);
     return bounded(v, key, b);
   },
 });
@@ -32,7 +36,8 @@ export const num = (b: Bounds = {}): Spec<number> => ({
 export const int = (b: Bounds = {}): Spec<number> => ({
   kind: 'integer',
   check(v, key) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(key, `expected an integer, got ${typeName(v)} ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new ConfigError(key, `expected an integer, got ${typeName(v)} ${JSON.stringify(v)}`);
     return bounded(v, key, b);
   },
 });
@@ -48,7 +53,8 @@ export const str = (): Spec<string> => ({
 export const bool = (): Spec<boolean> => ({
   kind: 'boolean',
   check(v, key) {
-    if (typeof v !== 'boolean') throw new ConfigError(key, `expected true or false, got ${typeName(v)} ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean')
+      throw new ConfigError(key, `expected true or false, got ${typeName(v)} ${JSON.stringify(v)}`);
     return v;
   },
 });
@@ -56,7 +62,8 @@ export const bool = (): Spec<boolean> => ({
 export const oneOf = <const T extends readonly string[]>(values: T): Spec<T[number]> => ({
   kind: values.map((v) => `'${v}'`).join(' | '),
   check(v, key) {
-    if (typeof v !== 'string' || !values.includes(v)) throw new ConfigError(key, `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !values.includes(v))
+      throw new ConfigError(key, `expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
     return v as T[number];
   },
 });
@@ -73,7 +80,8 @@ export const arr = <T>(item: Spec<T>): Spec<T[]> => ({
 export const record = <T>(value: Spec<T>): Spec<Record<string, T>> => ({
   kind: `record of ${value.kind}`,
   check(v, key) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(key, `expected an object, got ${typeName(v)}`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new ConfigError(key, `expected an object, got ${typeName(v)}`);
     const out: Record<string, T> = {};
     for (const [k, x] of Object.entries(v)) out[k] = value.check(x, `${key}.${k}`);
     return out;
@@ -81,19 +89,25 @@ export const record = <T>(value: Spec<T>): Spec<Record<string, T>> => ({
 });
 
 type Shape = Record<string, Spec<unknown>>;
-export interface ObjSpec<S extends Shape> extends Spec<{ [K in keyof S]: Infer<S[K]> }> { readonly shape: S }
+export interface ObjSpec<S extends Shape> extends Spec<{ [K in keyof S]: Infer<S[K]> }> {
+  readonly shape: S;
+}
 
 /** An object with exactly these keys: unknown keys and missing keys are errors. */
 export const obj = <S extends Shape>(shape: S): ObjSpec<S> => ({
   kind: 'object',
   shape,
   check(v, key) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(key || '(root)', `expected an object, got ${typeName(v)}`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new ConfigError(key || '(root)', `expected an object, got ${typeName(v)}`);
     const known = Object.keys(shape);
     for (const k of Object.keys(v)) {
       if (!(k in shape)) {
-        throw new ConfigError(key ? `${key}.${k}` : k, 'unknown key',
-          `known keys${key ? ` under '${key}'` : ''}: ${known.join(', ')}`);
+        throw new ConfigError(
+          key ? `${key}.${k}` : k,
+          'unknown key',
+          `known keys${key ? ` under '${key}'` : ''}: ${known.join(', ')}`,
+        );
       }
     }
     const out: Record<string, unknown> = {};

@@ -2,7 +2,10 @@
 
 /** Base class: `hint` says what to do about it. */
 export class GeckoError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(hint ? `${message}\n  fix: ${hint}` : message);
     this.name = 'GeckoError';
   }
@@ -10,7 +13,11 @@ export class GeckoError extends Error {
 
 /** A config key is unknown, missing or of the wrong type. `key` is the dotted path. */
 export class ConfigError extends GeckoError {
-  constructor(readonly key: string, problem: string, hint?: string) {
+  constructor(
+    readonly key: string,
+    problem: string,
+    hint?: string,
+  ) {
     super(`config key '${key}': ${problem}`, hint);
     this.name = 'ConfigError';
   }
@@ -18,7 +25,12 @@ export class ConfigError extends GeckoError {
 
 /** A data file is missing or malformed. `line` is 1-based when known. */
 export class DataError extends GeckoError {
-  constructor(readonly file: string, problem: string, readonly line?: number, hint?: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+    readonly line?: number,
+    hint?: string,
+  ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${problem}`, hint);
     this.name = 'DataError';
   }
@@ -26,7 +38,11 @@ export class DataError extends GeckoError {
 
 /** A data set is not in the data directory. */
 export class MissingDatasetError extends GeckoError {
-  constructor(readonly dataset: string, readonly path: string, dataDir: string) {
+  constructor(
+    readonly dataset: string,
+    readonly path: string,
+    dataDir: string,
+  ) {
     super(
       `data set '${dataset}' is missing: ${path} not found (data directory: ${dataDir})`,
       `run \`npx gecko data fetch ${dataset}\`, or set GECKO_DATA_DIR to a folder that holds '${dataset}/'`,

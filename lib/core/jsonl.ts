@@ -23,8 +23,12 @@ export function readJsonl<T = unknown>(path: string, validate?: (row: any) => tr
     try {
       row = JSON.parse(trimmed);
     } catch (e) {
-      throw new DataError(path, `not valid JSON (${(e as Error).message})`, lineNo,
-        'each line must be one complete JSON object; fix or delete this line');
+      throw new DataError(
+        path,
+        `not valid JSON (${(e as Error).message})`,
+        lineNo,
+        'each line must be one complete JSON object; fix or delete this line',
+      );
     }
     if (validate) {
       const verdict = validate(row);

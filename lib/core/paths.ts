@@ -16,7 +16,9 @@ export function projectRoot(start = process.cwd()): string {
     if (existsSync(pkg)) {
       try {
         if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'gecko-workbench') return dir;
-      } catch { /* not ours */ }
+      } catch {
+        /* not ours */
+      }
     }
     const up = dirname(dir);
     if (up === dir) return resolve(start);

@@ -19,14 +19,21 @@ function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /**
  * Start a progress display on stderr.
  * @example const p = progress('encode', passages.length, 'passages'); ...; p.tick(batch.length); p.done();
  */
-export function progress(label: string, total: number, unit = 'items', write: (s: string) => void = (s) => process.stderr.write(s)): Progress {
+export function progress(
+  label: string,
+  total: number,
+  unit = 'items',
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): Progress {
   const m = mode();
   const t0 = Date.now();
   let count = 0;
@@ -50,14 +57,22 @@ export function progress(label: string, total: number, unit = 'items', write: (s
     tick(n = 1, note?: string) {
       count += n;
       const now = Date.now();
-      if (m === 'bar' && now - lastLine > 100) { lastLine = now; render(note); }
-      if (m === 'lines' && (now - lastLine > lineEveryMs || count >= total)) { lastLine = now; render(note); }
+      if (m === 'bar' && now - lastLine > 100) {
+        lastLine = now;
+        render(note);
+      }
+      if (m === 'lines' && (now - lastLine > lineEveryMs || count >= total)) {
+        lastLine = now;
+        render(note);
+      }
     },
     done(note?: string) {
       if (m === 'off') return;
       const el = (Date.now() - t0) / 1000;
       if (m === 'bar') write('\r\x1b[K');
-      write(`${label}: done ${count} ${unit} in ${fmtTime(el)} (${(count / Math.max(el, 1e-9)).toFixed(1)} ${unit}/s)${note ? '  ' + note : ''}\n`);
+      write(
+        `${label}: done ${count} ${unit} in ${fmtTime(el)} (${(count / Math.max(el, 1e-9)).toFixed(1)} ${unit}/s)${note ? '  ' + note : ''}\n`,
+      );
     },
   };
 }

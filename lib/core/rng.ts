@@ -29,7 +29,10 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next(); this.b = next(); this.c = next(); this.d = next();
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
@@ -67,7 +70,9 @@ export class Rng {
     const out = items.slice();
     for (let i = out.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const tmp = out[i]!; out[i] = out[j]!; out[j] = tmp;
+      const tmp = out[i]!;
+      out[i] = out[j]!;
+      out[j] = tmp;
     }
     return out;
   }

@@ -9,7 +9,12 @@ import { projectRoot } from '../core/paths';
 export type MimeBundle = Record<string, string>;
 
 interface TslabJupyter {
-  lastWriteDisplayData: ((data: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void) | null;
+  lastWriteDisplayData:
+    | ((
+        data: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+        update: boolean,
+      ) => void)
+    | null;
 }
 
 function tslabJupyter(): TslabJupyter | undefined {

@@ -19,7 +19,10 @@ export function escapeHtml(s: string): string {
 
 /** JSON safe to embed in an inline <script> (no '</script>' can close it early). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The one-line text stand-in for a figure (outside notebooks, and as text/plain). */
@@ -30,9 +33,12 @@ export function figureSummary(fig: Figure): string {
 
 /** The HTML that draws `fig` into a fresh div, given window.Plotly. */
 export function figureHtml(fig: Figure, id = `gecko-plot-${randomBytes(6).toString('hex')}`): string {
-  const missing = 'plotly.js is not loaded in this page: run the notebook from the top (Kernel, Restart and Run All) and trust it';
-  return `<div id="${id}" class="gecko-plot"></div><script>(function(){var f=${scriptJson(fig)};var el=document.getElementById(${scriptJson(id)});` +
-    `if(window.Plotly){window.Plotly.newPlot(el,f.data,f.layout,{displaylogo:false,responsive:true});}else{el.textContent=${scriptJson(missing)};}})();</script>`;
+  const missing =
+    'plotly.js is not loaded in this page: run the notebook from the top (Kernel, Restart and Run All) and trust it';
+  return (
+    `<div id="${id}" class="gecko-plot"></div><script>(function(){var f=${scriptJson(fig)};var el=document.getElementById(${scriptJson(id)});` +
+    `if(window.Plotly){window.Plotly.newPlot(el,f.data,f.layout,{displaylogo:false,responsive:true});}else{el.textContent=${scriptJson(missing)};}})();</script>`
+  );
 }
 
 function loadPlotlyOnce(): void {

@@ -5,9 +5,12 @@ import { flattenNumeric } from '../plots/training';
 import { showTable, type TableOptions } from './table';
 
 /** The facts a notebook's first cell must state: which run, which preset and config, which backend and why, which teacher. */
-export function runHeaderMarkdown(ctx: Pick<RunContext, 'id' | 'dir' | 'preset' | 'config' | 'configHash' | 'backend'>): string {
+export function runHeaderMarkdown(
+  ctx: Pick<RunContext, 'id' | 'dir' | 'preset' | 'config' | 'configHash' | 'backend'>,
+): string {
   const teacher = ctx.config.llm.teacher;
-  const standIn = teacher === 'offline' ? ' (a stand-in, not an LLM: numbers show the pipeline working, not Gecko quality)' : '';
+  const standIn =
+    teacher === 'offline' ? ' (a stand-in, not an LLM: numbers show the pipeline working, not Gecko quality)' : '';
   return [
     `**run** \`${ctx.id}\``,
     '',
@@ -26,7 +29,9 @@ export function runHeaderMarkdown(ctx: Pick<RunContext, 'id' | 'dir' | 'preset' 
  * Show the run header (markdown in a notebook, text elsewhere).
  * @example const ctx = await startRun(resolveConfig()); showRunHeader(ctx);
  */
-export function showRunHeader(ctx: Pick<RunContext, 'id' | 'dir' | 'preset' | 'config' | 'configHash' | 'backend'>): void {
+export function showRunHeader(
+  ctx: Pick<RunContext, 'id' | 'dir' | 'preset' | 'config' | 'configHash' | 'backend'>,
+): void {
   showMarkdown(runHeaderMarkdown(ctx));
 }
 
@@ -42,7 +47,11 @@ export function showReport(report: object, opts: TableOptions = {}): void {
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? `${prefix}.${k}` : k;
       if (key in numeric) rows.push({ field: key, value: numeric[key] });
-      else if (Array.isArray(v)) rows.push({ field: key, value: v.length <= 12 && v.every((x) => typeof x !== 'object') ? v.join(', ') : `[${v.length} items]` });
+      else if (Array.isArray(v))
+        rows.push({
+          field: key,
+          value: v.length <= 12 && v.every((x) => typeof x !== 'object') ? v.join(', ') : `[${v.length} items]`,
+        });
       else if (v && typeof v === 'object') walk(v as Record<string, unknown>, key);
       else if (v !== undefined) rows.push({ field: key, value: v });
     }

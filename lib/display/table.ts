@@ -32,12 +32,21 @@ export type Row = Record<string, unknown>;
 export type TableData = readonly object[] | DataFrameLike;
 
 function isDataFrame(x: TableData): x is DataFrameLike {
-  return !!x && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as DataFrameLike).columns) && Array.isArray((x as DataFrameLike).values);
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    !Array.isArray(x) &&
+    Array.isArray((x as DataFrameLike).columns) &&
+    Array.isArray((x as DataFrameLike).values)
+  );
 }
 
 /** Rows of a DataFrame-like object, or the records themselves. */
 export function tableRows(data: TableData): Row[] {
-  if (isDataFrame(data)) return (data.values as unknown[][]).map((vals) => Object.fromEntries(data.columns.map((c, i) => [c, Array.isArray(vals) ? vals[i] : vals])));
+  if (isDataFrame(data))
+    return (data.values as unknown[][]).map((vals) =>
+      Object.fromEntries(data.columns.map((c, i) => [c, Array.isArray(vals) ? vals[i] : vals])),
+    );
   return (data as readonly Row[]).slice();
 }
 
@@ -54,10 +63,12 @@ export function tableColumns(rows: readonly Row[], columns?: string[]): string[]
  * @example formatCell(0.123456, { digits: 3 }) === '0.123'
  */
 export function formatCell(v: unknown, opts: { digits?: number; maxChars?: number } = {}): string {
-  const digits = opts.digits ?? 4, maxChars = opts.maxChars ?? 300;
+  const digits = opts.digits ?? 4,
+    maxChars = opts.maxChars ?? 300;
   let s: string;
   if (v === null || v === undefined) s = '';
-  else if (typeof v === 'number') s = Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toFixed(digits)));
+  else if (typeof v === 'number')
+    s = Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toFixed(digits)));
   else if (typeof v === 'string') s = v;
   else if (typeof v === 'boolean' || typeof v === 'bigint') s = String(v);
   else if (ArrayBuffer.isView(v)) s = `[${(v as unknown as ArrayLike<number>).length} numbers]`;
@@ -79,9 +90,19 @@ export function toHtmlTable(data: TableData, opts: TableOptions = {}): string {
     return present.length > 0 && present.every((v) => typeof v === 'number') ? 'right' : 'left';
   };
   const head = cols.map((c) => `<th style="text-align:${align(c)}">${escapeHtml(c)}</th>`).join('');
-  const body = shown.map((r) => `<tr>${cols.map((c) => `<td style="text-align:${align(c)}">${escapeHtml(formatCell(r[c], opts))}</td>`).join('')}</tr>`).join('\n');
-  const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : '';
-  const foot = rows.length > shown.length ? `<div style="font-size:90%;color:#666">showing ${shown.length} of ${rows.length} rows</div>` : '';
+  const body = shown
+    .map(
+      (r) =>
+        `<tr>${cols.map((c) => `<td style="text-align:${align(c)}">${escapeHtml(formatCell(r[c], opts))}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  const caption = opts.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>`
+    : '';
+  const foot =
+    rows.length > shown.length
+      ? `<div style="font-size:90%;color:#666">showing ${shown.length} of ${rows.length} rows</div>`
+      : '';
   const style = '<style>.gecko-table td{vertical-align:top;white-space:normal;max-width:40em}</style>';
   return `${style}<table class="gecko-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${foot}`;
 }
@@ -91,10 +112,23 @@ export function toTextTable(data: TableData, opts: TableOptions = {}): string {
   const rows = tableRows(data);
   const cols = tableColumns(rows, opts.columns);
   const shown = rows.slice(0, opts.limit ?? 20);
-  const cells = shown.map((r) => cols.map((c) => formatCell(r[c], { digits: opts.digits, maxChars: Math.min(opts.maxChars ?? 60, 60) || 60 }).replace(/\s+/g, ' ')));
+  const cells = shown.map((r) =>
+    cols.map((c) =>
+      formatCell(r[c], { digits: opts.digits, maxChars: Math.min(opts.maxChars ?? 60, 60) || 60 }).replace(/\s+/g, ' '),
+    ),
+  );
   const widths = cols.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j]!.length)));
-  const line = (vals: string[]) => vals.map((v, j) => v.padEnd(widths[j]!)).join('  ').trimEnd();
-  const out = [...(opts.caption ? [opts.caption] : []), line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+  const line = (vals: string[]) =>
+    vals
+      .map((v, j) => v.padEnd(widths[j]!))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    ...(opts.caption ? [opts.caption] : []),
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.map(line),
+  ];
   if (rows.length > shown.length) out.push(`(showing ${shown.length} of ${rows.length} rows)`);
   return out.join('\n');
 }

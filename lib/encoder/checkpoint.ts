@@ -32,11 +32,13 @@ export interface Checkpoint {
 
 /** The checkpoint id: a content hash of weights, architecture and tokenizer. */
 export function checkpointId(config: EncoderConfig, params: Float32Array, tokenizer: TextTokenizer): string {
-  const h = sha256(Buffer.concat([
-    Buffer.from(stableStringify(config)),
-    Buffer.from(stableStringify(tokenizer.toJSON())),
-    Buffer.from(params.buffer, params.byteOffset, params.byteLength),
-  ]));
+  const h = sha256(
+    Buffer.concat([
+      Buffer.from(stableStringify(config)),
+      Buffer.from(stableStringify(tokenizer.toJSON())),
+      Buffer.from(params.buffer, params.byteOffset, params.byteLength),
+    ]),
+  );
   return `ckpt:${h.slice(0, 12)}`;
 }
 
@@ -45,7 +47,11 @@ function bytesOf(a: Float32Array): Buffer {
 }
 
 function floatsOf(buf: Buffer, path: string, expected: number): Float32Array {
-  if (buf.byteLength !== expected * 4) throw new GeckoError(`${path}: ${buf.byteLength} bytes, expected ${expected * 4} (${expected} float32 values)`, 'the checkpoint is truncated or belongs to another architecture; save it again');
+  if (buf.byteLength !== expected * 4)
+    throw new GeckoError(
+      `${path}: ${buf.byteLength} bytes, expected ${expected * 4} (${expected} float32 values)`,
+      'the checkpoint is truncated or belongs to another architecture; save it again',
+    );
   const out = new Float32Array(expected);
   new Uint8Array(out.buffer).set(buf);
   return out;
@@ -57,7 +63,8 @@ function floatsOf(buf: Buffer, path: string, expected: number): Float32Array {
  */
 export function saveCheckpoint(dir: string, ck: Omit<Checkpoint, 'id'>): string {
   const n = paramCount(paramSpecs(ck.config));
-  if (ck.params.length !== n) throw new GeckoError(`saveCheckpoint: ${ck.params.length} parameters for an encoder with ${n}`);
+  if (ck.params.length !== n)
+    throw new GeckoError(`saveCheckpoint: ${ck.params.length} parameters for an encoder with ${n}`);
   const id = checkpointId(ck.config, ck.params, ck.tokenizer);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -69,7 +76,10 @@ export function saveCheckpoint(dir: string, ck: Omit<Checkpoint, 'id'>): string 
   }
   writeJson(join(tmp, 'meta.json'), { ...ck.meta, ...(ck.optimizer ? { optimizerSteps: ck.optimizer.t } : {}) });
   writeJson(join(tmp, 'encoder.json'), {
-    format: CHECKPOINT_FORMAT, id, config: ck.config, paramCount: n,
+    format: CHECKPOINT_FORMAT,
+    id,
+    config: ck.config,
+    paramCount: n,
     params: paramSpecs(ck.config).map((s) => ({ name: s.name, shape: s.shape })),
   });
   const old = `${dir}.old-${process.pid}`;
@@ -90,22 +100,48 @@ export function isCheckpoint(dir: string): boolean {
  */
 export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}): Checkpoint {
   const encPath = join(dir, 'encoder.json');
-  if (!existsSync(encPath)) throw new GeckoError(`no encoder checkpoint at ${dir} (encoder.json missing)`, 'pass the folder written by gecko pretrain / gecko train (it holds encoder.json, weights.bin, tokenizer.json)');
-  let enc: { format?: string; config?: EncoderConfig; paramCount?: number; params?: { name: string; shape: number[] }[] };
-  try { enc = JSON.parse(readFileSync(encPath, 'utf8')); } catch (e) { throw new GeckoError(`${encPath}: not valid JSON (${(e as Error).message})`); }
-  if (enc.format !== CHECKPOINT_FORMAT || !enc.config) throw new GeckoError(`${encPath}: format '${enc.format}' is not ${CHECKPOINT_FORMAT}`, 'this checkpoint was written by an older version of the encoder (separate q/k/v weights); train it again');
+  if (!existsSync(encPath))
+    throw new GeckoError(
+      `no encoder checkpoint at ${dir} (encoder.json missing)`,
+      'pass the folder written by gecko pretrain / gecko train (it holds encoder.json, weights.bin, tokenizer.json)',
+    );
+  let enc: {
+    format?: string;
+    config?: EncoderConfig;
+    paramCount?: number;
+    params?: { name: string; shape: number[] }[];
+  };
+  try {
+    enc = JSON.parse(readFileSync(encPath, 'utf8'));
+  } catch (e) {
+    throw new GeckoError(`${encPath}: not valid JSON (${(e as Error).message})`);
+  }
+  if (enc.format !== CHECKPOINT_FORMAT || !enc.config)
+    throw new GeckoError(
+      `${encPath}: format '${enc.format}' is not ${CHECKPOINT_FORMAT}`,
+      'this checkpoint was written by an older version of the encoder (separate q/k/v weights); train it again',
+    );
   const config = enc.config;
   checkEncoderConfig(config);
-  const names = paramSpecs(config).map((s) => s.name).join(',');
-  if (enc.params && enc.params.map((p) => p.name).join(',') !== names) throw new GeckoError(`${encPath}: its parameter list does not match this encoder's`, 'train the checkpoint again with this version');
+  const names = paramSpecs(config)
+    .map((s) => s.name)
+    .join(',');
+  if (enc.params && enc.params.map((p) => p.name).join(',') !== names)
+    throw new GeckoError(
+      `${encPath}: its parameter list does not match this encoder's`,
+      'train the checkpoint again with this version',
+    );
   const n = paramCount(paramSpecs(config));
   const wPath = join(dir, 'weights.bin');
   if (!existsSync(wPath)) throw new GeckoError(`${wPath} is missing`, 'the checkpoint is incomplete; save it again');
   const params = floatsOf(readFileSync(wPath), wPath, n);
   const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
-  if (tokenizer.vocabSize !== config.vocabSize) throw new GeckoError(`${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the encoder expects ${config.vocabSize}`);
+  if (tokenizer.vocabSize !== config.vocabSize)
+    throw new GeckoError(
+      `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the encoder expects ${config.vocabSize}`,
+    );
   const metaPath = join(dir, 'meta.json');
-  const meta = existsSync(metaPath) ? JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown> : {};
+  const meta = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>) : {};
   const ck: Checkpoint = { config, params, tokenizer, meta, id: checkpointId(config, params, tokenizer) };
   const oPath = join(dir, 'optimizer.bin');
   if (opts.optimizer && existsSync(oPath)) {

@@ -28,9 +28,12 @@ export function encoderConfigFrom(section: ExperimentConfig['encoder'], vocabSiz
 }
 
 export function checkEncoderConfig(cfg: EncoderConfig): void {
-  if (cfg.dModel % cfg.heads !== 0) throw new ConfigError('encoder.heads', `dModel ${cfg.dModel} is not divisible by heads ${cfg.heads}`);
+  if (cfg.dModel % cfg.heads !== 0)
+    throw new ConfigError('encoder.heads', `dModel ${cfg.dModel} is not divisible by heads ${cfg.heads}`);
   for (const k of ['vocabSize', 'layers', 'dModel', 'heads', 'ffn', 'maxLen'] as const) {
-    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new ConfigError(`encoder.${k}`, `must be a positive integer, got ${cfg[k]}`);
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
+      throw new ConfigError(`encoder.${k}`, `must be a positive integer, got ${cfg[k]}`);
   }
-  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new ConfigError('encoder.dropout', `must be in [0, 1), got ${cfg.dropout}`);
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1))
+    throw new ConfigError('encoder.dropout', `must be in [0, 1), got ${cfg.dropout}`);
 }

@@ -29,7 +29,13 @@ export interface EmbedderOptions {
  * batch b on replica b % R (workers get all their batches queued first, then this thread works
  * through its own, so every core is busy at once), results in input order.
  */
-export async function encodeSeqs(replicas: readonly Replica[], seqs: readonly number[][], dim: number, batchSize: number, onProgress?: (done: number) => void): Promise<Float32Array[]> {
+export async function encodeSeqs(
+  replicas: readonly Replica[],
+  seqs: readonly number[][],
+  dim: number,
+  batchSize: number,
+  onProgress?: (done: number) => void,
+): Promise<Float32Array[]> {
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.length - seqs[a]!.length || a - b);
   const batches: number[][] = [];
   for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
@@ -40,11 +46,15 @@ export async function encodeSeqs(replicas: readonly Replica[], seqs: readonly nu
   for (let r = R - 1; r >= 0; r--) {
     batches.forEach((b, bi) => {
       if (bi % R !== r) return;
-      pending.push(replicas[r]!.encode(b.map((i) => seqs[i]!)).then((flat) => {
-        b.forEach((i, k) => { out[i] = flat.slice(k * dim, (k + 1) * dim); });
-        done += b.length;
-        onProgress?.(done);
-      }));
+      pending.push(
+        replicas[r]!.encode(b.map((i) => seqs[i]!)).then((flat) => {
+          b.forEach((i, k) => {
+            out[i] = flat.slice(k * dim, (k + 1) * dim);
+          });
+          done += b.length;
+          onProgress?.(done);
+        }),
+      );
     });
   }
   await Promise.all(pending);
@@ -60,17 +70,38 @@ export class EncoderEmbedder implements Embedder {
   readonly dim: number;
   onProgress?: (done: number) => void;
 
-  private constructor(readonly config: EncoderConfig, readonly tokenizer: TextTokenizer, private readonly replicas: Replica[], id: string, private readonly batchSize: number) {
+  private constructor(
+    readonly config: EncoderConfig,
+    readonly tokenizer: TextTokenizer,
+    private readonly replicas: Replica[],
+    id: string,
+    private readonly batchSize: number,
+  ) {
     this.id = id;
     this.dim = config.dModel;
   }
 
   /** Start replicas with these weights. */
-  static async create(config: EncoderConfig, params: Float32Array, tokenizer: TextTokenizer, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
+  static async create(
+    config: EncoderConfig,
+    params: Float32Array,
+    tokenizer: TextTokenizer,
+    opts: EmbedderOptions = {},
+  ): Promise<EncoderEmbedder> {
     const backend = await selectBackend();
-    const replicas = await startReplicas(config, opts.replicas ?? defaultReplicaCount(backend.tfBackend), tf.getBackend());
+    const replicas = await startReplicas(
+      config,
+      opts.replicas ?? defaultReplicaCount(backend.tfBackend),
+      tf.getBackend(),
+    );
     await Promise.all(replicas.map((r) => r.setParams(params)));
-    const e = new EncoderEmbedder(config, tokenizer, replicas, opts.id ?? checkpointId(config, params, tokenizer), opts.batchSize ?? 64);
+    const e = new EncoderEmbedder(
+      config,
+      tokenizer,
+      replicas,
+      opts.id ?? checkpointId(config, params, tokenizer),
+      opts.batchSize ?? 64,
+    );
     if (opts.onProgress) e.onProgress = opts.onProgress;
     return e;
   }
@@ -104,8 +135,16 @@ export async function loadEmbedder(checkpointDir: string, opts: EmbedderOptions 
  * seeded N(0, 0.02) weights. Its id says 'random'.
  * @example const e = await randomEmbedder(config.encoder, 1234, tokenizer);
  */
-export async function randomEmbedder(encoder: ExperimentConfig['encoder'] | EncoderConfig, seed: number, tokenizer: TextTokenizer, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
+export async function randomEmbedder(
+  encoder: ExperimentConfig['encoder'] | EncoderConfig,
+  seed: number,
+  tokenizer: TextTokenizer,
+  opts: EmbedderOptions = {},
+): Promise<EncoderEmbedder> {
   const config = 'vocabSize' in encoder ? encoder : encoderConfigFrom(encoder, tokenizer.vocabSize);
   const params = initParams(config, seed);
-  return EncoderEmbedder.create(config, params, tokenizer, { id: `random:${checkpointId(config, params, tokenizer).slice(5)}`, ...opts });
+  return EncoderEmbedder.create(config, params, tokenizer, {
+    id: `random:${checkpointId(config, params, tokenizer).slice(5)}`,
+    ...opts,
+  });
 }

@@ -13,9 +13,22 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
 import type { EncoderConfig } from './config';
 import {
-  attentionBackward, attentionForward, attentionOps, denseBackward, denseForward, embeddingBackward, embeddingForward,
-  geluBackward, geluForward, layerNormBackward, layerNormForward, poolBackward, poolForward, tidy,
-  type AttentionCache, type LayerNormCache,
+  attentionBackward,
+  attentionForward,
+  attentionOps,
+  denseBackward,
+  denseForward,
+  embeddingBackward,
+  embeddingForward,
+  geluBackward,
+  geluForward,
+  layerNormBackward,
+  layerNormForward,
+  poolBackward,
+  poolForward,
+  tidy,
+  type AttentionCache,
+  type LayerNormCache,
 } from './layers';
 import { paramSpecs } from './params';
 
@@ -25,7 +38,8 @@ export type ParamTensors = Record<string, tf.Tensor>;
 /** Make parameter tensors from a flat array. Caller disposes (disposeParams). */
 export function paramTensors(cfg: EncoderConfig, flat: Float32Array): ParamTensors {
   const out: ParamTensors = {};
-  for (const s of paramSpecs(cfg)) out[s.name] = tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.shape, 'float32');
+  for (const s of paramSpecs(cfg))
+    out[s.name] = tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.shape, 'float32');
   return out;
 }
 
@@ -50,23 +64,41 @@ export function packBatch(seqs: readonly (readonly number[])[]): PackedBatch {
     offsets.push(offsets[offsets.length - 1]! + s.length);
   }
   const T = offsets[offsets.length - 1]!;
-  const ids = new Int32Array(T), positions = new Int32Array(T);
+  const ids = new Int32Array(T),
+    positions = new Int32Array(T);
   seqs.forEach((s, i) => {
     const o = offsets[i]!;
-    for (let j = 0; j < s.length; j++) { ids[o + j] = s[j]!; positions[o + j] = j; }
+    for (let j = 0; j < s.length; j++) {
+      ids[o + j] = s[j]!;
+      positions[o + j] = j;
+    }
   });
   return { ids, positions, offsets };
 }
 
 interface LayerCache {
-  ln1: LayerNormCache; a: tf.Tensor2D; att: AttentionCache; ctx: tf.Tensor2D; maskO?: tf.Tensor2D;
-  ln2: LayerNormCache; b: tf.Tensor2D; h: tf.Tensor2D; g: tf.Tensor2D; maskF?: tf.Tensor2D;
+  ln1: LayerNormCache;
+  a: tf.Tensor2D;
+  att: AttentionCache;
+  ctx: tf.Tensor2D;
+  maskO?: tf.Tensor2D;
+  ln2: LayerNormCache;
+  b: tf.Tensor2D;
+  h: tf.Tensor2D;
+  g: tf.Tensor2D;
+  maskF?: tf.Tensor2D;
 }
 
 /** Everything the backward pass needs. Dispose with disposeCache. */
 export interface EncoderCache {
-  ids: tf.Tensor1D; positions: tf.Tensor1D; offsets: number[]; maskE?: tf.Tensor2D;
-  layers: LayerCache[]; lnf: LayerNormCache; emb: tf.Tensor2D; norm: tf.Tensor2D;
+  ids: tf.Tensor1D;
+  positions: tf.Tensor1D;
+  offsets: number[];
+  maskE?: tf.Tensor2D;
+  layers: LayerCache[];
+  lnf: LayerNormCache;
+  emb: tf.Tensor2D;
+  norm: tf.Tensor2D;
 }
 
 export interface ForwardOptions {
@@ -82,7 +114,13 @@ export interface ForwardOptions {
 }
 
 /** A dropout mask (T, D) of 0 and 1/(1-p), drawn per sequence from its seed and the site label. */
-function dropoutMask(seeds: readonly number[], offsets: readonly number[], D: number, p: number, site: string): tf.Tensor2D {
+function dropoutMask(
+  seeds: readonly number[],
+  offsets: readonly number[],
+  D: number,
+  p: number,
+  site: string,
+): tf.Tensor2D {
   const T = offsets[offsets.length - 1]!;
   const m = new Float32Array(T * D);
   const keep = 1 / (1 - p);
@@ -98,17 +136,26 @@ function dropoutMask(seeds: readonly number[], offsets: readonly number[], D: nu
  * L2-normalised mean-pooled embeddings (N, D); with keepCache also the cache for the backward.
  * Caller disposes hidden, emb and the cache.
  */
-export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: PackedBatch, opts: ForwardOptions): { hidden: tf.Tensor2D; emb: tf.Tensor2D; cache?: EncoderCache } {
+export function encoderForward(
+  cfg: EncoderConfig,
+  P: ParamTensors,
+  batch: PackedBatch,
+  opts: ForwardOptions,
+): { hidden: tf.Tensor2D; emb: tf.Tensor2D; cache?: EncoderCache } {
   const D = cfg.dModel;
   const keep = opts.keepCache;
   const drop = opts.dropoutSeeds && cfg.dropout > 0 ? opts.dropoutSeeds : undefined;
-  if (drop && drop.length !== batch.offsets.length - 1) throw new Error(`encoderForward: ${drop.length} dropout seeds for ${batch.offsets.length - 1} sequences`);
+  if (drop && drop.length !== batch.offsets.length - 1)
+    throw new Error(`encoderForward: ${drop.length} dropout seeds for ${batch.offsets.length - 1} sequences`);
   const ids = tf.tensor1d(batch.ids, 'int32');
   const positions = tf.tensor1d(batch.positions, 'int32');
   const layers: LayerCache[] = [];
   let maskE: tf.Tensor2D | undefined;
   let x = tidy(() => {
-    const e = tf.add(embeddingForward(P.tok_emb as tf.Tensor2D, ids), embeddingForward(P.pos_emb as tf.Tensor2D, positions)) as tf.Tensor2D; // (T, D)
+    const e = tf.add(
+      embeddingForward(P.tok_emb as tf.Tensor2D, ids),
+      embeddingForward(P.pos_emb as tf.Tensor2D, positions),
+    ) as tf.Tensor2D; // (T, D)
     if (!drop) return e;
     const m = dropoutMask(drop, batch.offsets, D, cfg.dropout, 'emb');
     if (keep) maskE = tf.keep(m);
@@ -123,20 +170,31 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
       const ln1 = layerNormForward(xin, v1('ln1.g'), v1('ln1.b'), cfg.lnEps);
       const a = ln1.y; //                                                  (T, D)
       const qkv = denseForward(a, w('wqkv'), v1('bqkv')); //                (T, 3D)
-      const att = opts.autograd ? { ctx: attentionOps(qkv, batch.offsets, cfg.heads), cache: undefined } : attentionForward(qkv, batch.offsets, cfg.heads, keep);
+      const att = opts.autograd
+        ? { ctx: attentionOps(qkv, batch.offsets, cfg.heads), cache: undefined }
+        : attentionForward(qkv, batch.offsets, cfg.heads, keep);
       // The attention cache holds large Float32Arrays: it must not be returned through tidy
       // (tidy walks returned containers element by element), so it leaves by this variable.
-      if (att.cache) { att.cache.p.forEach((t) => tf.keep(t)); attCache = att.cache; }
+      if (att.cache) {
+        att.cache.p.forEach((t) => tf.keep(t));
+        attCache = att.cache;
+      }
       let o = denseForward(att.ctx, w('wo'), v1('bo')); //                 (T, D)
       let maskO: tf.Tensor2D | undefined;
-      if (drop) { maskO = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.attn`); o = tf.mul(o, maskO); }
+      if (drop) {
+        maskO = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.attn`);
+        o = tf.mul(o, maskO);
+      }
       const x1 = tf.add(xin, o) as tf.Tensor2D;
       const ln2 = layerNormForward(x1, v1('ln2.g'), v1('ln2.b'), cfg.lnEps);
       const h = denseForward(ln2.y, w('w1'), v1('b1')); //                 (T, F)
       const g = geluForward(h);
       let f = denseForward(g, w('w2'), v1('b2')); //                       (T, D)
       let maskF: tf.Tensor2D | undefined;
-      if (drop) { maskF = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.ffn`); f = tf.mul(f, maskF); }
+      if (drop) {
+        maskF = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.ffn`);
+        f = tf.mul(f, maskF);
+      }
       const x2 = tf.add(x1, f) as tf.Tensor2D;
       if (!keep) return { x2 };
       const c: Omit<LayerCache, 'att'> = { ln1: ln1.cache, a, ctx: att.ctx, ln2: ln2.cache, b: ln2.y, h, g };
@@ -155,11 +213,20 @@ export function encoderForward(cfg: EncoderConfig, P: ParamTensors, batch: Packe
   });
   x.dispose();
   if (!keep) {
-    ids.dispose(); positions.dispose();
+    ids.dispose();
+    positions.dispose();
     tf.dispose([fin.lnf.xhat, fin.lnf.rstd, fin.norm]);
     return { hidden: fin.hidden, emb: fin.emb };
   }
-  const cache: EncoderCache = { ids, positions, offsets: batch.offsets, layers, lnf: fin.lnf, emb: tf.clone(fin.emb), norm: fin.norm };
+  const cache: EncoderCache = {
+    ids,
+    positions,
+    offsets: batch.offsets,
+    layers,
+    lnf: fin.lnf,
+    emb: tf.clone(fin.emb),
+    norm: fin.norm,
+  };
   if (maskE) cache.maskE = maskE;
   return { hidden: fin.hidden, emb: fin.emb, cache };
 }
@@ -180,16 +247,23 @@ export function disposeCache(cache: EncoderCache): void {
  * Returns one tensor per parameter name that received a gradient. Caller disposes them.
  * The cache is not disposed.
  */
-export function encoderBackward(cfg: EncoderConfig, P: ParamTensors, cache: EncoderCache, grads: { demb?: tf.Tensor2D; dhidden?: tf.Tensor2D }): ParamTensors {
+export function encoderBackward(
+  cfg: EncoderConfig,
+  P: ParamTensors,
+  cache: EncoderCache,
+  grads: { demb?: tf.Tensor2D; dhidden?: tf.Tensor2D },
+): ParamTensors {
   const out: ParamTensors = {};
   let dx = tidy(() => {
     let dh: tf.Tensor2D | undefined;
     if (grads.demb) dh = poolBackward(cache.emb, cache.norm, grads.demb, cache.offsets);
-    if (grads.dhidden) dh = dh ? tf.add(dh, grads.dhidden) as tf.Tensor2D : grads.dhidden;
+    if (grads.dhidden) dh = dh ? (tf.add(dh, grads.dhidden) as tf.Tensor2D) : grads.dhidden;
     if (!dh) throw new Error('encoderBackward: give demb and/or dhidden');
     const r = layerNormBackward(cache.lnf, P['lnf.g'] as tf.Tensor1D, dh);
-    out['lnf.g'] = r.dg; out['lnf.b'] = r.db;
-    tf.keep(r.dg); tf.keep(r.db);
+    out['lnf.g'] = r.dg;
+    out['lnf.b'] = r.db;
+    tf.keep(r.dg);
+    tf.keep(r.db);
     return r.dx;
   });
   for (let l = cfg.layers - 1; l >= 0; l--) {
@@ -201,24 +275,30 @@ export function encoderBackward(cfg: EncoderConfig, P: ParamTensors, cache: Enco
     const res = tidy(() => {
       const g: Record<string, tf.Tensor> = {};
       // FFN branch: x2 = x1 + maskF * (gelu(LN2(x1) @ w1 + b1) @ w2 + b2)
-      const df = c.maskF ? tf.mul(dxin, c.maskF) as tf.Tensor2D : dxin;
+      const df = c.maskF ? (tf.mul(dxin, c.maskF) as tf.Tensor2D) : dxin;
       const d2 = denseBackward(c.g, tf.transpose(w('w2')), df);
-      g[name('w2')] = d2.dw; g[name('b2')] = d2.db;
+      g[name('w2')] = d2.dw;
+      g[name('b2')] = d2.db;
       const dhh = geluBackward(c.h, d2.dx);
       const d1 = denseBackward(c.b, tf.transpose(w('w1')), dhh);
-      g[name('w1')] = d1.dw; g[name('b1')] = d1.db;
+      g[name('w1')] = d1.dw;
+      g[name('b1')] = d1.db;
       const l2 = layerNormBackward(c.ln2, v1('ln2.g'), d1.dx);
-      g[name('ln2.g')] = l2.dg; g[name('ln2.b')] = l2.db;
+      g[name('ln2.g')] = l2.dg;
+      g[name('ln2.b')] = l2.db;
       const dx1 = tf.add(dxin, l2.dx) as tf.Tensor2D;
       // attention branch: x1 = x + maskO * (Attn(LN1(x)) @ wo + bo)
-      const dO = c.maskO ? tf.mul(dx1, c.maskO) as tf.Tensor2D : dx1;
+      const dO = c.maskO ? (tf.mul(dx1, c.maskO) as tf.Tensor2D) : dx1;
       const dOut = denseBackward(c.ctx, tf.transpose(w('wo')), dO);
-      g[name('wo')] = dOut.dw; g[name('bo')] = dOut.db;
+      g[name('wo')] = dOut.dw;
+      g[name('bo')] = dOut.db;
       const dqkv = attentionBackward(c.att, dOut.dx, cache.offsets, cfg.heads); // (T, 3D)
       const dP = denseBackward(c.a, tf.transpose(w('wqkv')), dqkv);
-      g[name('wqkv')] = dP.dw; g[name('bqkv')] = dP.db;
+      g[name('wqkv')] = dP.dw;
+      g[name('bqkv')] = dP.db;
       const l1 = layerNormBackward(c.ln1, v1('ln1.g'), dP.dx);
-      g[name('ln1.g')] = l1.dg; g[name('ln1.b')] = l1.db;
+      g[name('ln1.g')] = l1.dg;
+      g[name('ln1.b')] = l1.db;
       return { dx: tf.add(dx1, l1.dx) as tf.Tensor2D, g };
     });
     dxin.dispose();
@@ -227,7 +307,7 @@ export function encoderBackward(cfg: EncoderConfig, P: ParamTensors, cache: Enco
   }
   const V = cfg.vocabSize;
   const emb = tidy(() => {
-    const de = cache.maskE ? tf.mul(dx, cache.maskE) as tf.Tensor2D : dx;
+    const de = cache.maskE ? (tf.mul(dx, cache.maskE) as tf.Tensor2D) : dx;
     return { tok: embeddingBackward(cache.ids, de, V), pos: embeddingBackward(cache.positions, de, cfg.maxLen) };
   });
   dx.dispose();

@@ -16,20 +16,28 @@ export interface ParamSpec {
 
 /** The parameter list of an encoder, in a fixed order. */
 export function paramSpecs(cfg: EncoderConfig): ParamSpec[] {
-  const D = cfg.dModel, F = cfg.ffn, V = cfg.vocabSize;
+  const D = cfg.dModel,
+    F = cfg.ffn,
+    V = cfg.vocabSize;
   const list: [string, number[], ParamSpec['init']][] = [
     ['tok_emb', [V, D], 'normal'],
     ['pos_emb', [cfg.maxLen, D], 'normal'],
   ];
   for (let l = 0; l < cfg.layers; l++) {
     list.push(
-      [`l${l}.ln1.g`, [D], 'ones'], [`l${l}.ln1.b`, [D], 'zeros'],
+      [`l${l}.ln1.g`, [D], 'ones'],
+      [`l${l}.ln1.b`, [D], 'zeros'],
       // fused query/key/value projection: columns [0, D) queries, [D, 2D) keys, [2D, 3D) values
-      [`l${l}.wqkv`, [D, 3 * D], 'normal'], [`l${l}.bqkv`, [3 * D], 'zeros'],
-      [`l${l}.wo`, [D, D], 'normal'], [`l${l}.bo`, [D], 'zeros'],
-      [`l${l}.ln2.g`, [D], 'ones'], [`l${l}.ln2.b`, [D], 'zeros'],
-      [`l${l}.w1`, [D, F], 'normal'], [`l${l}.b1`, [F], 'zeros'],
-      [`l${l}.w2`, [F, D], 'normal'], [`l${l}.b2`, [D], 'zeros'],
+      [`l${l}.wqkv`, [D, 3 * D], 'normal'],
+      [`l${l}.bqkv`, [3 * D], 'zeros'],
+      [`l${l}.wo`, [D, D], 'normal'],
+      [`l${l}.bo`, [D], 'zeros'],
+      [`l${l}.ln2.g`, [D], 'ones'],
+      [`l${l}.ln2.b`, [D], 'zeros'],
+      [`l${l}.w1`, [D, F], 'normal'],
+      [`l${l}.b1`, [F], 'zeros'],
+      [`l${l}.w2`, [F, D], 'normal'],
+      [`l${l}.b2`, [D], 'zeros'],
     );
   }
   list.push(['lnf.g', [D], 'ones'], ['lnf.b', [D], 'zeros'], ['mlm.bias', [V], 'zeros']);

@@ -6,7 +6,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { LocalReplica, type Replica } from './replica';
 import type { EncoderConfig } from './config';
 
-interface Request { id: number; method: keyof Replica; args: unknown[] }
+interface Request {
+  id: number;
+  method: keyof Replica;
+  args: unknown[];
+}
 
 async function start(): Promise<void> {
   const { cfg, backend } = workerData as { cfg: EncoderConfig; backend: string };

@@ -4,7 +4,16 @@
 // thread (worker-pool.ts), and the optimizer never touches tensors.
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from './config';
-import { disposeCache, disposeParams, encoderBackward, encoderForward, packBatch, paramTensors, type EncoderCache, type ParamTensors } from './model';
+import {
+  disposeCache,
+  disposeParams,
+  encoderBackward,
+  encoderForward,
+  packBatch,
+  paramTensors,
+  type EncoderCache,
+  type ParamTensors,
+} from './model';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import { mlmLossAndGrads } from '../losses/mlm';
 
@@ -24,7 +33,13 @@ export interface Replica {
    * MLM on one chunk: forward, cross-entropy at the masked rows (packed row indices) divided by
    * `denominator` (the step's masked-token count), backward into the accumulator. Returns that loss share.
    */
-  mlm(seqs: number[][], rows: Int32Array, targets: Int32Array, denominator: number, dropoutSeeds?: number[]): Promise<number>;
+  mlm(
+    seqs: number[][],
+    rows: Int32Array,
+    targets: Int32Array,
+    denominator: number,
+    dropoutSeeds?: number[],
+  ): Promise<number>;
   /** The accumulated gradient (flat, paramSpecs order); the accumulator restarts at zero. */
   takeGrads(): Promise<Float32Array>;
   /** Live TF.js tensors in this replica's engine (leak checks). */
@@ -53,7 +68,8 @@ export class LocalReplica implements Replica {
   }
 
   async setParams(flat: Float32Array): Promise<void> {
-    if (flat.length !== this.acc.length) throw new Error(`replica: ${flat.length} parameters given, the encoder has ${this.acc.length}`);
+    if (flat.length !== this.acc.length)
+      throw new Error(`replica: ${flat.length} parameters given, the encoder has ${this.acc.length}`);
     if (this.P) disposeParams(this.P);
     this.P = paramTensors(this.cfg, flat);
   }
@@ -96,10 +112,23 @@ export class LocalReplica implements Replica {
     this.accumulate(grads);
   }
 
-  async mlm(seqs: number[][], rows: Int32Array, targets: Int32Array, denominator: number, dropoutSeeds?: number[]): Promise<number> {
+  async mlm(
+    seqs: number[][],
+    rows: Int32Array,
+    targets: Int32Array,
+    denominator: number,
+    dropoutSeeds?: number[],
+  ): Promise<number> {
     const P = this.params();
     const f = encoderForward(this.cfg, P, packBatch(seqs), { keepCache: true, dropoutSeeds });
-    const m = mlmLossAndGrads(f.hidden, rows, targets, P.tok_emb as tf.Tensor2D, P['mlm.bias'] as tf.Tensor1D, denominator);
+    const m = mlmLossAndGrads(
+      f.hidden,
+      rows,
+      targets,
+      P.tok_emb as tf.Tensor2D,
+      P['mlm.bias'] as tf.Tensor1D,
+      denominator,
+    );
     const grads = encoderBackward(this.cfg, P, f.cache!, { dhidden: m.dhidden });
     const loss = m.loss.dataSync()[0]!;
     disposeCache(f.cache!);

@@ -43,9 +43,16 @@ const CONTROL_RE = /^(\p{Cc}|\p{Cf}|\p{Co}|\p{Cs})$/u;
 const SPACE_RE = /^\s$/;
 
 function isChineseChar(cp: number): boolean {
-  return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) ||
-    (cp >= 0x2a700 && cp <= 0x2b73f) || (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b820 && cp <= 0x2ceaf) ||
-    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
 }
 
 /**
@@ -65,7 +72,11 @@ export function normalizeBert(text: string, lowercase: boolean): string {
     const c = out[i]!;
     spaced += isChineseChar(c.charCodeAt(0)) ? ` ${c} ` : c;
   }
-  if (lowercase) spaced = spaced.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '');
+  if (lowercase)
+    spaced = spaced
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/\p{Mn}/gu, '');
   return spaced;
 }
 
@@ -97,12 +108,22 @@ export class WordPieceTokenizer implements TextTokenizer {
   private readonly wordCache = new Map<string, number[]>();
   private readonly maxChars: number;
 
-  constructor(readonly vocab: readonly string[], readonly options: WordPieceOptions) {
+  constructor(
+    readonly vocab: readonly string[],
+    readonly options: WordPieceOptions,
+  ) {
     SPECIAL_TOKENS.forEach((t, i) => {
-      if (vocab[i] !== t) throw new GeckoError(`WordPiece vocabulary: entry ${i} must be ${t}, got ${JSON.stringify(vocab[i])}`, 'train the vocabulary with trainWordPiece, or load a foreign tokenizer.json with loadTokenizer');
+      if (vocab[i] !== t)
+        throw new GeckoError(
+          `WordPiece vocabulary: entry ${i} must be ${t}, got ${JSON.stringify(vocab[i])}`,
+          'train the vocabulary with trainWordPiece, or load a foreign tokenizer.json with loadTokenizer',
+        );
     });
     vocab.forEach((t, i) => {
-      if (this.ids.has(t)) throw new GeckoError(`WordPiece vocabulary: token ${JSON.stringify(t)} appears twice (ids ${this.ids.get(t)} and ${i})`);
+      if (this.ids.has(t))
+        throw new GeckoError(
+          `WordPiece vocabulary: token ${JSON.stringify(t)} appears twice (ids ${this.ids.get(t)} and ${i})`,
+        );
       this.ids.set(t, i);
     });
     this.vocabSize = vocab.length;
@@ -126,10 +147,16 @@ export class WordPieceTokenizer implements TextTokenizer {
         while (start < end) {
           const sub = (start > 0 ? '##' : '') + chars.slice(start, end).join('');
           const id = this.ids.get(sub);
-          if (id !== undefined) { found = id; break; }
+          if (id !== undefined) {
+            found = id;
+            break;
+          }
           end--;
         }
-        if (found < 0) { out = [this.unkId]; break; }
+        if (found < 0) {
+          out = [this.unkId];
+          break;
+        }
         out.push(found);
         start = end;
       }
@@ -160,24 +187,49 @@ export class WordPieceTokenizer implements TextTokenizer {
 
   toJSON(): Record<string, unknown> {
     const vocab: Record<string, number> = {};
-    this.vocab.forEach((t, i) => { vocab[t] = i; });
+    this.vocab.forEach((t, i) => {
+      vocab[t] = i;
+    });
     return {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: this.options.lowercase },
+      added_tokens: SPECIAL_TOKENS.map((content, id) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
+      normalizer: {
+        type: 'BertNormalizer',
+        clean_text: true,
+        handle_chinese_chars: true,
+        strip_accents: null,
+        lowercase: this.options.lowercase,
+      },
       pre_tokenizer: { type: 'BertPreTokenizer' },
       post_processor: null,
       decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: this.maxChars, vocab },
+      model: {
+        type: 'WordPiece',
+        unk_token: '[UNK]',
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: this.maxChars,
+        vocab,
+      },
     };
   }
 }
 
 // ---- any tokenizer.json through @huggingface/tokenizers
 
-type HfTokenizerClass = new (json: object, config: object) => {
+type HfTokenizerClass = new (
+  json: object,
+  config: object,
+) => {
   encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] };
   decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string;
   token_to_id(t: string): number | undefined;
@@ -203,18 +255,26 @@ export class HfTokenizer implements TextTokenizer {
   readonly specialIds: readonly number[];
   private readonly tok: InstanceType<HfTokenizerClass>;
 
-  constructor(private readonly json: Record<string, unknown>, config: Record<string, unknown> = {}) {
+  constructor(
+    private readonly json: Record<string, unknown>,
+    config: Record<string, unknown> = {},
+  ) {
     const Tokenizer = hfTokenizerClass();
     this.tok = new Tokenizer(json, config);
     const model = (json.model ?? {}) as { vocab?: unknown };
-    const added = ((json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[]);
+    const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
     let maxId = -1;
-    if (Array.isArray(model.vocab)) maxId = model.vocab.length - 1; // Unigram: [[piece, score], ...]
-    else if (model.vocab && typeof model.vocab === 'object') for (const id of Object.values(model.vocab as Record<string, number>)) maxId = Math.max(maxId, id);
+    if (Array.isArray(model.vocab))
+      maxId = model.vocab.length - 1; // Unigram: [[piece, score], ...]
+    else if (model.vocab && typeof model.vocab === 'object')
+      for (const id of Object.values(model.vocab as Record<string, number>)) maxId = Math.max(maxId, id);
     for (const a of added) maxId = Math.max(maxId, a.id);
     this.vocabSize = maxId + 1;
     const idOf = (...names: string[]) => {
-      for (const n of names) { const id = this.tok.token_to_id(n); if (id !== undefined) return id; }
+      for (const n of names) {
+        const id = this.tok.token_to_id(n);
+        if (id !== undefined) return id;
+      }
       return -1;
     };
     this.padId = Math.max(0, idOf('[PAD]', '<pad>', '<|padding|>'));
@@ -243,8 +303,16 @@ function isOurWordPiece(json: Record<string, unknown>): boolean {
   const model = json.model as Record<string, unknown> | undefined;
   const norm = json.normalizer as Record<string, unknown> | null | undefined;
   const pre = json.pre_tokenizer as Record<string, unknown> | null | undefined;
-  if (!model || model.type !== 'WordPiece' || model.continuing_subword_prefix !== '##' || model.unk_token !== '[UNK]') return false;
-  if (!norm || norm.type !== 'BertNormalizer' || norm.clean_text !== true || norm.handle_chinese_chars !== true || norm.strip_accents !== null) return false;
+  if (!model || model.type !== 'WordPiece' || model.continuing_subword_prefix !== '##' || model.unk_token !== '[UNK]')
+    return false;
+  if (
+    !norm ||
+    norm.type !== 'BertNormalizer' ||
+    norm.clean_text !== true ||
+    norm.handle_chinese_chars !== true ||
+    norm.strip_accents !== null
+  )
+    return false;
   if (!pre || pre.type !== 'BertPreTokenizer' || json.post_processor !== null) return false;
   const vocab = model.vocab as Record<string, number>;
   return SPECIAL_TOKENS.every((t, i) => vocab[t] === i);
@@ -260,7 +328,10 @@ export function tokenizerFromJson(json: Record<string, unknown>, config: Record<
     const vocab: string[] = [];
     for (const [t, id] of Object.entries(model.vocab)) vocab[id] = t;
     const norm = json.normalizer as { lowercase: boolean };
-    return new WordPieceTokenizer(vocab, { lowercase: !!norm.lowercase, maxInputCharsPerWord: model.max_input_chars_per_word });
+    return new WordPieceTokenizer(vocab, {
+      lowercase: !!norm.lowercase,
+      maxInputCharsPerWord: model.max_input_chars_per_word,
+    });
   }
   return new HfTokenizer(json, config);
 }
@@ -274,11 +345,22 @@ export function loadTokenizer(path: string): TextTokenizer {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new GeckoError(`cannot read tokenizer ${path}: ${(e as Error).message.split('\n')[0]}`, 'pass a standard HF tokenizer.json file');
+    throw new GeckoError(
+      `cannot read tokenizer ${path}: ${(e as Error).message.split('\n')[0]}`,
+      'pass a standard HF tokenizer.json file',
+    );
   }
-  if (!json || typeof json !== 'object' || !json.model) throw new GeckoError(`${path} is not a tokenizer.json (no "model" field)`, 'pass a standard HF tokenizer.json file');
+  if (!json || typeof json !== 'object' || !json.model)
+    throw new GeckoError(
+      `${path} is not a tokenizer.json (no "model" field)`,
+      'pass a standard HF tokenizer.json file',
+    );
   let config: Record<string, unknown> = {};
-  try { config = JSON.parse(readFileSync(path.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8')); } catch { /* optional */ }
+  try {
+    config = JSON.parse(readFileSync(path.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8'));
+  } catch {
+    /* optional */
+  }
   return tokenizerFromJson(json, config);
 }
 

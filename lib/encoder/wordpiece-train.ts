@@ -16,7 +16,11 @@ export interface WordPieceTrainOptions {
 }
 
 /** Max-heap entry: a pair and the count it had when pushed (stale entries are skipped). */
-interface Entry { count: number; key: number; text: string }
+interface Entry {
+  count: number;
+  key: number;
+  text: string;
+}
 
 function better(a: Entry, b: Entry): boolean {
   return a.count > b.count || (a.count === b.count && a.text < b.text);
@@ -24,7 +28,9 @@ function better(a: Entry, b: Entry): boolean {
 
 class Heap {
   private items: Entry[] = [];
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
   push(e: Entry): void {
     const it = this.items;
     it.push(e);
@@ -44,7 +50,8 @@ class Heap {
       it[0] = last;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < it.length && better(it[l]!, it[m]!)) m = l;
         if (r < it.length && better(it[r]!, it[m]!)) m = r;
@@ -66,7 +73,11 @@ const SHIFT = 1 << 21; // pair key = a * SHIFT + b (symbol ids stay far below 2^
 export function trainWordPiece(texts: Iterable<string>, opts: WordPieceTrainOptions): WordPieceTokenizer {
   const minPair = opts.minPairCount ?? 2;
   const minChar = opts.minCharCount ?? 1;
-  if (opts.vocabSize < SPECIAL_TOKENS.length + 1) throw new GeckoError(`tokenizer.vocabSize ${opts.vocabSize} is too small`, `use at least ${SPECIAL_TOKENS.length + 1}`);
+  if (opts.vocabSize < SPECIAL_TOKENS.length + 1)
+    throw new GeckoError(
+      `tokenizer.vocabSize ${opts.vocabSize} is too small`,
+      `use at least ${SPECIAL_TOKENS.length + 1}`,
+    );
 
   // 1. word frequencies
   const wordFreq = new Map<string, number>();
@@ -76,7 +87,8 @@ export function trainWordPiece(texts: Iterable<string>, opts: WordPieceTrainOpti
       wordFreq.set(w, (wordFreq.get(w) ?? 0) + 1);
     }
   }
-  if (wordFreq.size === 0) throw new GeckoError('cannot train a tokenizer on an empty corpus', 'pass texts with at least one word');
+  if (wordFreq.size === 0)
+    throw new GeckoError('cannot train a tokenizer on an empty corpus', 'pass texts with at least one word');
   const words = [...wordFreq.keys()].sort();
 
   // 2. the alphabet: word-initial characters as 'c', others as '##c'
@@ -91,12 +103,21 @@ export function trainWordPiece(texts: Iterable<string>, opts: WordPieceTrainOpti
   const vocab: string[] = [...SPECIAL_TOKENS];
   const symId = new Map<string, number>();
   const symbols: string[] = [];
-  const addSymbol = (s: string) => { symId.set(s, symbols.length); symbols.push(s); };
+  const addSymbol = (s: string) => {
+    symId.set(s, symbols.length);
+    symbols.push(s);
+  };
   // A vocabulary smaller than the alphabet keeps the most frequent characters.
-  const alphabet = [...charFreq.entries()].filter(([, f]) => f >= minChar)
+  const alphabet = [...charFreq.entries()]
+    .filter(([, f]) => f >= minChar)
     .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
-    .slice(0, opts.vocabSize - vocab.length).map(([s]) => s).sort();
-  for (const s of alphabet) { addSymbol(s); vocab.push(s); }
+    .slice(0, opts.vocabSize - vocab.length)
+    .map(([s]) => s)
+    .sort();
+  for (const s of alphabet) {
+    addSymbol(s);
+    vocab.push(s);
+  }
 
   // 3. each word as a list of symbol ids (words with an unknown character are skipped)
   const seqs: number[][] = [];
@@ -136,10 +157,15 @@ export function trainWordPiece(texts: Iterable<string>, opts: WordPieceTrainOpti
     const current = pairCount.get(top.key) ?? 0;
     if (current !== top.count) continue; // stale entry
     if (current < minPair) break;
-    const a = Math.floor(top.key / SHIFT), b = top.key % SHIFT;
+    const a = Math.floor(top.key / SHIFT),
+      b = top.key % SHIFT;
     const merged = symbols[a]! + symbols[b]!.replace(/^##/, '');
     let m = symId.get(merged);
-    if (m === undefined) { addSymbol(merged); m = symbols.length - 1; vocab.push(merged); }
+    if (m === undefined) {
+      addSymbol(merged);
+      m = symbols.length - 1;
+      vocab.push(merged);
+    }
     const changed = new Set<number>();
     const where = [...(pairWords.get(top.key) ?? [])].sort((x, y) => x - y);
     for (const wi of where) {
@@ -147,7 +173,10 @@ export function trainWordPiece(texts: Iterable<string>, opts: WordPieceTrainOpti
       addPairs(wi, -1, changed);
       const out: number[] = [];
       for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { out.push(m); i++; } else out.push(s[i]!);
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          out.push(m);
+          i++;
+        } else out.push(s[i]!);
       }
       seqs[wi] = out;
       addPairs(wi, 1, changed);

@@ -27,7 +27,10 @@ export class WorkerReplica implements Replica {
       if (msg.error !== undefined) p.reject(new Error(`replica worker: ${msg.error}`));
       else p.resolve(msg.result);
     });
-    worker.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
+    worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
   }
 
   /** Start a worker on a TF.js backend ('wasm' or 'cpu') and wait until it is ready. */
@@ -37,7 +40,9 @@ export class WorkerReplica implements Replica {
     const r = new WorkerReplica(worker);
     await new Promise<void>((resolve, reject) => {
       r.pending.set(0, { resolve: () => resolve(), reject });
-      worker.once('exit', (code) => reject(new GeckoError(`replica worker exited with code ${code} before it was ready`)));
+      worker.once('exit', (code) =>
+        reject(new GeckoError(`replica worker exited with code ${code} before it was ready`)),
+      );
     });
     worker.unref();
     return r;
@@ -52,16 +57,42 @@ export class WorkerReplica implements Replica {
     });
   }
 
-  setParams(flat: Float32Array): Promise<void> { return this.call('setParams', flat); }
-  encode(seqs: number[][], dropoutSeeds?: number[]): Promise<Float32Array> { return this.call('encode', seqs, dropoutSeeds); }
-  forward(key: number, seqs: number[][], dropoutSeeds?: number[]): Promise<Float32Array> { return this.call('forward', key, seqs, dropoutSeeds); }
-  backward(key: number, demb: Float32Array): Promise<void> { return this.call('backward', key, demb); }
-  forwardBackward(seqs: number[][], demb: Float32Array, dropoutSeeds?: number[]): Promise<void> { return this.call('forwardBackward', seqs, demb, dropoutSeeds); }
-  mlm(seqs: number[][], rows: Int32Array, targets: Int32Array, denominator: number, dropoutSeeds?: number[]): Promise<number> { return this.call('mlm', seqs, rows, targets, denominator, dropoutSeeds); }
-  takeGrads(): Promise<Float32Array> { return this.call('takeGrads'); }
-  tensorCount(): Promise<number> { return this.call('tensorCount'); }
+  setParams(flat: Float32Array): Promise<void> {
+    return this.call('setParams', flat);
+  }
+  encode(seqs: number[][], dropoutSeeds?: number[]): Promise<Float32Array> {
+    return this.call('encode', seqs, dropoutSeeds);
+  }
+  forward(key: number, seqs: number[][], dropoutSeeds?: number[]): Promise<Float32Array> {
+    return this.call('forward', key, seqs, dropoutSeeds);
+  }
+  backward(key: number, demb: Float32Array): Promise<void> {
+    return this.call('backward', key, demb);
+  }
+  forwardBackward(seqs: number[][], demb: Float32Array, dropoutSeeds?: number[]): Promise<void> {
+    return this.call('forwardBackward', seqs, demb, dropoutSeeds);
+  }
+  mlm(
+    seqs: number[][],
+    rows: Int32Array,
+    targets: Int32Array,
+    denominator: number,
+    dropoutSeeds?: number[],
+  ): Promise<number> {
+    return this.call('mlm', seqs, rows, targets, denominator, dropoutSeeds);
+  }
+  takeGrads(): Promise<Float32Array> {
+    return this.call('takeGrads');
+  }
+  tensorCount(): Promise<number> {
+    return this.call('tensorCount');
+  }
   async close(): Promise<void> {
-    try { await this.call('close'); } finally { await this.worker.terminate(); }
+    try {
+      await this.call('close');
+    } finally {
+      await this.worker.terminate();
+    }
   }
 }
 
@@ -73,7 +104,8 @@ export function defaultReplicaCount(tfBackend: string): number {
   const env = readEnv('GECKO_WORKERS');
   if (env !== undefined) {
     const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new GeckoError(`GECKO_WORKERS='${env}' is not a positive integer`, 'set GECKO_WORKERS=1 (one thread) or 2');
+    if (!Number.isInteger(n) || n < 1)
+      throw new GeckoError(`GECKO_WORKERS='${env}' is not a positive integer`, 'set GECKO_WORKERS=1 (one thread) or 2');
     return n;
   }
   return tfBackend === 'wasm' ? Math.max(1, Math.min(2, cpus().length)) : 1;
@@ -88,7 +120,11 @@ export async function startReplicas(cfg: EncoderConfig, count: number, tfBackend
   const { LocalReplica } = await import('./replica');
   const out: Replica[] = [new LocalReplica(cfg)];
   const workerBackend = tfBackend === 'wasm' || tfBackend === 'cpu' ? tfBackend : undefined;
-  if (count > 1 && !workerBackend) throw new GeckoError(`${count} replicas requested on backend '${tfBackend}'`, 'worker replicas run on wasm or cpu only; set GECKO_WORKERS=1');
+  if (count > 1 && !workerBackend)
+    throw new GeckoError(
+      `${count} replicas requested on backend '${tfBackend}'`,
+      'worker replicas run on wasm or cpu only; set GECKO_WORKERS=1',
+    );
   const workers = await Promise.all(Array.from({ length: count - 1 }, () => WorkerReplica.start(cfg, workerBackend!)));
   return out.concat(workers);
 }

@@ -17,7 +17,12 @@ import type { Embedder } from '../core/types';
 /** Which side a text is embedded as: 'query', 'passage' (asymmetric) or 'text' (symmetric). */
 export type TextRole = 'query' | 'passage' | 'text';
 
-export interface EmbedStats { requested: number; unique: number; cached: number; encoded: number }
+export interface EmbedStats {
+  requested: number;
+  unique: number;
+  cached: number;
+  encoded: number;
+}
 
 export interface CachedEmbedOptions {
   /** Texts per embedder call. */
@@ -55,12 +60,16 @@ export class EmbeddingCache {
     if (map) return map;
     map = new Map();
     if (existsSync(dir)) {
-      for (const f of readdirSync(dir).filter((x) => x.endsWith('.bin')).sort()) {
+      for (const f of readdirSync(dir)
+        .filter((x) => x.endsWith('.bin'))
+        .sort()) {
         const buf = readFileSync(join(dir, f));
         const hlen = buf.readUInt32LE(0);
         const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as { dim: number; keys: string[] };
         const start = 4 + hlen;
-        const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + header.keys.length * header.dim * 4));
+        const data = new Float32Array(
+          buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + header.keys.length * header.dim * 4),
+        );
         header.keys.forEach((k, i) => map!.set(k, data.slice(i * header.dim, (i + 1) * header.dim)));
       }
     }
@@ -88,7 +97,13 @@ export class EmbeddingCache {
    * Embed already-formatted texts, reading cached vectors and encoding (then caching) the rest.
    * Duplicated texts are encoded once. Returned vectors are in input order.
    */
-  async embed(embedder: Embedder, task: string, role: TextRole, texts: readonly string[], opts: CachedEmbedOptions = {}): Promise<{ vectors: Float32Array[]; stats: EmbedStats }> {
+  async embed(
+    embedder: Embedder,
+    task: string,
+    role: TextRole,
+    texts: readonly string[],
+    opts: CachedEmbedOptions = {},
+  ): Promise<{ vectors: Float32Array[]; stats: EmbedStats }> {
     const batchSize = opts.batchSize ?? 64;
     const shardSize = Math.max(batchSize, opts.shardSize ?? batchSize * 16);
     const map = this.load(embedder.id, task, role);
@@ -96,9 +111,17 @@ export class EmbeddingCache {
     const missing: { key: string; text: string }[] = [];
     const queued = new Set<string>();
     keys.forEach((k, i) => {
-      if (!map.has(k) && !queued.has(k)) { queued.add(k); missing.push({ key: k, text: texts[i]! }); }
+      if (!map.has(k) && !queued.has(k)) {
+        queued.add(k);
+        missing.push({ key: k, text: texts[i]! });
+      }
     });
-    const stats: EmbedStats = { requested: texts.length, unique: new Set(keys).size, cached: 0, encoded: missing.length };
+    const stats: EmbedStats = {
+      requested: texts.length,
+      unique: new Set(keys).size,
+      cached: 0,
+      encoded: missing.length,
+    };
     stats.cached = stats.unique - missing.length;
     opts.onPlan?.(stats);
     for (let s = 0; s < missing.length; s += shardSize) {
@@ -107,11 +130,18 @@ export class EmbeddingCache {
       for (let b = 0; b < shard.length; b += batchSize) {
         const batch = shard.slice(b, b + batchSize);
         const out = await embedder.embed(batch.map((x) => x.text));
-        if (out.length !== batch.length) throw new Error(`embedder ${embedder.id} returned ${out.length} vectors for ${batch.length} texts`);
+        if (out.length !== batch.length)
+          throw new Error(`embedder ${embedder.id} returned ${out.length} vectors for ${batch.length} texts`);
         vecs.push(...out.map((v) => Float32Array.from(v)));
         opts.onBatch?.(batch.length);
       }
-      this.writeShard(embedder.id, task, role, shard.map((x) => x.key), vecs);
+      this.writeShard(
+        embedder.id,
+        task,
+        role,
+        shard.map((x) => x.key),
+        vecs,
+      );
       shard.forEach((x, i) => map.set(x.key, vecs[i]!));
     }
     for (const k of Object.keys(stats) as (keyof EmbedStats)[]) this.totals[k] += stats[k];

@@ -15,7 +15,10 @@ import type { EvalModel } from './runners/context';
 /** A checkpoint folder as a dense eval model. */
 export async function checkpointModel(dir: string): Promise<EvalModel> {
   if (!existsSync(dir) || !isCheckpoint(dir)) {
-    throw new GeckoError(`'${dir}' is not an encoder checkpoint folder (encoder.json + weights.bin + tokenizer.json)`, 'pass the ckpt folder of a gecko pretrain / gecko train run, or bm25, hash, random, openai:NAME');
+    throw new GeckoError(
+      `'${dir}' is not an encoder checkpoint folder (encoder.json + weights.bin + tokenizer.json)`,
+      'pass the ckpt folder of a gecko pretrain / gecko train run, or bm25, hash, random, openai:NAME',
+    );
   }
   const embedder = await loadEmbedder(dir);
   return { kind: 'dense', id: embedder.id, embedder };
@@ -24,14 +27,22 @@ export async function checkpointModel(dir: string): Promise<EvalModel> {
 /** A random-init encoder: like `fromCheckpoint` (architecture and tokenizer), else from the config. */
 export async function randomModel(config: ExperimentConfig, fromCheckpoint?: string): Promise<EvalModel> {
   if (fromCheckpoint) {
-    if (!isCheckpoint(fromCheckpoint)) throw new GeckoError(`random:${fromCheckpoint}: not an encoder checkpoint folder`, 'use random:<ckpt folder> or plain random');
+    if (!isCheckpoint(fromCheckpoint))
+      throw new GeckoError(
+        `random:${fromCheckpoint}: not an encoder checkpoint folder`,
+        'use random:<ckpt folder> or plain random',
+      );
     const ck = loadCheckpoint(fromCheckpoint);
     const embedder = await randomEmbedder(ck.config, config.seed, ck.tokenizer);
     return { kind: 'dense', id: embedder.id, embedder };
   }
   const texts: string[] = [];
-  for (const corpus of config.pretrain.corpora) for (const p of loadPassages(corpus)) texts.push(p.title ? `${p.title} ${p.text}` : p.text);
-  const tokenizer = trainWordPiece(texts, { vocabSize: config.tokenizer.vocabSize, lowercase: config.tokenizer.lowercase });
+  for (const corpus of config.pretrain.corpora)
+    for (const p of loadPassages(corpus)) texts.push(p.title ? `${p.title} ${p.text}` : p.text);
+  const tokenizer = trainWordPiece(texts, {
+    vocabSize: config.tokenizer.vocabSize,
+    lowercase: config.tokenizer.lowercase,
+  });
   const embedder = await randomEmbedder(config.encoder, config.seed, tokenizer);
   return { kind: 'dense', id: embedder.id, embedder };
 }

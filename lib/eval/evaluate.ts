@@ -53,12 +53,18 @@ export interface EvaluateReport {
 /** Run one task's runner on its data. */
 export function runTask(task: TaskMeta, data: TaskData, ctx: RunContext): Promise<DimScores[]> {
   switch (task.type) {
-    case 'Retrieval': return runRetrieval(task, data as Extract<TaskData, { kind: 'retrieval' }>, ctx);
-    case 'Reranking': return runReranking(task, data as Extract<TaskData, { kind: 'reranking' }>, ctx);
-    case 'STS': return runSts(task, data as Extract<TaskData, { kind: 'sts' }>, ctx);
-    case 'PairClassification': return runPairClassification(task, data as Extract<TaskData, { kind: 'pair' }>, ctx);
-    case 'Classification': return runClassification(task, data as Extract<TaskData, { kind: 'classification' }>, ctx);
-    case 'Clustering': return runClustering(task, data as Extract<TaskData, { kind: 'clustering' }>, ctx);
+    case 'Retrieval':
+      return runRetrieval(task, data as Extract<TaskData, { kind: 'retrieval' }>, ctx);
+    case 'Reranking':
+      return runReranking(task, data as Extract<TaskData, { kind: 'reranking' }>, ctx);
+    case 'STS':
+      return runSts(task, data as Extract<TaskData, { kind: 'sts' }>, ctx);
+    case 'PairClassification':
+      return runPairClassification(task, data as Extract<TaskData, { kind: 'pair' }>, ctx);
+    case 'Classification':
+      return runClassification(task, data as Extract<TaskData, { kind: 'classification' }>, ctx);
+    case 'Clustering':
+      return runClustering(task, data as Extract<TaskData, { kind: 'clustering' }>, ctx);
   }
 }
 
@@ -75,12 +81,28 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
   const log = opts.log ?? silentLogger;
   const cache = opts.cache ?? new EmbeddingCache();
   const report: EvaluateReport = { rows: [], results: [], files: [], notApplicable: [], encoded: 0, seconds: 0 };
-  const evalConfig = (task: TaskMeta) => ({ ...opts.subsample, dims: opts.model.kind === 'bm25' ? [] : [...opts.dims], task: task.name, prompt: task.prompt });
+  const evalConfig = (task: TaskMeta) => ({
+    ...opts.subsample,
+    dims: opts.model.kind === 'bm25' ? [] : [...opts.dims],
+    task: task.name,
+    prompt: task.prompt,
+  });
 
   for (const task of opts.tasks) {
     if (opts.model.kind === 'bm25' && !LEXICAL_TYPES.has(task.type)) {
-      report.notApplicable.push({ task: task.name, why: 'BM25 scores query-passage pairs only (retrieval, reranking)' });
-      report.rows.push({ model: opts.model.id, task: task.name, type: task.type, dim: null, main_score: null, metric: task.mainScore, note: 'not applicable' });
+      report.notApplicable.push({
+        task: task.name,
+        why: 'BM25 scores query-passage pairs only (retrieval, reranking)',
+      });
+      report.rows.push({
+        model: opts.model.id,
+        task: task.name,
+        type: task.type,
+        dim: null,
+        main_score: null,
+        metric: task.mainScore,
+        note: 'not applicable',
+      });
       continue;
     }
     if (opts.outDir && !opts.force) {
@@ -88,7 +110,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       const existing = dims.map((d) => readExistingResult(opts.outDir!, opts.model.id, d, task.name, evalConfig(task)));
       if (dims.length > 0 && existing.every(Boolean)) {
         log.info(`${task.name}: results exist with the same config, reusing (--force recomputes)`);
-        for (const r of existing) { report.results.push(r!); report.rows.push(rowOf(r!, task)); }
+        for (const r of existing) {
+          report.results.push(r!);
+          report.rows.push(rowOf(r!, task));
+        }
         continue;
       }
     }
@@ -104,7 +129,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
         let bar: ReturnType<typeof startProgress> | undefined;
         const { vectors, stats } = await cache.embed(opts.model.embedder, task.dataset, role, texts, {
           batchSize: opts.batchSize * 8,
-          onPlan: (st) => { if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts'); },
+          onPlan: (st) => {
+            if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts');
+          },
           onBatch: (n) => bar?.tick(n),
         });
         bar?.done(`${stats.cached} more were cached`);
@@ -129,7 +156,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       report.rows.push(rowOf(r, task));
       if (opts.outDir) report.files.push(writeResult(opts.outDir, r));
     }
-    log.info(`${task.name}: ${scores.map((s) => `${s.dim === null ? 'bm25' : 'd' + s.dim} ${task.mainScore}=${s.main_score.toFixed(4)}`).join(', ')} (${seconds.toFixed(1)}s)`);
+    log.info(
+      `${task.name}: ${scores.map((s) => `${s.dim === null ? 'bm25' : 'd' + s.dim} ${task.mainScore}=${s.main_score.toFixed(4)}`).join(', ')} (${seconds.toFixed(1)}s)`,
+    );
   }
   report.seconds = (Date.now() - t0) / 1000;
   return report;

@@ -12,7 +12,10 @@ export function hashEmbedder(dim: number): Embedder {
   const bucket = new Map<string, number>();
   const slot = (t: string) => {
     let b = bucket.get(t);
-    if (b === undefined) { b = createHash('sha256').update(t).digest().readInt32LE(0); bucket.set(t, b); }
+    if (b === undefined) {
+      b = createHash('sha256').update(t).digest().readInt32LE(0);
+      bucket.set(t, b);
+    }
     return b;
   };
   return {

@@ -18,7 +18,8 @@ export interface ResolveOptions {
   openai?: { baseURL?: string; apiKey?: string; batchSize?: number; concurrency?: number };
 }
 
-export const MODEL_SPECS_HELP = "CHECKPOINT_DIR | random[:CHECKPOINT_DIR] | bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]";
+export const MODEL_SPECS_HELP =
+  'CHECKPOINT_DIR | random[:CHECKPOINT_DIR] | bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]';
 
 /**
  * Turn a --model value into a model the harness can run.
@@ -35,7 +36,11 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   }
   if (spec.startsWith('openai:')) {
     const m = /^openai:([^@]+)(?:@(\d+))?$/.exec(spec);
-    if (!m) throw new GeckoError(`bad model spec '${spec}'`, 'use openai:NAME or openai:NAME@DIMS, e.g. openai:text-embedding-3-small@256');
+    if (!m)
+      throw new GeckoError(
+        `bad model spec '${spec}'`,
+        'use openai:NAME or openai:NAME@DIMS, e.g. openai:text-embedding-3-small@256',
+      );
     const { OpenAiEmbedder } = await import('./openai-embedder');
     const embedder = new OpenAiEmbedder({ model: m[1]!, dimensions: m[2] ? Number(m[2]) : undefined, ...opts.openai });
     return { kind: 'dense', id: embedder.id, embedder };

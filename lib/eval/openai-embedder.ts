@@ -42,7 +42,11 @@ export class OpenAiEmbedder implements Embedder {
     let apiKey = opts.apiKey ?? readEnv('OPENAI_API_KEY');
     if (!apiKey) {
       if (baseURL === DEFAULT_BASE_URL) {
-        throw new ConfigError('--model', `'openai:${opts.model}' needs an API key`, 'set OPENAI_API_KEY, or OPENAI_BASE_URL to an OpenAI-compatible embeddings server');
+        throw new ConfigError(
+          '--model',
+          `'openai:${opts.model}' needs an API key`,
+          'set OPENAI_API_KEY, or OPENAI_BASE_URL to an OpenAI-compatible embeddings server',
+        );
       }
       apiKey = 'none';
     }
@@ -77,21 +81,31 @@ export class OpenAiEmbedder implements Embedder {
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
     const client = await this.getClient();
-    const results = await Promise.all(batches.map((batch) => this.limiter.run(async () => {
-      let res;
-      try {
-        res = await client.embeddings.create({
-          model: this.opts.model, input: batch, encoding_format: 'float',
-          ...(this.opts.dimensions ? { dimensions: this.opts.dimensions } : {}),
-        });
-      } catch (e) {
-        throw new GeckoError(`embeddings request to ${this.id} failed: ${(e as Error).message}`, 'check OPENAI_BASE_URL, the model name and whether the server supports `dimensions`');
-      }
-      if (res.data.length !== batch.length) throw new GeckoError(`${this.id} returned ${res.data.length} embeddings for ${batch.length} inputs`);
-      const out: Float32Array[] = new Array(batch.length);
-      for (const d of res.data) out[d.index] = l2(Float32Array.from(d.embedding as number[]));
-      return out;
-    })));
+    const results = await Promise.all(
+      batches.map((batch) =>
+        this.limiter.run(async () => {
+          let res;
+          try {
+            res = await client.embeddings.create({
+              model: this.opts.model,
+              input: batch,
+              encoding_format: 'float',
+              ...(this.opts.dimensions ? { dimensions: this.opts.dimensions } : {}),
+            });
+          } catch (e) {
+            throw new GeckoError(
+              `embeddings request to ${this.id} failed: ${(e as Error).message}`,
+              'check OPENAI_BASE_URL, the model name and whether the server supports `dimensions`',
+            );
+          }
+          if (res.data.length !== batch.length)
+            throw new GeckoError(`${this.id} returned ${res.data.length} embeddings for ${batch.length} inputs`);
+          const out: Float32Array[] = new Array(batch.length);
+          for (const d of res.data) out[d.index] = l2(Float32Array.from(d.embedding as number[]));
+          return out;
+        }),
+      ),
+    );
     const flat = results.flat();
     if (flat[0]) this.dim = flat[0].length;
     return flat;

@@ -16,7 +16,10 @@ export interface MtebResult {
   task_name: string;
   evaluation_time: number;
   kg_co2_emissions: null;
-  scores: Record<string, ({ main_score: number; hf_subset: 'default'; languages: string[] } & Record<string, unknown>)[]>;
+  scores: Record<
+    string,
+    ({ main_score: number; hf_subset: 'default'; languages: string[] } & Record<string, unknown>)[]
+  >;
   /** Extra: embedding dimension the scores were measured at (null for BM25). */
   dim: number | null;
   model: string;
@@ -29,13 +32,28 @@ export interface MtebResult {
 }
 
 /** One summary row. */
-export interface ScoreRow { model: string; task: string; type: TaskType; dim: number | null; main_score: number | null; metric: string; note?: string }
+export interface ScoreRow {
+  model: string;
+  task: string;
+  type: TaskType;
+  dim: number | null;
+  main_score: number | null;
+  metric: string;
+  note?: string;
+}
 
 const WORKBENCH = 'gecko-workbench (re-implementation of MTEB scoring; not the mteb package)';
 
 /** sha256 prefix of the data set's files as listed in lib/data/registry.ts: our stand-in for an HF revision. */
 export function datasetRevision(dataset: string): string {
-  return 'sha256:' + sha256(getDataset(dataset).files.map((f) => `${f.path}:${f.sha256}`).join('\n')).slice(0, 16);
+  return (
+    'sha256:' +
+    sha256(
+      getDataset(dataset)
+        .files.map((f) => `${f.path}:${f.sha256}`)
+        .join('\n'),
+    ).slice(0, 16)
+  );
 }
 
 export const dimLabel = (dim: number | null) => (dim === null ? 'lexical' : `d${dim}`);
@@ -47,7 +65,13 @@ export function resultPath(outDir: string, modelId: string, dim: number | null, 
 }
 
 /** Build the MTEB-format record of one task at one dimension. */
-export function toMtebResult(task: TaskMeta, modelId: string, ds: DimScores, seconds: number, evalConfig: Record<string, unknown>): MtebResult {
+export function toMtebResult(
+  task: TaskMeta,
+  modelId: string,
+  ds: DimScores,
+  seconds: number,
+  evalConfig: Record<string, unknown>,
+): MtebResult {
   return {
     dataset_revision: datasetRevision(task.dataset),
     mteb_version: WORKBENCH,
@@ -71,7 +95,13 @@ export function writeResult(outDir: string, r: MtebResult): string {
 }
 
 /** A finished result with the same eval config, if one is on disk. */
-export function readExistingResult(outDir: string, modelId: string, dim: number | null, task: string, evalConfig: Record<string, unknown>): MtebResult | undefined {
+export function readExistingResult(
+  outDir: string,
+  modelId: string,
+  dim: number | null,
+  task: string,
+  evalConfig: Record<string, unknown>,
+): MtebResult | undefined {
   const path = resultPath(outDir, modelId, dim, task);
   if (!existsSync(path)) return undefined;
   const r = readJson<MtebResult>(path);
@@ -79,7 +109,14 @@ export function readExistingResult(outDir: string, modelId: string, dim: number 
 }
 
 export function rowOf(r: MtebResult, task: TaskMeta): ScoreRow {
-  return { model: r.model, task: r.task_name, type: task.type, dim: r.dim, main_score: r.scores.test![0]!.main_score, metric: task.mainScore };
+  return {
+    model: r.model,
+    task: r.task_name,
+    type: task.type,
+    dim: r.dim,
+    main_score: r.scores.test![0]!.main_score,
+    metric: task.mainScore,
+  };
 }
 
 export interface CategoryAverage {
@@ -115,8 +152,12 @@ export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
       if (xs.length) categories[t] = mean(xs);
     }
     return {
-      model: g[0]!.model, dim: g[0]!.dim, categories,
-      mean: mean(g.map((r) => r.main_score!)), meanOfCategories: mean(Object.values(categories)), tasks: g.length,
+      model: g[0]!.model,
+      dim: g[0]!.dim,
+      categories,
+      mean: mean(g.map((r) => r.main_score!)),
+      meanOfCategories: mean(Object.values(categories)),
+      tasks: g.length,
     };
   });
 }
@@ -129,7 +170,9 @@ export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
 export async function summaryFrame(rows: readonly ScoreRow[], digits = 4): Promise<import('danfojs-node').DataFrame> {
   const { DataFrame } = await import('danfojs-node');
   const round = (v: string | number | null) => (typeof v === 'number' ? Number(v.toFixed(digits)) : v);
-  return new DataFrame(summaryRecords(rows).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))));
+  return new DataFrame(
+    summaryRecords(rows).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
+  );
 }
 
 /** Column name of a (model, dim) pair in the summary. */
@@ -146,12 +189,16 @@ export function summaryRecords(rows: readonly ScoreRow[]): Record<string, string
   const columns = averages.map((a) => ({ a, name: summaryColumn(a.model, a.dim) }));
   const out: Record<string, string | number | null>[] = tasks.map((t) => {
     const rec: Record<string, string | number | null> = { task: t };
-    for (const { a, name } of columns) rec[name] = rows.find((r) => r.model === a.model && r.dim === a.dim && r.task === t)?.main_score ?? null;
+    for (const { a, name } of columns)
+      rec[name] = rows.find((r) => r.model === a.model && r.dim === a.dim && r.task === t)?.main_score ?? null;
     return rec;
   });
   for (const t of TASK_TYPES) {
     if (!columns.some(({ a }) => a.categories[t] !== undefined)) continue;
-    out.push({ task: `avg ${t}`, ...Object.fromEntries(columns.map(({ a, name }) => [name, a.categories[t] ?? null])) });
+    out.push({
+      task: `avg ${t}`,
+      ...Object.fromEntries(columns.map(({ a, name }) => [name, a.categories[t] ?? null])),
+    });
   }
   out.push({ task: 'mean', ...Object.fromEntries(columns.map(({ a, name }) => [name, a.mean])) });
   return out;
@@ -164,8 +211,14 @@ export function summaryRecords(rows: readonly ScoreRow[]): Record<string, string
 export function formatSummary(records: readonly Record<string, string | number | null>[], digits = 4): string {
   if (records.length === 0) return '';
   const cols = Object.keys(records[0]!);
-  const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? 'n/a' : typeof v === 'number' ? v.toFixed(digits) : v);
+  const cell = (v: string | number | null | undefined) =>
+    v === null || v === undefined ? 'n/a' : typeof v === 'number' ? v.toFixed(digits) : v;
   const widths = cols.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...records.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  const line = (vals: string[]) =>
+    vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...records.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
 }

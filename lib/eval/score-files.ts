@@ -9,7 +9,9 @@ import { retrievalMetrics } from './metrics/retrieval';
 
 function lines(path: string): string[] {
   if (!existsSync(path)) throw new DataError(path, 'file not found');
-  return readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+  return readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/);
 }
 
 /**
@@ -23,7 +25,12 @@ export function parseQrels(path: string): Qrels {
     if (line.trim() === '') return;
     const f = line.trim().split(/\t|\s+/);
     if (i === 0 && !/^-?\d+$/.test(f[f.length - 1]!)) return; // header
-    if (f.length !== 3 && f.length !== 4) throw new DataError(path, `expected 'query-id<TAB>corpus-id<TAB>score' (or TREC 'qid 0 docid grade'), got ${f.length} fields`, i + 1);
+    if (f.length !== 3 && f.length !== 4)
+      throw new DataError(
+        path,
+        `expected 'query-id<TAB>corpus-id<TAB>score' (or TREC 'qid 0 docid grade'), got ${f.length} fields`,
+        i + 1,
+      );
     const [q, d, g] = f.length === 3 ? [f[0]!, f[1]!, f[2]!] : [f[0]!, f[2]!, f[3]!];
     const grade = Number(g);
     if (!Number.isInteger(grade)) throw new DataError(path, `relevance grade must be an integer, got '${g}'`, i + 1);
@@ -42,7 +49,8 @@ export function parseTrecRun(path: string): RunScores {
   lines(path).forEach((line, i) => {
     if (line.trim() === '') return;
     const f = line.trim().split(/\s+/);
-    if (f.length !== 6) throw new DataError(path, `expected 6 fields 'qid Q0 docid rank score tag', got ${f.length}`, i + 1);
+    if (f.length !== 6)
+      throw new DataError(path, `expected 6 fields 'qid Q0 docid rank score tag', got ${f.length}`, i + 1);
     const score = Number(f[4]);
     if (!Number.isFinite(score)) throw new DataError(path, `score must be a number, got '${f[4]}'`, i + 1);
     const run = (out[f[0]!] ??= {});
@@ -55,7 +63,12 @@ export function parseTrecRun(path: string): RunScores {
 /** Retrieval metrics (MTEB keys) of a run file against a qrels file, plus query counts. */
 export function scoreRetrievalFiles(qrelsPath: string, runPath: string): Record<string, number> {
   const s = retrievalMetrics(parseQrels(qrelsPath), parseTrecRun(runPath));
-  return { main_score: s.metrics.ndcg_at_10!, ...s.metrics, evaluated_queries: s.evaluated, skipped_queries: s.skipped.length };
+  return {
+    main_score: s.metrics.ndcg_at_10!,
+    ...s.metrics,
+    evaluated_queries: s.evaluated,
+    skipped_queries: s.skipped.length,
+  };
 }
 
 /**
@@ -65,16 +78,27 @@ export function scoreRetrievalFiles(qrelsPath: string, runPath: string): Record<
 export function scoreStsFile(path: string): Record<string, number> {
   const all = lines(path);
   const header = (all[0] ?? '').split('\t').map((h) => h.trim());
-  const gi = header.indexOf('gold'), pi = header.indexOf('predicted');
-  if (gi < 0 || pi < 0) throw new DataError(path, `the header line must name columns 'gold' and 'predicted' (tab-separated), got: ${header.join(', ')}`, 1);
-  const gold: number[] = [], pred: number[] = [];
+  const gi = header.indexOf('gold'),
+    pi = header.indexOf('predicted');
+  if (gi < 0 || pi < 0)
+    throw new DataError(
+      path,
+      `the header line must name columns 'gold' and 'predicted' (tab-separated), got: ${header.join(', ')}`,
+      1,
+    );
+  const gold: number[] = [],
+    pred: number[] = [];
   all.slice(1).forEach((line, i) => {
     if (line.trim() === '') return;
     const f = line.split('\t');
-    const g = Number(f[gi]), p = Number(f[pi]);
-    if (f[gi] === undefined || f[gi]!.trim() === '' || !Number.isFinite(g)) throw new DataError(path, `'gold' must be a number, got '${f[gi] ?? ''}'`, i + 2);
-    if (f[pi] === undefined || f[pi]!.trim() === '' || !Number.isFinite(p)) throw new DataError(path, `'predicted' must be a number, got '${f[pi] ?? ''}'`, i + 2);
-    gold.push(g); pred.push(p);
+    const g = Number(f[gi]),
+      p = Number(f[pi]);
+    if (f[gi] === undefined || f[gi]!.trim() === '' || !Number.isFinite(g))
+      throw new DataError(path, `'gold' must be a number, got '${f[gi] ?? ''}'`, i + 2);
+    if (f[pi] === undefined || f[pi]!.trim() === '' || !Number.isFinite(p))
+      throw new DataError(path, `'predicted' must be a number, got '${f[pi] ?? ''}'`, i + 2);
+    gold.push(g);
+    pred.push(p);
   });
   if (gold.length < 2) throw new DataError(path, `needs at least 2 rows of scores, got ${gold.length}`);
   const s = spearman(pred, gold);

@@ -21,16 +21,48 @@ export interface SubsampleOptions {
   seed: number;
 }
 
-export interface RetrievalData { kind: 'retrieval'; corpus: Passage[]; queries: Query[]; qrels: Qrels }
-export interface StsData { kind: 'sts'; pairs: { text1: string; text2: string; score: number }[] }
-export interface PairData { kind: 'pair'; pairs: { text1: string; text2: string; label: 0 | 1 }[] }
-export interface LabeledData { text: string; label: number }
-export interface ClassificationData { kind: 'classification'; labelNames: string[]; train: LabeledData[]; test: LabeledData[] }
-export interface ClusteringData { kind: 'clustering'; labelNames: string[]; items: LabeledData[] }
+export interface RetrievalData {
+  kind: 'retrieval';
+  corpus: Passage[];
+  queries: Query[];
+  qrels: Qrels;
+}
+export interface StsData {
+  kind: 'sts';
+  pairs: { text1: string; text2: string; score: number }[];
+}
+export interface PairData {
+  kind: 'pair';
+  pairs: { text1: string; text2: string; label: 0 | 1 }[];
+}
+export interface LabeledData {
+  text: string;
+  label: number;
+}
+export interface ClassificationData {
+  kind: 'classification';
+  labelNames: string[];
+  train: LabeledData[];
+  test: LabeledData[];
+}
+export interface ClusteringData {
+  kind: 'clustering';
+  labelNames: string[];
+  items: LabeledData[];
+}
 /** One reranking query: its candidates and their relevance. */
-export interface RerankingQuery { id: string; text: string; candidates: Passage[]; relevant: boolean[] }
+export interface RerankingQuery {
+  id: string;
+  text: string;
+  candidates: Passage[];
+  relevant: boolean[];
+}
 /** `corpus` is the full collection the candidates came from (BM25 as a model scores against it). */
-export interface RerankingData { kind: 'reranking'; queries: RerankingQuery[]; corpus: Passage[] }
+export interface RerankingData {
+  kind: 'reranking';
+  queries: RerankingQuery[];
+  corpus: Passage[];
+}
 
 export type TaskData = RetrievalData | StsData | PairData | ClassificationData | ClusteringData | RerankingData;
 
@@ -48,14 +80,23 @@ export function subsample<T>(items: readonly T[], max: number, rng: { shuffle<U>
  * Retrieval data cut to the caps: a seeded sample of the judged queries, every passage judged
  * for them, then a seeded sample of the other passages up to maxCorpus.
  */
-export function subsampleRetrieval(data: Omit<RetrievalData, 'kind'>, maxQueries: number, maxCorpus: number, seed: number, label: string): RetrievalData {
+export function subsampleRetrieval(
+  data: Omit<RetrievalData, 'kind'>,
+  maxQueries: number,
+  maxCorpus: number,
+  seed: number,
+  label: string,
+): RetrievalData {
   const queries = subsample(data.queries, maxQueries, rngFor(seed, 'eval', label, 'queries'));
   const qrels: Qrels = {};
   for (const q of queries) if (data.qrels[q.id]) qrels[q.id] = data.qrels[q.id]!;
-  if (maxCorpus <= 0 || data.corpus.length <= maxCorpus) return { kind: 'retrieval', corpus: data.corpus.slice(), queries, qrels };
+  if (maxCorpus <= 0 || data.corpus.length <= maxCorpus)
+    return { kind: 'retrieval', corpus: data.corpus.slice(), queries, qrels };
   const judged = new Set(Object.values(qrels).flatMap((r) => Object.keys(r)));
   const others = data.corpus.filter((p) => !judged.has(p.id));
-  const fill = new Set(subsample(others, Math.max(0, maxCorpus - judged.size), rngFor(seed, 'eval', label, 'corpus')).map((p) => p.id));
+  const fill = new Set(
+    subsample(others, Math.max(0, maxCorpus - judged.size), rngFor(seed, 'eval', label, 'corpus')).map((p) => p.id),
+  );
   return { kind: 'retrieval', corpus: data.corpus.filter((p) => judged.has(p.id) || fill.has(p.id)), queries, qrels };
 }
 
@@ -76,8 +117,19 @@ export function buildRerankingQueries(data: Omit<RetrievalData, 'kind'>, topK: n
     const rels = data.qrels[q.id] ?? {};
     const ids = index.search(q.text, topK).map((h) => h.id);
     const seen = new Set(ids);
-    for (const id of Object.keys(rels).filter((id) => rels[id]! > 0).sort()) if (!seen.has(id)) { ids.push(id); seen.add(id); }
-    return { id: q.id, text: q.text, candidates: ids.map((id) => byId.get(id)!), relevant: ids.map((id) => (rels[id] ?? 0) > 0) };
+    for (const id of Object.keys(rels)
+      .filter((id) => rels[id]! > 0)
+      .sort())
+      if (!seen.has(id)) {
+        ids.push(id);
+        seen.add(id);
+      }
+    return {
+      id: q.id,
+      text: q.text,
+      candidates: ids.map((id) => byId.get(id)!),
+      relevant: ids.map((id) => (rels[id] ?? 0) > 0),
+    };
   });
 }
 
@@ -89,22 +141,36 @@ export function loadTaskData(task: TaskMeta, opts: SubsampleOptions, load: LoadO
   const rng = (what: string) => rngFor(opts.seed, 'eval', task.name, what);
   switch (task.type) {
     case 'Retrieval':
-      return subsampleRetrieval(loadBeir(task.dataset, task.evalSplit, load), opts.maxQueries, opts.maxCorpus, opts.seed, task.name);
+      return subsampleRetrieval(
+        loadBeir(task.dataset, task.evalSplit, load),
+        opts.maxQueries,
+        opts.maxCorpus,
+        opts.seed,
+        task.name,
+      );
     case 'Reranking': {
       const full = loadBeir(task.dataset, task.evalSplit, load);
       const queries = subsample(full.queries, opts.maxQueries, rng('queries'));
-      return { kind: 'reranking', queries: buildRerankingQueries({ ...full, queries }, task.bm25TopK), corpus: full.corpus };
+      return {
+        kind: 'reranking',
+        queries: buildRerankingQueries({ ...full, queries }, task.bm25TopK),
+        corpus: full.corpus,
+      };
     }
     case 'STS':
       return { kind: 'sts', pairs: subsample(loadSts(task.dataset, task.evalSplit, load), opts.maxTest, rng('test')) };
     case 'PairClassification':
-      return { kind: 'pair', pairs: subsample(loadPairClassification(task.dataset, task.evalSplit, load), opts.maxTest, rng('test')) };
+      return {
+        kind: 'pair',
+        pairs: subsample(loadPairClassification(task.dataset, task.evalSplit, load), opts.maxTest, rng('test')),
+      };
     case 'Classification': {
       const train = loadClassification(task.dataset, task.trainSplit, load);
       const test = loadClassification(task.dataset, task.evalSplit, load);
       const labelNames = [...new Set([...train, ...test].map((r) => r.label))].sort();
       return {
-        kind: 'classification', labelNames,
+        kind: 'classification',
+        labelNames,
         train: labelled(subsample(train, opts.maxTrain, rng('train')), labelNames),
         test: labelled(subsample(test, opts.maxTest, rng('test')), labelNames),
       };

@@ -11,7 +11,11 @@ import type { QueryRecord, SeedRecord } from './types';
  * and the seed index, so the query does not depend on processing order.
  * @example const r = await generateQuery(seed, teacher, 1234); if ('record' in r) console.log(r.record.query);
  */
-export async function generateQuery(seed: SeedRecord, teacher: Teacher, rootSeed: number): Promise<StepResult<QueryRecord>> {
+export async function generateQuery(
+  seed: SeedRecord,
+  teacher: Teacher,
+  rootSeed: number,
+): Promise<StepResult<QueryRecord>> {
   const sampleSeed = deriveSeed(rootSeed, 'querygen', seed.seedIndex);
   const out = await teacher.generateTaskQuery(seed.passage, { seed: sampleSeed });
   const task = (out.task ?? '').trim();

@@ -59,12 +59,17 @@ export interface FretSettings {
  */
 export function pinSettings(out: string, settings: FretSettings): void {
   const path = join(out, FRET_FILES.settings);
-  if (!existsSync(path)) { writeJson(path, settings); return; }
+  if (!existsSync(path)) {
+    writeJson(path, settings);
+    return;
+  }
   const prev = readJson<Record<string, unknown>>(path);
   for (const [k, v] of Object.entries(settings)) {
     if (JSON.stringify(prev[k]) !== JSON.stringify(v)) {
-      throw new GeckoError(`${out} holds a FRet run with ${k} = ${JSON.stringify(prev[k])}, not ${JSON.stringify(v)}`,
-        `resume with the same settings, or write to a new --out folder`);
+      throw new GeckoError(
+        `${out} holds a FRet run with ${k} = ${JSON.stringify(prev[k])}, not ${JSON.stringify(v)}`,
+        `resume with the same settings, or write to a new --out folder`,
+      );
     }
   }
 }
@@ -81,14 +86,23 @@ export interface SeedStageResult {
  * Writes seeds.jsonl once; later calls reuse it.
  * @example const { seeds, pool } = seedStage(loadSeedCorpus('bbc_news'), settings, 'runs/fret-1');
  */
-export function seedStage(corpus: readonly Passage[], s: Pick<FretSettings, 'seed' | 'n' | 'minChars' | 'maxChars' | 'poolSize'>, out?: string): SeedStageResult {
+export function seedStage(
+  corpus: readonly Passage[],
+  s: Pick<FretSettings, 'seed' | 'n' | 'minChars' | 'maxChars' | 'poolSize'>,
+  out?: string,
+): SeedStageResult {
   const { passages, dropped } = eligiblePassages(corpus, s);
   if (passages.length === 0) {
-    throw new GeckoError(`no passage of the corpus has between ${s.minChars} and ${s.maxChars} characters (after removing ${dropped.duplicate} duplicates)`,
-      'widen seeding.minChars / seeding.maxChars (--set seeding.minChars=50)');
+    throw new GeckoError(
+      `no passage of the corpus has between ${s.minChars} and ${s.maxChars} characters (after removing ${dropped.duplicate} duplicates)`,
+      'widen seeding.minChars / seeding.maxChars (--set seeding.minChars=50)',
+    );
   }
   const path = out ? join(out, FRET_FILES.seeds) : undefined;
-  const seeds = path && existsSync(path) ? readJsonl<SeedRecord>(path) : sampleSeedPassages(passages, s.n, rngFor(s.seed, 'seeding'));
+  const seeds =
+    path && existsSync(path)
+      ? readJsonl<SeedRecord>(path)
+      : sampleSeedPassages(passages, s.n, rngFor(s.seed, 'seeding'));
   if (path && !existsSync(path)) writeJsonl(path, seeds);
   const pool = candidatePool(passages, seeds, s.poolSize, rngFor(s.seed, 'fret-pool'));
   return { seeds, pool, eligible: passages.length, dropped };
@@ -104,14 +118,22 @@ function usageLogger(out: string | undefined, stage: string, teacher: Teacher, e
     if (!out) return;
     const u = teacher.usage();
     const delta: Usage = {
-      calls: u.calls - start.calls, cachedCalls: u.cachedCalls - start.cachedCalls,
-      promptTokens: u.promptTokens - start.promptTokens, completionTokens: u.completionTokens - start.completionTokens,
+      calls: u.calls - start.calls,
+      cachedCalls: u.cachedCalls - start.cachedCalls,
+      promptTokens: u.promptTokens - start.promptTokens,
+      completionTokens: u.completionTokens - start.completionTokens,
       costUsd: u.costUsd - start.costUsd,
     };
     appendJsonl(join(out, FRET_FILES.usage), [{ invocation, stage, usage: delta }]);
   };
   return {
-    tick() { const now = Date.now(); if (now - last >= everyMs) { last = now; write(); } },
+    tick() {
+      const now = Date.now();
+      if (now - last >= everyMs) {
+        last = now;
+        write();
+      }
+    },
     flush: write,
   };
 }
@@ -131,9 +153,15 @@ export async function queryStage(seeds: readonly SeedRecord[], teacher: Teacher,
   const usage = usageLogger(o.out, 'querygen', teacher);
   try {
     const res = await runResumable<SeedRecord, QueryRecord>({
-      out: join(o.out, FRET_FILES.queries), items: seeds, indexOf: (s) => s.seedIndex, concurrency: o.concurrency,
+      out: join(o.out, FRET_FILES.queries),
+      items: seeds,
+      indexOf: (s) => s.seedIndex,
+      concurrency: o.concurrency,
       step: (s) => generateQuery(s, teacher, rootSeed),
-      onDone: () => { bar.tick(); usage.tick(); },
+      onDone: () => {
+        bar.tick();
+        usage.tick();
+      },
     });
     bar.done();
     if (res.resumed) o.log?.info(`fret step 1: resumed, ${res.resumed} of ${seeds.length} seed passages already done`);
@@ -164,9 +192,15 @@ export async function relabelStage(queries: readonly QueryRecord[], o: RelabelSt
   const usage = usageLogger(o.out, 'relabel', o.teacher);
   try {
     const res = await runResumable<QueryRecord, FretRecord>({
-      out: join(o.out, FRET_FILES.fret), items: queries, indexOf: (q) => q.seedIndex, concurrency: o.concurrency,
+      out: join(o.out, FRET_FILES.fret),
+      items: queries,
+      indexOf: (q) => q.seedIndex,
+      concurrency: o.concurrency,
       step: (q) => relabelQuery(q, { ...o, pool: poolById }),
-      onDone: () => { bar.tick(); usage.tick(); },
+      onDone: () => {
+        bar.tick();
+        usage.tick();
+      },
     });
     bar.done();
     if (res.resumed) o.log?.info(`fret step 2: resumed, ${res.resumed} of ${queries.length} queries already done`);
@@ -179,13 +213,17 @@ export async function relabelStage(queries: readonly QueryRecord[], o: RelabelSt
 /** Sum the last usage line of every invocation in usage.jsonl (a killed run loses at most its last seconds). */
 export function totalUsage(out: string): Usage & { byStage: Record<string, Usage> } {
   const last = new Map<string, { stage: string; usage: Usage }>();
-  for (const row of readJsonlTolerant<{ invocation: string; stage: string; usage: Usage }>(join(out, FRET_FILES.usage))) last.set(row.invocation, row);
+  for (const row of readJsonlTolerant<{ invocation: string; stage: string; usage: Usage }>(join(out, FRET_FILES.usage)))
+    last.set(row.invocation, row);
   const zero = (): Usage => ({ calls: 0, cachedCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
   const total = zero();
   const byStage: Record<string, Usage> = {};
   for (const { stage, usage } of last.values()) {
     const s = (byStage[stage] ??= zero());
-    for (const k of Object.keys(total) as (keyof Usage)[]) { total[k] += usage[k]; s[k] += usage[k]; }
+    for (const k of Object.keys(total) as (keyof Usage)[]) {
+      total[k] += usage[k];
+      s[k] += usage[k];
+    }
   }
   return { ...total, byStage };
 }
@@ -205,7 +243,10 @@ export interface RunFretResult {
   queries: QueryRecord[];
   records: FretRecord[];
   examples: TrainingExample[];
-  report: FretReport & { seeding: Omit<SeedStageResult, 'seeds' | 'pool'> & { corpus: string; pool: number; seeds: number }; usageByStage: Record<string, Usage> };
+  report: FretReport & {
+    seeding: Omit<SeedStageResult, 'seeds' | 'pool'> & { corpus: string; pool: number; seeds: number };
+    usageByStage: Record<string, Usage>;
+  };
 }
 
 /**
@@ -216,18 +257,32 @@ export interface RunFretResult {
 export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
   const log = o.log ?? silentLogger;
   const s = o.settings;
-  if (s.teacher !== o.teacher.id) throw new GeckoError(`settings.teacher '${s.teacher}' differs from the teacher passed ('${o.teacher.id}')`);
+  if (s.teacher !== o.teacher.id)
+    throw new GeckoError(`settings.teacher '${s.teacher}' differs from the teacher passed ('${o.teacher.id}')`);
   pinSettings(o.out, s);
   const seeding = seedStage(o.corpus, s, o.out);
-  log.info(`seeding: ${seeding.seeds.length} seed passages from ${seeding.eligible} eligible (dropped ${JSON.stringify(seeding.dropped)}); candidate pool ${seeding.pool.length}`);
-  if (o.teacher.standIn) log.warn(`teacher '${o.teacher.id}' is a stand-in, not an LLM: the records test the pipeline, not LLM distillation`);
+  log.info(
+    `seeding: ${seeding.seeds.length} seed passages from ${seeding.eligible} eligible (dropped ${JSON.stringify(seeding.dropped)}); candidate pool ${seeding.pool.length}`,
+  );
+  if (o.teacher.standIn)
+    log.warn(
+      `teacher '${o.teacher.id}' is a stand-in, not an LLM: the records test the pipeline, not LLM distillation`,
+    );
   const q = await queryStage(seeding.seeds, o.teacher, s.seed, { out: o.out, concurrency: o.concurrency, log });
   const retriever = await o.retriever(seeding.pool);
   let r;
   try {
     r = await relabelStage(q.records, {
-      teacher: o.teacher, retriever, pool: seeding.pool, numCandidates: s.numCandidates, rrfK: s.rrfK,
-      negativeStrategy: s.negativeStrategy, rootSeed: s.seed, out: o.out, concurrency: o.concurrency, log,
+      teacher: o.teacher,
+      retriever,
+      pool: seeding.pool,
+      numCandidates: s.numCandidates,
+      rrfK: s.rrfK,
+      negativeStrategy: s.negativeStrategy,
+      rootSeed: s.seed,
+      out: o.out,
+      concurrency: o.concurrency,
+      log,
     });
   } finally {
     await retriever.close?.();
@@ -242,11 +297,19 @@ export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
   const { byStage, ...usage } = totalUsage(o.out);
   const report = {
     ...fretReport(r.records, { teacher: o.teacher.id, standIn: o.teacher.standIn, skips, usage }),
-    seeding: { corpus: s.corpus, seeds: seeding.seeds.length, eligible: seeding.eligible, dropped: seeding.dropped, pool: seeding.pool.length },
+    seeding: {
+      corpus: s.corpus,
+      seeds: seeding.seeds.length,
+      eligible: seeding.eligible,
+      dropped: seeding.dropped,
+      pool: seeding.pool.length,
+    },
     usageByStage: byStage,
   };
   writeJson(join(o.out, FRET_FILES.report), report);
-  log.info(`fret: ${r.records.length} examples, relabel rate ${(report.relabelRate * 100).toFixed(1)}%, skipped ${JSON.stringify(report.skipped)} → ${o.out}`);
+  log.info(
+    `fret: ${r.records.length} examples, relabel rate ${(report.relabelRate * 100).toFixed(1)}%, skipped ${JSON.stringify(report.skipped)} → ${o.out}`,
+  );
   return { seeds: seeding.seeds, queries: q.records, records: r.records, examples, report };
 }
 

@@ -29,8 +29,14 @@ export interface RelabelOptions {
  */
 export async function relabelQuery(q: QueryRecord, opts: RelabelOptions): Promise<StepResult<FretRecord>> {
   const seed = opts.pool.get(q.seedPassageId);
-  if (!seed) throw new Error(`relabelQuery: seed passage '${q.seedPassageId}' of query ${q.queryId} is not in the candidate pool`);
-  const hits = (await opts.retriever.search(formatQuery(q.task, q.query), opts.numCandidates)).slice(0, opts.numCandidates);
+  if (!seed)
+    throw new Error(
+      `relabelQuery: seed passage '${q.seedPassageId}' of query ${q.queryId} is not in the candidate pool`,
+    );
+  const hits = (await opts.retriever.search(formatQuery(q.task, q.query), opts.numCandidates)).slice(
+    0,
+    opts.numCandidates,
+  );
   const list: { passage: Passage; retrievalRank: number | null; retrievalScore: number | null }[] = hits.map((h, i) => {
     const passage = opts.pool.get(h.id);
     if (!passage) throw new Error(`relabelQuery: retriever returned '${h.id}', which is not in the pool`);
@@ -39,23 +45,26 @@ export async function relabelQuery(q: QueryRecord, opts: RelabelOptions): Promis
   const seedRetrieved = list.some((c) => c.passage.id === seed.id);
   // Paper: the neighbours include the original passage. If retrieval missed it, add it (marked).
   if (!seedRetrieved) list.push({ passage: seed, retrievalRank: null, retrievalScore: null });
-  if (list.length < 2) return { skip: 'too-few-candidates', message: `query ${q.queryId}: only ${list.length} candidate(s) retrieved` };
+  if (list.length < 2)
+    return { skip: 'too-few-candidates', message: `query ${q.queryId}: only ${list.length} candidate(s) retrieved` };
 
-  const scored: CandidateInput[] = await Promise.all(list.map(async (c) => {
-    const [ql, rel] = await Promise.all([
-      opts.teacher.queryLikelihood(q.query, c.passage),
-      opts.teacher.relevance(q.task, q.query, c.passage),
-    ]);
-    return {
-      passageId: c.passage.id,
-      retrievalRank: c.retrievalRank,
-      retrievalScore: c.retrievalScore,
-      isSeed: c.passage.id === seed.id,
-      ql,
-      rcLabelLogprobs: rel.labelLogprobs,
-      rc: rel.score,
-    };
-  }));
+  const scored: CandidateInput[] = await Promise.all(
+    list.map(async (c) => {
+      const [ql, rel] = await Promise.all([
+        opts.teacher.queryLikelihood(q.query, c.passage),
+        opts.teacher.relevance(q.task, q.query, c.passage),
+      ]);
+      return {
+        passageId: c.passage.id,
+        retrievalRank: c.retrievalRank,
+        retrievalScore: c.retrievalScore,
+        isSeed: c.passage.id === seed.id,
+        ql,
+        rcLabelLogprobs: rel.labelLogprobs,
+        rc: rel.score,
+      };
+    }),
+  );
   const ranked = rankCandidates(scored, { rrfK: opts.rrfK });
   const rng = opts.negativeStrategy === 'random' ? rngFor(opts.rootSeed, 'fret-negative', q.seedIndex) : undefined;
   const { positiveId, negativeId } = selectPositiveNegative(ranked, opts.negativeStrategy, rng);

@@ -71,19 +71,25 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 
  * Summarise FRet records.
  * @example const report = fretReport(records, { teacher: 'offline', standIn: true, skips, usage });
  */
-export function fretReport(records: readonly FretRecord[], opts: { teacher: string; standIn: boolean; skips?: readonly SkipRecord[]; usage?: Usage }): FretReport {
+export function fretReport(
+  records: readonly FretRecord[],
+  opts: { teacher: string; standIn: boolean; skips?: readonly SkipRecord[]; usage?: Usage },
+): FretReport {
   const size = Math.max(0, ...records.map((r) => r.candidates.length));
   const skipped: Record<string, number> = {};
   for (const s of opts.skips ?? []) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
   const relabelled = records.filter((r) => !r.positiveIsSeed).length;
   const pos = records.map((r) => r.candidates.find((c) => c.passageId === r.positiveId)!);
-  const sp: number[] = [], kt: number[] = [];
+  const sp: number[] = [],
+    kt: number[] = [];
   let top1 = 0;
   for (const r of records) {
-    const ql = r.candidates.map((c) => c.qlRank), rc = r.candidates.map((c) => c.rcRank);
+    const ql = r.candidates.map((c) => c.qlRank),
+      rc = r.candidates.map((c) => c.rcRank);
     sp.push(spearman(ql, rc));
     kt.push(kendall(ql, rc));
-    if (r.candidates.find((c) => c.qlRank === 1)?.passageId === r.candidates.find((c) => c.rcRank === 1)?.passageId) top1++;
+    if (r.candidates.find((c) => c.qlRank === 1)?.passageId === r.candidates.find((c) => c.rcRank === 1)?.passageId)
+      top1++;
   }
   const n = records.length;
   const first = records[0];
@@ -91,7 +97,9 @@ export function fretReport(records: readonly FretRecord[], opts: { teacher: stri
     stage: 'fret',
     teacher: opts.teacher,
     standIn: opts.standIn,
-    ...(opts.standIn ? { note: 'teacher is the offline stand-in, not an LLM: these statistics describe lexical heuristics' } : {}),
+    ...(opts.standIn
+      ? { note: 'teacher is the offline stand-in, not an LLM: these statistics describe lexical heuristics' }
+      : {}),
     retriever: first?.retriever ?? '',
     rrfK: first?.rrfK ?? NaN,
     negativeStrategy: first?.negativeStrategy ?? '',
@@ -100,15 +108,31 @@ export function fretReport(records: readonly FretRecord[], opts: { teacher: stri
     relabelRate: n ? relabelled / n : NaN,
     relabelled,
     seedAddedRate: n ? records.filter((r) => !r.seedRetrieved).length / n : NaN,
-    seedFusedRankHistogram: histogram(records.map((r) => r.seedFusedRank), size),
-    positiveQlRankHistogram: histogram(pos.map((c) => c.qlRank), size),
-    positiveRcRankHistogram: histogram(pos.map((c) => c.rcRank), size),
-    agreement: { spearman: mean(sp.filter(Number.isFinite)), kendall: mean(kt.filter(Number.isFinite)), top1: n ? top1 / n : NaN },
+    seedFusedRankHistogram: histogram(
+      records.map((r) => r.seedFusedRank),
+      size,
+    ),
+    positiveQlRankHistogram: histogram(
+      pos.map((c) => c.qlRank),
+      size,
+    ),
+    positiveRcRankHistogram: histogram(
+      pos.map((c) => c.rcRank),
+      size,
+    ),
+    agreement: {
+      spearman: mean(sp.filter(Number.isFinite)),
+      kendall: mean(kt.filter(Number.isFinite)),
+      top1: n ? top1 / n : NaN,
+    },
   };
   if (opts.usage) {
     const u = opts.usage;
     const tokens = u.promptTokens + u.completionTokens;
-    report.usage = { ...u, perExample: { calls: n ? u.calls / n : NaN, tokens: n ? tokens / n : NaN, costUsd: n ? u.costUsd / n : NaN } };
+    report.usage = {
+      ...u,
+      perExample: { calls: n ? u.calls / n : NaN, tokens: n ? tokens / n : NaN, costUsd: n ? u.costUsd / n : NaN },
+    };
   }
   return report;
 }

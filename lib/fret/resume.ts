@@ -55,7 +55,9 @@ export function skippedPath(out: string): string {
  * records (old and new) ordered by seedIndex, and the skips.
  * @example const { records } = await runResumable({ out: 'queries.jsonl', items: seeds, indexOf: s => s.seedIndex, step, concurrency: 4 });
  */
-export async function runResumable<I, R extends { seedIndex: number }>(opts: ResumableOptions<I, R>): Promise<{ records: R[]; skips: SkipRecord[]; resumed: number }> {
+export async function runResumable<I, R extends { seedIndex: number }>(
+  opts: ResumableOptions<I, R>,
+): Promise<{ records: R[]; skips: SkipRecord[]; resumed: number }> {
   const skipOut = skippedPath(opts.out);
   repairJsonlTail(opts.out);
   repairJsonlTail(skipOut);
@@ -75,11 +77,15 @@ export async function runResumable<I, R extends { seedIndex: number }>(opts: Res
         result = await opts.step(item);
       } catch (e) {
         const reason = skipReasonOf(e);
-        if (reason === undefined) { failure ??= e; return; }
+        if (reason === undefined) {
+          failure ??= e;
+          return;
+        }
         result = { skip: reason, message: (e as Error).message };
       }
       if ('record' in result) appendJsonl(opts.out, [result.record]);
-      else appendJsonl(skipOut, [{ seedIndex: index, reason: result.skip, message: result.message } satisfies SkipRecord]);
+      else
+        appendJsonl(skipOut, [{ seedIndex: index, reason: result.skip, message: result.message } satisfies SkipRecord]);
       opts.onDone?.(index, !('record' in result));
     }
   };

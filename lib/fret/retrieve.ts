@@ -24,7 +24,10 @@ export interface CandidateRetriever {
  * @example const r = bm25Retriever(pool); await r.search('task: … | query: who won', 20);
  */
 export function bm25Retriever(pool: readonly Passage[], opts: Bm25Options = {}): CandidateRetriever {
-  const index = new Bm25Index(pool.map((p) => ({ id: p.id, title: p.title, text: p.text })), opts);
+  const index = new Bm25Index(
+    pool.map((p) => ({ id: p.id, title: p.title, text: p.text })),
+    opts,
+  );
   return { id: 'bm25', search: async (queryText, k) => index.search(queryText, k) };
 }
 
@@ -33,7 +36,11 @@ export function bm25Retriever(pool: readonly Passage[], opts: Bm25Options = {}):
  * Passages are embedded once, formatted as `title: … | text: …`; the caller formats queries.
  * @example const r = await denseRetriever(embedder, pool); await r.search(formatQuery(task, q), 20);
  */
-export async function denseRetriever(embedder: Embedder & { close?(): Promise<void> }, pool: readonly Passage[], opts: { chunk?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<CandidateRetriever> {
+export async function denseRetriever(
+  embedder: Embedder & { close?(): Promise<void> },
+  pool: readonly Passage[],
+  opts: { chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<CandidateRetriever> {
   const ids = pool.map((p) => p.id);
   const vecs: Float32Array[] = [];
   const chunk = opts.chunk ?? 512;
@@ -55,7 +62,9 @@ export async function denseRetriever(embedder: Embedder & { close?(): Promise<vo
     async search(queryText, k) {
       const q = queryVecs.get(queryText) ?? (await embedder.embed([queryText]))[0]!;
       const [hit] = await exactTopK([q], vecs, k);
-      return Array.from(hit!.index).filter((i) => i >= 0).map((i, r) => ({ id: ids[i]!, score: hit!.score[r]! }));
+      return Array.from(hit!.index)
+        .filter((i) => i >= 0)
+        .map((i, r) => ({ id: ids[i]!, score: hit!.score[r]! }));
     },
   };
 }

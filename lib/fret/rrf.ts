@@ -23,7 +23,9 @@ export function rankByScore(items: readonly Scored[]): Record<string, number> {
   const key = (s: number) => (Number.isNaN(s) ? -Infinity : s);
   const sorted = items.slice().sort((a, b) => key(b.score) - key(a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: Record<string, number> = {};
-  sorted.forEach((it, i) => { out[it.id] = i + 1; });
+  sorted.forEach((it, i) => {
+    out[it.id] = i + 1;
+  });
   return out;
 }
 
@@ -32,9 +34,13 @@ export function rankByScore(items: readonly Scored[]): Record<string, number> {
  * Every ranking must rank the same ids. `k` is required (Gecko: 0; Cormack et al.: 60).
  * @example reciprocalRankFusion([{a: 1, b: 2}, {a: 2, b: 1}], { k: 0 }) // { a: 1.5, b: 1.5 }
  */
-export function reciprocalRankFusion(rankings: readonly Record<string, number>[], opts: { k: number }): Record<string, number> {
+export function reciprocalRankFusion(
+  rankings: readonly Record<string, number>[],
+  opts: { k: number },
+): Record<string, number> {
   const { k } = opts;
-  if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) throw new RangeError(`reciprocalRankFusion: k must be a number >= 0, got ${String(k)}`);
+  if (typeof k !== 'number' || !Number.isFinite(k) || k < 0)
+    throw new RangeError(`reciprocalRankFusion: k must be a number >= 0, got ${String(k)}`);
   if (rankings.length === 0) return {};
   const ids = Object.keys(rankings[0]!);
   const out: Record<string, number> = {};
@@ -49,7 +55,8 @@ export function reciprocalRankFusion(rankings: readonly Record<string, number>[]
     out[id] = sum;
   }
   for (const ranking of rankings) {
-    if (Object.keys(ranking).length !== ids.length) throw new Error('reciprocalRankFusion: rankings cover different ids');
+    if (Object.keys(ranking).length !== ids.length)
+      throw new Error('reciprocalRankFusion: rankings cover different ids');
   }
   return out;
 }

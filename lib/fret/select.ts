@@ -23,7 +23,13 @@ export function rankCandidates(cands: readonly CandidateInput[], opts: { rrfK: n
   const fused = reciprocalRankFusion([qlRanks, rcRanks], { k: opts.rrfK });
   const fusedRanks = rankByScore(cands.map((c) => ({ id: c.passageId, score: fused[c.passageId]! })));
   return cands
-    .map((c) => ({ ...c, qlRank: qlRanks[c.passageId]!, rcRank: rcRanks[c.passageId]!, fused: fused[c.passageId]!, fusedRank: fusedRanks[c.passageId]! }))
+    .map((c) => ({
+      ...c,
+      qlRank: qlRanks[c.passageId]!,
+      rcRank: rcRanks[c.passageId]!,
+      fused: fused[c.passageId]!,
+      fusedRank: fusedRanks[c.passageId]!,
+    }))
     .sort((a, b) => a.fusedRank - b.fusedRank);
 }
 
@@ -32,8 +38,13 @@ export function rankCandidates(cands: readonly CandidateInput[], opts: { rrfK: n
  * 'random' = uniform over the other candidates, drawn from `rng` (required then).
  * @example selectPositiveNegative(ranked, 'lowest') // { positiveId: ranked[0].passageId, negativeId: ranked.at(-1).passageId }
  */
-export function selectPositiveNegative(ranked: readonly CandidateScores[], strategy: NegativeStrategy, rng?: Rng): { positiveId: string; negativeId: string } {
-  if (ranked.length < 2) throw new RangeError(`selectPositiveNegative: need at least 2 candidates, got ${ranked.length}`);
+export function selectPositiveNegative(
+  ranked: readonly CandidateScores[],
+  strategy: NegativeStrategy,
+  rng?: Rng,
+): { positiveId: string; negativeId: string } {
+  if (ranked.length < 2)
+    throw new RangeError(`selectPositiveNegative: need at least 2 candidates, got ${ranked.length}`);
   const byRank = ranked.slice().sort((a, b) => a.fusedRank - b.fusedRank);
   const positiveId = byRank[0]!.passageId;
   if (strategy === 'lowest') return { positiveId, negativeId: byRank[byRank.length - 1]!.passageId };

@@ -36,8 +36,13 @@ export class LlmCache {
   /** Counters since construction. */
   readonly stats = { hits: 0, misses: 0, writes: 0 };
 
-  constructor(readonly dir: string, readonly mode: CacheMode = 'read-write', private readonly log?: Logger) {
-    if (!CACHE_MODES.includes(mode)) throw new RangeError(`LlmCache: mode must be one of ${CACHE_MODES.join(', ')}, got '${mode}'`);
+  constructor(
+    readonly dir: string,
+    readonly mode: CacheMode = 'read-write',
+    private readonly log?: Logger,
+  ) {
+    if (!CACHE_MODES.includes(mode))
+      throw new RangeError(`LlmCache: mode must be one of ${CACHE_MODES.join(', ')}, got '${mode}'`);
   }
 
   /** The key of some key material. */
@@ -58,7 +63,9 @@ export class LlmCache {
     try {
       const entry = JSON.parse(readFileSync(path, 'utf8')) as CacheEntry<T>;
       if (entry.key === key) return entry;
-    } catch { /* unreadable: treat as a miss and rewrite */ }
+    } catch {
+      /* unreadable: treat as a miss and rewrite */
+    }
     this.log?.warn(`LLM cache entry ${path} is unreadable; it will be recomputed`);
     return undefined;
   }
@@ -80,7 +87,10 @@ export class LlmCache {
     const entry: CacheEntry<T> = { key, material, value, createdAt: new Date().toISOString() };
     const path = this.pathOf(key);
     const dir = dirname(path);
-    if (!this.dirs.has(dir)) { mkdirSync(dir, { recursive: true }); this.dirs.add(dir); }
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
     await writeFile(tmp, JSON.stringify(entry) + '\n');
     await rename(tmp, path);
@@ -91,7 +101,11 @@ export class LlmCache {
    * The cached value of `material`, else compute, store and return it. Identical requests in
    * flight at the same time share one computation. `describe` names the request in a replay miss.
    */
-  async getOrCompute<T>(material: unknown, compute: () => Promise<T>, describe = 'LLM request'): Promise<{ value: T; hit: boolean; key: string }> {
+  async getOrCompute<T>(
+    material: unknown,
+    compute: () => Promise<T>,
+    describe = 'LLM request',
+  ): Promise<{ value: T; hit: boolean; key: string }> {
     const key = LlmCache.keyOf(material);
     const cached = this.get<T>(key);
     if (cached) {
@@ -102,7 +116,10 @@ export class LlmCache {
     const running = this.inflight.get(key) as Promise<T> | undefined;
     if (running) return { value: await running, hit: true, key };
     this.stats.misses++;
-    const p = compute().then(async (value) => { await this.putAsync(key, material, value); return value; });
+    const p = compute().then(async (value) => {
+      await this.putAsync(key, material, value);
+      return value;
+    });
     this.inflight.set(key, p);
     try {
       return { value: await p, hit: false, key };

@@ -16,7 +16,11 @@ export type LlmOutputReason =
  * @example try { await teacher.generateTaskQuery(p, {seed}) } catch (e) { if (e instanceof LlmOutputError) skipped[e.reason]++; else throw e }
  */
 export class LlmOutputError extends GeckoError {
-  constructor(readonly reason: LlmOutputReason, detail: string, readonly raw?: string) {
+  constructor(
+    readonly reason: LlmOutputReason,
+    detail: string,
+    readonly raw?: string,
+  ) {
     super(`LLM output unusable (${reason}): ${detail}`);
     this.name = 'LlmOutputError';
   }
@@ -24,25 +28,41 @@ export class LlmOutputError extends GeckoError {
 
 /** The per-run token (or money) budget is spent. The stage stops cleanly and keeps what it finished. */
 export class BudgetExceededError extends GeckoError {
-  constructor(readonly spentTokens: number, readonly budgetTokens: number, what = 'tokens') {
-    super(`LLM budget exhausted: ${spentTokens} of ${budgetTokens} ${what} spent (or reserved by calls in flight)`,
-      'raise llm.budgetTokens (0 = no budget), or rerun: finished calls are cached and cost nothing again');
+  constructor(
+    readonly spentTokens: number,
+    readonly budgetTokens: number,
+    what = 'tokens',
+  ) {
+    super(
+      `LLM budget exhausted: ${spentTokens} of ${budgetTokens} ${what} spent (or reserved by calls in flight)`,
+      'raise llm.budgetTokens (0 = no budget), or rerun: finished calls are cached and cost nothing again',
+    );
     this.name = 'BudgetExceededError';
   }
 }
 
 /** Replay mode met a request that is not in the cache. */
 export class CacheMissError extends GeckoError {
-  constructor(readonly key: string, readonly describe: string) {
-    super(`LLM cache miss in replay mode: ${describe} (key ${key.slice(0, 16)}...)`,
-      "set llm.cacheMode to 'read-write' to call the LLM, or point GECKO_CACHE_DIR at the cache of the run you replay");
+  constructor(
+    readonly key: string,
+    readonly describe: string,
+  ) {
+    super(
+      `LLM cache miss in replay mode: ${describe} (key ${key.slice(0, 16)}...)`,
+      "set llm.cacheMode to 'read-write' to call the LLM, or point GECKO_CACHE_DIR at the cache of the run you replay",
+    );
     this.name = 'CacheMissError';
   }
 }
 
 /** The provider cannot do what a stage needs (e.g. a server without prompt logprobs). */
 export class CapabilityError extends GeckoError {
-  constructor(readonly teacher: string, readonly capability: string, why: string, hint?: string) {
+  constructor(
+    readonly teacher: string,
+    readonly capability: string,
+    why: string,
+    hint?: string,
+  ) {
     super(`teacher '${teacher}' cannot provide ${capability}: ${why}`, hint);
     this.name = 'CapabilityError';
   }

@@ -20,12 +20,10 @@ import type { Teacher } from './types';
 import { OfflineTeacher, type OfflineTeacherOptions } from './offline-teacher';
 import type { TermStats } from './offline/text';
 
-export type TeacherSpec =
-  | { kind: 'offline' }
-  | { kind: 'openai'; model: string }
-  | { kind: 'gguf'; path: string };
+export type TeacherSpec = { kind: 'offline' } | { kind: 'openai'; model: string } | { kind: 'gguf'; path: string };
 
-const SPEC_HELP = "'offline' (a stand-in, not an LLM), 'openai:MODEL' (e.g. openai:gpt-4o-mini) or 'gguf:PATH' (e.g. gguf:../shared/models/stories260K/stories260K.gguf)";
+const SPEC_HELP =
+  "'offline' (a stand-in, not an LLM), 'openai:MODEL' (e.g. openai:gpt-4o-mini) or 'gguf:PATH' (e.g. gguf:../shared/models/stories260K/stories260K.gguf)";
 
 /**
  * Parse a teacher name. Throws a ConfigError (key `llm.teacher`) that lists the accepted forms.
@@ -37,7 +35,12 @@ export function parseTeacherSpec(spec: string): TeacherSpec {
   const m = /^(openai|gguf):(.*)$/.exec(s);
   if (!m) throw new ConfigError('llm.teacher', `unknown teacher '${spec}'`, `use ${SPEC_HELP}`);
   const rest = m[2]!.trim();
-  if (rest === '') throw new ConfigError('llm.teacher', `'${spec}' names no ${m[1] === 'openai' ? 'model' : 'file'}`, `use ${SPEC_HELP}`);
+  if (rest === '')
+    throw new ConfigError(
+      'llm.teacher',
+      `'${spec}' names no ${m[1] === 'openai' ? 'model' : 'file'}`,
+      `use ${SPEC_HELP}`,
+    );
   return m[1] === 'openai' ? { kind: 'openai', model: rest } : { kind: 'gguf', path: rest };
 }
 
@@ -89,20 +92,42 @@ export function createTeacher(spec: string, opts: TeacherOptions = {}): Closable
   let price = opts.price;
   const secrets: string[] = [];
   if (parsed.kind === 'openai') {
-    const p = new OpenAiProvider({ model: parsed.model, apiKey: opts.apiKey, baseURL: opts.baseURL, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, log, ...opts.openai });
+    const p = new OpenAiProvider({
+      model: parsed.model,
+      apiKey: opts.apiKey,
+      baseURL: opts.baseURL,
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      log,
+      ...opts.openai,
+    });
     provider = p;
     price ??= p.baseURL === DEFAULT_BASE_URL ? KNOWN_PRICES[parsed.model] : undefined;
     const key = opts.apiKey ?? readEnv('OPENAI_API_KEY');
     if (key) secrets.push(key);
   } else {
     const path = resolve(parsed.path);
-    if (!existsSync(path)) throw new ConfigError('llm.teacher', `GGUF file not found: ${path}`, 'give the path of a .gguf model file: gguf:PATH');
+    if (!existsSync(path))
+      throw new ConfigError(
+        'llm.teacher',
+        `GGUF file not found: ${path}`,
+        'give the path of a .gguf model file: gguf:PATH',
+      );
     provider = new LlamaProvider({ modelPath: path, timeoutMs: opts.timeoutMs, ...opts.gguf });
     price ??= { input: 0, output: 0 };
   }
-  if (price === undefined && parsed.kind === 'openai') log.warn(`teacher ${spec}: price unknown, cost is reported as 0 (pass a price to count it)`);
+  if (price === undefined && parsed.kind === 'openai')
+    log.warn(`teacher ${spec}: price unknown, cost is reported as 0 (pass a price to count it)`);
   const meter = new UsageMeter({ budgetTokens: opts.budgetTokens ?? 0, budgetUsd: opts.budgetUsd ?? 0, price });
-  return new LlmTeacher(provider, { id: parsed.kind === 'openai' ? spec.trim() : `gguf:${parsed.path}`, cache, concurrency: opts.concurrency, meter, log, generation: opts.generation, secrets });
+  return new LlmTeacher(provider, {
+    id: parsed.kind === 'openai' ? spec.trim() : `gguf:${parsed.path}`,
+    cache,
+    concurrency: opts.concurrency,
+    meter,
+    log,
+    generation: opts.generation,
+    secrets,
+  });
 }
 
 /** The `llm` section of the experiment config. */
@@ -112,9 +137,17 @@ export type LlmConfig = ExperimentConfig['llm'];
  * The teacher of an experiment config's `llm` section.
  * @example const teacher = teacherFromConfig(ctx.config.llm, { log: ctx.log, background: corpus });
  */
-export function teacherFromConfig(cfg: LlmConfig, opts: Omit<TeacherOptions, 'cacheMode' | 'concurrency' | 'timeoutMs' | 'maxRetries' | 'budgetTokens'> = {}): ClosableTeacher {
+export function teacherFromConfig(
+  cfg: LlmConfig,
+  opts: Omit<TeacherOptions, 'cacheMode' | 'concurrency' | 'timeoutMs' | 'maxRetries' | 'budgetTokens'> = {},
+): ClosableTeacher {
   return createTeacher(cfg.teacher, {
-    ...opts, cacheMode: cfg.cacheMode, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, budgetTokens: cfg.budgetTokens,
+    ...opts,
+    cacheMode: cfg.cacheMode,
+    concurrency: cfg.concurrency,
+    timeoutMs: cfg.timeoutMs,
+    maxRetries: cfg.maxRetries,
+    budgetTokens: cfg.budgetTokens,
   });
 }
 

@@ -12,20 +12,30 @@ export interface Limiter {
  * @example const limit = createLimiter(4); await Promise.all(items.map(x => limit.run(() => call(x))));
  */
 export function createLimiter(n: number): Limiter {
-  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`createLimiter: concurrency must be an integer >= 1, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new RangeError(`createLimiter: concurrency must be an integer >= 1, got ${n}`);
   let active = 0;
   const queue: (() => void)[] = [];
   const next = () => {
     if (active < n && queue.length > 0) queue.shift()!();
   };
   return {
-    get active() { return active; },
-    get pending() { return queue.length; },
+    get active() {
+      return active;
+    },
+    get pending() {
+      return queue.length;
+    },
     run<T>(fn: () => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push(() => {
           active++;
-          fn().then(resolve, reject).finally(() => { active--; next(); });
+          fn()
+            .then(resolve, reject)
+            .finally(() => {
+              active--;
+              next();
+            });
         });
         next();
       });
@@ -37,6 +47,8 @@ export function createLimiter(n: number): Limiter {
 export function withTimeout<T>(p: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return p;
   let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); });
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(makeError()), ms);
+  });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

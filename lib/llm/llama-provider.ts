@@ -11,8 +11,15 @@ import { GeckoError } from '../core/errors';
 import { loadNodeLlamaCpp } from './load-llama';
 import { renderPlain } from './prompts/messages';
 import type {
-  ContinuationRequest, ContinuationResult, GenerateRequest, GenerateResult, LabelRequest, LabelResult,
-  LlmProvider, ProbeResult, ProviderCapabilities,
+  ContinuationRequest,
+  ContinuationResult,
+  GenerateRequest,
+  GenerateResult,
+  LabelRequest,
+  LabelResult,
+  LlmProvider,
+  ProbeResult,
+  ProviderCapabilities,
 } from './provider';
 
 export interface LlamaProviderOptions {
@@ -43,7 +50,12 @@ export class LlamaProvider implements LlmProvider {
   readonly kind = 'gguf';
   readonly model: string;
   readonly identity: Record<string, string>;
-  readonly capabilities: ProviderCapabilities = { generate: true, jsonSchema: true, continuationLogprobs: true, labelLogprobs: true };
+  readonly capabilities: ProviderCapabilities = {
+    generate: true,
+    jsonSchema: true,
+    continuationLogprobs: true,
+    labelLogprobs: true,
+  };
   private loaded?: Promise<Loaded>;
   /** One context sequence: calls run one at a time. */
   private readonly serial = createLimiter(1);
@@ -58,7 +70,11 @@ export class LlamaProvider implements LlmProvider {
     const size = statSync(opts.modelPath).size;
     const fd = openSync(opts.modelPath, 'r');
     const head = Buffer.alloc(Math.min(size, 1 << 20));
-    try { readSync(fd, head, 0, head.length, 0); } finally { closeSync(fd); }
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
     this.identity = { kind: 'gguf', model: this.model, bytes: String(size), headSha256: sha256(head) };
   }
 
@@ -72,7 +88,9 @@ export class LlamaProvider implements LlmProvider {
       const context = await model.createContext({ contextSize, sequences: 1, threads: this.threads });
       return { llama, model, context, sequence: context.getSequence() };
     })();
-    this.loaded.catch(() => { this.loaded = undefined; });
+    this.loaded.catch(() => {
+      this.loaded = undefined;
+    });
     return this.loaded;
   }
 
@@ -83,13 +101,21 @@ export class LlamaProvider implements LlmProvider {
    */
   private run<T>(what: string, fn: (l: Loaded) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.serial.run(async () => {
-        const work = this.load().then(fn);
-        withTimeout(work, this.timeoutMs,
-          () => new GeckoError(`gguf ${this.model}: ${what} timed out after ${this.timeoutMs} ms`, 'raise llm.timeoutMs, or use a smaller model / fewer tokens'))
-          .then(resolve, reject);
-        await work.catch(() => {});
-      }).catch(reject);
+      this.serial
+        .run(async () => {
+          const work = this.load().then(fn);
+          withTimeout(
+            work,
+            this.timeoutMs,
+            () =>
+              new GeckoError(
+                `gguf ${this.model}: ${what} timed out after ${this.timeoutMs} ms`,
+                'raise llm.timeoutMs, or use a smaller model / fewer tokens',
+              ),
+          ).then(resolve, reject);
+          await work.catch(() => {});
+        })
+        .catch(reject);
     });
   }
 
@@ -102,11 +128,18 @@ export class LlamaProvider implements LlmProvider {
       const prompt = renderPlain(req.messages);
       const promptTokens = model.tokenize(prompt).length;
       if (promptTokens + 16 > sequence.contextSize) {
-        throw new GeckoError(`gguf ${this.model}: the prompt has ${promptTokens} tokens, the context only ${sequence.contextSize}`, 'raise gguf.contextSize (up to the model\'s training context) or shorten passages');
+        throw new GeckoError(
+          `gguf ${this.model}: the prompt has ${promptTokens} tokens, the context only ${sequence.contextSize}`,
+          "raise gguf.contextSize (up to the model's training context) or shorten passages",
+        );
       }
       const maxTokens = Math.min(req.maxTokens, sequence.contextSize - promptTokens - 1);
       const r = await completion.generateCompletionWithMeta(prompt, {
-        maxTokens, temperature: req.temperature, seed: req.seed, grammar, signal: AbortSignal.timeout(this.timeoutMs),
+        maxTokens,
+        temperature: req.temperature,
+        seed: req.seed,
+        grammar,
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       completion.dispose();
       return {
@@ -127,10 +160,18 @@ export class LlamaProvider implements LlmProvider {
       const prompt = tokensOf(model, req.prompt, true);
       const cont = model.tokenize(req.continuation, false);
       const ids = [...prompt, ...cont];
-      if (ids.length > sequence.contextSize) throw new GeckoError(`gguf ${this.model}: ${ids.length} tokens exceed the context size ${sequence.contextSize}`, 'raise gguf.contextSize or shorten passages');
+      if (ids.length > sequence.contextSize)
+        throw new GeckoError(
+          `gguf ${this.model}: ${ids.length} tokens exceed the context size ${sequence.contextSize}`,
+          'raise gguf.contextSize or shorten passages',
+        );
       await sequence.clearHistory();
       const first = prompt.length - 1; // the position whose next-token distribution predicts cont[0]
-      const input = ids.slice(0, -1).map((t, i) => (i >= first ? [t, { generateNext: { probabilities: true } }] : t)) as import('node-llama-cpp').ControlledEvaluateInputItem[];
+      const input = ids
+        .slice(0, -1)
+        .map((t, i) =>
+          i >= first ? [t, { generateNext: { probabilities: true } }] : t,
+        ) as import('node-llama-cpp').ControlledEvaluateInputItem[];
       const out = await sequence.controlledEvaluate(input);
       let logprob = 0;
       for (let j = 0; j < cont.length; j++) {

@@ -74,7 +74,10 @@ export class LlmTeacher implements Teacher {
   private readonly maxTokens: number;
   private probe?: Promise<void>;
 
-  constructor(readonly provider: LlmProvider, opts: LlmTeacherOptions) {
+  constructor(
+    readonly provider: LlmProvider,
+    opts: LlmTeacherOptions,
+  ) {
     this.id = opts.id;
     this.cache = opts.cache;
     this.limiter = createLimiter(opts.concurrency ?? 4);
@@ -84,7 +87,11 @@ export class LlmTeacher implements Teacher {
     this.temperature = opts.generation?.temperature ?? 1;
     this.maxTokens = opts.generation?.maxTokens ?? 256;
     const c = provider.capabilities;
-    this.capabilities = { generate: c.generate, continuationLogprobs: c.continuationLogprobs, labelLogprobs: c.labelLogprobs };
+    this.capabilities = {
+      generate: c.generate,
+      continuationLogprobs: c.continuationLogprobs,
+      labelLogprobs: c.labelLogprobs,
+    };
   }
 
   /**
@@ -94,7 +101,8 @@ export class LlmTeacher implements Teacher {
    */
   async preflight(needs: readonly (keyof TeacherCapabilities)[]): Promise<void> {
     for (const need of needs) {
-      if (!this.capabilities[need]) throw new CapabilityError(this.id, need, `the ${this.provider.kind} provider does not support it`);
+      if (!this.capabilities[need])
+        throw new CapabilityError(this.id, need, `the ${this.provider.kind} provider does not support it`);
     }
     if (needs.includes('continuationLogprobs')) await this.ensureProbe();
   }
@@ -105,22 +113,32 @@ export class LlmTeacher implements Teacher {
   }
 
   /** One cached, limited, budgeted, redacted provider call. */
-  private async call<T extends { usage: TokenCounts }>(op: LlmOp, prompt: { id: string; version: string } | null, request: unknown,
-    estimate: number, run: () => Promise<T>): Promise<T> {
+  private async call<T extends { usage: TokenCounts }>(
+    op: LlmOp,
+    prompt: { id: string; version: string } | null,
+    request: unknown,
+    estimate: number,
+    run: () => Promise<T>,
+  ): Promise<T> {
     const material = this.keyMaterial(op, prompt, request);
-    const { value, hit } = await this.cache.getOrCompute(material, () => this.limiter.run(async () => {
-      const reservation = this.meter.reserve(estimate);
-      let usage: TokenCounts = { promptTokens: 0, completionTokens: 0 };
-      try {
-        const result = await run();
-        usage = result.usage;
-        return result;
-      } catch (e) {
-        throw redactError(e, this.secrets);
-      } finally {
-        this.meter.settle(reservation, usage);
-      }
-    }), `${this.id} ${op} (${prompt ? `${prompt.id}@${prompt.version}` : 'no prompt'})`);
+    const { value, hit } = await this.cache.getOrCompute(
+      material,
+      () =>
+        this.limiter.run(async () => {
+          const reservation = this.meter.reserve(estimate);
+          let usage: TokenCounts = { promptTokens: 0, completionTokens: 0 };
+          try {
+            const result = await run();
+            usage = result.usage;
+            return result;
+          } catch (e) {
+            throw redactError(e, this.secrets);
+          } finally {
+            this.meter.settle(reservation, usage);
+          }
+        }),
+      `${this.id} ${op} (${prompt ? `${prompt.id}@${prompt.version}` : 'no prompt'})`,
+    );
     if (hit) this.meter.cacheHit();
     return value;
   }
@@ -134,12 +152,18 @@ export class LlmTeacher implements Teacher {
     this.probe ??= this.call('probe', null, { what: 'prompt-logprobs-known-answer', v: 1 }, 32, async () => {
       const r = await this.provider.probeContinuationLogprobs();
       if (!r.ok) {
-        throw new CapabilityError(this.id, 'query likelihood (prompt log-probabilities)', r.detail,
-          'use a server that returns logprobs for echoed prompt tokens (vLLM, OpenAI davinci-002/babbage-002), a gguf:PATH teacher, or a stage setting without QL');
+        throw new CapabilityError(
+          this.id,
+          'query likelihood (prompt log-probabilities)',
+          r.detail,
+          'use a server that returns logprobs for echoed prompt tokens (vLLM, OpenAI davinci-002/babbage-002), a gguf:PATH teacher, or a stage setting without QL',
+        );
       }
       return { ...r, usage: { promptTokens: 0, completionTokens: 0 } };
     }).then(() => undefined);
-    this.probe.catch((e) => { if (!(e instanceof CapabilityError)) this.probe = undefined; });
+    this.probe.catch((e) => {
+      if (!(e instanceof CapabilityError)) this.probe = undefined;
+    });
     return this.probe;
   }
 
@@ -147,29 +171,54 @@ export class LlmTeacher implements Teacher {
 
   private planGenerate(passage: Passage, seed: number): Plan {
     const messages = QG.queryGenerationMessages(passage);
-    const req = { messages, jsonSchema: QG.QUERY_GENERATION_SCHEMA as unknown as Record<string, unknown>, temperature: this.temperature, seed, maxTokens: this.maxTokens };
-    return { op: 'generate', prompt: { id: QG.PROMPT_ID, version: QG.PROMPT_VERSION }, req, estimate: estimateTokens(renderPlain(messages)) + this.maxTokens };
+    const req = {
+      messages,
+      jsonSchema: QG.QUERY_GENERATION_SCHEMA as unknown as Record<string, unknown>,
+      temperature: this.temperature,
+      seed,
+      maxTokens: this.maxTokens,
+    };
+    return {
+      op: 'generate',
+      prompt: { id: QG.PROMPT_ID, version: QG.PROMPT_VERSION },
+      req,
+      estimate: estimateTokens(renderPlain(messages)) + this.maxTokens,
+    };
   }
 
   private planQL(query: string, passage: Passage): Plan {
     const req = QL.queryLikelihoodPrompt(query, passage);
-    return { op: 'continuation', prompt: { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION }, req, estimate: estimateTokens(req.prompt + req.continuation) + 1 };
+    return {
+      op: 'continuation',
+      prompt: { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION },
+      req,
+      estimate: estimateTokens(req.prompt + req.continuation) + 1,
+    };
   }
 
   private planRC(task: string, query: string, passage: Passage): Plan {
     const req = { messages: RC.relevanceMessages(task, query, passage), labels: RC.LABELS };
-    return { op: 'labels', prompt: { id: RC.PROMPT_ID, version: RC.PROMPT_VERSION }, req, estimate: estimateTokens(renderPlain(req.messages)) + 1 };
+    return {
+      op: 'labels',
+      prompt: { id: RC.PROMPT_ID, version: RC.PROMPT_VERSION },
+      req,
+      estimate: estimateTokens(renderPlain(req.messages)) + 1,
+    };
   }
 
   private planOf(item: TeacherItem): Plan {
-    return item.op === 'generate' ? this.planGenerate(item.passage, item.seed)
-      : item.op === 'ql' ? this.planQL(item.query, item.passage)
-      : this.planRC(item.task, item.query, item.passage);
+    return item.op === 'generate'
+      ? this.planGenerate(item.passage, item.seed)
+      : item.op === 'ql'
+        ? this.planQL(item.query, item.passage)
+        : this.planRC(item.task, item.query, item.passage);
   }
 
   async generateTaskQuery(passage: Passage, opts: { seed: number }): Promise<GeneratedTaskQuery> {
     const plan = this.planGenerate(passage, opts.seed);
-    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.generate(plan.req as GenerateRequest));
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () =>
+      this.provider.generate(plan.req as GenerateRequest),
+    );
     const parsed = parseTaskQuery(r.text, r.truncated);
     return { ...parsed, raw: r.text, promptId: QG.PROMPT_ID, promptVersion: QG.PROMPT_VERSION };
   }
@@ -178,14 +227,19 @@ export class LlmTeacher implements Teacher {
     const plan = this.planQL(query, passage);
     // The probe runs only when a real call is due: a fully cached rerun makes zero calls.
     if (!this.cache.get(LlmCache.keyOf(this.keyMaterial(plan.op, plan.prompt, plan.req)))) await this.ensureProbe();
-    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.continuationLogprob(plan.req as ContinuationRequest));
-    if (!Number.isFinite(r.logprob) || r.tokens === 0) throw new LlmOutputError('no-logprobs', `query likelihood: no scored tokens for '${query.slice(0, 60)}'`);
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () =>
+      this.provider.continuationLogprob(plan.req as ContinuationRequest),
+    );
+    if (!Number.isFinite(r.logprob) || r.tokens === 0)
+      throw new LlmOutputError('no-logprobs', `query likelihood: no scored tokens for '${query.slice(0, 60)}'`);
     return r.logprob;
   }
 
   async relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement> {
     const plan = this.planRC(task, query, passage);
-    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () => this.provider.labelLogprobs(plan.req as LabelRequest));
+    const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () =>
+      this.provider.labelLogprobs(plan.req as LabelRequest),
+    );
     return judgementFromLabels(r.labelLogprobs, r.floor, RC.POSITIVE_LABEL);
   }
 
@@ -197,9 +251,18 @@ export class LlmTeacher implements Teacher {
    * @example await teacher.prefetchViaBatch(seeds.map(p => ({ op: 'generate', passage: p, seed: 1 })), { stateDir: ctx.path('batch') });
    * for (const p of seeds) await teacher.generateTaskQuery(p, { seed: 1 }); // cache hits
    */
-  async prefetchViaBatch(items: readonly TeacherItem[], opts: { stateDir: string; pollMs?: number; maxWaitMs?: number }): Promise<BatchReport> {
+  async prefetchViaBatch(
+    items: readonly TeacherItem[],
+    opts: { stateDir: string; pollMs?: number; maxWaitMs?: number },
+  ): Promise<BatchReport> {
     const batch = this.provider.batch;
-    if (!batch) throw new CapabilityError(this.id, 'the Batch API', `the ${this.provider.kind} provider has no batch endpoint`, 'call the teacher directly');
+    if (!batch)
+      throw new CapabilityError(
+        this.id,
+        'the Batch API',
+        `the ${this.provider.kind} provider has no batch endpoint`,
+        'call the teacher directly',
+      );
     const report: BatchReport = { items: items.length, cached: 0, submitted: 0, answered: 0, failed: {} };
     if (items.some((i) => i.op === 'ql')) await this.ensureProbe();
     const todo = new Map<string, { plan: Plan; material: unknown; reservation: number }>();
@@ -207,12 +270,20 @@ export class LlmTeacher implements Teacher {
       const plan = this.planOf(item);
       const material = this.keyMaterial(plan.op, plan.prompt, plan.req);
       const key = LlmCache.keyOf(material);
-      if (this.cache.get(key)) { report.cached++; continue; }
+      if (this.cache.get(key)) {
+        report.cached++;
+        continue;
+      }
       if (todo.has(key)) continue;
       todo.set(key, { plan, material, reservation: this.meter.reserve(plan.estimate) });
     }
-    const fail = (why: string) => { report.failed[why] = (report.failed[why] ?? 0) + 1; };
-    const byUrl = new Map<string, { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[]>();
+    const fail = (why: string) => {
+      report.failed[why] = (report.failed[why] ?? 0) + 1;
+    };
+    const byUrl = new Map<
+      string,
+      { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[]
+    >();
     for (const [key, { plan }] of todo) {
       const { url, body } = batch.request(plan.op as BatchOp, plan.req);
       if (!byUrl.has(url)) byUrl.set(url, []);
@@ -222,20 +293,31 @@ export class LlmTeacher implements Teacher {
       for (const [url, lines] of byUrl) {
         report.submitted += lines.length;
         const name = `batch-${url.split('/').pop()}-${sha256(lines.map((l) => l.custom_id).join('\n')).slice(0, 12)}.json`;
-        const results = await batch.run(lines, { stateFile: join(opts.stateDir, name), pollMs: opts.pollMs, maxWaitMs: opts.maxWaitMs });
+        const results = await batch.run(lines, {
+          stateFile: join(opts.stateDir, name),
+          pollMs: opts.pollMs,
+          maxWaitMs: opts.maxWaitMs,
+        });
         for (const line of lines) {
           const t = todo.get(line.custom_id)!;
           const r = results.get(line.custom_id);
           let usage: TokenCounts = { promptTokens: 0, completionTokens: 0 };
           try {
-            if (!r) { fail('missing'); continue; }
-            if (r.statusCode !== 200) { fail(`http-${r.statusCode ?? 'error'}`); continue; }
+            if (!r) {
+              fail('missing');
+              continue;
+            }
+            if (r.statusCode !== 200) {
+              fail(`http-${r.statusCode ?? 'error'}`);
+              continue;
+            }
             const value = batch.parse(t.plan.op as BatchOp, t.plan.req, r.body);
             usage = value.usage;
             this.cache.put(line.custom_id, t.material, value);
             report.answered++;
           } catch (e) {
-            if (e instanceof LlmOutputError) fail(e.reason); else throw redactError(e, this.secrets);
+            if (e instanceof LlmOutputError) fail(e.reason);
+            else throw redactError(e, this.secrets);
           } finally {
             this.meter.settle(t.reservation, usage, 0.5);
             t.reservation = 0;
@@ -245,7 +327,9 @@ export class LlmTeacher implements Teacher {
     } finally {
       for (const t of todo.values()) if (t.reservation) this.meter.release(t.reservation);
     }
-    this.log.info(`${this.id} batch: ${report.answered} answered, ${report.cached} already cached, failed ${JSON.stringify(report.failed)}`);
+    this.log.info(
+      `${this.id} batch: ${report.answered} answered, ${report.cached} already cached, failed ${JSON.stringify(report.failed)}`,
+    );
     return report;
   }
 
@@ -280,11 +364,20 @@ export function parseTaskQuery(text: string, truncated: boolean): { task: string
   try {
     obj = JSON.parse(start >= 0 && end > start ? text.slice(start, end + 1) : text);
   } catch (e) {
-    throw new LlmOutputError('malformed-json', `not JSON: ${(e as Error).message}; answer starts '${text.slice(0, 80)}'`, text);
+    throw new LlmOutputError(
+      'malformed-json',
+      `not JSON: ${(e as Error).message}; answer starts '${text.slice(0, 80)}'`,
+      text,
+    );
   }
   const o = obj as Record<string, unknown>;
   for (const f of ['task', 'query']) {
-    if (typeof o?.[f] !== 'string' || (o[f] as string).trim() === '') throw new LlmOutputError('missing-field', `'${f}' is missing or empty in ${JSON.stringify(obj).slice(0, 120)}`, text);
+    if (typeof o?.[f] !== 'string' || (o[f] as string).trim() === '')
+      throw new LlmOutputError(
+        'missing-field',
+        `'${f}' is missing or empty in ${JSON.stringify(obj).slice(0, 120)}`,
+        text,
+      );
   }
   return { task: (o.task as string).trim(), query: (o.query as string).trim() };
 }
@@ -294,11 +387,17 @@ export function parseTaskQuery(text: string, truncated: boolean): { task: string
  * score is P(positive) renormalised over the labels. No label at all is an LlmOutputError.
  * @example judgementFromLabels({ yes: Math.log(0.6), no: Math.log(0.2) }, null, 'yes').score // 0.75
  */
-export function judgementFromLabels(raw: Record<string, number | null>, floor: number | null, positive: string): RelevanceJudgement {
+export function judgementFromLabels(
+  raw: Record<string, number | null>,
+  floor: number | null,
+  positive: string,
+): RelevanceJudgement {
   const found = Object.entries(raw).filter(([, v]) => v !== null) as [string, number][];
-  if (found.length === 0) throw new LlmOutputError('no-label', `none of the labels ${Object.keys(raw).join('/')} is among the top logprobs`);
+  if (found.length === 0)
+    throw new LlmOutputError('no-label', `none of the labels ${Object.keys(raw).join('/')} is among the top logprobs`);
   const labelLogprobs: Record<string, number> = {};
-  for (const [k, v] of Object.entries(raw)) labelLogprobs[k] = v ?? Math.min(floor ?? Math.min(...found.map(([, x]) => x)), ...found.map(([, x]) => x));
+  for (const [k, v] of Object.entries(raw))
+    labelLogprobs[k] = v ?? Math.min(floor ?? Math.min(...found.map(([, x]) => x)), ...found.map(([, x]) => x));
   const m = Math.max(...Object.values(labelLogprobs));
   const z = Object.values(labelLogprobs).reduce((a, v) => a + Math.exp(v - m), 0);
   return { labelLogprobs, score: Math.exp(labelLogprobs[positive]! - m) / z };

@@ -17,10 +17,14 @@ export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
       try {
         const esmImport = require('./esm-import.cjs') as (s: string) => Promise<NodeLlamaCpp>;
         return await esmImport('node-llama-cpp');
-      } catch { /* not resolvable from here: fall back to a plain dynamic import */ }
+      } catch {
+        /* not resolvable from here: fall back to a plain dynamic import */
+      }
     }
     return await import('node-llama-cpp');
   })();
-  loading.catch(() => { loading = undefined; });
+  loading.catch(() => {
+    loading = undefined;
+  });
   return loading;
 }

@@ -11,14 +11,23 @@ import { deriveSeed, Rng } from '../core/rng';
 import type { GeneratedTaskQuery, RelevanceJudgement, Teacher, TeacherCapabilities, Usage } from './types';
 import { emptyUsage } from './usage';
 import {
-  analyze, bm25, buildTermStats, dirichletQueryLogLikelihood, idf, isStopword, sentences, termCounts, type TermStats,
+  analyze,
+  bm25,
+  buildTermStats,
+  dirichletQueryLogLikelihood,
+  idf,
+  isStopword,
+  sentences,
+  termCounts,
+  type TermStats,
 } from './offline/text';
 
 export const OFFLINE_PROMPT_ID = 'offline-querygen';
 export const OFFLINE_PROMPT_VERSION = '1';
 
 /** Shown wherever the offline teacher is used. */
-export const OFFLINE_NOTES = 'offline stand-in, not an LLM: template queries from salient passage text; QL = Dirichlet-smoothed passage LM; RC = BM25 through a logistic map';
+export const OFFLINE_NOTES =
+  'offline stand-in, not an LLM: template queries from salient passage text; QL = Dirichlet-smoothed passage LM; RC = BM25 through a logistic map';
 
 /** The task types the stand-in writes, with the paper's task wording (sections 1.3, Table 2/3). */
 export const OFFLINE_TASK_TYPES = [
@@ -44,7 +53,13 @@ export interface OfflineTeacherOptions {
 
 function passageText(p: Passage): string {
   const text = p.title ? `${p.title}\n${p.text}` : p.text;
-  if (text.trim() === '') throw new DataError(`passage ${p.id} (${p.source})`, 'empty passage text', undefined, 'drop empty passages before asking the teacher');
+  if (text.trim() === '')
+    throw new DataError(
+      `passage ${p.id} (${p.source})`,
+      'empty passage text',
+      undefined,
+      'drop empty passages before asking the teacher',
+    );
   return text;
 }
 
@@ -70,9 +85,14 @@ export class OfflineTeacher implements Teacher {
 
   constructor(opts: OfflineTeacherOptions = {}) {
     const bg = opts.background;
-    this.stats = bg === undefined ? undefined
-      : isTermStats(bg) ? bg
-      : buildTermStats((bg as readonly (Passage | string)[]).map((x) => (typeof x === 'string' ? x : passageText(x))));
+    this.stats =
+      bg === undefined
+        ? undefined
+        : isTermStats(bg)
+          ? bg
+          : buildTermStats(
+              (bg as readonly (Passage | string)[]).map((x) => (typeof x === 'string' ? x : passageText(x))),
+            );
     this.mu = opts.mu ?? 2000;
     this.slope = opts.slope ?? 12;
     this.mid = opts.mid ?? 0.25;
@@ -86,7 +106,13 @@ export class OfflineTeacher implements Teacher {
     const kind = rng.choice(this.kinds);
     const task = OFFLINE_TASK_TYPES.find((t) => t.kind === kind)!.task;
     const query = writeQuery(kind, passage, this.stats, rng);
-    return { task, query, raw: JSON.stringify({ task, query }), promptId: OFFLINE_PROMPT_ID, promptVersion: OFFLINE_PROMPT_VERSION };
+    return {
+      task,
+      query,
+      raw: JSON.stringify({ task, query }),
+      promptId: OFFLINE_PROMPT_ID,
+      promptVersion: OFFLINE_PROMPT_VERSION,
+    };
   }
 
   async queryLikelihood(query: string, passage: Passage): Promise<number> {
@@ -133,23 +159,35 @@ export function writeQuery(kind: OfflineTaskKind, passage: Passage, stats: TermS
   const pool = sents.length > 0 ? sents : [text.replace(/\s+/g, ' ').trim()];
   // Rank sentences by mean salience of their terms (ties: earlier first), pick among the top 3.
   const ranked = pool
-    .map((s, i) => { const toks = analyze(s); return { s, i, w: toks.reduce((a, t) => a + (sal.get(t) ?? 0), 0) / Math.max(1, Math.sqrt(toks.length)) }; })
+    .map((s, i) => {
+      const toks = analyze(s);
+      return { s, i, w: toks.reduce((a, t) => a + (sal.get(t) ?? 0), 0) / Math.max(1, Math.sqrt(toks.length)) };
+    })
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const sentence = rng.choice(ranked.slice(0, 3)).s;
 
   switch (kind) {
     case 'search': {
-      const terms = [...sal.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3 + rng.int(3)).map(([t]) => t);
+      const terms = [...sal.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 3 + rng.int(3))
+        .map(([t]) => t);
       const order = analyze(text);
       return terms.sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(' ');
     }
     case 'claim':
-      return unquote(clip(sentence, 30)).replace(/[,;:]$/, '').replace(/([^.!?])$/, '$1.');
+      return unquote(clip(sentence, 30))
+        .replace(/[,;:]$/, '')
+        .replace(/([^.!?])$/, '$1.');
     case 'similar':
       return unquote(clip(passage.title && rng.float() < 0.5 ? passage.title : sentence, 25));
     case 'question': {
       const span = salientSpan(sentence, sal, 3 + rng.int(5));
-      const wh = /[%$£€]|\b\d/.test(span) ? 'how much' : /\b(1[89]|20)\d\d\b/.test(sentence) ? 'when' : rng.choice(['what', 'why', 'how', 'who']);
+      const wh = /[%$£€]|\b\d/.test(span)
+        ? 'how much'
+        : /\b(1[89]|20)\d\d\b/.test(sentence)
+          ? 'when'
+          : rng.choice(['what', 'why', 'how', 'who']);
       return `${wh} ${span.toLowerCase()}?`;
     }
   }
@@ -169,12 +207,19 @@ function clip(s: string, maxWords: number): string {
 function salientSpan(sentence: string, sal: Map<string, number>, len: number): string {
   const words = sentence.replace(/\s+/g, ' ').trim().split(' ');
   const weight = (w: string) => analyze(w).reduce((a, t) => a + (sal.get(t) ?? 0), 0);
-  let best = 0, bestW = -1;
+  let best = 0,
+    bestW = -1;
   for (let i = 0; i + Math.min(len, words.length) <= words.length; i++) {
     const w = words.slice(i, i + len).reduce((a, x) => a + weight(x), 0);
-    if (w > bestW) { bestW = w; best = i; }
+    if (w > bestW) {
+      bestW = w;
+      best = i;
+    }
   }
-  let span = words.slice(best, best + len).map((w) => w.replace(/^[^\p{L}\p{N}$£€]+|[^\p{L}\p{N}%]+$/gu, '')).filter((w) => w !== '');
+  let span = words
+    .slice(best, best + len)
+    .map((w) => w.replace(/^[^\p{L}\p{N}$£€]+|[^\p{L}\p{N}%]+$/gu, ''))
+    .filter((w) => w !== '');
   while (span.length > 1 && isStopword(span[0]!)) span = span.slice(1);
   while (span.length > 1 && isStopword(span[span.length - 1]!)) span = span.slice(0, -1);
   return span.join(' ');

@@ -53,32 +53,49 @@ const TERMINAL_FAIL = new Set(['failed', 'expired', 'cancelled', 'cancelling']);
  * Submit `lines` as one batch (all to one endpoint) and return the outcome of each, by custom_id.
  * @example const out = await runOpenAiBatch(client, lines, { stateFile: 'runs/x/batch-chat.json' });
  */
-export async function runOpenAiBatch(client: OpenAI, lines: readonly BatchLine[], opts: RunBatchOptions): Promise<Map<string, BatchOutcome>> {
+export async function runOpenAiBatch(
+  client: OpenAI,
+  lines: readonly BatchLine[],
+  opts: RunBatchOptions,
+): Promise<Map<string, BatchOutcome>> {
   const log = opts.log ?? silentLogger;
   if (lines.length === 0) return new Map();
   const endpoint = lines[0]!.url;
-  if (lines.some((l) => l.url !== endpoint)) throw new GeckoError(`a batch goes to one endpoint; got ${[...new Set(lines.map((l) => l.url))].join(', ')}`);
+  if (lines.some((l) => l.url !== endpoint))
+    throw new GeckoError(`a batch goes to one endpoint; got ${[...new Set(lines.map((l) => l.url))].join(', ')}`);
   const jsonl = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
   const requestsSha256 = sha256(jsonl);
   let state: BatchState = { requestsSha256, endpoint, count: lines.length };
   if (existsSync(opts.stateFile)) {
     const old = readJson<BatchState>(opts.stateFile);
     if (old.requestsSha256 !== requestsSha256) {
-      throw new GeckoError(`batch state file ${opts.stateFile} belongs to a different set of requests`,
-        'delete it to submit a new batch (the old batch, if any, keeps running on the server), or use another state file');
+      throw new GeckoError(
+        `batch state file ${opts.stateFile} belongs to a different set of requests`,
+        'delete it to submit a new batch (the old batch, if any, keeps running on the server), or use another state file',
+      );
     }
     state = old;
-    log.info(`batch: resuming from ${opts.stateFile} (${state.batchId ?? 'not yet submitted'}, ${state.status ?? 'no status'})`);
+    log.info(
+      `batch: resuming from ${opts.stateFile} (${state.batchId ?? 'not yet submitted'}, ${state.status ?? 'no status'})`,
+    );
   }
   const save = () => writeJson(opts.stateFile, state);
 
   if (!state.inputFileId) {
-    const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(jsonl), 'batch.jsonl', { type: 'application/jsonl' }),
+      purpose: 'batch',
+    });
     state.inputFileId = file.id;
     save();
   }
   if (!state.batchId) {
-    const batch = await client.batches.create({ input_file_id: state.inputFileId, endpoint: endpoint as never, completion_window: '24h', metadata: opts.metadata });
+    const batch = await client.batches.create({
+      input_file_id: state.inputFileId,
+      endpoint: endpoint as never,
+      completion_window: '24h',
+      metadata: opts.metadata,
+    });
     state.batchId = batch.id;
     state.status = batch.status;
     save();
@@ -88,17 +105,28 @@ export async function runOpenAiBatch(client: OpenAI, lines: readonly BatchLine[]
   for (;;) {
     const b = await client.batches.retrieve(state.batchId);
     if (b.status !== state.status || b.output_file_id !== state.outputFileId) {
-      Object.assign(state, { status: b.status, outputFileId: b.output_file_id ?? null, errorFileId: b.error_file_id ?? null });
+      Object.assign(state, {
+        status: b.status,
+        outputFileId: b.output_file_id ?? null,
+        errorFileId: b.error_file_id ?? null,
+      });
       save();
-      log.info(`batch ${b.id}: ${b.status} (${b.request_counts?.completed ?? 0}/${b.request_counts?.total ?? lines.length} done)`);
+      log.info(
+        `batch ${b.id}: ${b.status} (${b.request_counts?.completed ?? 0}/${b.request_counts?.total ?? lines.length} done)`,
+      );
     }
     if (b.status === 'completed') break;
     if (TERMINAL_FAIL.has(b.status)) {
-      throw new GeckoError(`batch ${b.id} ended with status '${b.status}'${b.errors?.data?.length ? `: ${b.errors.data.map((e) => e.message).join('; ')}` : ''}`,
-        `delete ${opts.stateFile} and rerun to submit again (cached answers are not resubmitted)`);
+      throw new GeckoError(
+        `batch ${b.id} ended with status '${b.status}'${b.errors?.data?.length ? `: ${b.errors.data.map((e) => e.message).join('; ')}` : ''}`,
+        `delete ${opts.stateFile} and rerun to submit again (cached answers are not resubmitted)`,
+      );
     }
     if (opts.maxWaitMs !== undefined && Date.now() - started > opts.maxWaitMs) {
-      throw new GeckoError(`batch ${b.id} is still '${b.status}' after ${opts.maxWaitMs} ms`, `rerun later: progress is kept in ${opts.stateFile}`);
+      throw new GeckoError(
+        `batch ${b.id} is still '${b.status}' after ${opts.maxWaitMs} ms`,
+        `rerun later: progress is kept in ${opts.stateFile}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 30_000));
   }
@@ -111,7 +139,12 @@ export async function runOpenAiBatch(client: OpenAI, lines: readonly BatchLine[]
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       const r = JSON.parse(line);
-      out.set(r.custom_id, { customId: r.custom_id, statusCode: r.response?.status_code ?? null, body: r.response?.body ?? null, error: r.error ?? null });
+      out.set(r.custom_id, {
+        customId: r.custom_id,
+        statusCode: r.response?.status_code ?? null,
+        body: r.response?.body ?? null,
+        error: r.error ?? null,
+      });
     }
   }
   return out;

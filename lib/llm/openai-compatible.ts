@@ -13,8 +13,18 @@ import { silentLogger } from '../core/log';
 import { LlmOutputError, redact } from './errors';
 import { runOpenAiBatch, type BatchLine } from './openai-batch';
 import type {
-  BatchOp, BatchSupport, ContinuationRequest, ContinuationResult, GenerateRequest, GenerateResult, LabelRequest, LabelResult,
-  LlmProvider, ProbeResult, ProviderCapabilities, TokenCounts,
+  BatchOp,
+  BatchSupport,
+  ContinuationRequest,
+  ContinuationResult,
+  GenerateRequest,
+  GenerateResult,
+  LabelRequest,
+  LabelResult,
+  LlmProvider,
+  ProbeResult,
+  ProviderCapabilities,
+  TokenCounts,
 } from './provider';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -45,7 +55,12 @@ export class OpenAiProvider implements LlmProvider {
   readonly kind = 'openai';
   readonly model: string;
   readonly identity: Record<string, string>;
-  readonly capabilities: ProviderCapabilities = { generate: true, jsonSchema: true, continuationLogprobs: true, labelLogprobs: true };
+  readonly capabilities: ProviderCapabilities = {
+    generate: true,
+    jsonSchema: true,
+    continuationLogprobs: true,
+    labelLogprobs: true,
+  };
   /** The SDK client (non-enumerable: it holds the key, so it must not be printed or serialised). */
   declare readonly client: OpenAI;
   readonly baseURL: string;
@@ -60,36 +75,59 @@ export class OpenAiProvider implements LlmProvider {
     let apiKey = opts.apiKey ?? readEnv('OPENAI_API_KEY');
     if (!apiKey) {
       if (this.baseURL === DEFAULT_BASE_URL) {
-        throw new ConfigError('llm.teacher', `'openai:${opts.model}' needs an API key`,
-          'set OPENAI_API_KEY, or OPENAI_BASE_URL to a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio)');
+        throw new ConfigError(
+          'llm.teacher',
+          `'openai:${opts.model}' needs an API key`,
+          'set OPENAI_API_KEY, or OPENAI_BASE_URL to a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio)',
+        );
       }
       apiKey = 'none';
     }
     Object.defineProperty(this, 'secret', { value: apiKey === 'none' ? undefined : apiKey, enumerable: false });
     const log = opts.log ?? silentLogger;
-    const scrub = (args: unknown[]) => redact(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '), [this.secret]);
+    const scrub = (args: unknown[]) =>
+      redact(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '), [this.secret]);
     const client = new OpenAI({
       apiKey,
       baseURL: this.baseURL,
       timeout: opts.timeoutMs ?? 60_000,
       maxRetries: opts.maxRetries ?? 4,
       logLevel: 'warn',
-      logger: { error: (...a) => log.warn(scrub(a)), warn: (...a) => log.warn(scrub(a)), info: () => {}, debug: () => {} },
+      logger: {
+        error: (...a) => log.warn(scrub(a)),
+        warn: (...a) => log.warn(scrub(a)),
+        info: () => {},
+        debug: () => {},
+      },
     });
     Object.defineProperty(this, 'client', { value: client, enumerable: false });
     this.topLogprobs = opts.topLogprobs ?? 20;
     this.jsonMode = opts.jsonMode ?? 'schema';
     // Everything that shapes the request body beyond the teacher's request is part of the identity.
-    this.identity = { kind: 'openai', model: this.model, baseURL: this.baseURL, jsonMode: this.jsonMode, topLogprobs: String(this.topLogprobs) };
+    this.identity = {
+      kind: 'openai',
+      model: this.model,
+      baseURL: this.baseURL,
+      jsonMode: this.jsonMode,
+      topLogprobs: String(this.topLogprobs),
+    };
   }
 
   /** The Batch API path: same bodies and parsers as the direct calls (half price on OpenAI). */
   readonly batch: BatchSupport = {
-    request: (op: BatchOp, req: unknown) => op === 'continuation'
-      ? { url: '/v1/completions' as const, body: this.continuationBody(req as ContinuationRequest) }
-      : { url: '/v1/chat/completions' as const, body: op === 'generate' ? this.generateBody(req as GenerateRequest) : this.labelsBody(req as LabelRequest) },
-    parse: (op: BatchOp, req: unknown, body: unknown) => op === 'generate' ? this.parseGenerate(body)
-      : op === 'labels' ? this.parseLabels(req as LabelRequest, body) : this.parseContinuation(req as ContinuationRequest, body),
+    request: (op: BatchOp, req: unknown) =>
+      op === 'continuation'
+        ? { url: '/v1/completions' as const, body: this.continuationBody(req as ContinuationRequest) }
+        : {
+            url: '/v1/chat/completions' as const,
+            body: op === 'generate' ? this.generateBody(req as GenerateRequest) : this.labelsBody(req as LabelRequest),
+          },
+    parse: (op: BatchOp, req: unknown, body: unknown) =>
+      op === 'generate'
+        ? this.parseGenerate(body)
+        : op === 'labels'
+          ? this.parseLabels(req as LabelRequest, body)
+          : this.parseContinuation(req as ContinuationRequest, body),
     run: (lines, opts) => runOpenAiBatch(this.client, lines as BatchLine[], opts),
   };
 
@@ -105,8 +143,18 @@ export class OpenAiProvider implements LlmProvider {
   // ---- request bodies (also the lines of a Batch API file) and their parsers ----
 
   generateBody(req: GenerateRequest): Body {
-    const body: Body = { model: this.model, messages: req.messages, temperature: req.temperature, seed: req.seed, max_tokens: req.maxTokens };
-    if (req.jsonSchema && this.jsonMode === 'schema') body.response_format = { type: 'json_schema', json_schema: { name: 'answer', schema: req.jsonSchema, strict: true } };
+    const body: Body = {
+      model: this.model,
+      messages: req.messages,
+      temperature: req.temperature,
+      seed: req.seed,
+      max_tokens: req.maxTokens,
+    };
+    if (req.jsonSchema && this.jsonMode === 'schema')
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: req.jsonSchema, strict: true },
+      };
     else if (req.jsonSchema && this.jsonMode === 'object') body.response_format = { type: 'json_object' };
     return body;
   }
@@ -114,17 +162,30 @@ export class OpenAiProvider implements LlmProvider {
   parseGenerate(resp: unknown): GenerateResult {
     const choice = firstChoice(resp);
     const text = choice.message?.content;
-    if (typeof text !== 'string') throw new LlmOutputError('malformed-response', 'chat completion without message content');
+    if (typeof text !== 'string')
+      throw new LlmOutputError('malformed-response', 'chat completion without message content');
     return { text, truncated: choice.finish_reason === 'length', usage: usageOf(resp) };
   }
 
   labelsBody(req: LabelRequest): Body {
-    return { model: this.model, messages: req.messages, max_tokens: 1, temperature: 0, seed: 0, logprobs: true, top_logprobs: this.topLogprobs };
+    return {
+      model: this.model,
+      messages: req.messages,
+      max_tokens: 1,
+      temperature: 0,
+      seed: 0,
+      logprobs: true,
+      top_logprobs: this.topLogprobs,
+    };
   }
 
   parseLabels(req: LabelRequest, resp: unknown): LabelResult {
     const first = firstChoice(resp).logprobs?.content?.[0];
-    if (!first) throw new LlmOutputError('no-logprobs', 'chat completion without logprobs.content (does the server support logprobs?)');
+    if (!first)
+      throw new LlmOutputError(
+        'no-logprobs',
+        'chat completion without logprobs.content (does the server support logprobs?)',
+      );
     const top: { token: string; logprob: number }[] = first.top_logprobs?.length ? first.top_logprobs : [first];
     const labelLogprobs: Record<string, number | null> = {};
     for (const label of req.labels) {
@@ -138,18 +199,32 @@ export class OpenAiProvider implements LlmProvider {
 
   continuationBody(req: ContinuationRequest): Body {
     // max_tokens 1 (not 0): more servers accept it; the generated token is cut off by its offset.
-    return { model: this.model, prompt: req.prompt + req.continuation, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 };
+    return {
+      model: this.model,
+      prompt: req.prompt + req.continuation,
+      echo: true,
+      logprobs: 1,
+      max_tokens: 1,
+      temperature: 0,
+    };
   }
 
   parseContinuation(req: ContinuationRequest, resp: unknown): ContinuationResult {
     const lp = firstChoice(resp).logprobs;
     const spans = tokenSpans(lp, req.prompt.length + req.continuation.length);
-    if (!spans) throw new LlmOutputError('no-logprobs', 'completion without logprobs.tokens / token_logprobs (echo not supported?)');
-    const start = req.prompt.length, end = start + req.continuation.length;
-    let logprob = 0, tokens = 0;
+    if (!spans)
+      throw new LlmOutputError(
+        'no-logprobs',
+        'completion without logprobs.tokens / token_logprobs (echo not supported?)',
+      );
+    const start = req.prompt.length,
+      end = start + req.continuation.length;
+    let logprob = 0,
+      tokens = 0;
     for (const s of spans) {
       if (s.end <= start || s.start >= end) continue; // prompt token, or a generated token after the text
-      if (s.logprob === null || !Number.isFinite(s.logprob)) throw new LlmOutputError('no-logprobs', `no logprob for continuation token '${s.token}'`);
+      if (s.logprob === null || !Number.isFinite(s.logprob))
+        throw new LlmOutputError('no-logprobs', `no logprob for continuation token '${s.token}'`);
       logprob += s.logprob;
       tokens++;
     }
@@ -159,15 +234,23 @@ export class OpenAiProvider implements LlmProvider {
   // ---- calls ----
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {
-    return this.parseGenerate(await this.send(() => this.client.chat.completions.create(this.generateBody(req) as never)));
+    return this.parseGenerate(
+      await this.send(() => this.client.chat.completions.create(this.generateBody(req) as never)),
+    );
   }
 
   async labelLogprobs(req: LabelRequest): Promise<LabelResult> {
-    return this.parseLabels(req, await this.send(() => this.client.chat.completions.create(this.labelsBody(req) as never)));
+    return this.parseLabels(
+      req,
+      await this.send(() => this.client.chat.completions.create(this.labelsBody(req) as never)),
+    );
   }
 
   async continuationLogprob(req: ContinuationRequest): Promise<ContinuationResult> {
-    return this.parseContinuation(req, await this.send(() => this.client.completions.create(this.continuationBody(req) as never)));
+    return this.parseContinuation(
+      req,
+      await this.send(() => this.client.completions.create(this.continuationBody(req) as never)),
+    );
   }
 
   /**
@@ -179,11 +262,23 @@ export class OpenAiProvider implements LlmProvider {
     const prompt = 'one two three four five six seven eight nine ten';
     let resp: unknown;
     try {
-      resp = await this.send(() => this.client.completions.create({ model: this.model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 }));
+      resp = await this.send(() =>
+        this.client.completions.create({
+          model: this.model,
+          prompt,
+          echo: true,
+          logprobs: 1,
+          max_tokens: 1,
+          temperature: 0,
+        }),
+      );
     } catch (e) {
       // The endpoint or its options are not supported (404 chat-only model, 400 echo/logprobs refused, ...).
       if (e instanceof OpenAI.APIError && e.status !== undefined && [400, 404, 405, 422, 501].includes(e.status)) {
-        return { ok: false, detail: `the completions endpoint with echo+logprobs failed at ${this.baseURL}: ${redact(e.message, [this.secret])}` };
+        return {
+          ok: false,
+          detail: `the completions endpoint with echo+logprobs failed at ${this.baseURL}: ${redact(e.message, [this.secret])}`,
+        };
       }
       throw e;
     }
@@ -191,11 +286,19 @@ export class OpenAiProvider implements LlmProvider {
     if (!spans) return { ok: false, detail: `${this.baseURL} returned no token logprobs for an echoed prompt` };
     const inPrompt = spans.filter((s) => s.start < prompt.length);
     const echoed = inPrompt.map((s) => s.token).join('');
-    if (inPrompt.length < 2 || !echoed.startsWith(prompt.slice(0, Math.min(prompt.length, echoed.length))) || echoed.length < prompt.length) {
-      return { ok: false, detail: `${this.baseURL} returned logprobs for ${inPrompt.length} prompt token(s) ('${echoed.slice(0, 40)}'): only generated tokens are scored, not the echoed prompt` };
+    if (
+      inPrompt.length < 2 ||
+      !echoed.startsWith(prompt.slice(0, Math.min(prompt.length, echoed.length))) ||
+      echoed.length < prompt.length
+    ) {
+      return {
+        ok: false,
+        detail: `${this.baseURL} returned logprobs for ${inPrompt.length} prompt token(s) ('${echoed.slice(0, 40)}'): only generated tokens are scored, not the echoed prompt`,
+      };
     }
     const bad = inPrompt.slice(1).filter((s) => s.logprob === null || !Number.isFinite(s.logprob) || s.logprob > 1e-6);
-    if (bad.length > 0) return { ok: false, detail: `${this.baseURL} returned ${bad.length} prompt token(s) without a valid logprob` };
+    if (bad.length > 0)
+      return { ok: false, detail: `${this.baseURL} returned ${bad.length} prompt token(s) without a valid logprob` };
     return { ok: true, detail: `${inPrompt.length} prompt tokens scored` };
   }
 
@@ -204,32 +307,55 @@ export class OpenAiProvider implements LlmProvider {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof SyntaxError) throw new LlmOutputError('malformed-response', `the server's answer is not valid JSON (${redact(e.message, [this.secret])})`);
+      if (e instanceof SyntaxError)
+        throw new LlmOutputError(
+          'malformed-response',
+          `the server's answer is not valid JSON (${redact(e.message, [this.secret])})`,
+        );
       throw e;
     }
   }
 }
 
-interface Span { token: string; start: number; end: number; logprob: number | null }
+interface Span {
+  token: string;
+  start: number;
+  end: number;
+  logprob: number | null;
+}
 
 /** Token spans from completions logprobs: offsets from text_offset, else accumulated token lengths. */
 function tokenSpans(lp: any, textLength: number): Span[] | null {
-  if (!lp || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs) || lp.tokens.length !== lp.token_logprobs.length) return null;
+  if (
+    !lp ||
+    !Array.isArray(lp.tokens) ||
+    !Array.isArray(lp.token_logprobs) ||
+    lp.tokens.length !== lp.token_logprobs.length
+  )
+    return null;
   const tokens: string[] = lp.tokens;
-  const offsets: number[] = Array.isArray(lp.text_offset) && lp.text_offset.length === tokens.length
-    ? lp.text_offset
-    : tokens.reduce<number[]>((acc, t, i) => { acc.push(i === 0 ? 0 : acc[i - 1]! + tokens[i - 1]!.length); return acc; }, []);
+  const offsets: number[] =
+    Array.isArray(lp.text_offset) && lp.text_offset.length === tokens.length
+      ? lp.text_offset
+      : tokens.reduce<number[]>((acc, t, i) => {
+          acc.push(i === 0 ? 0 : acc[i - 1]! + tokens[i - 1]!.length);
+          return acc;
+        }, []);
   return tokens.map((token, i) => ({
     token,
     start: offsets[i]!,
-    end: i + 1 < tokens.length ? Math.max(offsets[i + 1]!, offsets[i]! + 1) : Math.min(offsets[i]! + Math.max(token.length, 1), Math.max(textLength, offsets[i]! + 1)),
+    end:
+      i + 1 < tokens.length
+        ? Math.max(offsets[i + 1]!, offsets[i]! + 1)
+        : Math.min(offsets[i]! + Math.max(token.length, 1), Math.max(textLength, offsets[i]! + 1)),
     logprob: lp.token_logprobs[i] ?? null,
   }));
 }
 
 function firstChoice(resp: unknown): any {
   const c = (resp as any)?.choices?.[0];
-  if (!c || typeof c !== 'object') throw new LlmOutputError('malformed-response', `response without choices: ${safeJson(resp).slice(0, 120)}`);
+  if (!c || typeof c !== 'object')
+    throw new LlmOutputError('malformed-response', `response without choices: ${safeJson(resp).slice(0, 120)}`);
   return c;
 }
 
@@ -244,5 +370,9 @@ function logSumExp(xs: number[]): number {
 }
 
 function safeJson(v: unknown): string {
-  try { return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  } catch {
+    return String(v);
+  }
 }

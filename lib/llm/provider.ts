@@ -91,10 +91,15 @@ export type BatchOp = 'generate' | 'continuation' | 'labels';
 
 export interface BatchSupport {
   /** The endpoint and request body of one operation (identical to what the direct call sends). */
-  request(op: BatchOp, req: unknown): { url: '/v1/chat/completions' | '/v1/completions'; body: Record<string, unknown> };
+  request(
+    op: BatchOp,
+    req: unknown,
+  ): { url: '/v1/chat/completions' | '/v1/completions'; body: Record<string, unknown> };
   /** Parse one answer body into the operation's result (throws LlmOutputError when unusable). */
   parse(op: BatchOp, req: unknown, body: unknown): GenerateResult | ContinuationResult | LabelResult;
   /** Submit, poll and collect; resumable from `stateFile`. Returns status and body by custom_id. */
-  run(lines: { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[], opts: { stateFile: string; pollMs?: number; maxWaitMs?: number }):
-    Promise<Map<string, { statusCode: number | null; body: unknown; error: { message?: string } | null }>>;
+  run(
+    lines: { custom_id: string; method: 'POST'; url: string; body: Record<string, unknown> }[],
+    opts: { stateFile: string; pollMs?: number; maxWaitMs?: number },
+  ): Promise<Map<string, { statusCode: number | null; body: unknown; error: { message?: string } | null }>>;
 }

@@ -20,8 +20,10 @@ export function emptyUsage(): Usage {
 /** b - a, field by field: the usage of a stage that ran between two snapshots. */
 export function diffUsage(a: Usage, b: Usage): Usage {
   return {
-    calls: b.calls - a.calls, cachedCalls: b.cachedCalls - a.cachedCalls,
-    promptTokens: b.promptTokens - a.promptTokens, completionTokens: b.completionTokens - a.completionTokens,
+    calls: b.calls - a.calls,
+    cachedCalls: b.cachedCalls - a.cachedCalls,
+    promptTokens: b.promptTokens - a.promptTokens,
+    completionTokens: b.completionTokens - a.completionTokens,
     costUsd: b.costUsd - a.costUsd,
   };
 }
@@ -48,15 +50,19 @@ export class UsageMeter {
   private reserved = 0;
   constructor(private readonly opts: MeterOptions = {}) {}
 
-  get priceKnown(): boolean { return this.opts.price !== undefined; }
+  get priceKnown(): boolean {
+    return this.opts.price !== undefined;
+  }
 
   /** Reserve `estimate` tokens for a call about to start; throws BudgetExceededError when over budget. */
   reserve(estimate: number): number {
     const budget = this.opts.budgetTokens ?? 0;
     const spent = this.u.promptTokens + this.u.completionTokens;
-    if (budget > 0 && spent + this.reserved + estimate > budget) throw new BudgetExceededError(spent + this.reserved, budget);
+    if (budget > 0 && spent + this.reserved + estimate > budget)
+      throw new BudgetExceededError(spent + this.reserved, budget);
     const usd = this.opts.budgetUsd ?? 0;
-    if (usd > 0 && this.u.costUsd >= usd) throw new BudgetExceededError(Math.round(this.u.costUsd * 1e4) / 1e4, usd, 'USD');
+    if (usd > 0 && this.u.costUsd >= usd)
+      throw new BudgetExceededError(Math.round(this.u.costUsd * 1e4) / 1e4, usd, 'USD');
     this.reserved += estimate;
     return estimate;
   }
@@ -68,7 +74,12 @@ export class UsageMeter {
     this.u.promptTokens += tokens.promptTokens;
     this.u.completionTokens += tokens.completionTokens;
     const p = this.opts.price;
-    if (p) this.u.costUsd += priceFactor * (this.opts.priceFactor ?? 1) * (tokens.promptTokens * p.input + tokens.completionTokens * p.output) / 1e6;
+    if (p)
+      this.u.costUsd +=
+        (priceFactor *
+          (this.opts.priceFactor ?? 1) *
+          (tokens.promptTokens * p.input + tokens.completionTokens * p.output)) /
+        1e6;
   }
 
   /** Release a reservation of a call that never reached the provider. */

@@ -46,7 +46,11 @@ export function l2normalize(x: tf.Tensor2D): tf.Tensor2D {
  * The (B, C) mask over candidate columns [positives (B) | own negatives (M) | queries (B)].
  * Pure JS, exported for tests.
  */
-export function candidateMask(B: number, opts: ContrastiveOptions, batch: Omit<ContrastiveBatch, 'queries' | 'positives' | 'negatives'> & { numNegatives: number }): Float32Array {
+export function candidateMask(
+  B: number,
+  opts: ContrastiveOptions,
+  batch: Omit<ContrastiveBatch, 'queries' | 'positives' | 'negatives'> & { numNegatives: number },
+): Float32Array {
   const M = opts.hardNegatives ? batch.numNegatives : 0;
   const C = B + M + (opts.sameTower ? B : 0);
   const mask = new Float32Array(B * C);
@@ -74,7 +78,9 @@ export function contrastiveLoss(batch: ContrastiveBatch, opts: ContrastiveOption
   const B = batch.queries.shape[0];
   const useNeg = opts.hardNegatives && batch.negatives !== undefined && batch.negatives.shape[0] > 0;
   if (useNeg && batch.negativeOwner?.length !== batch.negatives!.shape[0]) {
-    throw new Error(`contrastiveLoss: negativeOwner must give the owner of each of the ${batch.negatives!.shape[0]} negatives`);
+    throw new Error(
+      `contrastiveLoss: negativeOwner must give the owner of each of the ${batch.negatives!.shape[0]} negatives`,
+    );
   }
   const o = { ...opts, hardNegatives: useNeg };
   const M = useNeg ? batch.negatives!.shape[0] : 0;
@@ -85,7 +91,10 @@ export function contrastiveLoss(batch: ContrastiveBatch, opts: ContrastiveOption
     if (useNeg) cols.push(l2normalize(batch.negatives!)); //      (M, D)
     if (opts.sameTower) cols.push(q); //                          (B, D)
     const cand = cols.length === 1 ? cols[0]! : tf.concat(cols, 0); // (C, D)
-    const logits = tf.add(tf.div(tf.matMul(q, cand, false, true), opts.temperature), tf.tensor2d(mask, [B, mask.length / B])); // (B, C)
+    const logits = tf.add(
+      tf.div(tf.matMul(q, cand, false, true), opts.temperature),
+      tf.tensor2d(mask, [B, mask.length / B]),
+    ); // (B, C)
     const logp = tf.logSoftmax(logits); //                        (B, C)
     const own = tf.sum(tf.mul(logp, tf.oneHot(tf.range(0, B, 1, 'int32'), logits.shape[1]!)), 1); // (B)
     return tf.neg(tf.mean(own)) as tf.Scalar;

@@ -14,14 +14,20 @@ export function truncateBatch(batch: ContrastiveBatch, dim: number): Contrastive
  * Wrap a loss: weighted sum over prefix dimensions of the loss on the truncated, re-normalised embeddings.
  * @example const loss = matryoshkaLoss((b) => sameTowerLoss(b, 0.05), [128, 64], [1, 1])(batch);
  */
-export function matryoshkaLoss(lossFn: (batch: ContrastiveBatch) => tf.Scalar, dims: readonly number[], weights: readonly number[]): (batch: ContrastiveBatch) => tf.Scalar {
-  if (dims.length === 0 || dims.length !== weights.length) throw new Error(`matryoshkaLoss: ${dims.length} dims and ${weights.length} weights`);
-  return (batch) => tf.tidy(() => {
-    const D = batch.queries.shape[1];
-    const terms = dims.map((d, i) => {
-      if (d > D) throw new Error(`matryoshkaLoss: dimension ${d} exceeds the embedding dimension ${D}`);
-      return tf.mul(lossFn(truncateBatch(batch, d)), weights[i]!);
+export function matryoshkaLoss(
+  lossFn: (batch: ContrastiveBatch) => tf.Scalar,
+  dims: readonly number[],
+  weights: readonly number[],
+): (batch: ContrastiveBatch) => tf.Scalar {
+  if (dims.length === 0 || dims.length !== weights.length)
+    throw new Error(`matryoshkaLoss: ${dims.length} dims and ${weights.length} weights`);
+  return (batch) =>
+    tf.tidy(() => {
+      const D = batch.queries.shape[1];
+      const terms = dims.map((d, i) => {
+        if (d > D) throw new Error(`matryoshkaLoss: dimension ${d} exceeds the embedding dimension ${D}`);
+        return tf.mul(lossFn(truncateBatch(batch, d)), weights[i]!);
+      });
+      return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
     });
-    return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
-  });
 }

@@ -21,9 +21,17 @@ export interface MlmResult {
  * masked-token count of the whole step, so chunks add up to the step's mean). Caller disposes the result.
  * @example const r = mlmLossAndGrads(hidden, new Int32Array([3, 7]), new Int32Array([42, 17]), P.tok_emb, P['mlm.bias']);
  */
-export function mlmLossAndGrads(hidden: tf.Tensor2D, rows: Int32Array, targets: Int32Array, tokEmb: tf.Tensor2D, bias: tf.Tensor1D, denominator = rows.length): MlmResult {
+export function mlmLossAndGrads(
+  hidden: tf.Tensor2D,
+  rows: Int32Array,
+  targets: Int32Array,
+  tokEmb: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  denominator = rows.length,
+): MlmResult {
   const M = rows.length;
-  if (M === 0 || targets.length !== M) throw new Error(`mlmLossAndGrads: ${M} masked rows and ${targets.length} targets`);
+  if (M === 0 || targets.length !== M)
+    throw new Error(`mlmLossAndGrads: ${M} masked rows and ${targets.length} targets`);
   const [T, D] = hidden.shape;
   const V = tokEmb.shape[0];
   return tidy(() => {

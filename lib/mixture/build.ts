@@ -14,17 +14,31 @@ import { classificationExamples, nliExamples, squadExamples, stsExamples } from 
 /** Where each mixture source comes from: data set and training split(s). */
 export const MIXTURE_SOURCES = {
   fret: { dataset: 'fret', splits: [] as string[], what: 'FRet examples (fret-examples.jsonl from gecko fret)' },
-  squad: { dataset: 'squad_v1.1_dev', splits: ['dev'], what: 'SQuAD v1.1 question → paragraph, negative from the same article' },
-  nli: { dataset: 'sick', splits: ['train', 'trial'], what: 'SICK NLI: entailment positive, contradiction negative (symmetric)' },
+  squad: {
+    dataset: 'squad_v1.1_dev',
+    splits: ['dev'],
+    what: 'SQuAD v1.1 question → paragraph, negative from the same article',
+  },
+  nli: {
+    dataset: 'sick',
+    splits: ['train', 'trial'],
+    what: 'SICK NLI: entailment positive, contradiction negative (symmetric)',
+  },
   sts: { dataset: 'stsbenchmark', splits: ['train'], what: 'STS Benchmark train pairs scored >= 4 (symmetric)' },
-  banking77: { dataset: 'banking77', splits: ['train'], what: 'Banking77 train: same-label positive, other-label negative, shared unique id (symmetric)' },
+  banking77: {
+    dataset: 'banking77',
+    splits: ['train'],
+    what: 'Banking77 train: same-label positive, other-label negative, shared unique id (symmetric)',
+  },
 } as const;
 export type MixtureSource = keyof typeof MIXTURE_SOURCES;
 
 function validExample(r: any): true | string {
   if (!r || typeof r !== 'object') return 'expected a TrainingExample object';
-  for (const k of ['id', 'source', 'task', 'query'] as const) if (typeof r[k] !== 'string' || r[k] === '') return `field '${k}' must be a non-empty string`;
-  if (!r.positive || typeof r.positive.text !== 'string' || r.positive.text === '') return "field 'positive.text' must be a non-empty string";
+  for (const k of ['id', 'source', 'task', 'query'] as const)
+    if (typeof r[k] !== 'string' || r[k] === '') return `field '${k}' must be a non-empty string`;
+  if (!r.positive || typeof r.positive.text !== 'string' || r.positive.text === '')
+    return "field 'positive.text' must be a non-empty string";
   if (!Array.isArray(r.negatives)) return "field 'negatives' must be an array";
   if (typeof r.symmetric !== 'boolean') return "field 'symmetric' must be true or false";
   return true;
@@ -34,23 +48,53 @@ function validExample(r: any): true | string {
  * Load the examples of one source (only training splits; the leak guard is asserted first).
  * @example loadSourceExamples('nli', { seed: 1 }).length
  */
-export function loadSourceExamples(name: string, o: { seed: number; fretPath?: string; dataDir?: string; splits?: Partial<Record<string, readonly string[]>> }): TrainingExample[] {
+export function loadSourceExamples(
+  name: string,
+  o: { seed: number; fretPath?: string; dataDir?: string; splits?: Partial<Record<string, readonly string[]>> },
+): TrainingExample[] {
   const known = (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name];
-  if (!known) throw new ConfigError(`finetune.mixture.${name}`, `unknown mixture source '${name}'`, `known sources: ${Object.keys(MIXTURE_SOURCES).join(', ')}`);
+  if (!known)
+    throw new ConfigError(
+      `finetune.mixture.${name}`,
+      `unknown mixture source '${name}'`,
+      `known sources: ${Object.keys(MIXTURE_SOURCES).join(', ')}`,
+    );
   const src = { dataset: known.dataset, splits: o.splits?.[name] ?? known.splits };
   for (const split of src.splits) assertTrainingSplit(src.dataset, split);
   const rng = rngFor(o.seed, 'mixture', name);
   const opts = { dataDir: o.dataDir };
   switch (name as MixtureSource) {
     case 'fret': {
-      if (!o.fretPath) throw new ConfigError('finetune.mixture.fret', 'has a weight but no FRet examples were given', 'pass --fret <dir>/fret-examples.jsonl (from gecko fret), or set --set finetune.mixture.fret=0');
-      if (!existsSync(o.fretPath)) throw new DataError(o.fretPath, 'file not found', undefined, 'run `npx gecko fret ... --out <dir>` first and pass <dir>/fret-examples.jsonl');
+      if (!o.fretPath)
+        throw new ConfigError(
+          'finetune.mixture.fret',
+          'has a weight but no FRet examples were given',
+          'pass --fret <dir>/fret-examples.jsonl (from gecko fret), or set --set finetune.mixture.fret=0',
+        );
+      if (!existsSync(o.fretPath))
+        throw new DataError(
+          o.fretPath,
+          'file not found',
+          undefined,
+          'run `npx gecko fret ... --out <dir>` first and pass <dir>/fret-examples.jsonl',
+        );
       return readJsonl<TrainingExample>(o.fretPath, validExample);
     }
-    case 'squad': return squadExamples(loadSquad(opts), rng); // one split ('dev', the training split here)
-    case 'nli': return nliExamples(src.splits.flatMap((s) => loadSickNli(s, opts)), rng);
-    case 'sts': return stsExamples(src.splits.flatMap((s) => loadSts('stsbenchmark', s, opts)));
-    case 'banking77': return classificationExamples(src.splits.flatMap((s) => loadClassification('banking77', s, opts)), rng, 'banking77');
+    case 'squad':
+      return squadExamples(loadSquad(opts), rng); // one split ('dev', the training split here)
+    case 'nli':
+      return nliExamples(
+        src.splits.flatMap((s) => loadSickNli(s, opts)),
+        rng,
+      );
+    case 'sts':
+      return stsExamples(src.splits.flatMap((s) => loadSts('stsbenchmark', s, opts)));
+    case 'banking77':
+      return classificationExamples(
+        src.splits.flatMap((s) => loadClassification('banking77', s, opts)),
+        rng,
+        'banking77',
+      );
   }
 }
 
@@ -66,10 +110,22 @@ export interface MixtureReport extends MixReport {
  * Build the mixture: load every source with a positive weight, mix by weight, seeded.
  * @example const { examples, report } = buildMixture({ weights: cfg.finetune.mixture, seed: cfg.seed, fretPath: 'runs/fret-1/fret-examples.jsonl' });
  */
-export function buildMixture(o: { weights: Readonly<Record<string, number>>; seed: number; n?: number; fretPath?: string; dataDir?: string; splits?: Partial<Record<string, readonly string[]>> }): { examples: TrainingExample[]; report: MixtureReport } {
+export function buildMixture(o: {
+  weights: Readonly<Record<string, number>>;
+  seed: number;
+  n?: number;
+  fretPath?: string;
+  dataDir?: string;
+  splits?: Partial<Record<string, readonly string[]>>;
+}): { examples: TrainingExample[]; report: MixtureReport } {
   const known = Object.keys(MIXTURE_SOURCES);
   for (const name of Object.keys(o.weights)) {
-    if (!known.includes(name)) throw new ConfigError(`finetune.mixture.${name}`, `unknown mixture source '${name}'`, `known sources: ${known.join(', ')}`);
+    if (!known.includes(name))
+      throw new ConfigError(
+        `finetune.mixture.${name}`,
+        `unknown mixture source '${name}'`,
+        `known sources: ${known.join(', ')}`,
+      );
   }
   const active = Object.keys(o.weights).filter((k) => o.weights[k]! > 0);
   const sources = Object.fromEntries(active.map((k) => [k, loadSourceExamples(k, o)]));
@@ -78,8 +134,11 @@ export function buildMixture(o: { weights: Readonly<Record<string, number>>; see
   return {
     examples,
     report: {
-      ...report, seed: o.seed,
-      sources: Object.fromEntries(active.map((k) => [k, (MIXTURE_SOURCES as Record<string, { what: string }>)[k]!.what])),
+      ...report,
+      seed: o.seed,
+      sources: Object.fromEntries(
+        active.map((k) => [k, (MIXTURE_SOURCES as Record<string, { what: string }>)[k]!.what]),
+      ),
       symmetric: examples.filter((e) => e.symmetric).length,
       withNegatives: examples.filter((e) => e.negatives.length > 0).length,
       ...(o.fretPath ? { fretPath: o.fretPath } : {}),

@@ -21,7 +21,11 @@ export const MIXTURE_TASKS = {
  * (`perParagraph`), so that a batch rarely holds the same positive twice.
  * @example squadExamples(loadSquad(), rngFor(seed, 'mixture', 'squad'))
  */
-export function squadExamples(rows: readonly SquadQuestion[], rng: Rng, opts: { negatives?: 'same-article' | 'none'; perParagraph?: number } = {}): TrainingExample[] {
+export function squadExamples(
+  rows: readonly SquadQuestion[],
+  rng: Rng,
+  opts: { negatives?: 'same-article' | 'none'; perParagraph?: number } = {},
+): TrainingExample[] {
   const negatives = opts.negatives ?? 'same-article';
   const perParagraph = opts.perParagraph ?? 1;
   const byParagraph = new Map<string, SquadQuestion[]>();
@@ -40,7 +44,10 @@ export function squadExamples(rows: readonly SquadQuestion[], rng: Rng, opts: { 
     for (const q of rng.sample(qs, perParagraph)) {
       const others = (paragraphsOf.get(title) ?? []).filter((c) => c !== context);
       out.push({
-        id: `squad-${q.id}`, source: 'squad', task: MIXTURE_TASKS.squad, query: q.question,
+        id: `squad-${q.id}`,
+        source: 'squad',
+        task: MIXTURE_TASKS.squad,
+        query: q.question,
         positive: { title, text: context },
         negatives: negatives === 'same-article' && others.length ? [{ title, text: rng.choice(others) }] : [],
         symmetric: false,
@@ -68,8 +75,13 @@ export function nliExamples(rows: readonly NliPair[], rng: Rng): TrainingExample
   for (const [premise, { ent, con }] of byPremise) {
     for (const hyp of ent) {
       out.push({
-        id: `nli-${i++}`, source: 'nli', task: MIXTURE_TASKS.nli, query: premise,
-        positive: { text: hyp }, negatives: con.length ? [{ text: rng.choice(con) }] : [], symmetric: true,
+        id: `nli-${i++}`,
+        source: 'nli',
+        task: MIXTURE_TASKS.nli,
+        query: premise,
+        positive: { text: hyp },
+        negatives: con.length ? [{ text: rng.choice(con) }] : [],
+        symmetric: true,
       });
     }
   }
@@ -82,9 +94,17 @@ export function nliExamples(rows: readonly NliPair[], rng: Rng): TrainingExample
  */
 export function stsExamples(rows: readonly StsPair[], opts: { minScore?: number } = {}): TrainingExample[] {
   const min = opts.minScore ?? 4;
-  return rows.filter((r) => r.score >= min).map((r, i) => ({
-    id: `sts-${i}`, source: 'sts', task: MIXTURE_TASKS.sts, query: r.text1, positive: { text: r.text2 }, negatives: [], symmetric: true,
-  }));
+  return rows
+    .filter((r) => r.score >= min)
+    .map((r, i) => ({
+      id: `sts-${i}`,
+      source: 'sts',
+      task: MIXTURE_TASKS.sts,
+      query: r.text1,
+      positive: { text: r.text2 },
+      negatives: [],
+      symmetric: true,
+    }));
 }
 
 /** The unique id appended to the three texts of a classification triple. */
@@ -96,10 +116,16 @@ export const withUid = (text: string, uid: string) => `${text} [${uid}]`;
  * trivially separable and the model learns to tell x+ from x-.
  * @example classificationExamples(loadClassification('banking77', 'train'), rng, 'banking77')
  */
-export function classificationExamples(rows: readonly LabeledText[], rng: Rng, source: string, task: string = MIXTURE_TASKS.banking77): TrainingExample[] {
+export function classificationExamples(
+  rows: readonly LabeledText[],
+  rng: Rng,
+  source: string,
+  task: string = MIXTURE_TASKS.banking77,
+): TrainingExample[] {
   const byLabel = new Map<string, LabeledText[]>();
   for (const r of rows) byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), r]);
-  if (byLabel.size < 2) throw new RangeError(`classificationExamples(${source}): needs at least 2 labels, got ${byLabel.size}`);
+  if (byLabel.size < 2)
+    throw new RangeError(`classificationExamples(${source}): needs at least 2 labels, got ${byLabel.size}`);
   const out: TrainingExample[] = [];
   rows.forEach((x, i) => {
     const same = byLabel.get(x.label)!.filter((r) => r.id !== x.id);
@@ -109,9 +135,14 @@ export function classificationExamples(rows: readonly LabeledText[], rng: Rng, s
     while (neg.label === x.label) neg = rng.choice(rows);
     const uid = `${source}-${i}`;
     out.push({
-      id: `${source}-${x.id}`, source, task, query: withUid(x.text, uid),
-      positive: { id: pos.id, text: withUid(pos.text, uid) }, negatives: [{ id: neg.id, text: withUid(neg.text, uid) }],
-      symmetric: true, meta: { label: x.label, positiveLabel: pos.label, negativeLabel: neg.label },
+      id: `${source}-${x.id}`,
+      source,
+      task,
+      query: withUid(x.text, uid),
+      positive: { id: pos.id, text: withUid(pos.text, uid) },
+      negatives: [{ id: neg.id, text: withUid(neg.text, uid) }],
+      symmetric: true,
+      meta: { label: x.label, positiveLabel: pos.label, negativeLabel: neg.label },
     });
   });
   return out;

@@ -21,7 +21,8 @@ export function titleBodyPairs(passages: readonly Passage[], seed: number): Trai
     if (!p.title || !p.text.trim()) continue;
     const key = `${p.source}\u0000${p.title}`;
     const list = byTitle.get(key);
-    if (list) list.push(p); else byTitle.set(key, [p]);
+    if (list) list.push(p);
+    else byTitle.set(key, [p]);
   }
   const out: TrainingExample[] = [];
   for (const group of byTitle.values()) {
@@ -44,7 +45,11 @@ export function titleBodyPairs(passages: readonly Passage[], seed: number): Trai
  * Title-body pairs from the training splits of the given news corpora (default: BBC and AG News).
  * @example prefinetunePairs({ seed: 1 }).length // ~7,900 on the shared data
  */
-export function prefinetunePairs(opts: { seed: number; corpora?: readonly string[]; dataDir?: string }): TrainingExample[] {
+export function prefinetunePairs(opts: {
+  seed: number;
+  corpora?: readonly string[];
+  dataDir?: string;
+}): TrainingExample[] {
   const corpora = opts.corpora ?? ['bbc_news', 'ag_news'];
   return corpora.flatMap((name) => titleBodyPairs(loadPassages(name, { dataDir: opts.dataDir }), opts.seed));
 }

@@ -26,8 +26,14 @@ export function splitTable(root = dataDir()): SplitRow[] {
     const info = DATASETS[name]!;
     const state = datasetStatus(name, root).state;
     return info.splits.map((s) => ({
-      dataset: name, task: info.task, split: s.name, rows: s.rows, role: s.evaluation ? 'evaluation' as const : 'training' as const,
-      seedCorpus: info.seedCorpus && !s.evaluation, use: s.use, state,
+      dataset: name,
+      task: info.task,
+      split: s.name,
+      rows: s.rows,
+      role: s.evaluation ? ('evaluation' as const) : ('training' as const),
+      seedCorpus: info.seedCorpus && !s.evaluation,
+      use: s.use,
+      state,
     }));
   });
 }

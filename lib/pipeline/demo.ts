@@ -51,8 +51,10 @@ export async function ensureDatasets(log: Logger): Promise<void> {
     log.info(`data set ${s.name} is ${s.state}: fetching it from its public source`);
     const report = await fetchDataset(s.name, { log });
     if (!report.ok) {
-      throw new GeckoError(`could not fetch data set '${s.name}' into ${dataDir()}`,
-        'check the network, or set GECKO_DATA_DIR to a folder that holds the data sets (`npx gecko datasets` shows what is there)');
+      throw new GeckoError(
+        `could not fetch data set '${s.name}' into ${dataDir()}`,
+        'check the network, or set GECKO_DATA_DIR to a folder that holds the data sets (`npx gecko datasets` shows what is there)',
+      );
     }
   }
 }
@@ -79,8 +81,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const ctx = await startRun(resolved, { command: opts.command, dir: opts.dir, log });
 
   const fret = await step(1, 'seeding + FRet (steps 1 and 2)', () => fretForRun(ctx));
-  const fretInfo = { records: fret.records.length, relabelRate: fret.report.relabelRate, teacher: fret.report.teacher, standIn: fret.report.standIn };
-  log.info(`FRet: ${fretInfo.records} examples; positive != seed passage in ${(100 * fretInfo.relabelRate).toFixed(1)}%; teacher ${fretInfo.teacher}${fretInfo.standIn ? ' (a stand-in, not an LLM)' : ''}`);
+  const fretInfo = {
+    records: fret.records.length,
+    relabelRate: fret.report.relabelRate,
+    teacher: fret.report.teacher,
+    standIn: fret.report.standIn,
+  };
+  log.info(
+    `FRet: ${fretInfo.records} examples; positive != seed passage in ${(100 * fretInfo.relabelRate).toFixed(1)}%; teacher ${fretInfo.teacher}${fretInfo.standIn ? ' (a stand-in, not an LLM)' : ''}`,
+  );
   const pre = await step(2, 'MLM pretraining', () => pretrainForRun(ctx, { log }));
   const pft = await step(3, 'pre-finetuning', () => prefinetuneForRun(ctx, { log }));
   const ft = await step(4, 'fine-tuning with Matryoshka', () => finetuneForRun(ctx, { log }));
@@ -90,7 +99,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   const plots = await step(6, 'plots', async () => {
     const figs = runFigures(ctx.dir);
-    figs['projection-fine-tuned'] = await checkpointProjection(ft.checkpoint, { seed: ctx.config.seed, label: 'fine-tuned' });
+    figs['projection-fine-tuned'] = await checkpointProjection(ft.checkpoint, {
+      seed: ctx.config.seed,
+      label: 'fine-tuned',
+    });
     return savePlots(figs, ctx.path('plots'));
   });
   seconds.total = (Date.now() - t0) / 1000;
@@ -98,7 +110,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   if (opts.experimentsPath !== null) {
     await step(7, 'experiments.md', async () => {
       const path = opts.experimentsPath ?? join(projectRoot(), 'experiments.md');
-      prependEntry(path, demoEntry({ ctx, rows, plots, seconds, fret: fretInfo, command: opts.command ?? 'npm run demo', pre: pre.steps }));
+      prependEntry(
+        path,
+        demoEntry({
+          ctx,
+          rows,
+          plots,
+          seconds,
+          fret: fretInfo,
+          command: opts.command ?? 'npm run demo',
+          pre: pre.steps,
+        }),
+      );
       log.info(`results appended to ${path}`);
     });
   }
@@ -109,7 +132,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 
 /** The experiments.md entry of a demo run: what ran, the scores, the plots, the times. */
-export function demoEntry(r: { ctx: RunContext; rows: readonly ScoreRow[]; plots: readonly string[]; seconds: Record<string, number>; fret: DemoResult['fret']; command: string; pre: number }): string {
+export function demoEntry(r: {
+  ctx: RunContext;
+  rows: readonly ScoreRow[];
+  plots: readonly string[];
+  seconds: Record<string, number>;
+  fret: DemoResult['fret'];
+  command: string;
+  pre: number;
+}): string {
   const { ctx, rows } = r;
   const c = ctx.config;
   const full = c.encoder.dModel;
@@ -119,15 +150,31 @@ export function demoEntry(r: { ctx: RunContext; rows: readonly ScoreRow[]; plots
   const tasks = inTaskOrder([...new Set(rows.map((x) => x.task))].map((task) => ({ task }))).map((t) => t.task);
   const perTask = markdownTable(
     ['task', 'metric', `pre-finetuned d${full}`, `fine-tuned d${full}`, 'BM25'],
-    tasks.map((t) => [t, rows.find((x) => x.task === t)?.metric ?? '', cell('pre-finetuned', t, full), cell('fine-tuned', t, full), cell('BM25', t, null)]),
+    tasks.map((t) => [
+      t,
+      rows.find((x) => x.task === t)?.metric ?? '',
+      cell('pre-finetuned', t, full),
+      cell('fine-tuned', t, full),
+      cell('BM25', t, null),
+    ]),
   );
   const dims = [...new Set(rows.filter((x) => x.dim !== null).map((x) => x.dim!))].sort((a, b) => b - a);
-  const avg = (model: string, dim: number) => categoryAverages(rows.filter((x) => x.model === model && x.dim === dim))[0];
+  const avg = (model: string, dim: number) =>
+    categoryAverages(rows.filter((x) => x.model === model && x.dim === dim))[0];
   const byDim = markdownTable(
     ['dim', 'pre-finetuned mean', 'fine-tuned mean', 'fine-tuned Retrieval', 'fine-tuned STS'],
-    dims.map((d) => [d, f3(avg('pre-finetuned', d)?.mean), f3(avg('fine-tuned', d)?.mean), f3(avg('fine-tuned', d)?.categories.Retrieval), f3(avg('fine-tuned', d)?.categories.STS)]),
+    dims.map((d) => [
+      d,
+      f3(avg('pre-finetuned', d)?.mean),
+      f3(avg('fine-tuned', d)?.mean),
+      f3(avg('fine-tuned', d)?.categories.Retrieval),
+      f3(avg('fine-tuned', d)?.categories.STS),
+    ]),
   );
-  const times = markdownTable(['stage', 'seconds'], Object.entries(r.seconds).map(([k, v]) => [k, v.toFixed(1)]));
+  const times = markdownTable(
+    ['stage', 'seconds'],
+    Object.entries(r.seconds).map(([k, v]) => [k, v.toFixed(1)]),
+  );
   const rel = (p: string) => relative(projectRoot(), p);
   const date = new Date().toISOString().slice(0, 10);
   const ftMean = avg('fine-tuned', full)?.mean;
@@ -149,7 +196,10 @@ Mean over tasks (and two categories) by Matryoshka dimension:
 
 ${byDim}
 
-Plots (in the run folder): ${r.plots.filter((p) => p.endsWith('.png')).map((p) => `\`${rel(p)}\``).join(', ')}.
+Plots (in the run folder): ${r.plots
+    .filter((p) => p.endsWith('.png'))
+    .map((p) => `\`${rel(p)}\``)
+    .join(', ')}.
 
 Time per stage (this invocation; a stage that an earlier invocation of the same run folder finished is read back in about 0 s):
 

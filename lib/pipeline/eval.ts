@@ -22,7 +22,11 @@ export interface RunEvalOptions {
  * with the run's eval settings (a model given as a string is closed afterwards); results go to <run>/eval/<model>/<dim>/<Task>.json.
  * @example const bm25 = await evaluateForRun(ctx, 'bm25'); showTable(summaryRecords(bm25.rows));
  */
-export async function evaluateForRun(ctx: Pick<RunContext, 'config' | 'path' | 'log'>, model: string | EvalModel, opts: RunEvalOptions = {}): Promise<EvaluateReport> {
+export async function evaluateForRun(
+  ctx: Pick<RunContext, 'config' | 'path' | 'log'>,
+  model: string | EvalModel,
+  opts: RunEvalOptions = {},
+): Promise<EvaluateReport> {
   const m = typeof model === 'string' ? await resolveModel(model) : model;
   const cfg = ctx.config.eval;
   try {
@@ -32,7 +36,13 @@ export async function evaluateForRun(ctx: Pick<RunContext, 'config' | 'path' | '
       dims: m.kind === 'bm25' ? [] : [...(opts.dims ?? cfg.dims)],
       outDir: ctx.path('eval'),
       batchSize: cfg.batchSize,
-      subsample: { maxQueries: cfg.maxQueries, maxCorpus: cfg.maxCorpus, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, seed: ctx.config.seed },
+      subsample: {
+        maxQueries: cfg.maxQueries,
+        maxCorpus: cfg.maxCorpus,
+        maxTrain: cfg.maxTrain,
+        maxTest: cfg.maxTest,
+        seed: ctx.config.seed,
+      },
     });
   } finally {
     if (typeof model === 'string') await closeModel(m); // we started it (worker threads of our encoder)
@@ -44,7 +54,11 @@ export async function evaluateForRun(ctx: Pick<RunContext, 'config' | 'path' | '
  * their label instead of their id.
  * @example const rows = await evaluateModels(ctx, { 'pretrained (MLM)': pre.checkpoint, 'pre-finetuned': pft.checkpoint }, { tasks: ['STS'] });
  */
-export async function evaluateModels(ctx: Pick<RunContext, 'config' | 'path' | 'log'>, models: Readonly<Record<string, string>>, opts: RunEvalOptions = {}): Promise<ScoreRow[]> {
+export async function evaluateModels(
+  ctx: Pick<RunContext, 'config' | 'path' | 'log'>,
+  models: Readonly<Record<string, string>>,
+  opts: RunEvalOptions = {},
+): Promise<ScoreRow[]> {
   const rows: ScoreRow[] = [];
   for (const [label, spec] of Object.entries(models)) {
     const report = await evaluateForRun(ctx, spec, opts);
@@ -59,7 +73,9 @@ export async function evaluateModels(ctx: Pick<RunContext, 'config' | 'path' | '
  * @example ablationDims(resolveConfig('smoke').config) // [32, 16, 8]
  */
 export function ablationDims(cfg: Readonly<ExperimentConfig>): number[] {
-  return [...new Set([cfg.encoder.dModel, ...cfg.eval.dims, ...cfg.finetune.matryoshkaDims])].filter((d) => d <= cfg.encoder.dModel).sort((a, b) => b - a);
+  return [...new Set([cfg.encoder.dModel, ...cfg.eval.dims, ...cfg.finetune.matryoshkaDims])]
+    .filter((d) => d <= cfg.encoder.dModel)
+    .sort((a, b) => b - a);
 }
 
 /**
@@ -69,13 +85,19 @@ export function ablationDims(cfg: Readonly<ExperimentConfig>): number[] {
  */
 export function scoreRecords(rows: readonly ScoreRow[], label: Readonly<Record<string, string>> = {}): ScoreRecord[] {
   return inTaskOrder(rows.filter((r) => r.main_score !== null)).map((r) => ({
-    task: r.task, model: label[r.model] ?? r.model, score: r.main_score!, ...(r.dim === null ? {} : { dims: r.dim }),
+    task: r.task,
+    model: label[r.model] ?? r.model,
+    score: r.main_score!,
+    ...(r.dim === null ? {} : { dims: r.dim }),
   }));
 }
 
 /** A copy sorted by the task registry's order (stable; unknown tasks last). */
 export function inTaskOrder<T extends { task: string }>(items: readonly T[]): T[] {
-  const order = (t: string) => { const i = TASK_NAMES.indexOf(t); return i < 0 ? TASK_NAMES.length : i; };
+  const order = (t: string) => {
+    const i = TASK_NAMES.indexOf(t);
+    return i < 0 ? TASK_NAMES.length : i;
+  };
   return items.slice().sort((a, b) => order(a.task) - order(b.task));
 }
 

@@ -8,11 +8,16 @@ import type { FretRecord, QueryRecord, SeedRecord } from '../fret/types';
  * Seed passage beside the task and query the teacher wrote for it (FRet step 1).
  * @example showTable(seedQueryRows(fret.seeds, fret.queries, 5))
  */
-export function seedQueryRows(seeds: readonly SeedRecord[], queries: readonly QueryRecord[], limit = 5): { seed: number; passage: string; task: string; query: string }[] {
+export function seedQueryRows(
+  seeds: readonly SeedRecord[],
+  queries: readonly QueryRecord[],
+  limit = 5,
+): { seed: number; passage: string; task: string; query: string }[] {
   const bySeed = new Map(seeds.map((s) => [s.seedIndex, s.passage]));
   return queries.slice(0, limit).map((q) => {
     const p = bySeed.get(q.seedIndex);
-    if (!p) throw new Error(`seedQueryRows: query ${q.queryId} has seedIndex ${q.seedIndex}, which is not among the seeds`);
+    if (!p)
+      throw new Error(`seedQueryRows: query ${q.queryId} has seedIndex ${q.seedIndex}, which is not among the seeds`);
     return { seed: q.seedIndex, passage: (p.title ? `${p.title}. ` : '') + p.text, task: q.task, query: q.query };
   });
 }
@@ -22,8 +27,12 @@ export function seedQueryRows(seeds: readonly SeedRecord[], queries: readonly Qu
  * (the LLM relabelled it), else the first record. `which` can also be a query id.
  * @example const example = pickExample(fret.records)
  */
-export function pickExample(records: readonly FretRecord[], which: 'relabelled' | 'seed-kept' | string = 'relabelled'): FretRecord {
-  if (records.length === 0) throw new Error('pickExample: no FRet records (did FRet skip every query? see fret.report.json)');
+export function pickExample(
+  records: readonly FretRecord[],
+  which: 'relabelled' | 'seed-kept' | string = 'relabelled',
+): FretRecord {
+  if (records.length === 0)
+    throw new Error('pickExample: no FRet records (did FRet skip every query? see fret.report.json)');
   if (which === 'relabelled') return records.find((r) => !r.positiveIsSeed) ?? records[0]!;
   if (which === 'seed-kept') return records.find((r) => r.positiveIsSeed) ?? records[0]!;
   const r = records.find((x) => x.queryId === which);
@@ -50,18 +59,37 @@ export interface CandidateRow {
  * @example showTable(candidateRows(example, fret.poolById), { limit: 20, maxChars: 160 })
  */
 export function candidateRows(record: FretRecord, pool: ReadonlyMap<string, Passage>): CandidateRow[] {
-  return record.candidates.slice().sort((a, b) => a.fusedRank - b.fusedRank).map((c) => {
-    const p = pool.get(c.passageId);
-    if (!p) throw new Error(`candidateRows: passage ${c.passageId} of query ${record.queryId} is not in the pool`);
-    const role = [c.passageId === record.positiveId ? 'positive' : '', c.passageId === record.negativeId ? 'negative' : '', c.isSeed ? 'seed passage' : ''].filter(Boolean).join(', ');
-    return {
-      fusedRank: c.fusedRank, role, rrf: c.fused, qlRank: c.qlRank, ql: c.ql, rcRank: c.rcRank, rc: c.rc,
-      retrievalRank: c.retrievalRank ?? 'not retrieved', passage: (p.title ? `${p.title}. ` : '') + p.text,
-    };
-  });
+  return record.candidates
+    .slice()
+    .sort((a, b) => a.fusedRank - b.fusedRank)
+    .map((c) => {
+      const p = pool.get(c.passageId);
+      if (!p) throw new Error(`candidateRows: passage ${c.passageId} of query ${record.queryId} is not in the pool`);
+      const role = [
+        c.passageId === record.positiveId ? 'positive' : '',
+        c.passageId === record.negativeId ? 'negative' : '',
+        c.isSeed ? 'seed passage' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      return {
+        fusedRank: c.fusedRank,
+        role,
+        rrf: c.fused,
+        qlRank: c.qlRank,
+        ql: c.ql,
+        rcRank: c.rcRank,
+        rc: c.rc,
+        retrievalRank: c.retrievalRank ?? 'not retrieved',
+        passage: (p.title ? `${p.title}. ` : '') + p.text,
+      };
+    });
 }
 
-function texts(pool: ReadonlyMap<string, Passage>, items: readonly (readonly [string, { passageId: string }])[]): string[] {
+function texts(
+  pool: ReadonlyMap<string, Passage>,
+  items: readonly (readonly [string, { passageId: string }])[],
+): string[] {
   return items.map(([label, c]) => {
     const p = pool.get(c.passageId);
     const text = p ? (p.title ? `${p.title}. ` : '') + p.text : '(not in the pool)';
@@ -92,7 +120,9 @@ export function explainChoice(record: FretRecord, pool?: ReadonlyMap<string, Pas
   const verdict = record.positiveIsSeed
     ? `The seed passage (the one the query was written from) also ranks first after fusion, so it stays the positive.`
     : `The seed passage ranks **${seed.fusedRank}** after fusion: the teacher judged \`${pos.passageId}\` a better answer to this query than the passage the query was generated from, so FRet **relabels** the positive (the paper reports this for about 15% of queries).`;
-  const seedNote = record.seedRetrieved ? '' : ' The retriever missed the seed passage, so it was added to the candidates.';
+  const seedNote = record.seedRetrieved
+    ? ''
+    : ' The retriever missed the seed passage, so it was added to the candidates.';
   return [
     `**Query** (task: *${record.task}*): ${record.query}`,
     '',
@@ -103,7 +133,16 @@ export function explainChoice(record: FretRecord, pool?: ReadonlyMap<string, Pas
     ...rows,
     '',
     verdict + seedNote,
-    ...(pool ? ['', ...texts(pool, [['positive', pos], ...(seed !== pos ? [['seed passage', seed] as const] : []), [`negative`, neg]])] : []),
+    ...(pool
+      ? [
+          '',
+          ...texts(pool, [
+            ['positive', pos],
+            ...(seed !== pos ? [['seed passage', seed] as const] : []),
+            [`negative`, neg],
+          ]),
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -120,7 +159,11 @@ export function fretSummary(report: FretReport): string {
     `- the retriever missed the seed passage: ${pct(report.seedAddedRate)}`,
     `- QL and RC agree: mean Spearman ρ ${report.agreement.spearman.toFixed(3)}, Kendall τ ${report.agreement.kendall.toFixed(3)}, same top-1 passage ${pct(report.agreement.top1)}`,
     `- skipped: ${skipped.length ? skipped.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,
-    ...(report.usage ? [`- teacher calls: ${report.usage.calls} (+${report.usage.cachedCalls} from cache), ${report.usage.promptTokens + report.usage.completionTokens} tokens, $${report.usage.costUsd.toFixed(4)}`] : []),
+    ...(report.usage
+      ? [
+          `- teacher calls: ${report.usage.calls} (+${report.usage.cachedCalls} from cache), ${report.usage.promptTokens + report.usage.completionTokens} tokens, $${report.usage.costUsd.toFixed(4)}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -128,10 +171,14 @@ export function fretSummary(report: FretReport): string {
  * How many generated queries each task description got, most frequent first.
  * @example showTable(taskCounts(fret.queries), { limit: 10 })
  */
-export function taskCounts(queries: readonly Pick<QueryRecord, 'task'>[]): { task: string; queries: number; share: number }[] {
+export function taskCounts(
+  queries: readonly Pick<QueryRecord, 'task'>[],
+): { task: string; queries: number; share: number }[] {
   const counts = new Map<string, number>();
   for (const q of queries) counts.set(q.task, (counts.get(q.task) ?? 0) + 1);
-  return [...counts].map(([task, n]) => ({ task, queries: n, share: n / queries.length })).sort((a, b) => b.queries - a.queries || a.task.localeCompare(b.task));
+  return [...counts]
+    .map(([task, n]) => ({ task, queries: n, share: n / queries.length }))
+    .sort((a, b) => b.queries - a.queries || a.task.localeCompare(b.task));
 }
 
 /**
@@ -140,5 +187,7 @@ export function taskCounts(queries: readonly Pick<QueryRecord, 'task'>[]): { tas
  */
 export function messagesMarkdown(messages: readonly { role: string; content: string }[]): string {
   const fence = '```';
-  return messages.map((m) => `**${m.role}**\n\n${fence}text\n${m.content.split(fence).join("'''")}\n${fence}`).join('\n\n');
+  return messages
+    .map((m) => `**${m.role}**\n\n${fence}text\n${m.content.split(fence).join("'''")}\n${fence}`)
+    .join('\n\n');
 }

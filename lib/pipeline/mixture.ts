@@ -15,12 +15,21 @@ import { fretDir } from './fret';
  * run fretForRun(ctx) first.
  * @example const { examples, report } = mixtureForRun(ctx); showReport(report);
  */
-export function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path'>): { examples: TrainingExample[]; report: MixtureReport; path: string } {
+export function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path'>): {
+  examples: TrainingExample[];
+  report: MixtureReport;
+  path: string;
+} {
   const path = ctx.path('mixture', 'mixture.jsonl');
   const reportPath = ctx.path('mixture', 'mixture.report.json');
-  if (existsSync(path) && existsSync(reportPath)) return { examples: readJsonl<TrainingExample>(path), report: readJson<MixtureReport>(reportPath), path };
+  if (existsSync(path) && existsSync(reportPath))
+    return { examples: readJsonl<TrainingExample>(path), report: readJson<MixtureReport>(reportPath), path };
   const cfg = ctx.config;
-  const { examples, report } = buildMixture({ weights: cfg.finetune.mixture, seed: cfg.seed, fretPath: join(fretDir(ctx), FRET_FILES.examples) });
+  const { examples, report } = buildMixture({
+    weights: cfg.finetune.mixture,
+    seed: cfg.seed,
+    fretPath: join(fretDir(ctx), FRET_FILES.examples),
+  });
   writeJsonl(path, examples);
   writeJson(reportPath, report);
   return { examples, report, path };
@@ -30,14 +39,24 @@ export function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path'>): { examp
  * A few examples per source in the unified format, for a table.
  * @example showTable(mixtureSample(examples, 2), { maxChars: 120 })
  */
-export function mixtureSample(examples: readonly TrainingExample[], perSource = 2): { source: string; symmetric: boolean; task: string; query: string; positive: string; negative: string }[] {
+export function mixtureSample(
+  examples: readonly TrainingExample[],
+  perSource = 2,
+): { source: string; symmetric: boolean; task: string; query: string; positive: string; negative: string }[] {
   const seen = new Map<string, number>();
   const out: ReturnType<typeof mixtureSample> = [];
   for (const e of examples) {
     const n = seen.get(e.source) ?? 0;
     if (n >= perSource) continue;
     seen.set(e.source, n + 1);
-    out.push({ source: e.source, symmetric: e.symmetric, task: e.task, query: e.query, positive: e.positive.text, negative: e.negatives[0]?.text ?? '' });
+    out.push({
+      source: e.source,
+      symmetric: e.symmetric,
+      task: e.task,
+      query: e.query,
+      positive: e.positive.text,
+      negative: e.negatives[0]?.text ?? '',
+    });
   }
   return out.sort((a, b) => a.source.localeCompare(b.source));
 }

@@ -18,5 +18,9 @@ export function notebookRunDir(preset: string, configHash: string): string {
  */
 export async function notebookRun(notebook: string, overrides: Record<string, unknown> = {}): Promise<RunContext> {
   const resolved = resolveConfig(presetFromEnv('smoke'), overrides);
-  return startRun(resolved, { dir: notebookRunDir(resolved.preset, resolved.hash), command: `notebook ${notebook}`, quiet: true });
+  return startRun(resolved, {
+    dir: notebookRunDir(resolved.preset, resolved.hash),
+    command: `notebook ${notebook}`,
+    quiet: true,
+  });
 }

@@ -57,11 +57,20 @@ export function runFigures(runDir: string): Record<string, Figure> {
     if (rows.length) figs[`loss-${stage}`] = lossCurve(rows, { title: `${title} (${rows.length} steps)` });
   }
   const results = collectRunResults(dirname(runDir)).filter((r) => r.run === basename(runDir));
-  const records: ScoreRecord[] = inTaskOrder(results).map((r) => ({ task: r.task, model: r.model, score: r.mainScore, ...(r.dim === null ? {} : { dims: r.dim }) }));
+  const records: ScoreRecord[] = inTaskOrder(results).map((r) => ({
+    task: r.task,
+    model: r.model,
+    score: r.mainScore,
+    ...(r.dim === null ? {} : { dims: r.dim }),
+  }));
   if (records.length) {
-    figs['score-bars'] = scoreBars(atFullSize(records), { title: 'Main score per task at each model’s full dimension' });
+    figs['score-bars'] = scoreBars(atFullSize(records), {
+      title: 'Main score per task at each model’s full dimension',
+    });
     const dense = commonTasks(records.filter((r) => r.dims !== undefined));
-    const multi = [...new Set(dense.map((r) => r.model))].filter((m) => new Set(dense.filter((r) => r.model === m).map((r) => r.dims)).size > 1);
+    const multi = [...new Set(dense.map((r) => r.model))].filter(
+      (m) => new Set(dense.filter((r) => r.model === m).map((r) => r.dims)).size > 1,
+    );
     if (multi.length) figs['score-by-dimension'] = scoreByDimension(dense.filter((r) => multi.includes(r.model)));
   }
   return figs;

@@ -13,10 +13,22 @@ import { loadEmbedder } from '../encoder/embedder';
  * Embed `n` texts of a clustering task (seeded sample of its evaluation split) and project them.
  * @example show(await taskProjection(embedder, { seed: ctx.config.seed }))
  */
-export async function taskProjection(embedder: Embedder, opts: { seed: number; task?: string; n?: number; batchSize?: number; label?: string }): Promise<Figure> {
+export async function taskProjection(
+  embedder: Embedder,
+  opts: { seed: number; task?: string; n?: number; batchSize?: number; label?: string },
+): Promise<Figure> {
   const task = getTask(opts.task ?? 'AGNewsClustering');
-  if (task.type !== 'Clustering') throw new Error(`taskProjection: ${task.name} is a ${task.type} task; use a Clustering task (AGNewsClustering, BBCNewsClustering)`);
-  const data = loadTaskData(task, { maxQueries: 0, maxCorpus: 0, maxTrain: 0, maxTest: opts.n ?? 400, seed: opts.seed });
+  if (task.type !== 'Clustering')
+    throw new Error(
+      `taskProjection: ${task.name} is a ${task.type} task; use a Clustering task (AGNewsClustering, BBCNewsClustering)`,
+    );
+  const data = loadTaskData(task, {
+    maxQueries: 0,
+    maxCorpus: 0,
+    maxTrain: 0,
+    maxTest: opts.n ?? 400,
+    seed: opts.seed,
+  });
   if (data.kind !== 'clustering') throw new Error(`taskProjection: ${task.name} did not load as clustering data`);
   const texts = data.items.map((r) => formatQuery(task.prompt, r.text));
   const batch = opts.batchSize ?? 64;
@@ -33,7 +45,10 @@ export async function taskProjection(embedder: Embedder, opts: { seed: number; t
  * taskProjection for a checkpoint folder (the encoder is started, used and closed).
  * @example show(await checkpointProjection(ft.checkpoint, { seed: ctx.config.seed, label: 'fine-tuned' }))
  */
-export async function checkpointProjection(dir: string, opts: { seed: number; task?: string; n?: number; label?: string }): Promise<Figure> {
+export async function checkpointProjection(
+  dir: string,
+  opts: { seed: number; task?: string; n?: number; label?: string },
+): Promise<Figure> {
   const embedder = await loadEmbedder(dir);
   try {
     return await taskProjection(embedder, opts);

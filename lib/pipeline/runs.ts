@@ -32,13 +32,19 @@ function checkpointStages(runDir: string): Map<string, string> {
     try {
       const id = readJson<{ id?: string }>(meta).id;
       if (id) out.set(id, stage);
-    } catch { /* not a readable checkpoint: leave the id as is */ }
+    } catch {
+      /* not a readable checkpoint: leave the id as is */
+    }
   }
   return out;
 }
 
 function subdirs(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => statSync(join(dir, d)).isDirectory())
+        .sort()
+    : [];
 }
 
 /**
@@ -48,17 +54,29 @@ function subdirs(dir: string): string[] {
  */
 export function collectRunResults(root = runsDir()): RunResultRow[] {
   const rows: RunResultRow[] = [];
-  const evalDirs = subdirs(root).map((run) => (run === 'eval' ? { run, dir: join(root, run) } : { run, dir: join(root, run, 'eval') })).filter((x) => existsSync(x.dir));
+  const evalDirs = subdirs(root)
+    .map((run) => (run === 'eval' ? { run, dir: join(root, run) } : { run, dir: join(root, run, 'eval') }))
+    .filter((x) => existsSync(x.dir));
   for (const { run, dir } of evalDirs) {
     const stages = checkpointStages(join(root, run));
     for (const model of subdirs(dir)) {
       for (const dimDir of subdirs(join(dir, model))) {
-        for (const file of readdirSync(join(dir, model, dimDir)).filter((f) => f.endsWith('.json')).sort()) {
+        for (const file of readdirSync(join(dir, model, dimDir))
+          .filter((f) => f.endsWith('.json'))
+          .sort()) {
           const r = readJson<MtebResult>(join(dir, model, dimDir, file));
           const main = r.scores?.test?.[0]?.main_score;
           if (typeof main !== 'number') continue;
           const stage = stages.get(r.model);
-          rows.push({ run, model: stage ? `${stage} (${r.model})` : r.model, dim: r.dim, task: r.task_name, type: r.task_type, mainScore: main, sample: sampleLabel(r.eval_config ?? {}) });
+          rows.push({
+            run,
+            model: stage ? `${stage} (${r.model})` : r.model,
+            dim: r.dim,
+            task: r.task_name,
+            type: r.task_type,
+            mainScore: main,
+            sample: sampleLabel(r.eval_config ?? {}),
+          });
         }
       }
     }
@@ -67,14 +85,22 @@ export function collectRunResults(root = runsDir()): RunResultRow[] {
 }
 
 /** One line per (run, model, dim, sample): number of tasks and mean main score; best mean first. */
-export function compareRuns(rows: readonly RunResultRow[]): { run: string; model: string; dim: string; sample: string; tasks: number; mean: number }[] {
+export function compareRuns(
+  rows: readonly RunResultRow[],
+): { run: string; model: string; dim: string; sample: string; tasks: number; mean: number }[] {
   const groups = new Map<string, RunResultRow[]>();
   for (const r of rows) {
     const key = JSON.stringify([r.run, r.model, r.dim, r.sample]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map((g) => ({
-    run: g[0]!.run, model: g[0]!.model, dim: g[0]!.dim === null ? 'lexical' : String(g[0]!.dim), sample: g[0]!.sample,
-    tasks: g.length, mean: g.reduce((s, r) => s + r.mainScore, 0) / g.length,
-  })).sort((a, b) => b.tasks - a.tasks || b.mean - a.mean);
+  return [...groups.values()]
+    .map((g) => ({
+      run: g[0]!.run,
+      model: g[0]!.model,
+      dim: g[0]!.dim === null ? 'lexical' : String(g[0]!.dim),
+      sample: g[0]!.sample,
+      tasks: g.length,
+      mean: g.reduce((s, r) => s + r.mainScore, 0) / g.length,
+    }))
+    .sort((a, b) => b.tasks - a.tasks || b.mean - a.mean);
 }

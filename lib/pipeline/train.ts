@@ -54,7 +54,17 @@ export function finishedStage(stage: string, dir: string, steps: number): StageR
     const m = readJson<{ step?: number; totalSteps?: number }>(meta);
     const id = readJson<{ id?: string }>(enc).id;
     if (m.step !== steps || (m.totalSteps !== undefined && m.totalSteps !== steps) || !id) return undefined;
-    return { stage, dir, checkpoint: join(dir, 'ckpt'), checkpointId: id, steps, resumedFrom: steps, losses: [], tensorCounts: [], metrics: readLossRows(dir) };
+    return {
+      stage,
+      dir,
+      checkpoint: join(dir, 'ckpt'),
+      checkpointId: id,
+      steps,
+      resumedFrom: steps,
+      losses: [],
+      tensorCounts: [],
+      metrics: readLossRows(dir),
+    };
   } catch {
     return undefined; // unreadable: let the loop resume (and report) properly
   }
@@ -81,7 +91,18 @@ export async function prefinetuneForRun(ctx: Ctx, opts: { log?: Logger } = {}): 
   if (finished) return finished;
   const init = (await pretrainForRun(ctx, opts)).checkpoint;
   const examples = prefinetunePairs({ seed: ctx.config.seed });
-  return done('prefinetune', dir, await trainContrastive({ stage: 'prefinetune', config: ctx.config, examples, init, dir, log: opts.log ?? silentLogger }));
+  return done(
+    'prefinetune',
+    dir,
+    await trainContrastive({
+      stage: 'prefinetune',
+      config: ctx.config,
+      examples,
+      init,
+      dir,
+      log: opts.log ?? silentLogger,
+    }),
+  );
 }
 
 /** The config of the no-Matryoshka ablation: one loss term at the full encoder width. */
@@ -103,5 +124,9 @@ export async function finetuneForRun(ctx: Ctx, opts: { matryoshka?: boolean; log
   const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
   const { examples } = mixtureForRun(ctx);
   const config = plain ? withoutMatryoshka(ctx.config) : ctx.config;
-  return done(stage, dir, await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }));
+  return done(
+    stage,
+    dir,
+    await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }),
+  );
 }

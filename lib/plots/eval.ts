@@ -28,7 +28,10 @@ export function scoreBars(records: readonly ScoreRecord[], opts: { title?: strin
   const seen = new Set<string>();
   for (const r of records) {
     const key = `${r.task}\u0000${r.model}`;
-    if (seen.has(key)) throw new Error(`scoreBars: task '${r.task}' has two scores for model '${r.model}'; filter the records to one dimension (e.g. .filter(r => r.dims === 64))`);
+    if (seen.has(key))
+      throw new Error(
+        `scoreBars: task '${r.task}' has two scores for model '${r.model}'; filter the records to one dimension (e.g. .filter(r => r.dims === 64))`,
+      );
     seen.add(key);
   }
   const tasks = firstSeen(records.map((r) => r.task));
@@ -36,13 +39,22 @@ export function scoreBars(records: readonly ScoreRecord[], opts: { title?: strin
   const data: Trace[] = models.map((model, i) => {
     const byTask = new Map(records.filter((r) => r.model === model).map((r) => [r.task, r.score]));
     return {
-      type: 'bar', name: model, x: tasks, y: tasks.map((t) => byTask.get(t) ?? null),
-      marker: { color: colorAt(i) }, hovertemplate: `${model}<br>%{x}: %{y:.4f}<extra></extra>`,
+      type: 'bar',
+      name: model,
+      x: tasks,
+      y: tasks.map((t) => byTask.get(t) ?? null),
+      marker: { color: colorAt(i) },
+      hovertemplate: `${model}<br>%{x}: %{y:.4f}<extra></extra>`,
     };
   });
   return {
     data,
-    layout: layout(opts.title ?? `Main score per task (${models.length} model${models.length > 1 ? 's' : ''})`, 'task', opts.yTitle ?? 'main score', { barmode: 'group', xaxis: { tickangle: -30 } }),
+    layout: layout(
+      opts.title ?? `Main score per task (${models.length} model${models.length > 1 ? 's' : ''})`,
+      'task',
+      opts.yTitle ?? 'main score',
+      { barmode: 'group', xaxis: { tickangle: -30 } },
+    ),
   };
 }
 
@@ -61,7 +73,8 @@ export interface DimensionPoint {
 export function meanByDimension(records: readonly ScoreRecord[]): DimensionPoint[] {
   const groups = new Map<string, { model: string; dims: number; tasks: string[]; sum: number }>();
   for (const r of records) {
-    if (r.dims === undefined) throw new Error(`scoreByDimension: record for task '${r.task}', model '${r.model}' has no dims`);
+    if (r.dims === undefined)
+      throw new Error(`scoreByDimension: record for task '${r.task}', model '${r.model}' has no dims`);
     const key = `${r.model}\u0000${r.dims}`;
     const g = groups.get(key) ?? { model: r.model, dims: r.dims, tasks: [], sum: 0 };
     g.tasks.push(r.task);
@@ -71,7 +84,10 @@ export function meanByDimension(records: readonly ScoreRecord[]): DimensionPoint
   const points = [...groups.values()];
   for (const model of firstSeen(points.map((p) => p.model))) {
     const sets = points.filter((p) => p.model === model).map((p) => [...p.tasks].sort().join(','));
-    if (new Set(sets).size > 1) throw new Error(`scoreByDimension: model '${model}' was scored on different tasks at different dimensions; evaluate every dimension on the same tasks`);
+    if (new Set(sets).size > 1)
+      throw new Error(
+        `scoreByDimension: model '${model}' was scored on different tasks at different dimensions; evaluate every dimension on the same tasks`,
+      );
   }
   return points
     .map((g) => ({ model: g.model, dims: g.dims, score: g.sum / g.tasks.length, tasks: g.tasks.length }))
@@ -83,13 +99,24 @@ export function meanByDimension(records: readonly ScoreRecord[]): DimensionPoint
  * 'plain, truncated'); several tasks per point are averaged (the y label says how many).
  * @example show(scoreByDimension(records, { title: 'SciFact nDCG@10 against dimension' }))
  */
-export function scoreByDimension(records: readonly ScoreRecord[], opts: { title?: string; yTitle?: string } = {}): Figure {
+export function scoreByDimension(
+  records: readonly ScoreRecord[],
+  opts: { title?: string; yTitle?: string } = {},
+): Figure {
   if (records.length === 0) throw new Error('scoreByDimension: no score records');
   const points = meanByDimension(records);
   const models = firstSeen(points.map((p) => p.model));
   const data: Trace[] = models.map((model, i) => {
     const pts = points.filter((p) => p.model === model).sort((a, b) => a.dims - b.dims);
-    return { type: 'scatter', mode: 'lines+markers', name: model, x: pts.map((p) => p.dims), y: pts.map((p) => p.score), line: { color: colorAt(i) }, marker: { size: 8 } };
+    return {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: model,
+      x: pts.map((p) => p.dims),
+      y: pts.map((p) => p.score),
+      line: { color: colorAt(i) },
+      marker: { size: 8 },
+    };
   });
   const taskCount = Math.max(...points.map((p) => p.tasks));
   const dims = firstSeen(points.map((p) => p.dims)).sort((a, b) => a - b);

@@ -33,7 +33,18 @@ export const FIGURE_WIDTH = 800;
 export const FIGURE_HEIGHT = 500;
 
 /** A qualitative palette (plotly's default), so colours match across figures. */
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** The colour of the i-th series. */
 export function colorAt(i: number): string {

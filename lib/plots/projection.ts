@@ -21,7 +21,11 @@ export interface PcaResult {
  * entry is positive, so results do not depend on the random start.
  * @example pca([[3, 0], [-3, 0], [0, 1], [0, -1]], 2).components // ≈ [[1, 0], [0, 1]]
  */
-export function pca(points: readonly ArrayLike<number>[], k = 2, opts: { seed?: number; maxIter?: number; tol?: number } = {}): PcaResult {
+export function pca(
+  points: readonly ArrayLike<number>[],
+  k = 2,
+  opts: { seed?: number; maxIter?: number; tol?: number } = {},
+): PcaResult {
   const n = points.length;
   if (n < 2) throw new Error(`pca: need at least 2 points, got ${n}`);
   const d = points[0]!.length;
@@ -59,7 +63,8 @@ export function pca(points: readonly ArrayLike<number>[], k = 2, opts: { seed?: 
   };
 
   const rng = new Rng(opts.seed ?? 0);
-  const maxIter = opts.maxIter ?? 500, tol = opts.tol ?? 1e-10;
+  const maxIter = opts.maxIter ?? 500,
+    tol = opts.tol ?? 1e-10;
   const components: Float64Array[] = [];
   const variances: number[] = [];
   for (let c = 0; c < k; c++) {
@@ -69,7 +74,10 @@ export function pca(points: readonly ArrayLike<number>[], k = 2, opts: { seed?: 
     for (let it = 0; it < maxIter; it++) {
       const w = covTimes(v);
       const norm = orthonormalise(w, components);
-      if (norm === 0) { lambda = 0; break; } // no variance left in the remaining directions
+      if (norm === 0) {
+        lambda = 0;
+        break;
+      } // no variance left in the remaining directions
       let delta = 0;
       for (let j = 0; j < d; j++) delta = Math.max(delta, Math.abs(Math.abs(w[j]!) - Math.abs(v[j]!)));
       v = w;
@@ -82,11 +90,13 @@ export function pca(points: readonly ArrayLike<number>[], k = 2, opts: { seed?: 
     components.push(v);
     variances.push(lambda);
   }
-  const projected = x.map((row) => components.map((c) => {
-    let dot = 0;
-    for (let j = 0; j < d; j++) dot += row[j]! * c[j]!;
-    return dot;
-  }));
+  const projected = x.map((row) =>
+    components.map((c) => {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += row[j]! * c[j]!;
+      return dot;
+    }),
+  );
   return { components, variances, explained: variances.map((v) => (total > 0 ? v / total : 0)), projected };
 }
 
@@ -94,15 +104,23 @@ export function pca(points: readonly ArrayLike<number>[], k = 2, opts: { seed?: 
  * Embeddings projected on their first two principal components, one colour per class.
  * @example show(embeddingProjection(vectors, labels, { title: 'AG News test passages, PCA of 32-d embeddings' }))
  */
-export function embeddingProjection(vectors: readonly ArrayLike<number>[], labels: readonly string[], opts: { title?: string; seed?: number } = {}): Figure {
-  if (vectors.length !== labels.length) throw new Error(`embeddingProjection: ${vectors.length} vectors but ${labels.length} labels`);
+export function embeddingProjection(
+  vectors: readonly ArrayLike<number>[],
+  labels: readonly string[],
+  opts: { title?: string; seed?: number } = {},
+): Figure {
+  if (vectors.length !== labels.length)
+    throw new Error(`embeddingProjection: ${vectors.length} vectors but ${labels.length} labels`);
   const { projected, explained } = pca(vectors, 2, { seed: opts.seed });
   const classes = [...new Set(labels)].sort();
   const data: Trace[] = classes.map((cls, i) => {
     const idx = labels.map((l, j) => (l === cls ? j : -1)).filter((j) => j >= 0);
     return {
-      type: 'scatter', mode: 'markers', name: cls,
-      x: idx.map((j) => projected[j]![0]), y: idx.map((j) => projected[j]![1]),
+      type: 'scatter',
+      mode: 'markers',
+      name: cls,
+      x: idx.map((j) => projected[j]![0]),
+      y: idx.map((j) => projected[j]![1]),
       marker: { color: colorAt(i), size: 6, opacity: 0.75 },
     };
   });

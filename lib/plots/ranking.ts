@@ -34,19 +34,36 @@ export function rankCorrelation(a: readonly number[], b: readonly number[]): num
   if (n < 2) return NaN;
   const ma = a.reduce((s, x) => s + x, 0) / n;
   const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
 }
 
 /** Mean per-query Spearman rho between QL and RC ranks, and the share of queries whose QL and RC top-1 coincide. */
-export function qlRcAgreement(records: readonly RankedQuery[]): { meanSpearman: number; top1Agreement: number; queries: number } {
-  const rhos = records.map((r) => rankCorrelation(r.candidates.map((c) => c.qlRank), r.candidates.map((c) => c.rcRank))).filter((x) => Number.isFinite(x));
+export function qlRcAgreement(records: readonly RankedQuery[]): {
+  meanSpearman: number;
+  top1Agreement: number;
+  queries: number;
+} {
+  const rhos = records
+    .map((r) =>
+      rankCorrelation(
+        r.candidates.map((c) => c.qlRank),
+        r.candidates.map((c) => c.rcRank),
+      ),
+    )
+    .filter((x) => Number.isFinite(x));
   const top1 = records.filter((r) => {
-    const q = r.candidates.find((c) => c.qlRank === 1), c = r.candidates.find((x) => x.rcRank === 1);
+    const q = r.candidates.find((c) => c.qlRank === 1),
+      c = r.candidates.find((x) => x.rcRank === 1);
     return q !== undefined && q.passageId === c?.passageId;
   }).length;
   return {
@@ -72,9 +89,25 @@ export function rankAgreement(records: readonly RankedQuery[], opts: { title?: s
   for (const r of records) for (const c of r.candidates) counts[c.rcRank - 1]![c.qlRank - 1]! += 1;
   const ranks = Array.from({ length: n }, (_, i) => i + 1);
   const a = qlRcAgreement(records);
-  const title = opts.title ?? `QL rank vs RC rank of ${n} candidates, ${a.queries} queries (mean Spearman ρ ${fmt(a.meanSpearman)}, same top-1 ${fmt(100 * a.top1Agreement)}%)`;
+  const title =
+    opts.title ??
+    `QL rank vs RC rank of ${n} candidates, ${a.queries} queries (mean Spearman ρ ${fmt(a.meanSpearman)}, same top-1 ${fmt(100 * a.top1Agreement)}%)`;
   return {
-    data: [{ type: 'heatmap', x: ranks, y: ranks, z: counts, colorscale: [[0, '#ffffff'], [0.001, '#eef4fb'], [1, '#08306b']], colorbar: { title: { text: 'candidates' } }, hovertemplate: 'QL rank %{x}, RC rank %{y}: %{z}<extra></extra>' }],
+    data: [
+      {
+        type: 'heatmap',
+        x: ranks,
+        y: ranks,
+        z: counts,
+        colorscale: [
+          [0, '#ffffff'],
+          [0.001, '#eef4fb'],
+          [1, '#08306b'],
+        ],
+        colorbar: { title: { text: 'candidates' } },
+        hovertemplate: 'QL rank %{x}, RC rank %{y}: %{z}<extra></extra>',
+      },
+    ],
     layout: layout(title, 'query-likelihood (QL) rank', 'relevance-classification (RC) rank', {
       title: { text: title, font: { size: 14 } },
       xaxis: { dtick: n > 20 ? 5 : 1, constrain: 'domain' },
@@ -93,7 +126,10 @@ export function positiveRankHistogram(records: readonly RankedQuery[], opts: { t
   const n = maxRank(records);
   const positives = records.map((r) => {
     const p = r.candidates.find((c) => c.passageId === r.positiveId);
-    if (!p) throw new Error(`positiveRankHistogram: query ${r.queryId}: positive ${r.positiveId} is not among its candidates`);
+    if (!p)
+      throw new Error(
+        `positiveRankHistogram: query ${r.queryId}: positive ${r.positiveId} is not among its candidates`,
+      );
     return p;
   });
   const series: [string, (number | null)[]][] = [
@@ -112,10 +148,22 @@ export function positiveRankHistogram(records: readonly RankedQuery[], opts: { t
   });
   return {
     data,
-    layout: layout(opts.title ?? `Rank of the chosen positive under each signal, and of the seed passage after fusion (${records.length} queries)`, 'rank among the candidates (1 = best)', 'queries', {
-      title: { text: opts.title ?? `Rank of the chosen positive under each signal, and of the seed passage after fusion (${records.length} queries)`, font: { size: 14 } },
-      barmode: 'group', xaxis: { type: 'category' },
-    }),
+    layout: layout(
+      opts.title ??
+        `Rank of the chosen positive under each signal, and of the seed passage after fusion (${records.length} queries)`,
+      'rank among the candidates (1 = best)',
+      'queries',
+      {
+        title: {
+          text:
+            opts.title ??
+            `Rank of the chosen positive under each signal, and of the seed passage after fusion (${records.length} queries)`,
+          font: { size: 14 },
+        },
+        barmode: 'group',
+        xaxis: { type: 'category' },
+      },
+    ),
   };
 }
 
@@ -127,20 +175,41 @@ export function positiveRankHistogram(records: readonly RankedQuery[], opts: { t
  */
 export function candidateScores(record: RankedQuery, opts: { title?: string } = {}): Figure {
   const cs = record.candidates;
-  const kind = (c: RankedCandidate) => (c.passageId === record.positiveId ? 'positive' : c.passageId === record.negativeId ? 'negative' : 'other');
+  const kind = (c: RankedCandidate) =>
+    c.passageId === record.positiveId ? 'positive' : c.passageId === record.negativeId ? 'negative' : 'other';
   const groups: [string, RankedCandidate[], Record<string, unknown>][] = [
     ['other candidates', cs.filter((c) => kind(c) === 'other'), { color: '#7f7f7f', size: 9, symbol: 'circle' }],
     ['chosen positive', cs.filter((c) => kind(c) === 'positive'), { color: '#2ca02c', size: 16, symbol: 'star' }],
     ['chosen negative', cs.filter((c) => kind(c) === 'negative'), { color: '#d62728', size: 13, symbol: 'x' }],
   ];
-  const data: Trace[] = groups.filter(([, g]) => g.length > 0).map(([name, g, marker]) => ({
-    type: 'scatter', mode: 'markers+text', name, x: g.map((c) => c.ql), y: g.map((c) => c.rc),
-    text: g.map((c) => String(c.fusedRank)), textposition: 'top center',
-    marker: { ...marker, line: { width: g.map((c) => (c.isSeed ? 3 : 0)), color: '#000' } },
-    customdata: g.map((c) => [c.passageId, c.qlRank, c.rcRank, c.fusedRank, c.retrievalRank ?? 'not retrieved', c.isSeed ? 'yes' : 'no']),
-    hovertemplate: '%{customdata[0]}<br>QL rank %{customdata[1]}, RC rank %{customdata[2]}, fused rank %{customdata[3]}<br>retrieval rank %{customdata[4]}, seed: %{customdata[5]}<extra></extra>',
-  }));
+  const data: Trace[] = groups
+    .filter(([, g]) => g.length > 0)
+    .map(([name, g, marker]) => ({
+      type: 'scatter',
+      mode: 'markers+text',
+      name,
+      x: g.map((c) => c.ql),
+      y: g.map((c) => c.rc),
+      text: g.map((c) => String(c.fusedRank)),
+      textposition: 'top center',
+      marker: { ...marker, line: { width: g.map((c) => (c.isSeed ? 3 : 0)), color: '#000' } },
+      customdata: g.map((c) => [
+        c.passageId,
+        c.qlRank,
+        c.rcRank,
+        c.fusedRank,
+        c.retrievalRank ?? 'not retrieved',
+        c.isSeed ? 'yes' : 'no',
+      ]),
+      hovertemplate:
+        '%{customdata[0]}<br>QL rank %{customdata[1]}, RC rank %{customdata[2]}, fused rank %{customdata[3]}<br>retrieval rank %{customdata[4]}, seed: %{customdata[5]}<extra></extra>',
+    }));
   const q = record.query.length > 60 ? record.query.slice(0, 57) + '...' : record.query;
   const title = opts.title ?? `Candidates of "${q}": QL vs RC score (labels: fused rank; black ring: seed passage)`;
-  return { data, layout: layout(title, 'QL: log p(query | passage)', 'RC: relevance score', { title: { text: title, font: { size: 13 } } }) };
+  return {
+    data,
+    layout: layout(title, 'QL: log p(query | passage)', 'RC: relevance score', {
+      title: { text: title, font: { size: 13 } },
+    }),
+  };
 }

@@ -17,7 +17,8 @@ export function flattenNumeric(row: Record<string, unknown>, prefix = ''): Recor
   for (const [k, v] of Object.entries(row)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flattenNumeric(v as Record<string, unknown>, key));
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      Object.assign(out, flattenNumeric(v as Record<string, unknown>, key));
   }
   return out;
 }
@@ -52,18 +53,33 @@ export function lossCurve<R extends MetricsRow>(rows: readonly R[], opts: LossCu
   if (rows.length === 0) throw new Error('lossCurve: no metrics rows to plot (did training log any step?)');
   const flat = rows.map((r) => flattenNumeric(r as unknown as Record<string, unknown>));
   const keys = opts.keys ?? lossKeys(rows);
-  if (keys.length === 0) throw new Error(`lossCurve: no loss fields in the rows (fields: ${Object.keys(flat[0]!).join(', ')}); pass opts.keys`);
+  if (keys.length === 0)
+    throw new Error(
+      `lossCurve: no loss fields in the rows (fields: ${Object.keys(flat[0]!).join(', ')}); pass opts.keys`,
+    );
   const data: Trace[] = keys.map((key, i) => {
     const pts = flat.filter((r) => r[key] !== undefined && r.step !== undefined);
     return {
-      type: 'scatter', mode: pts.length > 40 ? 'lines' : 'lines+markers', name: key,
-      x: pts.map((r) => r.step), y: pts.map((r) => r[key]),
-      line: { color: colorAt(i), width: key === 'loss' ? 2.5 : 1.5, dash: key === 'loss' || keys.length === 1 ? 'solid' : 'dash' },
+      type: 'scatter',
+      mode: pts.length > 40 ? 'lines' : 'lines+markers',
+      name: key,
+      x: pts.map((r) => r.step),
+      y: pts.map((r) => r[key]),
+      line: {
+        color: colorAt(i),
+        width: key === 'loss' ? 2.5 : 1.5,
+        dash: key === 'loss' || keys.length === 1 ? 'solid' : 'dash',
+      },
     };
   });
   return {
     data,
-    layout: layout(opts.title ?? 'Training loss by step', 'training step', opts.logY ? 'loss (log scale)' : 'loss', opts.logY ? { yaxis: { type: 'log' } } : {}),
+    layout: layout(
+      opts.title ?? 'Training loss by step',
+      'training step',
+      opts.logY ? 'loss (log scale)' : 'loss',
+      opts.logY ? { yaxis: { type: 'log' } } : {},
+    ),
   };
 }
 
@@ -71,13 +87,25 @@ export function lossCurve<R extends MetricsRow>(rows: readonly R[], opts: LossCu
  * One loss key (default 'loss') for several runs on one plot, e.g. Matryoshka vs plain.
  * @example compareLossCurves({ matryoshka: rowsA, plain: rowsB }, { title: 'Fine-tuning loss' })
  */
-export function compareLossCurves<R extends MetricsRow>(runs: Record<string, readonly R[]>, opts: { key?: string; title?: string } = {}): Figure {
+export function compareLossCurves<R extends MetricsRow>(
+  runs: Record<string, readonly R[]>,
+  opts: { key?: string; title?: string } = {},
+): Figure {
   const key = opts.key ?? 'loss';
   const names = Object.keys(runs);
   if (names.length === 0) throw new Error('compareLossCurves: no runs given');
   const data: Trace[] = names.map((name, i) => {
-    const pts = runs[name]!.map((r) => flattenNumeric(r as unknown as Record<string, unknown>)).filter((r) => r[key] !== undefined);
-    return { type: 'scatter', mode: 'lines', name, x: pts.map((r) => r.step), y: pts.map((r) => r[key]), line: { color: colorAt(i) } };
+    const pts = runs[name]!.map((r) => flattenNumeric(r as unknown as Record<string, unknown>)).filter(
+      (r) => r[key] !== undefined,
+    );
+    return {
+      type: 'scatter',
+      mode: 'lines',
+      name,
+      x: pts.map((r) => r.step),
+      y: pts.map((r) => r[key]),
+      line: { color: colorAt(i) },
+    };
   });
   return { data, layout: layout(opts.title ?? `Training ${key} by step, ${names.length} runs`, 'training step', key) };
 }

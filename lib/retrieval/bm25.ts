@@ -9,9 +9,39 @@ import { porterStem } from './porter';
 
 /** Lucene's English stop words (the `english` analyzer's default set). */
 export const ENGLISH_STOP_WORDS = new Set([
-  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it',
-  'no', 'not', 'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these',
-  'they', 'this', 'to', 'was', 'will', 'with',
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'but',
+  'by',
+  'for',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'no',
+  'not',
+  'of',
+  'on',
+  'or',
+  'such',
+  'that',
+  'the',
+  'their',
+  'then',
+  'there',
+  'these',
+  'they',
+  'this',
+  'to',
+  'was',
+  'will',
+  'with',
 ]);
 
 const TOKEN = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*/gu;
@@ -96,9 +126,10 @@ export class Bm25Index {
     this.ids = docs.map((d) => d.id);
     this.ids.forEach((id, i) => this.position.set(id, i));
     const mode = opts.fields ?? 'multifield';
-    this.fields = mode === 'flat'
-      ? [buildField(docs.map((d) => (d.title ? d.title + ' ' : '') + d.text))]
-      : [buildField(docs.map((d) => d.title ?? '')), buildField(docs.map((d) => d.text))];
+    this.fields =
+      mode === 'flat'
+        ? [buildField(docs.map((d) => (d.title ? d.title + ' ' : '') + d.text))]
+        : [buildField(docs.map((d) => d.title ?? '')), buildField(docs.map((d) => d.text))];
   }
 
   get size(): number {

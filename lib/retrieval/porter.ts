@@ -27,8 +27,7 @@ const hasVowel = (w: string, end: number): boolean => {
   return false;
 };
 
-const doubleCons = (w: string, end: number): boolean =>
-  end >= 2 && w[end - 1] === w[end - 2] && isCons(w, end - 1);
+const doubleCons = (w: string, end: number): boolean => end >= 2 && w[end - 1] === w[end - 2] && isCons(w, end - 1);
 
 /** cvc(i): consonant-vowel-consonant ending at end-1, the last not w, x or y. */
 const cvc = (w: string, end: number): boolean => {
@@ -44,16 +43,58 @@ function replaceSuffix(w: string, suffix: string, repl: string, minM: number): s
 }
 
 const STEP2: [string, string][] = [
-  ['ational', 'ate'], ['tional', 'tion'], ['enci', 'ence'], ['anci', 'ance'], ['izer', 'ize'],
-  ['bli', 'ble'], ['alli', 'al'], ['entli', 'ent'], ['eli', 'e'], ['ousli', 'ous'],
-  ['ization', 'ize'], ['ation', 'ate'], ['ator', 'ate'], ['alism', 'al'], ['iveness', 'ive'],
-  ['fulness', 'ful'], ['ousness', 'ous'], ['aliti', 'al'], ['iviti', 'ive'], ['biliti', 'ble'], ['logi', 'log'],
+  ['ational', 'ate'],
+  ['tional', 'tion'],
+  ['enci', 'ence'],
+  ['anci', 'ance'],
+  ['izer', 'ize'],
+  ['bli', 'ble'],
+  ['alli', 'al'],
+  ['entli', 'ent'],
+  ['eli', 'e'],
+  ['ousli', 'ous'],
+  ['ization', 'ize'],
+  ['ation', 'ate'],
+  ['ator', 'ate'],
+  ['alism', 'al'],
+  ['iveness', 'ive'],
+  ['fulness', 'ful'],
+  ['ousness', 'ous'],
+  ['aliti', 'al'],
+  ['iviti', 'ive'],
+  ['biliti', 'ble'],
+  ['logi', 'log'],
 ];
 const STEP3: [string, string][] = [
-  ['icate', 'ic'], ['ative', ''], ['alize', 'al'], ['iciti', 'ic'], ['ical', 'ic'], ['ful', ''], ['ness', ''],
+  ['icate', 'ic'],
+  ['ative', ''],
+  ['alize', 'al'],
+  ['iciti', 'ic'],
+  ['ical', 'ic'],
+  ['ful', ''],
+  ['ness', ''],
 ];
-const STEP4 = ['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent',
-  'ion', 'ou', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize'];
+const STEP4 = [
+  'al',
+  'ance',
+  'ence',
+  'er',
+  'ic',
+  'able',
+  'ible',
+  'ant',
+  'ement',
+  'ment',
+  'ent',
+  'ion',
+  'ou',
+  'ism',
+  'ate',
+  'iti',
+  'ous',
+  'ive',
+  'ize',
+];
 
 /** Stem one lowercase word. @example porterStem('relational') === 'relat' */
 export function porterStem(word: string): string {
@@ -62,15 +103,19 @@ export function porterStem(word: string): string {
   // Step 1a
   if (w.endsWith('sses')) w = w.slice(0, -2);
   else if (w.endsWith('ies')) w = w.slice(0, -2);
-  else if (w.endsWith('ss')) { /* keep */ } else if (w.endsWith('s')) w = w.slice(0, -1);
+  else if (w.endsWith('ss')) {
+    /* keep */
+  } else if (w.endsWith('s')) w = w.slice(0, -1);
   // Step 1b
   let extra = false;
   if (w.endsWith('eed')) {
     if (measure(w, w.length - 3) > 0) w = w.slice(0, -1);
   } else if (w.endsWith('ed') && hasVowel(w, w.length - 2)) {
-    w = w.slice(0, -2); extra = true;
+    w = w.slice(0, -2);
+    extra = true;
   } else if (w.endsWith('ing') && hasVowel(w, w.length - 3)) {
-    w = w.slice(0, -3); extra = true;
+    w = w.slice(0, -3);
+    extra = true;
   }
   if (extra) {
     if (w.endsWith('at') || w.endsWith('bl') || w.endsWith('iz')) w += 'e';
@@ -81,11 +126,17 @@ export function porterStem(word: string): string {
   if (w.endsWith('y') && hasVowel(w, w.length - 1)) w = w.slice(0, -1) + 'i';
   // Step 2
   for (const [s, r] of STEP2) {
-    if (w.endsWith(s)) { w = replaceSuffix(w, s, r, 0)!; break; }
+    if (w.endsWith(s)) {
+      w = replaceSuffix(w, s, r, 0)!;
+      break;
+    }
   }
   // Step 3
   for (const [s, r] of STEP3) {
-    if (w.endsWith(s)) { w = replaceSuffix(w, s, r, 0)!; break; }
+    if (w.endsWith(s)) {
+      w = replaceSuffix(w, s, r, 0)!;
+      break;
+    }
   }
   // Step 4
   for (const s of STEP4) {

@@ -36,8 +36,13 @@ export function plainTopK(queries: readonly Float32Array[], corpus: readonly Flo
       for (let j = 0; j < dim; j++) s += q[j]! * v[j]!;
       if (s <= sc[kk - 1]!) continue;
       let p = kk - 1;
-      while (p > 0 && sc[p - 1]! < s) { sc[p] = sc[p - 1]!; idx[p] = idx[p - 1]!; p--; }
-      sc[p] = s; idx[p] = c;
+      while (p > 0 && sc[p - 1]! < s) {
+        sc[p] = sc[p - 1]!;
+        idx[p] = idx[p - 1]!;
+        p--;
+      }
+      sc[p] = s;
+      idx[p] = c;
     }
     return { index: idx, score: sc };
   });
@@ -50,14 +55,25 @@ function flatten(rows: readonly Float32Array[], dim: number, from = 0, to = rows
 }
 
 /** A search worker, started on first need and kept (it never holds the process open). */
-let worker: { w: Worker; next: number; pending: Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void> } | undefined;
+let worker:
+  | {
+      w: Worker;
+      next: number;
+      pending: Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void>;
+    }
+  | undefined;
 
 async function searchWorker(backend: string): Promise<NonNullable<typeof worker>> {
   if (worker) return worker;
   const w = new Worker(join(projectRoot(), 'lib', 'encoder', 'worker-entry.mjs'), {
-    workerData: { module: join(projectRoot(), 'lib', 'retrieval', 'topk-worker.ts'), backend }, execArgv: [],
+    workerData: { module: join(projectRoot(), 'lib', 'retrieval', 'topk-worker.ts'), backend },
+    execArgv: [],
   });
-  const state = { w, next: 1, pending: new Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void>() };
+  const state = {
+    w,
+    next: 1,
+    pending: new Map<number, (m: { index?: Int32Array; score?: Float32Array; error?: string }) => void>(),
+  };
   w.on('message', (m: { id: number; error?: string }) => {
     const cb = state.pending.get(m.id);
     if (!cb) return;
@@ -84,8 +100,13 @@ function threads(tfBackend: string): number {
  * Exact top-k by dot product for each query (pass L2-normalised vectors for cosine).
  * @example const [hit] = await exactTopK([q], corpus, 10); hit.index[0] // best corpus row
  */
-export async function exactTopK(queries: readonly Float32Array[], corpus: readonly Float32Array[], k: number): Promise<TopK[]> {
-  const Q = queries.length, N = corpus.length;
+export async function exactTopK(
+  queries: readonly Float32Array[],
+  corpus: readonly Float32Array[],
+  k: number,
+): Promise<TopK[]> {
+  const Q = queries.length,
+    N = corpus.length;
   if (Q === 0) return [];
   const dim = queries[0]!.length;
   const kk = Math.min(k, N);
@@ -102,7 +123,9 @@ export async function exactTopK(queries: readonly Float32Array[], corpus: readon
     const id = wk.next++;
     const slice = flatten(corpus, dim, cut, N);
     remote = new Promise((resolve, reject) => {
-      wk.pending.set(id, (m) => (m.error ? reject(new Error(`search worker: ${m.error}`)) : resolve({ index: m.index!, score: m.score! })));
+      wk.pending.set(id, (m) =>
+        m.error ? reject(new Error(`search worker: ${m.error}`)) : resolve({ index: m.index!, score: m.score! }),
+      );
       wk.w.ref();
       wk.w.postMessage({ id, queries: qFlat, Q, corpus: slice, rows: N - cut, dim, k: kk }, [slice.buffer]);
     });
@@ -117,5 +140,8 @@ export async function exactTopK(queries: readonly Float32Array[], corpus: readon
     const k1 = Math.min(kk, N - cut);
     for (let qi = 0; qi < Q; qi++) mergeInto(score, index, qi * kk, kk, r.score, r.index, qi * k1, k1, cut);
   }
-  return Array.from({ length: Q }, (_, qi) => ({ index: index.slice(qi * kk, (qi + 1) * kk), score: score.slice(qi * kk, (qi + 1) * kk) }));
+  return Array.from({ length: Q }, (_, qi) => ({
+    index: index.slice(qi * kk, (qi + 1) * kk),
+    score: score.slice(qi * kk, (qi + 1) * kk),
+  }));
 }

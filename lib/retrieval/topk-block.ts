@@ -12,7 +12,14 @@ export const TOPK_BLOCK = 16_384;
  * Top-k of queries (Q x dim, row-major) against corpus rows (rows x dim, row-major); indices
  * are row numbers within this slice, ties to the lower row.
  */
-export function topkSlice(queries: Float32Array, Q: number, corpus: Float32Array, rows: number, dim: number, k: number): { index: Int32Array; score: Float32Array } {
+export function topkSlice(
+  queries: Float32Array,
+  Q: number,
+  corpus: Float32Array,
+  rows: number,
+  dim: number,
+  k: number,
+): { index: Int32Array; score: Float32Array } {
   const kk = Math.min(k, rows);
   const index = new Int32Array(Q * kk).fill(-1);
   const score = new Float32Array(Q * kk).fill(-Infinity);
@@ -28,11 +35,17 @@ export function topkSlice(queries: Float32Array, Q: number, corpus: Float32Array
         const base = r * Q;
         for (let j = 0; j < Q; j++) {
           const v = s[base + j]!;
-          if (v > thr[j]!) { // strict: an equal score from a later row never displaces an earlier one
+          if (v > thr[j]!) {
+            // strict: an equal score from a later row never displaces an earlier one
             const at = j * kk;
             let p = kk - 1;
-            while (p > 0 && score[at + p - 1]! < v) { score[at + p] = score[at + p - 1]!; index[at + p] = index[at + p - 1]!; p--; }
-            score[at + p] = v; index[at + p] = b0 + r;
+            while (p > 0 && score[at + p - 1]! < v) {
+              score[at + p] = score[at + p - 1]!;
+              index[at + p] = index[at + p - 1]!;
+              p--;
+            }
+            score[at + p] = v;
+            index[at + p] = b0 + r;
             thr[j] = score[at + kk - 1]!;
           }
         }
@@ -48,7 +61,17 @@ export function topkSlice(queries: Float32Array, Q: number, corpus: Float32Array
  * Merge a sorted candidate list (values desc, row offsets + base) into the running top-k at
  * [at, at + k). Equal scores keep the lower corpus row first (blocks arrive in row order).
  */
-export function mergeInto(score: Float32Array, index: Int32Array, at: number, k: number, v: ArrayLike<number>, ix: ArrayLike<number>, from: number, n: number, base: number): void {
+export function mergeInto(
+  score: Float32Array,
+  index: Int32Array,
+  at: number,
+  k: number,
+  v: ArrayLike<number>,
+  ix: ArrayLike<number>,
+  from: number,
+  n: number,
+  base: number,
+): void {
   for (let j = 0; j < n; j++) {
     const s = v[from + j]!;
     const row = ix[from + j]! + base;
@@ -59,8 +82,11 @@ export function mergeInto(score: Float32Array, index: Int32Array, at: number, k:
     }
     let p = k - 1;
     while (p > 0 && (score[at + p - 1]! < s || (score[at + p - 1]! === s && index[at + p - 1]! > row))) {
-      score[at + p] = score[at + p - 1]!; index[at + p] = index[at + p - 1]!; p--;
+      score[at + p] = score[at + p - 1]!;
+      index[at + p] = index[at + p - 1]!;
+      p--;
     }
-    score[at + p] = s; index[at + p] = row;
+    score[at + p] = s;
+    index[at + p] = row;
   }
 }

@@ -5,7 +5,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { topkSlice } from './topk-block';
 
-interface Req { id: number; queries: Float32Array; Q: number; corpus: Float32Array; rows: number; dim: number; k: number }
+interface Req {
+  id: number;
+  queries: Float32Array;
+  Q: number;
+  corpus: Float32Array;
+  rows: number;
+  dim: number;
+  k: number;
+}
 
 async function start(): Promise<void> {
   await tf.setBackend((workerData as { backend: string }).backend);

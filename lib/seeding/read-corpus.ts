@@ -14,15 +14,31 @@ const clean = (s: string) => s.replace(/\s+/g, ' ').trim();
  * @example readCorpusFile('my-notes.txt') // [{ id: 'my-notes.txt#1', text: '...', source: 'my-notes.txt' }, ...]
  */
 export function readCorpusFile(path: string): Passage[] {
-  if (!existsSync(path)) throw new DataError(path, 'corpus file not found', undefined, 'give a data set name (bbc_news, ag_news, squad_v1.1_dev) or an existing .jsonl / corpus folder / .txt file');
+  if (!existsSync(path))
+    throw new DataError(
+      path,
+      'corpus file not found',
+      undefined,
+      'give a data set name (bbc_news, ag_news, squad_v1.1_dev) or an existing .jsonl / corpus folder / .txt file',
+    );
   if (statSync(path).isDirectory()) {
     const beir = join(path, 'corpus.jsonl');
-    if (!existsSync(beir)) throw new DataError(path, 'is a folder without corpus.jsonl', undefined, 'point --corpus at a .jsonl or .txt file, or at a BEIR folder holding corpus.jsonl');
+    if (!existsSync(beir))
+      throw new DataError(
+        path,
+        'is a folder without corpus.jsonl',
+        undefined,
+        'point --corpus at a .jsonl or .txt file, or at a BEIR folder holding corpus.jsonl',
+      );
     return readCorpusFile(beir);
   }
   const source = basename(path);
   const text = readFileSync(path, 'utf8');
-  const firstLine = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const firstLine =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   const isJsonl = /\.jsonl$/i.test(path) || firstLine.startsWith('{');
   const out: Passage[] = [];
   const seen = new Set<string>();
@@ -30,26 +46,48 @@ export function readCorpusFile(path: string): Passage[] {
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
       let row: any;
-      try { row = JSON.parse(line); } catch (e) {
-        throw new DataError(path, `not valid JSON (${(e as Error).message})`, i + 1, 'each line must be one JSON object {id?, title?, text}');
+      try {
+        row = JSON.parse(line);
+      } catch (e) {
+        throw new DataError(
+          path,
+          `not valid JSON (${(e as Error).message})`,
+          i + 1,
+          'each line must be one JSON object {id?, title?, text}',
+        );
       }
-      if (!row || typeof row !== 'object' || Array.isArray(row)) throw new DataError(path, 'expected a JSON object {id?, title?, text}', i + 1);
-      if (typeof row.text !== 'string') throw new DataError(path, `field 'text' must be a string, got ${JSON.stringify(row.text)}`, i + 1, 'give every passage a text field');
+      if (!row || typeof row !== 'object' || Array.isArray(row))
+        throw new DataError(path, 'expected a JSON object {id?, title?, text}', i + 1);
+      if (typeof row.text !== 'string')
+        throw new DataError(
+          path,
+          `field 'text' must be a string, got ${JSON.stringify(row.text)}`,
+          i + 1,
+          'give every passage a text field',
+        );
       const body = clean(row.text);
-      if (body === '') throw new DataError(path, "field 'text' is empty", i + 1, 'remove the line or give the passage some text');
+      if (body === '')
+        throw new DataError(path, "field 'text' is empty", i + 1, 'remove the line or give the passage some text');
       const rawId = row.id ?? row._id;
-      if (rawId !== undefined && typeof rawId !== 'string' && typeof rawId !== 'number') throw new DataError(path, `field 'id' must be a string or number`, i + 1);
+      if (rawId !== undefined && typeof rawId !== 'string' && typeof rawId !== 'number')
+        throw new DataError(path, `field 'id' must be a string or number`, i + 1);
       const id = rawId !== undefined ? String(rawId) : `${source}#${i + 1}`;
-      if (seen.has(id)) throw new DataError(path, `duplicate passage id '${id}'`, i + 1, 'ids must be unique within a corpus');
+      if (seen.has(id))
+        throw new DataError(path, `duplicate passage id '${id}'`, i + 1, 'ids must be unique within a corpus');
       seen.add(id);
       const title = typeof row.title === 'string' && clean(row.title) ? clean(row.title) : undefined;
       out.push({ id, ...(title ? { title } : {}), text: body, source });
     });
   } else {
-    text.split(/\r?\n\s*\r?\n/).map(clean).filter((p) => p !== '').forEach((p, k) => {
-      out.push({ id: `${source}#${k + 1}`, text: p, source });
-    });
+    text
+      .split(/\r?\n\s*\r?\n/)
+      .map(clean)
+      .filter((p) => p !== '')
+      .forEach((p, k) => {
+        out.push({ id: `${source}#${k + 1}`, text: p, source });
+      });
   }
-  if (out.length === 0) throw new DataError(path, 'holds no passages', undefined, 'a corpus needs at least one non-empty passage');
+  if (out.length === 0)
+    throw new DataError(path, 'holds no passages', undefined, 'a corpus needs at least one non-empty passage');
   return out;
 }

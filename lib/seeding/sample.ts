@@ -26,18 +26,30 @@ export const dedupKey = (text: string) => text.toLowerCase().replace(/\s+/g, ' '
  * (corpus order), length within [minChars, maxChars].
  * @example eligiblePassages(corpus, { minChars: 200, maxChars: 1200 }).passages.length
  */
-export function eligiblePassages(corpus: readonly Passage[], opts: Pick<SeedingOptions, 'minChars' | 'maxChars'>): EligibleCorpus {
+export function eligiblePassages(
+  corpus: readonly Passage[],
+  opts: Pick<SeedingOptions, 'minChars' | 'maxChars'>,
+): EligibleCorpus {
   const seen = new Set<string>();
   const ids = new Set<string>();
   const dropped = { duplicate: 0, tooShort: 0, tooLong: 0 };
   const passages: Passage[] = [];
   for (const p of corpus) {
     const key = dedupKey(p.text);
-    if (seen.has(key) || ids.has(p.id)) { dropped.duplicate++; continue; }
+    if (seen.has(key) || ids.has(p.id)) {
+      dropped.duplicate++;
+      continue;
+    }
     seen.add(key);
     ids.add(p.id);
-    if (p.text.length < opts.minChars) { dropped.tooShort++; continue; }
-    if (p.text.length > opts.maxChars) { dropped.tooLong++; continue; }
+    if (p.text.length < opts.minChars) {
+      dropped.tooShort++;
+      continue;
+    }
+    if (p.text.length > opts.maxChars) {
+      dropped.tooLong++;
+      continue;
+    }
     passages.push(p);
   }
   return { passages, dropped };
@@ -56,7 +68,12 @@ export function sampleSeedPassages(eligible: readonly Passage[], n: number, rng:
  * seeded sample of the others up to poolSize. Kept in corpus order.
  * @example candidatePool(eligible.passages, seeds, 0, rng).length === eligible.passages.length
  */
-export function candidatePool(eligible: readonly Passage[], seeds: readonly SeedRecord[], poolSize: number, rng: Rng): Passage[] {
+export function candidatePool(
+  eligible: readonly Passage[],
+  seeds: readonly SeedRecord[],
+  poolSize: number,
+  rng: Rng,
+): Passage[] {
   if (poolSize <= 0 || poolSize >= eligible.length) return eligible.slice();
   const seedIds = new Set(seeds.map((s) => s.passage.id));
   const others = eligible.filter((p) => !seedIds.has(p.id));

@@ -29,7 +29,14 @@ export function adamwInit(n: number): AdamWState {
  * One AdamW step in place on `params`. `decay[i]` = 1 where weight decay applies (e.g. matrices only).
  * @example const s = adamwInit(p.length); adamwStep(p, g, s, 1e-3, ADAMW_DEFAULTS);
  */
-export function adamwStep(params: Float32Array, grads: Float32Array, state: AdamWState, lr: number, opts: AdamWOptions, decay?: Uint8Array): void {
+export function adamwStep(
+  params: Float32Array,
+  grads: Float32Array,
+  state: AdamWState,
+  lr: number,
+  opts: AdamWOptions,
+  decay?: Uint8Array,
+): void {
   const { beta1: b1, beta2: b2, eps, weightDecay: wd } = opts;
   state.t += 1;
   const c1 = 1 - Math.pow(b1, state.t);
@@ -46,6 +53,6 @@ export function adamwStep(params: Float32Array, grads: Float32Array, state: Adam
     const vi = b2 * v[i]! + (1 - b2) * g * g;
     m[i] = mi;
     v[i] = vi;
-    params[i] = p - stepSize * mi / (Math.sqrt(vi) / sqrtC2 + eps);
+    params[i] = p - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
   }
 }

@@ -13,7 +13,10 @@ export function batchIndices(n: number, batchSize: number, step: number, seed: n
   const cache = new Map<number, number[]>();
   const orderOf = (e: number) => {
     let o = cache.get(e);
-    if (!o) { o = rngFor(seed, label, 'epoch', e).shuffle(Array.from({ length: n }, (_, i) => i)); cache.set(e, o); }
+    if (!o) {
+      o = rngFor(seed, label, 'epoch', e).shuffle(Array.from({ length: n }, (_, i) => i));
+      cache.set(e, o);
+    }
     return o;
   };
   for (let p = step * batchSize; p < (step + 1) * batchSize; p++) out.push(orderOf(Math.floor(p / n))[p % n]!);

@@ -48,7 +48,11 @@ export function formatExample(ex: TrainingExample): { query: string; positive: s
  * @example await trainContrastive({ stage: 'prefinetune', config, examples, init: 'runs/x/pretrain/ckpt', dir: ctx.path('prefinetune'), log: ctx.log });
  */
 export async function trainContrastive(o: ContrastiveTrainOptions): Promise<LoopResult> {
-  if (o.examples.length < 2) throw new GeckoError(`${o.stage}: ${o.examples.length} training examples`, 'give at least 2 examples (in-batch negatives need a batch)');
+  if (o.examples.length < 2)
+    throw new GeckoError(
+      `${o.stage}: ${o.examples.length} training examples`,
+      'give at least 2 examples (in-batch negatives need a batch)',
+    );
   const sec = o.stage === 'prefinetune' ? o.config.prefinetune : o.config.finetune;
   const start = loadCheckpoint(o.init);
   const cfg = { ...start.config, dropout: o.config.encoder.dropout };
@@ -58,10 +62,18 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   const sameTower = o.stage === 'finetune' && o.config.finetune.sameTower;
   const dims = o.stage === 'finetune' ? o.config.finetune.matryoshkaDims : [cfg.dModel];
   const weights = o.stage === 'finetune' ? o.config.finetune.matryoshkaWeights : [1];
-  for (const d of dims) if (d > cfg.dModel) throw new GeckoError(`finetune.matryoshkaDims: ${d} exceeds the encoder width ${cfg.dModel}`);
+  for (const d of dims)
+    if (d > cfg.dModel) throw new GeckoError(`finetune.matryoshkaDims: ${d} exceeds the encoder width ${cfg.dModel}`);
   const formatted = o.examples.map(formatExample);
   const tokens = new Map<string, number[]>();
-  const ids = (t: string) => { let v = tokens.get(t); if (!v) { v = tok.encode(t, cfg.maxLen); tokens.set(t, v); } return v; };
+  const ids = (t: string) => {
+    let v = tokens.get(t);
+    if (!v) {
+      v = tok.encode(t, cfg.maxLen);
+      tokens.set(t, v);
+    }
+    return v;
+  };
   const opts = { temperature: sec.temperature, hardNegatives: useNeg, sameTower };
   const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
 
@@ -70,32 +82,64 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
     const B = batch.length;
     const texts = [...batch.map((e) => e.query), ...batch.map((e) => e.positive)];
     const owner: number[] = [];
-    if (useNeg) batch.forEach((e, i) => e.negatives.forEach((n) => { texts.push(n); owner.push(i); }));
+    if (useNeg)
+      batch.forEach((e, i) =>
+        e.negatives.forEach((n) => {
+          texts.push(n);
+          owner.push(i);
+        }),
+      );
     const M = owner.length;
     const seqs = texts.map(ids);
     const dropoutSeeds = texts.map((_, i) => deriveSeed(seed, o.stage, 'dropout', s, i));
     const lossOf = (E: tf.Tensor2D) => {
       const D = E.shape[1];
       const cb: ContrastiveBatch = {
-        queries: tf.slice(E, [0, 0], [B, D]), positives: tf.slice(E, [B, 0], [B, D]),
-        queryKeys: texts.slice(0, B), positiveKeys: texts.slice(B, 2 * B),
+        queries: tf.slice(E, [0, 0], [B, D]),
+        positives: tf.slice(E, [B, 0], [B, D]),
+        queryKeys: texts.slice(0, B),
+        positiveKeys: texts.slice(B, 2 * B),
       };
-      if (M > 0) { cb.negatives = tf.slice(E, [2 * B, 0], [M, D]); cb.negativeOwner = owner; cb.negativeKeys = texts.slice(2 * B); }
+      if (M > 0) {
+        cb.negatives = tf.slice(E, [2 * B, 0], [M, D]);
+        cb.negativeOwner = owner;
+        cb.negativeKeys = texts.slice(2 * B);
+      }
       return loss(cb);
     };
-    return engine.contrastive(seqs, lossOf, { chunkSize: sec.chunkSize > 0 ? sec.chunkSize : seqs.length, gradCache: sec.gradCache, dropoutSeeds });
+    return engine.contrastive(seqs, lossOf, {
+      chunkSize: sec.chunkSize > 0 ? sec.chunkSize : seqs.length,
+      gradCache: sec.gradCache,
+      dropoutSeeds,
+    });
   };
 
-  const onEval = o.heldOut ? async (engine: TrainEngine) => {
-    const h = o.heldOut!;
-    return heldOutScores((texts) => encodeSeqs(engine.replicas, texts.map(ids), cfg.dModel, 64), h);
-  } : undefined;
+  const onEval = o.heldOut
+    ? async (engine: TrainEngine) => {
+        const h = o.heldOut!;
+        return heldOutScores((texts) => encodeSeqs(engine.replicas, texts.map(ids), cfg.dModel, 64), h);
+      }
+    : undefined;
 
   return runLoop({
-    stage: o.stage, dir: o.dir, config: cfg, tokenizer: tok, init: () => start.params,
-    steps: sec.steps, lr: sec.lr, warmupSteps: sec.warmupSteps, clipNorm: sec.clipNorm, weightDecay: sec.weightDecay,
-    checkpointEvery: sec.checkpointEvery, step, evalEvery: sec.evalEvery, onEval,
-    meta: { init: o.init, initId: start.id, examples: o.examples.length }, replicas: o.replicas, log: o.log,
-    stopAfter: o.stopAfter, showProgress: o.showProgress,
+    stage: o.stage,
+    dir: o.dir,
+    config: cfg,
+    tokenizer: tok,
+    init: () => start.params,
+    steps: sec.steps,
+    lr: sec.lr,
+    warmupSteps: sec.warmupSteps,
+    clipNorm: sec.clipNorm,
+    weightDecay: sec.weightDecay,
+    checkpointEvery: sec.checkpointEvery,
+    step,
+    evalEvery: sec.evalEvery,
+    onEval,
+    meta: { init: o.init, initId: start.id, examples: o.examples.length },
+    replicas: o.replicas,
+    log: o.log,
+    stopAfter: o.stopAfter,
+    showProgress: o.showProgress,
   });
 }

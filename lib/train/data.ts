@@ -38,7 +38,8 @@ export function readTrainingData(path: string): TrainingExample[] {
         negatives.push(n);
       }
     }
-    if (row.task !== undefined && (typeof row.task !== 'string' || !row.task.trim())) return "'task' must be a non-empty string";
+    if (row.task !== undefined && (typeof row.task !== 'string' || !row.task.trim()))
+      return "'task' must be a non-empty string";
     if (row.symmetric !== undefined && typeof row.symmetric !== 'boolean') return "'symmetric' must be true or false";
     out.push({
       id: typeof row.id === 'string' ? row.id : `${path}:${out.length + 1}`,

@@ -19,7 +19,11 @@ import { clipGlobalNorm } from './clip';
 
 /** Training diverged: the message says at which step and what was non-finite. */
 export class NonFiniteError extends GeckoError {
-  constructor(readonly step: number, what: string, hint: string) {
+  constructor(
+    readonly step: number,
+    what: string,
+    hint: string,
+  ) {
     super(`step ${step}: ${what} is not finite; training stopped before applying this update`, hint);
     this.name = 'NonFiniteError';
   }
@@ -55,11 +59,19 @@ export function planChunks(lengths: readonly number[], replicas: number, chunkSi
  * `loss` maps the (N, D) embedding matrix to a scalar; it runs on the main thread's backend.
  */
 export async function contrastiveGrads(
-  replicas: Replica[], dModel: number, seqs: number[][], loss: (emb: tf.Tensor2D) => tf.Scalar,
+  replicas: Replica[],
+  dModel: number,
+  seqs: number[][],
+  loss: (emb: tf.Tensor2D) => tf.Scalar,
   opts: ChunkOptions & { dropoutSeeds?: number[] },
 ): Promise<StepResult> {
-  const N = seqs.length, D = dModel;
-  const plan = planChunks(seqs.map((s) => s.length), replicas.length, opts.chunkSize);
+  const N = seqs.length,
+    D = dModel;
+  const plan = planChunks(
+    seqs.map((s) => s.length),
+    replicas.length,
+    opts.chunkSize,
+  );
   const seedsOf = (chunk: number[]) => (opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined);
   const E = new Float32Array(N * D);
   // pass 1: embeddings. Workers (r > 0) get their requests first so that all cores run at once.
@@ -90,9 +102,15 @@ export async function contrastiveGrads(
   const pass2: Promise<void>[] = [];
   for (let r = replicas.length - 1; r >= 0; r--) {
     plan[r]!.forEach((chunk, c) => {
-      pass2.push(opts.gradCache
-        ? replicas[r]!.forwardBackward(chunk.map((i) => seqs[i]!), rowsOf(chunk), seedsOf(chunk))
-        : replicas[r]!.backward(c, rowsOf(chunk)));
+      pass2.push(
+        opts.gradCache
+          ? replicas[r]!.forwardBackward(
+              chunk.map((i) => seqs[i]!),
+              rowsOf(chunk),
+              seedsOf(chunk),
+            )
+          : replicas[r]!.backward(c, rowsOf(chunk)),
+      );
     });
   }
   await Promise.all(pass2);
@@ -108,21 +126,42 @@ export interface MlmBatch {
 }
 
 /** Gradients of the mean MLM cross-entropy over all masked tokens of the batch. */
-export async function mlmGrads(replicas: Replica[], batch: MlmBatch, opts: { chunkSize: number; dropoutSeeds?: number[] }): Promise<StepResult> {
+export async function mlmGrads(
+  replicas: Replica[],
+  batch: MlmBatch,
+  opts: { chunkSize: number; dropoutSeeds?: number[] },
+): Promise<StepResult> {
   const total = batch.maskedPositions.reduce((a, m) => a + m.length, 0);
-  if (total === 0) throw new GeckoError('MLM step with no masked token', 'raise pretrain.maskProb or use longer sequences');
-  const plan = planChunks(batch.seqs.map((s) => s.length), replicas.length, opts.chunkSize);
+  if (total === 0)
+    throw new GeckoError('MLM step with no masked token', 'raise pretrain.maskProb or use longer sequences');
+  const plan = planChunks(
+    batch.seqs.map((s) => s.length),
+    replicas.length,
+    opts.chunkSize,
+  );
   const parts: Promise<number>[] = [];
   for (let r = replicas.length - 1; r >= 0; r--) {
     for (const chunk of plan[r]!) {
-      const rows: number[] = [], targets: number[] = [];
+      const rows: number[] = [],
+        targets: number[] = [];
       let off = 0;
       for (const i of chunk) {
-        batch.maskedPositions[i]!.forEach((p, k) => { rows.push(off + p); targets.push(batch.targets[i]![k]!); });
+        batch.maskedPositions[i]!.forEach((p, k) => {
+          rows.push(off + p);
+          targets.push(batch.targets[i]![k]!);
+        });
         off += batch.seqs[i]!.length;
       }
       if (rows.length === 0) continue; // nothing to predict in this chunk: no gradient
-      parts.push(replicas[r]!.mlm(chunk.map((i) => batch.seqs[i]!), Int32Array.from(rows), Int32Array.from(targets), total, opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined));
+      parts.push(
+        replicas[r]!.mlm(
+          chunk.map((i) => batch.seqs[i]!),
+          Int32Array.from(rows),
+          Int32Array.from(targets),
+          total,
+          opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined,
+        ),
+      );
     }
   }
   const losses = await Promise.all(parts);
@@ -156,17 +195,34 @@ export class TrainEngine {
   /** 1 where weight decay applies: matrices and embeddings (not biases, not LayerNorm). */
   readonly decayMask: Uint8Array;
 
-  private constructor(readonly config: EncoderConfig, readonly params: Float32Array, public opt: AdamWState, readonly replicas: Replica[], decayAll: boolean) {
+  private constructor(
+    readonly config: EncoderConfig,
+    readonly params: Float32Array,
+    public opt: AdamWState,
+    readonly replicas: Replica[],
+    decayAll: boolean,
+  ) {
     this.decayMask = new Uint8Array(params.length);
-    for (const s of paramSpecs(config)) if (decayAll || s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
+    for (const s of paramSpecs(config))
+      if (decayAll || s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
   }
 
   /** Start replicas (this thread + replicas - 1 workers) with these weights. decayAll: weight decay on every parameter (torch's AdamW default). */
-  static async create(config: EncoderConfig, params: Float32Array, opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean } = {}): Promise<TrainEngine> {
+  static async create(
+    config: EncoderConfig,
+    params: Float32Array,
+    opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean } = {},
+  ): Promise<TrainEngine> {
     const n = paramCount(paramSpecs(config));
     if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
     const replicas = await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
-    const eng = new TrainEngine(config, params.slice(), opts.optimizer ?? adamwInit(n), replicas, opts.decayAll ?? false);
+    const eng = new TrainEngine(
+      config,
+      params.slice(),
+      opts.optimizer ?? adamwInit(n),
+      replicas,
+      opts.decayAll ?? false,
+    );
     await eng.broadcast();
     return eng;
   }
@@ -176,7 +232,11 @@ export class TrainEngine {
     await Promise.all(this.replicas.map((r) => r.setParams(this.params)));
   }
 
-  contrastive(seqs: number[][], loss: (emb: tf.Tensor2D) => tf.Scalar, opts: ChunkOptions & { dropoutSeeds?: number[] }): Promise<StepResult> {
+  contrastive(
+    seqs: number[][],
+    loss: (emb: tf.Tensor2D) => tf.Scalar,
+    opts: ChunkOptions & { dropoutSeeds?: number[] },
+  ): Promise<StepResult> {
     return contrastiveGrads(this.replicas, this.config.dModel, seqs, loss, opts);
   }
 
@@ -190,9 +250,19 @@ export class TrainEngine {
    * Returns the gradient norm before clipping.
    */
   async update(step: number, r: StepResult, o: UpdateOptions): Promise<number> {
-    if (!Number.isFinite(r.loss)) throw new NonFiniteError(step, `the loss (${r.loss})`, 'lower the learning rate or raise the temperature; the last good checkpoint is kept');
+    if (!Number.isFinite(r.loss))
+      throw new NonFiniteError(
+        step,
+        `the loss (${r.loss})`,
+        'lower the learning rate or raise the temperature; the last good checkpoint is kept',
+      );
     const norm = clipGlobalNorm(r.grads, o.clipNorm);
-    if (!Number.isFinite(norm)) throw new NonFiniteError(step, `the gradient norm (${norm})`, 'lower the learning rate; the last good checkpoint is kept');
+    if (!Number.isFinite(norm))
+      throw new NonFiniteError(
+        step,
+        `the gradient norm (${norm})`,
+        'lower the learning rate; the last good checkpoint is kept',
+      );
     adamwStep(this.params, r.grads, this.opt, o.lr, o.adamw ?? ADAMW_DEFAULTS, this.decayMask);
     await this.broadcast();
     return norm;

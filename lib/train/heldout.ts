@@ -28,7 +28,10 @@ export function isHeldOutArticle(title: string, fraction = 0.25): boolean {
  * seeded, against every paragraph of the held-out articles).
  * @example const { train, heldOut } = squadPairsSplit({ seed: 1, maxQueries: 200 });
  */
-export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?: string }): { train: TrainingExample[]; heldOut: HeldOut } {
+export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?: string }): {
+  train: TrainingExample[];
+  heldOut: HeldOut;
+} {
   const rows = loadSquad(o.dataDir ? { dataDir: o.dataDir } : {});
   const trainRows = rows.filter((r) => !isHeldOutArticle(r.title));
   const testRows = rows.filter((r) => isHeldOutArticle(r.title));
@@ -37,7 +40,10 @@ export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?
   const index = new Map<string, number>();
   for (const r of testRows) {
     const key = `${r.title}\u0000${r.context}`;
-    if (!index.has(key)) { index.set(key, passages.length); passages.push(formatPassage(r.title, r.context)); }
+    if (!index.has(key)) {
+      index.set(key, passages.length);
+      passages.push(formatPassage(r.title, r.context));
+    }
   }
   const picked = rngFor(o.seed, 'squad-heldout').sample(testRows, o.maxQueries ?? 200);
   return {
@@ -54,10 +60,14 @@ export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?
  * MRR@10 and recall@1 of a held-out set under an embedding function (texts -> unit vectors).
  * @example await heldOutScores((t) => embedder.embed(t), heldOut) // { mrr_at_10: 0.31, recall_at_1: 0.22 }
  */
-export async function heldOutScores(embed: (texts: string[]) => Promise<Float32Array[]>, h: HeldOut): Promise<Record<string, number>> {
+export async function heldOutScores(
+  embed: (texts: string[]) => Promise<Float32Array[]>,
+  h: HeldOut,
+): Promise<Record<string, number>> {
   const [qv, pv] = [await embed(h.queries), await embed(h.passages)];
   const hits = await exactTopK(qv, pv, 10);
-  let mrr = 0, r1 = 0;
+  let mrr = 0,
+    r1 = 0;
   hits.forEach((hit, i) => {
     const rank = Array.from(hit.index).indexOf(h.relevant[i]!);
     if (rank >= 0) mrr += 1 / (rank + 1);

@@ -87,7 +87,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let start = 0;
   if (isCheckpoint(ckptDir)) {
     const ck = loadCheckpoint(ckptDir, { optimizer: true });
-    if (ck.meta.stage !== o.stage) throw new Error(`${ckptDir} holds a '${String(ck.meta.stage)}' checkpoint, not '${o.stage}'`);
+    if (ck.meta.stage !== o.stage)
+      throw new Error(`${ckptDir} holds a '${String(ck.meta.stage)}' checkpoint, not '${o.stage}'`);
     params = ck.params;
     optimizer = ck.optimizer;
     start = Number(ck.meta.step ?? 0);
@@ -99,24 +100,42 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const old = readJsonlTolerant<MetricsRow>(metricsPath).filter((r) => r.step <= start);
   if (existsSync(metricsPath) || old.length) writeJsonl(metricsPath, old);
 
-  const save = (engine: TrainEngine, step: number, loss?: number) => saveCheckpoint(ckptDir, {
-    config: o.config, params: engine.params, tokenizer: o.tokenizer, optimizer: engine.opt,
-    meta: { ...o.meta, stage: o.stage, step, totalSteps: o.steps, ...(loss !== undefined ? { loss } : {}) },
-  });
+  const save = (engine: TrainEngine, step: number, loss?: number) =>
+    saveCheckpoint(ckptDir, {
+      config: o.config,
+      params: engine.params,
+      tokenizer: o.tokenizer,
+      optimizer: engine.opt,
+      meta: { ...o.meta, stage: o.stage, step, totalSteps: o.steps, ...(loss !== undefined ? { loss } : {}) },
+    });
 
-  const engine = await TrainEngine.create(o.config, params, { replicas: o.replicas ?? defaultReplicaCount(tf.getBackend()), optimizer });
+  const engine = await TrainEngine.create(o.config, params, {
+    replicas: o.replicas ?? defaultReplicaCount(tf.getBackend()),
+    optimizer,
+  });
   const losses: number[] = [];
   let id = '';
   try {
     if (start >= o.steps) {
       id = isCheckpoint(ckptDir) ? loadCheckpoint(ckptDir).id : save(engine, start);
-      return { checkpoint: ckptDir, checkpointId: id, steps: start, resumedFrom: start, losses, tensorCounts: await engine.tensorCounts() };
+      return {
+        checkpoint: ckptDir,
+        checkpointId: id,
+        steps: start,
+        resumedFrom: start,
+        losses,
+        tensorCounts: await engine.tensorCounts(),
+      };
     }
     if (o.onEval && o.evalEvery && o.evalEvery > 0 && start === 0) {
       // the starting point of the learning curve
       const scores = await o.onEval(engine, 0);
       appendJsonl(metricsPath, [{ stage: o.stage, step: 0, eval: scores } satisfies MetricsRow]);
-      o.log.info(`${o.stage} step 0: ${Object.entries(scores).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+      o.log.info(
+        `${o.stage} step 0: ${Object.entries(scores)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(', ')}`,
+      );
     }
     const bar = o.showProgress === false ? undefined : startProgress(o.stage, o.steps - start, 'steps');
     let lastSaved = start;
@@ -127,10 +146,16 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       const lr = lrAt(s, { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps });
       let gradNorm: number;
       try {
-        gradNorm = await engine.update(s + 1, r, { lr, clipNorm: o.clipNorm, adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay } });
+        gradNorm = await engine.update(s + 1, r, {
+          lr,
+          clipNorm: o.clipNorm,
+          adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay },
+        });
       } catch (e) {
         if (e instanceof NonFiniteError) {
-          appendJsonl(metricsPath, [{ stage: o.stage, step: s + 1, loss: r.loss, error: e.message.split('\n')[0] } satisfies MetricsRow]);
+          appendJsonl(metricsPath, [
+            { stage: o.stage, step: s + 1, loss: r.loss, error: e.message.split('\n')[0] } satisfies MetricsRow,
+          ]);
           if (lastSaved === 0 && !isCheckpoint(ckptDir)) {
             o.log.warn(`${o.stage}: no checkpoint was saved before the failure`);
           } else {
@@ -140,7 +165,17 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         throw e;
       }
       losses.push(r.loss);
-      appendJsonl(metricsPath, [{ stage: o.stage, step: s + 1, loss: r.loss, lr, gradNorm, tokens: r.tokens, ms: Date.now() - t0 } satisfies MetricsRow]);
+      appendJsonl(metricsPath, [
+        {
+          stage: o.stage,
+          step: s + 1,
+          loss: r.loss,
+          lr,
+          gradNorm,
+          tokens: r.tokens,
+          ms: Date.now() - t0,
+        } satisfies MetricsRow,
+      ]);
       bar?.tick(1, `loss ${r.loss.toFixed(4)}`);
       const done = s + 1;
       if (done === o.steps || (o.checkpointEvery > 0 && done % o.checkpointEvery === 0)) {
@@ -150,12 +185,23 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       if (o.onEval && o.evalEvery && o.evalEvery > 0 && (done % o.evalEvery === 0 || done === o.steps)) {
         const scores = await o.onEval(engine, done);
         appendJsonl(metricsPath, [{ stage: o.stage, step: done, eval: scores } satisfies MetricsRow]);
-        o.log.info(`${o.stage} step ${done}: ${Object.entries(scores).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+        o.log.info(
+          `${o.stage} step ${done}: ${Object.entries(scores)
+            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+            .join(', ')}`,
+        );
       }
     }
     bar?.done(losses.length ? `last loss ${losses[losses.length - 1]!.toFixed(4)}` : '');
     const finalStep = start + losses.length;
-    return { checkpoint: ckptDir, checkpointId: id, steps: finalStep, resumedFrom: start, losses, tensorCounts: await engine.tensorCounts() };
+    return {
+      checkpoint: ckptDir,
+      checkpointId: id,
+      steps: finalStep,
+      resumedFrom: start,
+      losses,
+      tensorCounts: await engine.tensorCounts(),
+    };
   } finally {
     await engine.close();
   }

@@ -26,9 +26,14 @@ import { runLoop, type LoopResult } from './loop';
 export function pretrainCorpus(corpora: readonly string[], dataDir?: string): string[] {
   const out: string[] = [];
   for (const name of corpora) {
-    for (const p of loadPassages(name, dataDir ? { dataDir } : {})) out.push(p.title ? `${p.title}. ${p.text}` : p.text);
+    for (const p of loadPassages(name, dataDir ? { dataDir } : {}))
+      out.push(p.title ? `${p.title}. ${p.text}` : p.text);
   }
-  if (out.length === 0) throw new GeckoError(`pretrain.corpora ${JSON.stringify(corpora)} gave no text`, 'list at least one seed corpus: bbc_news, ag_news, squad_v1.1_dev');
+  if (out.length === 0)
+    throw new GeckoError(
+      `pretrain.corpora ${JSON.stringify(corpora)} gave no text`,
+      'list at least one seed corpus: bbc_news, ag_news, squad_v1.1_dev',
+    );
   return out;
 }
 
@@ -51,7 +56,8 @@ export function tokenWindows(texts: readonly string[], tok: TextTokenizer, seqLe
  * (10%) or stays (10%), and must be predicted.
  */
 export function maskBatch(seqs: readonly number[][], tok: TextTokenizer, maskProb: number, seed: number): MlmBatch {
-  if (tok.maskId < 0) throw new GeckoError('the tokenizer has no mask token', 'MLM pretraining needs a [MASK] or <mask> token');
+  if (tok.maskId < 0)
+    throw new GeckoError('the tokenizer has no mask token', 'MLM pretraining needs a [MASK] or <mask> token');
   const rng = rngFor(seed, 'mask');
   const special = new Set(tok.specialIds);
   const out: MlmBatch = { seqs: [], maskedPositions: [], targets: [] };
@@ -67,7 +73,9 @@ export function maskBatch(seqs: readonly number[][], tok: TextTokenizer, maskPro
       if (u < 0.8) ids[i] = tok.maskId;
       else if (u < 0.9) ids[i] = rng.int(tok.vocabSize);
     }
-    out.seqs.push(ids); out.maskedPositions.push(pos); out.targets.push(targets);
+    out.seqs.push(ids);
+    out.maskedPositions.push(pos);
+    out.targets.push(targets);
   }
   return out;
 }
@@ -99,7 +107,9 @@ export async function pretrain(o: PretrainOptions): Promise<LoopResult> {
     const t0 = Date.now();
     tok = trainWordPiece(texts, { vocabSize: c.tokenizer.vocabSize, lowercase: c.tokenizer.lowercase });
     saveTokenizer(tokPath, tok);
-    o.log.info(`pretrain: WordPiece vocabulary of ${tok.vocabSize} tokens trained on ${texts.length} texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    o.log.info(
+      `pretrain: WordPiece vocabulary of ${tok.vocabSize} tokens trained on ${texts.length} texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   const cfg = encoderConfigFrom(c.encoder, tok.vocabSize);
   const seqLen = Math.min(c.pretrain.seqLen, cfg.maxLen);
@@ -107,14 +117,27 @@ export async function pretrain(o: PretrainOptions): Promise<LoopResult> {
   o.log.info(`pretrain: ${windows.length} windows of <= ${seqLen} tokens`);
   const p = c.pretrain;
   return runLoop({
-    stage: 'pretrain', dir: o.dir, config: cfg, tokenizer: tok, init: () => initParams(cfg, deriveSeed(c.seed, 'encoder-init')),
-    steps: p.steps, lr: p.lr, warmupSteps: p.warmupSteps, clipNorm: p.clipNorm, weightDecay: p.weightDecay, checkpointEvery: p.checkpointEvery,
+    stage: 'pretrain',
+    dir: o.dir,
+    config: cfg,
+    tokenizer: tok,
+    init: () => initParams(cfg, deriveSeed(c.seed, 'encoder-init')),
+    steps: p.steps,
+    lr: p.lr,
+    warmupSteps: p.warmupSteps,
+    clipNorm: p.clipNorm,
+    weightDecay: p.weightDecay,
+    checkpointEvery: p.checkpointEvery,
     step: (engine, s) => {
       const seqs = batchIndices(windows.length, p.batchSize, s, c.seed, 'pretrain').map((i) => windows[i]!);
       const batch = maskBatch(seqs, tok, p.maskProb, deriveSeed(c.seed, 'pretrain', 'mask', s));
       const dropoutSeeds = seqs.map((_, i) => deriveSeed(c.seed, 'pretrain', 'dropout', s, i));
       return engine.mlm(batch, { chunkSize: p.chunkSize > 0 ? p.chunkSize : seqs.length, dropoutSeeds });
     },
-    meta: { corpora: p.corpora, windows: windows.length }, replicas: o.replicas, log: o.log, stopAfter: o.stopAfter, showProgress: o.showProgress,
+    meta: { corpora: p.corpora, windows: windows.length },
+    replicas: o.replicas,
+    log: o.log,
+    stopAfter: o.stopAfter,
+    showProgress: o.showProgress,
   });
 }

@@ -15,7 +15,7 @@ export interface ScheduleOptions {
  */
 export function lrAt(step: number, o: ScheduleOptions): number {
   const floor = o.floor ?? 0.1;
-  if (step < o.warmupSteps) return o.lr * (step + 1) / o.warmupSteps;
+  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
   const span = Math.max(1, o.totalSteps - o.warmupSteps - 1);
   const frac = Math.min(1, (step - o.warmupSteps) / span);
   return o.lr * (1 - (1 - floor) * frac);

@@ -3,7 +3,9 @@ import { planBackend, selectBackend, type BackendProbe } from '../../lib/backend
 
 /** A probe where only `installed` packages load and `gpu` says whether a GPU is visible. */
 const fakeProbe = (installed: string[], gpu = false): BackendProbe => ({
-  load(pkg) { if (!installed.includes(pkg)) throw new Error(`Cannot find module '${pkg}'`); },
+  load(pkg) {
+    if (!installed.includes(pkg)) throw new Error(`Cannot find module '${pkg}'`);
+  },
   gpuVisible: () => gpu,
 });
 const ALL = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs'];
@@ -33,7 +35,9 @@ describe('backend choice', () => {
     expect(c).toMatchObject({ name: 'cpu', reason: 'set by GECKO_BACKEND=cpu' });
   });
   it('refuses an override that cannot load, instead of falling back silently', () => {
-    expect(() => planBackend({ override: 'tensorflow-gpu', probe: fakeProbe(ALL.slice(1)) })).toThrowError(/does not load/);
+    expect(() => planBackend({ override: 'tensorflow-gpu', probe: fakeProbe(ALL.slice(1)) })).toThrowError(
+      /does not load/,
+    );
     expect(() => planBackend({ override: 'tpu', probe: fakeProbe(ALL) })).toThrowError(/not a backend/);
   });
   it('activates a real backend on this machine and says why', async () => {

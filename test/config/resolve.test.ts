@@ -16,8 +16,12 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig('smoke', { bogus: 1 })).toThrow(ConfigError);
   });
   it('rejects a wrong type and names the key', () => {
-    expect(() => resolveConfig('smoke', { finetune: { steps: 'ten' } })).toThrowError(/finetune\.steps.*expected an integer/);
-    expect(() => resolveConfig('smoke', { fret: { negativeStrategy: 'worst' } })).toThrowError(/fret\.negativeStrategy.*one of lowest, random/);
+    expect(() => resolveConfig('smoke', { finetune: { steps: 'ten' } })).toThrowError(
+      /finetune\.steps.*expected an integer/,
+    );
+    expect(() => resolveConfig('smoke', { fret: { negativeStrategy: 'worst' } })).toThrowError(
+      /fret\.negativeStrategy.*one of lowest, random/,
+    );
     expect(() => resolveConfig('smoke', { eval: { dims: [16, 'x'] } })).toThrowError(/eval\.dims\[1\]/);
   });
   it('applies overrides and changes the hash', () => {
@@ -30,7 +34,9 @@ describe('resolveConfig', () => {
   });
   it('freezes the result', () => {
     const r = resolveConfig('smoke');
-    expect(() => { (r.config.finetune as { steps: number }).steps = 1; }).toThrow();
+    expect(() => {
+      (r.config.finetune as { steps: number }).steps = 1;
+    }).toThrow();
   });
   it('checks cross-field rules', () => {
     expect(() => resolveConfig('smoke', { finetune: { matryoshkaWeights: [1] } })).toThrowError(/matryoshkaWeights/);
@@ -38,7 +44,9 @@ describe('resolveConfig', () => {
   });
   it('parses CLI overrides', () => {
     expect(parseOverrides(['finetune.steps=50', 'llm.teacher=openai:gpt-4o-mini', 'eval.dims=[8,4]'])).toEqual({
-      finetune: { steps: 50 }, llm: { teacher: 'openai:gpt-4o-mini' }, eval: { dims: [8, 4] },
+      finetune: { steps: 50 },
+      llm: { teacher: 'openai:gpt-4o-mini' },
+      eval: { dims: [8, 4] },
     });
   });
 });

@@ -8,7 +8,13 @@ import { runHeaderMarkdown, showReport } from '../../lib/display/summary';
 import { lossCurve } from '../../lib/plots/training';
 import { projectRoot } from '../../lib/core/paths';
 
-const fig = lossCurve([{ step: 1, loss: 2 }, { step: 2, loss: 1 }], { title: 'Loss </script> test' });
+const fig = lossCurve(
+  [
+    { step: 1, loss: 2 },
+    { step: 2, loss: 1 },
+  ],
+  { title: 'Loss </script> test' },
+);
 
 /** Pretend to be inside a tslab kernel: put a fake tslab/dist/jupyter.js in Node's module cache. */
 function fakeKernel(): { outputs: MimeBundle[]; remove(): void } {
@@ -16,7 +22,12 @@ function fakeKernel(): { outputs: MimeBundle[]; remove(): void } {
   const key = '/fake/node_modules/tslab/dist/jupyter.js';
   const outputs: MimeBundle[] = [];
   cache[key] = { exports: { lastWriteDisplayData: (d: { data: MimeBundle }) => outputs.push(d.data) } } as never;
-  return { outputs, remove: () => { delete cache[key]; } };
+  return {
+    outputs,
+    remove: () => {
+      delete cache[key];
+    },
+  };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -71,7 +82,10 @@ describe('inside a (fake) kernel', () => {
 });
 
 describe('tables', () => {
-  const rows = [{ task: 'SciFact', score: 0.612345, note: '<b>bold</b>' }, { task: 'CISI', score: 0.5, extra: true }];
+  const rows = [
+    { task: 'SciFact', score: 0.612345, note: '<b>bold</b>' },
+    { task: 'CISI', score: 0.5, extra: true },
+  ];
 
   it('formats cells', () => {
     expect(formatCell(0.123456, { digits: 3 })).toBe('0.123');
@@ -83,16 +97,23 @@ describe('tables', () => {
 
   it('renders escaped HTML with the union of columns, a limit and a footer', () => {
     const html = toHtmlTable(rows, { digits: 2, limit: 1 });
-    expect(html).toContain('<th style="text-align:left">task</th><th style="text-align:right">score</th><th style="text-align:left">note</th><th style="text-align:left">extra</th>');
+    expect(html).toContain(
+      '<th style="text-align:left">task</th><th style="text-align:right">score</th><th style="text-align:left">note</th><th style="text-align:left">extra</th>',
+    );
     expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
     expect(html).toContain('>0.61<');
     expect(html).not.toContain('CISI');
     expect(html).toContain('showing 1 of 2 rows');
-    expect(toTextTable(rows, { columns: ['task', 'score'], digits: 1 })).toBe('task     score\n-------  -----\nSciFact  0.6\nCISI     0.5');
+    expect(toTextTable(rows, { columns: ['task', 'score'], digits: 1 })).toBe(
+      'task     score\n-------  -----\nSciFact  0.6\nCISI     0.5',
+    );
   });
 
   it('accepts a danfojs DataFrame', () => {
-    const df = toDataFrame([{ model: 'a', score: 1 }, { model: 'b', score: 2 }]);
+    const df = toDataFrame([
+      { model: 'a', score: 1 },
+      { model: 'b', score: 2 },
+    ]);
     expect(toTextTable(df)).toBe('model  score\n-----  -----\na      1\nb      2');
   });
 });
@@ -100,7 +121,10 @@ describe('tables', () => {
 describe('run header', () => {
   it('states preset, hash, seed, backend with reason, and flags the offline stand-in', () => {
     const md = runHeaderMarkdown({
-      id: 'r1', dir: '/runs/r1', preset: 'smoke', configHash: 'abcdef0123456789',
+      id: 'r1',
+      dir: '/runs/r1',
+      preset: 'smoke',
+      configHash: 'abcdef0123456789',
       config: { seed: 7, llm: { teacher: 'offline' } } as never,
       backend: { name: 'wasm', tfBackend: 'wasm', reason: 'auto: only wasm available' } as never,
     });

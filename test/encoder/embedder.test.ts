@@ -11,20 +11,36 @@ import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
 import { formatPassage, formatQuery } from '../../lib/core/format';
 import { tmpDir } from '../helpers';
 
-const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'stock prices fell sharply today', 'the football match ended in a draw'];
+const texts = [
+  'the cat sat on the mat',
+  'dogs chase cats in the park',
+  'stock prices fell sharply today',
+  'the football match ended in a draw',
+];
 const tok = trainWordPiece(texts, { vocabSize: 80, lowercase: true });
 const cfg = encoderConfigFrom({ layers: 2, dModel: 16, heads: 4, ffn: 32, maxLen: 16, dropout: 0.1 }, tok.vocabSize);
 
 describe('checkpoints and EncoderEmbedder', () => {
   const open: EncoderEmbedder[] = [];
-  beforeAll(async () => { await selectBackend({ override: 'wasm' }); });
-  afterAll(async () => { await Promise.all(open.map((e) => e.close())); });
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((e) => e.close()));
+  });
 
   it('save/load round-trips weights, config, tokenizer and optimizer state', () => {
     const dir = join(tmpDir(), 'ck');
     const params = initParams(cfg, 1);
-    const m = params.map((x) => x * 2), v = params.map((x) => x * x);
-    const id = saveCheckpoint(dir, { config: cfg, params, tokenizer: tok, meta: { step: 7 }, optimizer: { m, v, t: 7 } });
+    const m = params.map((x) => x * 2),
+      v = params.map((x) => x * x);
+    const id = saveCheckpoint(dir, {
+      config: cfg,
+      params,
+      tokenizer: tok,
+      meta: { step: 7 },
+      optimizer: { m, v, t: 7 },
+    });
     const ck = loadCheckpoint(dir, { optimizer: true });
     expect(ck.id).toBe(id);
     expect(id).toMatch(/^ckpt:[0-9a-f]{12}$/);
@@ -53,7 +69,12 @@ describe('checkpoints and EncoderEmbedder', () => {
     open.push(e);
     expect(e.id).toBe(loadCheckpoint(dir).id);
     expect(e.dim).toBe(16);
-    const inputs = [formatQuery('search result', 'cats'), formatPassage('Pets', texts[0]!), formatPassage(undefined, texts[2]!), formatQuery('search result', 'the football match')];
+    const inputs = [
+      formatQuery('search result', 'cats'),
+      formatPassage('Pets', texts[0]!),
+      formatPassage(undefined, texts[2]!),
+      formatQuery('search result', 'the football match'),
+    ];
     const before = tf.memory().numTensors;
     const all = await e.embed(inputs);
     expect(tf.memory().numTensors).toBe(before);
@@ -64,8 +85,12 @@ describe('checkpoints and EncoderEmbedder', () => {
   });
 
   it('randomEmbedder is seeded and says so in its id', async () => {
-    const a = await randomEmbedder({ layers: 1, dModel: 16, heads: 2, ffn: 32, maxLen: 16, dropout: 0 }, 5, tok, { replicas: 1 });
-    const b = await randomEmbedder({ layers: 1, dModel: 16, heads: 2, ffn: 32, maxLen: 16, dropout: 0 }, 5, tok, { replicas: 1 });
+    const a = await randomEmbedder({ layers: 1, dModel: 16, heads: 2, ffn: 32, maxLen: 16, dropout: 0 }, 5, tok, {
+      replicas: 1,
+    });
+    const b = await randomEmbedder({ layers: 1, dModel: 16, heads: 2, ffn: 32, maxLen: 16, dropout: 0 }, 5, tok, {
+      replicas: 1,
+    });
     open.push(a, b);
     expect(a.id).toMatch(/^random:/);
     expect(a.id).toBe(b.id);

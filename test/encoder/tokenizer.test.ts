@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HfTokenizer, loadTokenizer, normalizeBert, preTokenize, saveTokenizer, WordPieceTokenizer } from '../../lib/encoder/tokenizer';
+import {
+  HfTokenizer,
+  loadTokenizer,
+  normalizeBert,
+  preTokenize,
+  saveTokenizer,
+  WordPieceTokenizer,
+} from '../../lib/encoder/tokenizer';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
 import { tmpDir } from '../helpers';
 
@@ -44,7 +51,12 @@ describe('tokenizer.json', () => {
   it('our WordPiece gives the same ids as @huggingface/tokenizers on the exported file', () => {
     const tok = trainWordPiece(CORPUS, { vocabSize: 90, lowercase: true });
     const hf = new HfTokenizer(tok.toJSON());
-    const texts = [...CORPUS, 'ÜBER-lazy   foxes…  「東京」 ok?', 'unseen ŵords ✓ and emoji 🦊 here', 'task: search result | query: quick fox'];
+    const texts = [
+      ...CORPUS,
+      'ÜBER-lazy   foxes…  「東京」 ok?',
+      'unseen ŵords ✓ and emoji 🦊 here',
+      'task: search result | query: quick fox',
+    ];
     for (const t of texts) expect(tok.encode(t)).toEqual(hf.encode(t));
     expect(hf.vocabSize).toBe(tok.vocabSize);
     expect(hf.maskId).toBe(4);

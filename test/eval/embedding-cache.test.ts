@@ -10,7 +10,9 @@ import { tmpDir } from '../helpers';
 function counting(id = 'fake:3'): Embedder & { calls: string[][] } {
   const calls: string[][] = [];
   return {
-    id, dim: 3, calls,
+    id,
+    dim: 3,
+    calls,
     async embed(texts) {
       calls.push([...texts]);
       return texts.map((t) => Float32Array.of(t.length, t.charCodeAt(0), 1));

@@ -14,7 +14,13 @@ import type { EvalModel } from '../../lib/eval/runners/context';
 import { SHARED_DATA, have, tmpDir } from '../helpers';
 
 const ok = have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'shared data sets');
-const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'stock prices fell sharply today', 'the football match ended in a draw', 'claims about cells and genes'];
+const texts = [
+  'the cat sat on the mat',
+  'dogs chase cats in the park',
+  'stock prices fell sharply today',
+  'the football match ended in a draw',
+  'claims about cells and genes',
+];
 const tok = trainWordPiece(texts, { vocabSize: 120, lowercase: true });
 const cfg = encoderConfigFrom(PRESETS.smoke.encoder, tok.vocabSize); // 32-d
 const ckpt = join(tmpDir('gecko-ckpt-'), 'ckpt');
@@ -22,7 +28,9 @@ saveCheckpoint(ckpt, { config: cfg, params: initParams(cfg, 3), tokenizer: tok, 
 
 describe('encoder checkpoints as eval models', () => {
   const open: EvalModel[] = [];
-  afterAll(async () => { for (const m of open) await closeModel(m); });
+  afterAll(async () => {
+    for (const m of open) await closeModel(m);
+  });
 
   it('resolves a checkpoint folder and random:<ckpt> (same shape, other weights, random id)', async () => {
     const m = await resolveModel(ckpt);
@@ -53,10 +61,29 @@ describe.runIf(ok)('gecko eval on an encoder checkpoint (smoke preset)', () => {
     process.env.GECKO_DATA_DIR = SHARED_DATA;
     process.env.GECKO_CACHE_DIR = tmpDir('gecko-cache-');
     try {
-      expect(await main(['eval', '--model', ckpt, '--tasks', 'all', '--dims', '32,8', '--preset', 'smoke', '--out', out, '--json'])).toBe(0);
+      expect(
+        await main([
+          'eval',
+          '--model',
+          ckpt,
+          '--tasks',
+          'all',
+          '--dims',
+          '32,8',
+          '--preset',
+          'smoke',
+          '--out',
+          out,
+          '--json',
+        ]),
+      ).toBe(0);
     } finally {
-      for (const [k, v] of [['GECKO_DATA_DIR', saved.data], ['GECKO_CACHE_DIR', saved.cache]] as const) {
-        if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of [
+        ['GECKO_DATA_DIR', saved.data],
+        ['GECKO_CACHE_DIR', saved.cache],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
       }
     }
     const [modelDir] = readdirSync(out);

@@ -7,14 +7,27 @@ import { PRESETS } from '../../lib/config/presets';
 import { EmbeddingCache } from '../../lib/eval/embedding-cache';
 import { evaluate } from '../../lib/eval/evaluate';
 import { resolveModel } from '../../lib/eval/models';
-import { categoryAverages, formatSummary, resultPath, summaryFrame, summaryRecords, type MtebResult } from '../../lib/eval/results';
+import {
+  categoryAverages,
+  formatSummary,
+  resultPath,
+  summaryFrame,
+  summaryRecords,
+  type MtebResult,
+} from '../../lib/eval/results';
 import { selectTasks } from '../../lib/eval/tasks/registry';
 import { main } from '../../lib/cli/main';
 import { SHARED_DATA, have, tmpDir } from '../helpers';
 
 const ok = have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'shared data sets');
 const smoke = PRESETS.smoke.eval;
-const subsample = { maxQueries: smoke.maxQueries, maxCorpus: smoke.maxCorpus, maxTrain: smoke.maxTrain, maxTest: smoke.maxTest, seed: PRESETS.smoke.seed };
+const subsample = {
+  maxQueries: smoke.maxQueries,
+  maxCorpus: smoke.maxCorpus,
+  maxTrain: smoke.maxTrain,
+  maxTest: smoke.maxTest,
+  seed: PRESETS.smoke.seed,
+};
 const data = { dataDir: SHARED_DATA };
 
 describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
@@ -24,26 +37,50 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
 
   beforeAll(async () => {
     const model = await resolveModel('hash:64');
-    first = await evaluate({ model, tasks: selectTasks(['all']), dims: [64, 16], subsample, batchSize: 32, outDir: out, cache, data });
+    first = await evaluate({
+      model,
+      tasks: selectTasks(['all']),
+      dims: [64, 16],
+      subsample,
+      batchSize: 32,
+      outDir: out,
+      cache,
+      data,
+    });
   });
 
   it('writes one MTEB-format file per task and dim', () => {
     expect(first.files).toHaveLength(22);
     const r = JSON.parse(readFileSync(resultPath(out, 'hash:64', 16, 'SciFact'), 'utf8')) as MtebResult;
-    expect(r).toMatchObject({ task_name: 'SciFact', dim: 16, model: 'hash:64', task_type: 'Retrieval', eval_split: 'test', kg_co2_emissions: null });
+    expect(r).toMatchObject({
+      task_name: 'SciFact',
+      dim: 16,
+      model: 'hash:64',
+      task_type: 'Retrieval',
+      eval_split: 'test',
+      kg_co2_emissions: null,
+    });
     expect(r.mteb_version).toMatch(/not the mteb package/);
     expect(r.dataset_revision).toMatch(/^sha256:[0-9a-f]{16}$/);
     const s = r.scores.test![0]!;
     expect(s).toMatchObject({ hf_subset: 'default', languages: ['eng'] });
     expect(s.main_score).toBe(s.ndcg_at_10);
-    for (const k of ['ndcg_at_10', 'map_at_10', 'recall_at_100', 'mrr_at_10', 'precision_at_1']) expect(typeof s[k]).toBe('number');
+    for (const k of ['ndcg_at_10', 'map_at_10', 'recall_at_100', 'mrr_at_10', 'precision_at_1'])
+      expect(typeof s[k]).toBe('number');
     for (const res of first.results) expect(res.scores.test![0]!.main_score).toBeGreaterThanOrEqual(0);
   });
 
   it('reports category averages and the mean per dim', () => {
     const avgs = categoryAverages(first.rows);
     expect(avgs.map((a) => a.dim)).toEqual([64, 16]);
-    expect(Object.keys(avgs[0]!.categories).sort()).toEqual(['Classification', 'Clustering', 'PairClassification', 'Reranking', 'Retrieval', 'STS']);
+    expect(Object.keys(avgs[0]!.categories).sort()).toEqual([
+      'Classification',
+      'Clustering',
+      'PairClassification',
+      'Reranking',
+      'Retrieval',
+      'STS',
+    ]);
     const retr = first.rows.filter((r) => r.type === 'Retrieval' && r.dim === 64).map((r) => r.main_score!);
     expect(avgs[0]!.categories.Retrieval).toBeCloseTo(retr.reduce((a, b) => a + b) / 3, 12);
     expect(summaryRecords(first.rows).at(-1)).toMatchObject({ task: 'mean', 'hash:64 d64': avgs[0]!.mean });
@@ -58,14 +95,32 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
 
   it('a second evaluation encodes nothing and gives the same scores', async () => {
     const model = await resolveModel('hash:64');
-    const again = await evaluate({ model, tasks: selectTasks(['all']), dims: [64, 16], subsample, batchSize: 32, outDir: out, cache: new EmbeddingCache(cache.root), data, force: true });
+    const again = await evaluate({
+      model,
+      tasks: selectTasks(['all']),
+      dims: [64, 16],
+      subsample,
+      batchSize: 32,
+      outDir: out,
+      cache: new EmbeddingCache(cache.root),
+      data,
+      force: true,
+    });
     expect(first.encoded).toBeGreaterThan(1000);
     expect(again.encoded).toBe(0);
     expect(again.rows).toEqual(first.rows);
   });
 
   it('BM25 runs retrieval and reranking and reports the rest as not applicable', async () => {
-    const r = await evaluate({ model: await resolveModel('bm25'), tasks: selectTasks(['all']), dims: [64], subsample, batchSize: 32, outDir: out, data });
+    const r = await evaluate({
+      model: await resolveModel('bm25'),
+      tasks: selectTasks(['all']),
+      dims: [64],
+      subsample,
+      batchSize: 32,
+      outDir: out,
+      data,
+    });
     expect(r.results.map((x) => x.task_name)).toEqual(['SciFact', 'Cranfield', 'CISI', 'SciFactReranking']);
     expect(r.notApplicable).toHaveLength(7);
     expect(r.results.every((x) => x.dim === null)).toBe(true);
@@ -77,9 +132,23 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
     const saved = process.env.GECKO_DATA_DIR;
     process.env.GECKO_DATA_DIR = SHARED_DATA;
     try {
-      expect(await main(['eval', '--model', 'bm25', '--tasks', 'CISI,SciFactReranking', '--preset', 'smoke', '--out', dir, '--json'])).toBe(0);
+      expect(
+        await main([
+          'eval',
+          '--model',
+          'bm25',
+          '--tasks',
+          'CISI,SciFactReranking',
+          '--preset',
+          'smoke',
+          '--out',
+          dir,
+          '--json',
+        ]),
+      ).toBe(0);
     } finally {
-      if (saved === undefined) delete process.env.GECKO_DATA_DIR; else process.env.GECKO_DATA_DIR = saved;
+      if (saved === undefined) delete process.env.GECKO_DATA_DIR;
+      else process.env.GECKO_DATA_DIR = saved;
     }
     expect(existsSync(join(dir, 'bm25', 'lexical', 'CISI.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'bm25', 'summary.json'), 'utf8')).table.at(-1).task).toBe('mean');
@@ -87,8 +156,15 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
 });
 
 describe.runIf(ok)('BM25 on the full SciFact test set', () => {
-  it('nDCG@10 is within 0.02 of BEIR\'s published 0.665', async () => {
-    const r = await evaluate({ model: await resolveModel('bm25'), tasks: selectTasks(['SciFact']), dims: [], subsample: { maxQueries: 0, maxCorpus: 0, maxTrain: 0, maxTest: 0, seed: 1 }, batchSize: 64, data });
+  it("nDCG@10 is within 0.02 of BEIR's published 0.665", async () => {
+    const r = await evaluate({
+      model: await resolveModel('bm25'),
+      tasks: selectTasks(['SciFact']),
+      dims: [],
+      subsample: { maxQueries: 0, maxCorpus: 0, maxTrain: 0, maxTest: 0, seed: 1 },
+      batchSize: 64,
+      data,
+    });
     const s = r.results[0]!.scores.test![0]!;
     expect(s.corpus_size).toBe(5183);
     expect(s.evaluated_queries).toBe(300);

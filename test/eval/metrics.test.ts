@@ -5,7 +5,11 @@ import { apAtK, mrrAtK, ndcgAtK, rankRun, retrievalMetrics } from '../../lib/eva
 import { averageRanks, pearson, spearman } from '../../lib/eval/metrics/correlation';
 import { averagePrecision } from '../../lib/eval/metrics/average-precision';
 import { bestThresholds, pairClassificationMetrics } from '../../lib/eval/metrics/pair-classification';
-import { fitLogisticRegression, predictLogisticRegression, probabilitiesLogisticRegression } from '../../lib/eval/metrics/logistic-regression';
+import {
+  fitLogisticRegression,
+  predictLogisticRegression,
+  probabilitiesLogisticRegression,
+} from '../../lib/eval/metrics/logistic-regression';
 import { accuracy, classificationExperiments, f1Score, undersamplePlan } from '../../lib/eval/metrics/classification';
 import { vMeasure } from '../../lib/eval/metrics/v-measure';
 import { kMeans } from '../../lib/eval/metrics/kmeans';
@@ -82,7 +86,9 @@ describe('correlation (scipy.stats spearmanr / pearsonr)', () => {
 describe('average precision (sklearn average_precision_score)', () => {
   it('matches sklearn with tied scores', () => {
     // average_precision_score([1,0,1,1,0,0,1,0,0,1], [0.9,0.8,0.8,0.5,0.5,0.5,0.3,0.2,0.2,0.1])
-    expect(averagePrecision([1, 0, 1, 1, 0, 0, 1, 0, 0, 1], [0.9, 0.8, 0.8, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.1])).toBeCloseTo(0.6476190476190475, 12);
+    expect(
+      averagePrecision([1, 0, 1, 1, 0, 0, 1, 0, 0, 1], [0.9, 0.8, 0.8, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.1]),
+    ).toBeCloseTo(0.6476190476190475, 12);
   });
   it('by hand, and NaN without positives', () => {
     expect(averagePrecision([1, 0, 1], [0.9, 0.8, 0.7])).toBeCloseTo(0.5 + 0.5 * (2 / 3), 12);
@@ -121,13 +127,15 @@ describe('logistic regression (sklearn LogisticRegression C=1, lbfgs, max_iter=1
   // Same formula in python: X[i][j] = sin(0.7 i + 1.3 j) + 0.3 cos(i j) (float32), y[i] = (7 i + i // 3) % K,
   // then X[i][y[i]] += 0.8; n = 40, d = 6.
   function data(n: number, d: number, K: number) {
-    const rows: Float32Array[] = [], labels: number[] = [];
+    const rows: Float32Array[] = [],
+      labels: number[] = [];
     for (let i = 0; i < n; i++) {
       const y = (i * 7 + Math.floor(i / 3)) % K;
       const r = new Float32Array(d);
       for (let j = 0; j < d; j++) r[j] = Math.fround(Math.sin(0.7 * i + 1.3 * j) + 0.3 * Math.cos(i * j));
       r[y] = Math.fround(r[y]! + Math.fround(0.8));
-      rows.push(r); labels.push(y);
+      rows.push(r);
+      labels.push(y);
     }
     return { rows, labels };
   }
@@ -135,21 +143,34 @@ describe('logistic regression (sklearn LogisticRegression C=1, lbfgs, max_iter=1
     const { rows, labels } = data(40, 6, 2);
     const m = fitLogisticRegression(rows, labels, { maxIter: 1000, tol: 1e-6 });
     expect(m.converged).toBe(true);
-    const coef = [-2.1565400296007877, 1.669329757983363, -0.5270903718220731, 0.02600476113394673, 1.041959347582434, 0.43514125935949793];
+    const coef = [
+      -2.1565400296007877, 1.669329757983363, -0.5270903718220731, 0.02600476113394673, 1.041959347582434,
+      0.43514125935949793,
+    ];
     coef.forEach((c, j) => expect(m.weights[j]).toBeCloseTo(c, 4));
     expect(m.bias[0]).toBeCloseTo(0.36692124326725706, 4);
     const p = probabilitiesLogisticRegression(m, rows.slice(0, 3));
     expect(p[1]![1]).toBeCloseTo(0.7955207683140473, 4);
-    expect(predictLogisticRegression(m, rows)).toEqual([0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
+    expect(predictLogisticRegression(m, rows)).toEqual([
+      0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1,
+      0, 0,
+    ]);
   });
   it('multinomial: same probabilities and predictions', () => {
     const { rows, labels } = data(40, 6, 3);
     const m = fitLogisticRegression(rows, labels, { maxIter: 1000, tol: 1e-6 });
     const p = probabilitiesLogisticRegression(m, rows.slice(0, 3));
-    const want = [[0.4927483878178854, 0.2969057331996886, 0.21034587898242593], [0.03660231659993704, 0.9455965662890509, 0.01780111711101218], [0.29905349465001596, 0.2289530976461679, 0.4719934077038162]];
+    const want = [
+      [0.4927483878178854, 0.2969057331996886, 0.21034587898242593],
+      [0.03660231659993704, 0.9455965662890509, 0.01780111711101218],
+      [0.29905349465001596, 0.2289530976461679, 0.4719934077038162],
+    ];
     want.forEach((row, i) => row.forEach((v, k) => expect(p[i]![k]).toBeCloseTo(v, 4)));
     expect(m.bias[0]).toBeCloseTo(-0.48293063639338824, 4);
-    expect(predictLogisticRegression(m, rows)).toEqual([0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1]);
+    expect(predictLogisticRegression(m, rows)).toEqual([
+      0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1,
+      2, 1,
+    ]);
   });
   it('with MTEB defaults (max_iter 100, tol 1e-4) matches sklearn defaults', () => {
     // LogisticRegression(max_iter=100).fit(X, y).predict_proba(X[:2]) (22 iterations)
@@ -169,7 +190,8 @@ describe('logistic regression (sklearn LogisticRegression C=1, lbfgs, max_iter=1
 
 describe('classification scores and protocol', () => {
   it('F1 matches sklearn (macro over true ∪ predicted labels, weighted by support)', () => {
-    const yt = [0, 1, 2, 2, 1, 0, 3, 3, 3], yp = [0, 2, 2, 2, 1, 1, 3, 0, 4];
+    const yt = [0, 1, 2, 2, 1, 0, 3, 3, 3],
+      yp = [0, 2, 2, 2, 1, 1, 3, 0, 4];
     expect(f1Score(yt, yp, 'macro')).toBeCloseTo(0.45999999999999996, 12);
     expect(f1Score(yt, yp, 'weighted')).toBeCloseTo(0.5666666666666667, 12);
     expect(accuracy(yt, yp)).toBeCloseTo(5 / 9, 12);
@@ -187,7 +209,16 @@ describe('classification scores and protocol', () => {
   });
   it('averages the experiments', () => {
     const rows = [Float32Array.of(1, 0), Float32Array.of(0.9, 0.1), Float32Array.of(0, 1), Float32Array.of(0.1, 0.9)];
-    const r = classificationExperiments({ trainRow: (i) => rows[i]!, trainLabels: [0, 0, 1, 1], plan: [[0, 2], [1, 3]], testRows: rows, testLabels: [0, 0, 1, 1] });
+    const r = classificationExperiments({
+      trainRow: (i) => rows[i]!,
+      trainLabels: [0, 0, 1, 1],
+      plan: [
+        [0, 2],
+        [1, 3],
+      ],
+      testRows: rows,
+      testLabels: [0, 0, 1, 1],
+    });
     expect(r.accuracy).toBe(1);
     expect(r.ap).toBe(1);
   });
@@ -195,7 +226,8 @@ describe('classification scores and protocol', () => {
 
 describe('clustering', () => {
   it('V-measure matches sklearn', () => {
-    const ct = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2], cp = [1, 1, 0, 0, 2, 2, 2, 2, 2, 0];
+    const ct = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2],
+      cp = [1, 1, 0, 0, 2, 2, 2, 2, 2, 0];
     const v = vMeasure(ct, cp);
     expect(v.v_measure).toBeCloseTo(0.39915022881533163, 12);
     expect(v.homogeneity).toBeCloseTo(0.38829136267187014, 12);
@@ -205,8 +237,13 @@ describe('clustering', () => {
   });
   it('k-means recovers separated blobs, deterministically per seed', () => {
     const rng = new Rng(1);
-    const rows: Float32Array[] = [], labels: number[] = [];
-    const centres = [[5, 0], [0, 5], [-5, -5]];
+    const rows: Float32Array[] = [],
+      labels: number[] = [];
+    const centres = [
+      [5, 0],
+      [0, 5],
+      [-5, -5],
+    ];
     for (let i = 0; i < 90; i++) {
       const c = i % 3;
       rows.push(Float32Array.of(centres[c]![0]! + rng.normal() * 0.5, centres[c]![1]! + rng.normal() * 0.5));

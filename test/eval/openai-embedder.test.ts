@@ -20,9 +20,17 @@ beforeAll(async () => {
       requests.push({ body, auth: req.headers.authorization });
       const dim = body.dimensions ?? 4;
       // reply in reverse order: the client must place vectors by `index`
-      const data = (body.input as string[]).map((t, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dim }, (_, j) => (j === 0 ? t.length : 0) + 1) })).reverse();
+      const data = (body.input as string[])
+        .map((t, index) => ({
+          object: 'embedding',
+          index,
+          embedding: Array.from({ length: dim }, (_, j) => (j === 0 ? t.length : 0) + 1),
+        }))
+        .reverse();
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
+      res.end(
+        JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -33,14 +41,26 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('OpenAiEmbedder', () => {
   it('batches, sends float encoding and dimensions, orders by index, normalises', async () => {
     requests.length = 0;
-    const e = new OpenAiEmbedder({ model: 'emb-small', dimensions: 3, baseURL, apiKey: 'sk-secret-123', batchSize: 2, concurrency: 2 });
+    const e = new OpenAiEmbedder({
+      model: 'emb-small',
+      dimensions: 3,
+      baseURL,
+      apiKey: 'sk-secret-123',
+      batchSize: 2,
+      concurrency: 2,
+    });
     const out = await e.embed(['a', 'bbb', 'cc', 'd', 'eeeee']);
     expect(requests).toHaveLength(3);
     for (const r of requests) {
       expect(r.body).toMatchObject({ model: 'emb-small', encoding_format: 'float', dimensions: 3 });
       expect(r.auth).toBe('Bearer sk-secret-123');
     }
-    expect(requests.map((r) => r.body.input).flat().sort()).toEqual(['a', 'bbb', 'cc', 'd', 'eeeee']);
+    expect(
+      requests
+        .map((r) => r.body.input)
+        .flat()
+        .sort(),
+    ).toEqual(['a', 'bbb', 'cc', 'd', 'eeeee']);
     // vector = (len + 1, 1, 1) normalised: the first coordinate identifies the text
     const first = out.map((v) => v[0]! / v[1]!);
     expect(first.map((x) => Math.round(x))).toEqual([2, 4, 3, 2, 6]);
@@ -62,9 +82,12 @@ describe('OpenAiEmbedder', () => {
 
   it('explains a missing key for the default endpoint', async () => {
     const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL };
-    delete process.env.OPENAI_API_KEY; delete process.env.OPENAI_BASE_URL;
+    delete process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_BASE_URL;
     try {
-      await expect(resolveModel('openai:text-embedding-3-small')).rejects.toThrow(/needs an API key[\s\S]*OPENAI_API_KEY/);
+      await expect(resolveModel('openai:text-embedding-3-small')).rejects.toThrow(
+        /needs an API key[\s\S]*OPENAI_API_KEY/,
+      );
     } finally {
       if (saved.key !== undefined) process.env.OPENAI_API_KEY = saved.key;
       if (saved.url !== undefined) process.env.OPENAI_BASE_URL = saved.url;

@@ -6,7 +6,11 @@ import { parseQrels, parseTrecRun, scoreRetrievalFiles, scoreStsFile } from '../
 import { tmpDir } from '../helpers';
 
 const dir = tmpDir('gecko-score-');
-const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 describe('gecko score retrieval', () => {
   it('scores a TREC run against BEIR qrels with MTEB keys', () => {
@@ -45,7 +49,11 @@ describe('gecko score sts', () => {
     expect(s.pairs).toBe(4);
   });
   it('explains a missing column or a bad number', () => {
-    expect(() => scoreStsFile(file('h.tsv', 'gold\tpred\n1\t2\n'))).toThrow(/h.tsv:1: the header line must name columns 'gold' and 'predicted'/);
-    expect(() => scoreStsFile(file('n.tsv', 'gold\tpredicted\n1\t2\n2\tx\n'))).toThrow(/n.tsv:3: 'predicted' must be a number, got 'x'/);
+    expect(() => scoreStsFile(file('h.tsv', 'gold\tpred\n1\t2\n'))).toThrow(
+      /h.tsv:1: the header line must name columns 'gold' and 'predicted'/,
+    );
+    expect(() => scoreStsFile(file('n.tsv', 'gold\tpredicted\n1\t2\n2\tx\n'))).toThrow(
+      /n.tsv:3: 'predicted' must be a number, got 'x'/,
+    );
   });
 });

@@ -14,7 +14,8 @@ describe('task registry', () => {
   it('scores evaluation splits only, and trains classifiers on non-evaluation splits', () => {
     for (const t of TASKS) {
       expect(isEvaluationSplit(t.dataset, t.evalSplit), `${t.name} ${t.evalSplit}`).toBe(true);
-      if (t.type === 'Classification') expect(isEvaluationSplit(t.dataset, t.trainSplit), `${t.name} ${t.trainSplit}`).toBe(false);
+      if (t.type === 'Classification')
+        expect(isEvaluationSplit(t.dataset, t.trainSplit), `${t.name} ${t.trainSplit}`).toBe(false);
     }
   });
   it('uses the paper prompts (App. C) and MTEB protocol constants', () => {
@@ -22,7 +23,11 @@ describe('task registry', () => {
     expect(getTask('STSBenchmark')).toMatchObject({ prompt: 'semantic similarity', symmetric: true });
     expect(getTask('MRPC')).toMatchObject({ prompt: 'semantic similarity', mainScore: 'cosine_ap' });
     expect(getTask('AGNewsClustering')).toMatchObject({ prompt: 'search result', evalSplit: 'cluster' });
-    expect(getTask('Banking77Classification')).toMatchObject({ prompt: 'classification', samplesPerLabel: 8, nExperiments: 10 });
+    expect(getTask('Banking77Classification')).toMatchObject({
+      prompt: 'classification',
+      samplesPerLabel: 8,
+      nExperiments: 10,
+    });
     expect(getTask('AmazonCounterfactualClassification')).toMatchObject({ samplesPerLabel: 32 });
   });
   it('selects by name, type or all, and names the known tasks on a typo', () => {
@@ -40,14 +45,19 @@ describe('sub-sampling', () => {
     const a = subsampleRetrieval({ corpus, queries, qrels }, 5, 15, 7, 'T');
     expect(a.queries).toHaveLength(5);
     expect(a.corpus).toHaveLength(15);
-    for (const q of a.queries) for (const d of Object.keys(qrels[q.id]!)) expect(a.corpus.map((p) => p.id)).toContain(d);
+    for (const q of a.queries)
+      for (const d of Object.keys(qrels[q.id]!)) expect(a.corpus.map((p) => p.id)).toContain(d);
     expect(Object.keys(a.qrels).sort()).toEqual(a.queries.map((q) => q.id).sort());
     expect(subsampleRetrieval({ corpus, queries, qrels }, 5, 15, 7, 'T')).toEqual(a);
     expect(subsampleRetrieval({ corpus, queries, qrels }, 5, 15, 8, 'T').queries).not.toEqual(a.queries);
   });
   it('0 means no cap, and kept items stay in order', () => {
     expect(subsample([1, 2, 3], 0, rngFor(1, 'x'))).toEqual([1, 2, 3]);
-    const s = subsample(Array.from({ length: 100 }, (_, i) => i), 10, rngFor(1, 'x'));
+    const s = subsample(
+      Array.from({ length: 100 }, (_, i) => i),
+      10,
+      rngFor(1, 'x'),
+    );
     expect(s).toEqual([...s].sort((x, y) => x - y));
   });
 });

@@ -9,7 +9,20 @@ import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
 const env = { ...process.env, GECKO_DATA_DIR: SHARED_DATA, GECKO_PROGRESS: 'off' };
-const args = (out: string) => ['bin/gecko.js', 'fret', '--corpus', 'bbc_news', '--teacher', 'offline', '--n', '600', '--out', out, '--negative', 'random'];
+const args = (out: string) => [
+  'bin/gecko.js',
+  'fret',
+  '--corpus',
+  'bbc_news',
+  '--teacher',
+  'offline',
+  '--n',
+  '600',
+  '--out',
+  out,
+  '--negative',
+  'random',
+];
 const lines = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).length : 0);
 
 /** Start the command, SIGKILL it once `file` has at least `minLines` lines; resolves true if it was killed mid-run. */
@@ -17,9 +30,15 @@ function runAndKill(out: string, file: string, minLines: number): Promise<boolea
   return new Promise((done) => {
     const child = spawn('node', args(out), { cwd: ROOT, env, stdio: 'ignore' });
     const timer = setInterval(() => {
-      if (lines(join(out, file)) >= minLines) { child.kill('SIGKILL'); clearInterval(timer); }
+      if (lines(join(out, file)) >= minLines) {
+        child.kill('SIGKILL');
+        clearInterval(timer);
+      }
     }, 5);
-    child.on('exit', (code, signal) => { clearInterval(timer); done(signal === 'SIGKILL' && code === null); });
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      done(signal === 'SIGKILL' && code === null);
+    });
   });
 }
 
@@ -34,7 +53,9 @@ describe('gecko fret: kill and resume', () => {
     const killed2 = await runAndKill(part, FRET_FILES.fret, 150); // during step 2
     expect(killed1 || killed2).toBe(true);
     const before = lines(join(part, FRET_FILES.fret));
-    console.log(`killed during run: ${killed1}, ${killed2}; queries ${lines(join(part, FRET_FILES.queries))}, fret records ${before} before the last restart`);
+    console.log(
+      `killed during run: ${killed1}, ${killed2}; queries ${lines(join(part, FRET_FILES.queries))}, fret records ${before} before the last restart`,
+    );
     expect(before).toBeLessThan(600);
     const last = spawnSync('node', args(part), { cwd: ROOT, env, encoding: 'utf8' });
     expect(last.status, last.stderr).toBe(0);
@@ -43,7 +64,10 @@ describe('gecko fret: kill and resume', () => {
       expect(readFileSync(join(part, f), 'utf8') === readFileSync(join(full, f), 'utf8'), `${f} differs`).toBe(true);
     }
     // The final invocation relabelled only what was missing (about 41 teacher calls per query).
-    const usage = readFileSync(join(part, FRET_FILES.usage), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const usage = readFileSync(join(part, FRET_FILES.usage), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const lastRelabel = usage.filter((u) => u.stage === 'relabel').at(-1);
     expect(lastRelabel.usage.calls).toBeLessThanOrEqual((600 - before) * 2 * 21);
   });

@@ -3,17 +3,42 @@ import { fretReport, kendall, spearman } from '../../lib/fret/report';
 import { rankCandidates } from '../../lib/fret/select';
 import type { FretRecord } from '../../lib/fret/types';
 
-function record(seedIndex: number, qlOrder: string[], rcOrder: string[], seedId: string, seedRetrieved = true): FretRecord {
+function record(
+  seedIndex: number,
+  qlOrder: string[],
+  rcOrder: string[],
+  seedId: string,
+  seedRetrieved = true,
+): FretRecord {
   const n = qlOrder.length;
-  const cands = rankCandidates(qlOrder.map((id) => ({
-    passageId: id, retrievalRank: 1, retrievalScore: 1, isSeed: id === seedId, rcLabelLogprobs: {},
-    ql: n - qlOrder.indexOf(id), rc: n - rcOrder.indexOf(id),
-  })), { rrfK: 0 });
+  const cands = rankCandidates(
+    qlOrder.map((id) => ({
+      passageId: id,
+      retrievalRank: 1,
+      retrievalScore: 1,
+      isSeed: id === seedId,
+      rcLabelLogprobs: {},
+      ql: n - qlOrder.indexOf(id),
+      rc: n - rcOrder.indexOf(id),
+    })),
+    { rrfK: 0 },
+  );
   return {
-    seedIndex, queryId: `q${seedIndex}`, seedPassageId: seedId, task: 't', query: 'q', teacher: 'fake', retriever: 'bm25',
-    rrfK: 0, negativeStrategy: 'lowest', seedRetrieved, candidates: cands,
-    positiveId: cands[0]!.passageId, negativeId: cands[n - 1]!.passageId,
-    positiveIsSeed: cands[0]!.passageId === seedId, seedFusedRank: cands.find((c) => c.isSeed)!.fusedRank,
+    seedIndex,
+    queryId: `q${seedIndex}`,
+    seedPassageId: seedId,
+    task: 't',
+    query: 'q',
+    teacher: 'fake',
+    retriever: 'bm25',
+    rrfK: 0,
+    negativeStrategy: 'lowest',
+    seedRetrieved,
+    candidates: cands,
+    positiveId: cands[0]!.passageId,
+    negativeId: cands[n - 1]!.passageId,
+    positiveIsSeed: cands[0]!.passageId === seedId,
+    seedFusedRank: cands.find((c) => c.isSeed)!.fusedRank,
   };
 }
 
@@ -35,8 +60,12 @@ describe('fretReport', () => {
       record(3, ['c', 'b', 'a'], ['c', 'a', 'b'], 'c'),
     ];
     const rep = fretReport(records, {
-      teacher: 'offline', standIn: true,
-      skips: [{ seedIndex: 4, reason: 'not-json', message: '' }, { seedIndex: 5, reason: 'not-json', message: '' }],
+      teacher: 'offline',
+      standIn: true,
+      skips: [
+        { seedIndex: 4, reason: 'not-json', message: '' },
+        { seedIndex: 5, reason: 'not-json', message: '' },
+      ],
       usage: { calls: 40, cachedCalls: 8, promptTokens: 300, completionTokens: 100, costUsd: 0.02 },
     });
     expect(rep.examples).toBe(4);

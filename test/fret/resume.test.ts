@@ -24,7 +24,10 @@ describe('runResumable', () => {
     expect(readFileSync(out, 'utf8')).toBe('{"seedIndex":2,"v":4}\n');
     const seen: number[] = [];
     const res = await runResumable<number, { seedIndex: number; v: number }>({
-      out, items: [0, 1, 2, 3], indexOf: (i) => i, concurrency: 2,
+      out,
+      items: [0, 1, 2, 3],
+      indexOf: (i) => i,
+      concurrency: 2,
       step: async (i) => {
         seen.push(i);
         if (i === 3) throw new LlmOutputError('missing-field', 'no query');
@@ -34,8 +37,18 @@ describe('runResumable', () => {
     expect(seen.sort()).toEqual([0, 1, 3]);
     expect(res.resumed).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('{"seedIndex":0,"v":0}\n{"seedIndex":1,"v":2}\n{"seedIndex":2,"v":4}\n');
-    expect(res.skips).toEqual([{ seedIndex: 3, reason: 'missing-field', message: 'LLM output unusable (missing-field): no query' }]);
-    const again = await runResumable({ out, items: [0, 1, 2, 3], indexOf: (i) => i, concurrency: 2, step: async () => { throw new Error('must not run'); } });
+    expect(res.skips).toEqual([
+      { seedIndex: 3, reason: 'missing-field', message: 'LLM output unusable (missing-field): no query' },
+    ]);
+    const again = await runResumable({
+      out,
+      items: [0, 1, 2, 3],
+      indexOf: (i) => i,
+      concurrency: 2,
+      step: async () => {
+        throw new Error('must not run');
+      },
+    });
     expect(again.resumed).toBe(4);
   });
 });

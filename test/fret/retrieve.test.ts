@@ -10,7 +10,8 @@ const pool: Passage[] = [
 
 // Unit vectors by keyword: cats → x, dogs → y (both → diagonal).
 const toy: Embedder = {
-  id: 'toy', dim: 2,
+  id: 'toy',
+  dim: 2,
   async embed(texts) {
     return texts.map((t) => {
       const v = new Float32Array([t.includes('cats') ? 1 : 0, t.includes('dogs') ? 1 : 0]);

@@ -7,22 +7,45 @@ import { Rng } from '../../lib/core/rng';
 const QL = { x: -1, y: -2, z: -3, w: -4, v: -5 };
 const RC = { z: 0.9, y: 0.8, w: 0.7, v: 0.6, x: 0.5 };
 const cands: CandidateInput[] = Object.keys(QL).map((id) => ({
-  passageId: id, retrievalRank: 1, retrievalScore: 1, isSeed: id === 'x',
-  ql: QL[id as keyof typeof QL], rc: RC[id as keyof typeof RC], rcLabelLogprobs: {},
+  passageId: id,
+  retrievalRank: 1,
+  retrievalScore: 1,
+  isSeed: id === 'x',
+  ql: QL[id as keyof typeof QL],
+  rc: RC[id as keyof typeof RC],
+  rcLabelLogprobs: {},
 }));
 
 describe('rankByScore', () => {
   it('ranks by descending score, ties by id, NaN last', () => {
-    expect(rankByScore([{ id: 'b', score: 1 }, { id: 'a', score: 1 }, { id: 'c', score: 2 }, { id: 'd', score: NaN }])).toEqual({ c: 1, a: 2, b: 3, d: 4 });
+    expect(
+      rankByScore([
+        { id: 'b', score: 1 },
+        { id: 'a', score: 1 },
+        { id: 'c', score: 2 },
+        { id: 'd', score: NaN },
+      ]),
+    ).toEqual({ c: 1, a: 2, b: 3, d: 4 });
   });
   it('rejects duplicate ids', () => {
-    expect(() => rankByScore([{ id: 'a', score: 1 }, { id: 'a', score: 2 }])).toThrow(/duplicate id 'a'/);
+    expect(() =>
+      rankByScore([
+        { id: 'a', score: 1 },
+        { id: 'a', score: 2 },
+      ]),
+    ).toThrow(/duplicate id 'a'/);
   });
 });
 
 describe('reciprocalRankFusion', () => {
   it('k = 0 (Gecko): hand-computed sums of 1/r', () => {
-    const f = reciprocalRankFusion([rankByScore(cands.map((c) => ({ id: c.passageId, score: c.ql }))), rankByScore(cands.map((c) => ({ id: c.passageId, score: c.rc })))], { k: 0 });
+    const f = reciprocalRankFusion(
+      [
+        rankByScore(cands.map((c) => ({ id: c.passageId, score: c.ql }))),
+        rankByScore(cands.map((c) => ({ id: c.passageId, score: c.rc }))),
+      ],
+      { k: 0 },
+    );
     expect(f.x).toBeCloseTo(1 + 1 / 5, 12); // 1.2
     expect(f.y).toBeCloseTo(1 / 2 + 1 / 2, 12); // 1.0
     expect(f.z).toBeCloseTo(1 / 3 + 1, 12); // 1.3333
@@ -30,7 +53,13 @@ describe('reciprocalRankFusion', () => {
     expect(f.v).toBeCloseTo(1 / 5 + 1 / 4, 12);
   });
   it('k = 60: 1/(60+r) changes the order of x and y', () => {
-    const f = reciprocalRankFusion([{ x: 1, y: 2, z: 3, w: 4, v: 5 }, { z: 1, y: 2, w: 3, v: 4, x: 5 }], { k: 60 });
+    const f = reciprocalRankFusion(
+      [
+        { x: 1, y: 2, z: 3, w: 4, v: 5 },
+        { z: 1, y: 2, w: 3, v: 4, x: 5 },
+      ],
+      { k: 60 },
+    );
     expect(f.x).toBeCloseTo(1 / 61 + 1 / 65, 12); // 0.0317780
     expect(f.y).toBeCloseTo(2 / 62, 12); // 0.0322581
     expect(f.z).toBeCloseTo(1 / 63 + 1 / 61, 12); // 0.0322664
@@ -45,7 +74,13 @@ describe('rankCandidates + selectPositiveNegative', () => {
   it('k = 0: fused order z, x, y, w, v; positive z, lowest negative v', () => {
     const r = rankCandidates(cands, { rrfK: 0 });
     expect(r.map((c) => c.passageId)).toEqual(['z', 'x', 'y', 'w', 'v']);
-    expect(r.map((c) => [c.qlRank, c.rcRank])).toEqual([[3, 1], [1, 5], [2, 2], [4, 3], [5, 4]]);
+    expect(r.map((c) => [c.qlRank, c.rcRank])).toEqual([
+      [3, 1],
+      [1, 5],
+      [2, 2],
+      [4, 3],
+      [5, 4],
+    ]);
     expect(r.map((c) => c.fusedRank)).toEqual([1, 2, 3, 4, 5]);
     expect(selectPositiveNegative(r, 'lowest')).toEqual({ positiveId: 'z', negativeId: 'v' });
   });

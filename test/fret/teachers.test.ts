@@ -24,12 +24,35 @@ writeFileSync(corpus, TEXTS.map((text, i) => JSON.stringify({ id: `p${i}`, text 
 
 // Asynchronous spawn: the fake server lives in this process and must keep answering.
 async function fret(teacher: string, out: string, n: number, extraEnv: Record<string, string> = {}) {
-  const child = spawn('node', ['bin/gecko.js', 'fret', '--corpus', corpus, '--teacher', teacher, '--n', String(n), '--out', out,
-    '--set', 'seeding.minChars=10', '--set', 'fret.numCandidates=3', '--set', 'llm.timeoutMs=20000'], {
-    cwd: ROOT, env: { ...process.env, GECKO_PROGRESS: 'off', GECKO_CACHE_DIR: join(dir, 'cache'), ...extraEnv },
-  });
+  const child = spawn(
+    'node',
+    [
+      'bin/gecko.js',
+      'fret',
+      '--corpus',
+      corpus,
+      '--teacher',
+      teacher,
+      '--n',
+      String(n),
+      '--out',
+      out,
+      '--set',
+      'seeding.minChars=10',
+      '--set',
+      'fret.numCandidates=3',
+      '--set',
+      'llm.timeoutMs=20000',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, GECKO_PROGRESS: 'off', GECKO_CACHE_DIR: join(dir, 'cache'), ...extraEnv },
+    },
+  );
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const status = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   expect(status, stderr).toBe(0);
   return { stderr, report: JSON.parse(readFileSync(join(out, FRET_FILES.report), 'utf8')) };
@@ -37,8 +60,12 @@ async function fret(teacher: string, out: string, n: number, extraEnv: Record<st
 
 describe('gecko fret with LLM teachers', () => {
   let server: FakeOpenAiServer;
-  beforeAll(async () => { server = await startFakeOpenAiServer(); });
-  afterAll(async () => { await server?.close(); });
+  beforeAll(async () => {
+    server = await startFakeOpenAiServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('completes against the fake OpenAI server, and a rerun is served from the cache', async () => {
     const env = { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-fret-test-secret' };
@@ -47,12 +74,22 @@ describe('gecko fret with LLM teachers', () => {
     expect(a.report.standIn).toBe(false);
     expect(a.report.examples).toBeGreaterThan(0);
     expect(a.report.usage.calls).toBeGreaterThan(0);
-    const queries = readFileSync(join(dir, 'openai-1', FRET_FILES.queries), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(queries[0]).toMatchObject({ teacher: 'openai:fake-model', promptId: expect.any(String), promptVersion: expect.any(String), raw: expect.any(String) });
+    const queries = readFileSync(join(dir, 'openai-1', FRET_FILES.queries), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(queries[0]).toMatchObject({
+      teacher: 'openai:fake-model',
+      promptId: expect.any(String),
+      promptVersion: expect.any(String),
+      raw: expect.any(String),
+    });
     const b = await fret('openai:fake-model', join(dir, 'openai-2'), 6, env);
     expect(b.report.usage.calls).toBe(0);
     expect(b.report.usage.cachedCalls).toBe(a.report.usage.calls);
-    expect(readFileSync(join(dir, 'openai-2', FRET_FILES.fret), 'utf8')).toBe(readFileSync(join(dir, 'openai-1', FRET_FILES.fret), 'utf8'));
+    expect(readFileSync(join(dir, 'openai-2', FRET_FILES.fret), 'utf8')).toBe(
+      readFileSync(join(dir, 'openai-1', FRET_FILES.fret), 'utf8'),
+    );
     for (const f of [FRET_FILES.fret, FRET_FILES.queries, FRET_FILES.report, FRET_FILES.usage]) {
       expect(readFileSync(join(dir, 'openai-1', f), 'utf8')).not.toContain('sk-fret-test-secret');
     }

@@ -8,8 +8,11 @@ import { readJson } from '../../lib/core/fs';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from './fake-openai-server';
 import { tmpDir } from '../helpers';
 
-const passages = ['The harbour lighthouse was automated in 1987.', 'Sourdough starters need regular feeding.', 'The council approved a new cycle lane.']
-  .map((text, i) => ({ id: `p${i}`, text, source: 'test' }));
+const passages = [
+  'The harbour lighthouse was automated in 1987.',
+  'Sourdough starters need regular feeding.',
+  'The council approved a new cycle lane.',
+].map((text, i) => ({ id: `p${i}`, text, source: 'test' }));
 const items: TeacherItem[] = [
   ...passages.map((passage, i) => ({ op: 'generate' as const, passage, seed: i })),
   { op: 'ql', query: 'lighthouse automated', passage: passages[0]! },
@@ -21,17 +24,33 @@ const items: TeacherItem[] = [
 async function ask(t: LlmTeacher) {
   const out: unknown[] = [];
   for (const it of items) {
-    out.push(it.op === 'generate' ? await t.generateTaskQuery(it.passage, { seed: it.seed })
-      : it.op === 'ql' ? await t.queryLikelihood(it.query, it.passage) : await t.relevance(it.task, it.query, it.passage));
+    out.push(
+      it.op === 'generate'
+        ? await t.generateTaskQuery(it.passage, { seed: it.seed })
+        : it.op === 'ql'
+          ? await t.queryLikelihood(it.query, it.passage)
+          : await t.relevance(it.task, it.query, it.passage),
+    );
   }
   return out;
 }
 
 let server: FakeOpenAiServer;
-beforeAll(async () => { server = await startFakeOpenAiServer({ batchPolls: 1 }); });
-afterAll(async () => { await server.close(); });
-const make = (cacheDir: string) => createTeacher('openai:m', { apiKey: 'k', baseURL: server.baseURL, cacheDir, price: { input: 1, output: 1 } }) as LlmTeacher;
-const count = (method: string, path: RegExp) => server.calls.filter((c) => c.method === method && path.test(c.path)).length;
+beforeAll(async () => {
+  server = await startFakeOpenAiServer({ batchPolls: 1 });
+});
+afterAll(async () => {
+  await server.close();
+});
+const make = (cacheDir: string) =>
+  createTeacher('openai:m', {
+    apiKey: 'k',
+    baseURL: server.baseURL,
+    cacheDir,
+    price: { input: 1, output: 1 },
+  }) as LlmTeacher;
+const count = (method: string, path: RegExp) =>
+  server.calls.filter((c) => c.method === method && path.test(c.path)).length;
 
 describe('Batch API prefetch', () => {
   it('fills the cache with the same answers direct calls give, at half price, one batch per endpoint', async () => {
@@ -43,7 +62,7 @@ describe('Batch API prefetch', () => {
     expect(report).toEqual({ items: 7, cached: 0, submitted: 7, answered: 7, failed: {} });
     expect(count('POST', /^\/v1\/batches$/) - batchesBefore).toBe(2); // chat + completions
     const u = t.usage();
-    expect(u.costUsd).toBeCloseTo(0.5 * (u.promptTokens + u.completionTokens) / 1e6, 15);
+    expect(u.costUsd).toBeCloseTo((0.5 * (u.promptTokens + u.completionTokens)) / 1e6, 15);
     const n = server.modelCalls().length;
     expect(await ask(t)).toEqual(direct);
     expect(server.modelCalls().length).toBe(n); // all cache hits
@@ -53,11 +72,15 @@ describe('Batch API prefetch', () => {
   });
 
   it('resumes a batch after an interrupted run without resubmitting', async () => {
-    const cacheDir = tmpDir(), stateDir = tmpDir();
+    const cacheDir = tmpDir(),
+      stateDir = tmpDir();
     server.options.batchPolls = 3;
     const gen = items.filter((i) => i.op === 'generate');
-    const uploads = count('POST', /^\/v1\/files$/), creates = count('POST', /^\/v1\/batches$/);
-    await expect(make(cacheDir).prefetchViaBatch(gen, { stateDir, pollMs: 5, maxWaitMs: 0 })).rejects.toThrow(/still 'in_progress'.*rerun later: progress is kept/s);
+    const uploads = count('POST', /^\/v1\/files$/),
+      creates = count('POST', /^\/v1\/batches$/);
+    await expect(make(cacheDir).prefetchViaBatch(gen, { stateDir, pollMs: 5, maxWaitMs: 0 })).rejects.toThrow(
+      /still 'in_progress'.*rerun later: progress is kept/s,
+    );
     const [stateFile] = readdirSync(stateDir);
     expect(readJson<{ batchId: string }>(join(stateDir, stateFile!)).batchId).toMatch(/^batch-/);
     const report = await make(cacheDir).prefetchViaBatch(gen, { stateDir, pollMs: 5 });

@@ -7,7 +7,12 @@ import { hashOf } from '../../lib/core/hash';
 import { captureLogs } from '../../lib/core/log';
 import { tmpDir } from '../helpers';
 
-const material = { provider: { kind: 'openai', model: 'm', baseURL: 'http://x/v1' }, op: 'generate', prompt: { id: 'qg', version: '1' }, request: { messages: [{ role: 'user', content: 'hi' }], seed: 1, temperature: 1 } };
+const material = {
+  provider: { kind: 'openai', model: 'm', baseURL: 'http://x/v1' },
+  op: 'generate',
+  prompt: { id: 'qg', version: '1' },
+  request: { messages: [{ role: 'user', content: 'hi' }], seed: 1, temperature: 1 },
+};
 
 describe('LLM cache', () => {
   it('keys are the sha256 of the canonical key material; files live under <2 chars>/<key>.json', async () => {
@@ -15,7 +20,14 @@ describe('LLM cache', () => {
     const key = LlmCache.keyOf(material);
     expect(key).toBe(hashOf(material));
     expect(LlmCache.keyOf({ ...material, request: { ...material.request, seed: 2 } })).not.toBe(key);
-    expect(LlmCache.keyOf({ request: material.request, op: material.op, prompt: material.prompt, provider: material.provider })).toBe(key); // key order does not matter
+    expect(
+      LlmCache.keyOf({
+        request: material.request,
+        op: material.op,
+        prompt: material.prompt,
+        provider: material.provider,
+      }),
+    ).toBe(key); // key order does not matter
     let n = 0;
     const r1 = await c.getOrCompute(material, async () => ({ text: 'a', n: ++n }));
     expect(r1).toMatchObject({ hit: false, value: { text: 'a', n: 1 } });
@@ -33,7 +45,9 @@ describe('LLM cache', () => {
     expect((await replay.getOrCompute(material, async () => 'other')).value).toBe('v');
     const miss = replay.getOrCompute({ ...material, op: 'labels' }, async () => 'never', 'openai:m labels');
     await expect(miss).rejects.toBeInstanceOf(CacheMissError);
-    await expect(miss).rejects.toThrow(/cache miss in replay mode: openai:m labels.*fix: set llm.cacheMode to 'read-write'/s);
+    await expect(miss).rejects.toThrow(
+      /cache miss in replay mode: openai:m labels.*fix: set llm.cacheMode to 'read-write'/s,
+    );
     expect(readdirSync(dir)).toHaveLength(1); // replay wrote nothing
   });
 
@@ -67,15 +81,27 @@ describe('LLM cache', () => {
   it('identical requests in flight share one computation', async () => {
     const c = new LlmCache(tmpDir());
     let n = 0;
-    const slow = async () => { n++; await new Promise((r) => setTimeout(r, 20)); return n; };
-    const rs = await Promise.all([c.getOrCompute(material, slow), c.getOrCompute(material, slow), c.getOrCompute(material, slow)]);
+    const slow = async () => {
+      n++;
+      await new Promise((r) => setTimeout(r, 20));
+      return n;
+    };
+    const rs = await Promise.all([
+      c.getOrCompute(material, slow),
+      c.getOrCompute(material, slow),
+      c.getOrCompute(material, slow),
+    ]);
     expect(n).toBe(1);
     expect(rs.map((r) => r.value)).toEqual([1, 1, 1]);
   });
 
   it('a failed computation is not cached', async () => {
     const c = new LlmCache(tmpDir());
-    await expect(c.getOrCompute(material, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      c.getOrCompute(material, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await c.getOrCompute(material, async () => 'ok')).toMatchObject({ value: 'ok', hit: false });
   });
 });

@@ -92,36 +92,106 @@ function chatAnswer(body: any, failure: Failure | undefined): any {
   const base = { id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model: body.model };
   if (body.logprobs) {
     const p = fakeYesProbability(lastSection(user, 'Query'), lastSection(user, 'Passage'));
-    const top = [{ token: 'Yes', logprob: Math.log(p) }, { token: 'No', logprob: Math.log(1 - p) }, { token: ' The', logprob: -9 }, { token: 'Maybe', logprob: -10 }]
-      .sort((a, b) => b.logprob - a.logprob).slice(0, Math.max(1, body.top_logprobs ?? 1)).map((t) => ({ ...t, bytes: null }));
-    return { ...base, usage: usage(promptText, 1), choices: [{ index: 0, finish_reason: 'length', message: { role: 'assistant', content: top[0]!.token },
-      logprobs: { content: [{ token: top[0]!.token, logprob: top[0]!.logprob, bytes: null, top_logprobs: top }], refusal: null } }] };
+    const top = [
+      { token: 'Yes', logprob: Math.log(p) },
+      { token: 'No', logprob: Math.log(1 - p) },
+      { token: ' The', logprob: -9 },
+      { token: 'Maybe', logprob: -10 },
+    ]
+      .sort((a, b) => b.logprob - a.logprob)
+      .slice(0, Math.max(1, body.top_logprobs ?? 1))
+      .map((t) => ({ ...t, bytes: null }));
+    return {
+      ...base,
+      usage: usage(promptText, 1),
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'length',
+          message: { role: 'assistant', content: top[0]!.token },
+          logprobs: {
+            content: [{ token: top[0]!.token, logprob: top[0]!.logprob, bytes: null, top_logprobs: top }],
+            refusal: null,
+          },
+        },
+      ],
+    };
   }
   const passage = lastSection(user, 'Passage');
-  let content = JSON.stringify({ task: 'Given a question, retrieve a passage that answers the question', query: fakeQuery(passage, body.seed ?? 0) });
+  let content = JSON.stringify({
+    task: 'Given a question, retrieve a passage that answers the question',
+    query: fakeQuery(passage, body.seed ?? 0),
+  });
   let finish = 'stop';
-  if (failure === 'truncated') { content = content.slice(0, Math.floor(content.length / 2)); finish = 'length'; }
+  if (failure === 'truncated') {
+    content = content.slice(0, Math.floor(content.length / 2));
+    finish = 'length';
+  }
   if (failure === 'bad-content') content = 'Sure! Here is a query about the passage.';
-  return { ...base, usage: usage(promptText, Math.ceil(content.length / 4)), choices: [{ index: 0, finish_reason: finish, message: { role: 'assistant', content }, logprobs: null }] };
+  return {
+    ...base,
+    usage: usage(promptText, Math.ceil(content.length / 4)),
+    choices: [{ index: 0, finish_reason: finish, message: { role: 'assistant', content }, logprobs: null }],
+  };
 }
 
 function completionAnswer(body: any, mode: FakeServerOptions['promptLogprobs']): any {
   const prompt: string = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt;
   const generated = (body.max_tokens ?? 16) > 0 ? [' end'] : [];
-  const base = { id: 'cmpl-fake', object: 'text_completion', created: 0, model: body.model, usage: usage(prompt, generated.length) };
+  const base = {
+    id: 'cmpl-fake',
+    object: 'text_completion',
+    created: 0,
+    model: body.model,
+    usage: usage(prompt, generated.length),
+  };
   const text = (body.echo ? prompt : '') + generated.join('');
-  if (body.logprobs === undefined || body.logprobs === null || mode === 'none') return { ...base, choices: [{ index: 0, text, finish_reason: 'length', logprobs: null }] };
+  if (body.logprobs === undefined || body.logprobs === null || mode === 'none')
+    return { ...base, choices: [{ index: 0, text, finish_reason: 'length', logprobs: null }] };
   if (mode === 'generated-only') {
-    return { ...base, choices: [{ index: 0, text, finish_reason: 'length', logprobs: { tokens: generated, token_logprobs: generated.map(() => -0.5), top_logprobs: generated.map(() => ({ ' end': -0.5 })) } }] };
+    return {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          text,
+          finish_reason: 'length',
+          logprobs: {
+            tokens: generated,
+            token_logprobs: generated.map(() => -0.5),
+            top_logprobs: generated.map(() => ({ ' end': -0.5 })),
+          },
+        },
+      ],
+    };
   }
   const tokens = [...(body.echo ? fakeTokenize(prompt) : []), ...generated];
   const offsets: number[] = [];
   let off = body.echo ? 0 : prompt.length;
-  for (const t of tokens) { offsets.push(off); off += t.length; }
-  const lps: (number | null)[] = tokens.map((t, i) => (i >= tokens.length - generated.length ? -0.5 : fakeTokenLogprob(t)));
+  for (const t of tokens) {
+    offsets.push(off);
+    off += t.length;
+  }
+  const lps: (number | null)[] = tokens.map((t, i) =>
+    i >= tokens.length - generated.length ? -0.5 : fakeTokenLogprob(t),
+  );
   if (body.echo && mode === 'vllm' && lps.length) lps[0] = null;
-  return { ...base, choices: [{ index: 0, text, finish_reason: 'length',
-    logprobs: { tokens, token_logprobs: lps, top_logprobs: tokens.map((t, i) => (lps[i] === null ? null : { [t]: lps[i] })), text_offset: offsets } }] };
+  return {
+    ...base,
+    choices: [
+      {
+        index: 0,
+        text,
+        finish_reason: 'length',
+        logprobs: {
+          tokens,
+          token_logprobs: lps,
+          top_logprobs: tokens.map((t, i) => (lps[i] === null ? null : { [t]: lps[i] })),
+          text_offset: offsets,
+        },
+      },
+    ],
+  };
 }
 
 function embeddingAnswer(body: any): any {
@@ -136,7 +206,12 @@ function embeddingAnswer(body: any): any {
     const embedding = body.encoding_format === 'base64' ? Buffer.from(v.buffer).toString('base64') : Array.from(v);
     return { object: 'embedding', index, embedding };
   });
-  return { object: 'list', model: body.model, data, usage: { prompt_tokens: inputs.join(' ').length, total_tokens: inputs.join(' ').length } };
+  return {
+    object: 'list',
+    model: body.model,
+    data,
+    usage: { prompt_tokens: inputs.join(' ').length, total_tokens: inputs.join(' ').length },
+  };
 }
 
 /**
@@ -152,14 +227,21 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
 
   const modelPaths = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'];
   const answerModel = (path: string, body: any, failure?: Failure): any =>
-    path === '/v1/chat/completions' ? chatAnswer(body, failure)
-    : path === '/v1/completions' ? completionAnswer(body, options.promptLogprobs ?? 'vllm')
-    : embeddingAnswer(body);
+    path === '/v1/chat/completions'
+      ? chatAnswer(body, failure)
+      : path === '/v1/completions'
+        ? completionAnswer(body, options.promptLogprobs ?? 'vllm')
+        : embeddingAnswer(body);
 
-  let inFlight = 0, maxInFlight = 0;
+  let inFlight = 0,
+    maxInFlight = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
     const isModel = req.method === 'POST' && modelPaths.includes(new URL(req.url ?? '/', 'http://x').pathname);
-    if (isModel) { inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); res.on('close', () => inFlight--); }
+    if (isModel) {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.on('close', () => inFlight--);
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const isJson = (req.headers['content-type'] ?? '').includes('application/json');
@@ -174,38 +256,87 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
 
     if (req.method === 'POST' && modelPaths.includes(path)) {
       const failure = failures.shift();
-      if (failure === 'echo-auth') return send(401, { error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' } });
-      if (failure === '429') return send(429, { error: { message: 'Rate limit reached', type: 'rate_limit' } }, { 'retry-after': String(options.retryAfterSeconds ?? 0.05) });
-      if (failure === '500') return send(500, { error: { message: 'internal error', type: 'server_error' } }, { 'retry-after': String(options.retryAfterSeconds ?? 0.05) });
+      if (failure === 'echo-auth')
+        return send(401, {
+          error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' },
+        });
+      if (failure === '429')
+        return send(
+          429,
+          { error: { message: 'Rate limit reached', type: 'rate_limit' } },
+          { 'retry-after': String(options.retryAfterSeconds ?? 0.05) },
+        );
+      if (failure === '500')
+        return send(
+          500,
+          { error: { message: 'internal error', type: 'server_error' } },
+          { 'retry-after': String(options.retryAfterSeconds ?? 0.05) },
+        );
       if (failure === 'timeout') return; // never answer; the client times out (the socket is closed on server close)
       if (path === '/v1/completions' && options.promptLogprobs === 'no-endpoint') {
-        return send(404, { error: { message: 'This is a chat model and not supported in the v1/completions endpoint.', type: 'invalid_request_error' } });
+        return send(404, {
+          error: {
+            message: 'This is a chat model and not supported in the v1/completions endpoint.',
+            type: 'invalid_request_error',
+          },
+        });
       }
       if (failure === 'malformed-json') return send(200, '{"id": "chatcmpl-x", "choices": [{"index": 0, "mess');
       return send(200, answerModel(path, body, failure));
     }
     if (req.method === 'POST' && path === '/v1/files') {
-      const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+      const form = await new Response(raw, {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData();
       const file = form.get('file') as File;
       const id = `file-${nextId++}`;
       const rec = { id, filename: file.name, purpose: String(form.get('purpose')), content: await file.text() };
       files.set(id, rec);
-      return send(200, { id, object: 'file', bytes: rec.content.length, created_at: 0, filename: rec.filename, purpose: rec.purpose, status: 'processed' });
+      return send(200, {
+        id,
+        object: 'file',
+        bytes: rec.content.length,
+        created_at: 0,
+        filename: rec.filename,
+        purpose: rec.purpose,
+        status: 'processed',
+      });
     }
     const fileMatch = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path);
     if (req.method === 'GET' && fileMatch) {
       const f = files.get(fileMatch[1]!);
       if (!f) return send(404, { error: { message: `no such file ${fileMatch[1]}` } });
-      if (fileMatch[2]) { res.writeHead(200, { 'content-type': 'application/octet-stream' }); return res.end(f.content); }
-      return send(200, { id: f.id, object: 'file', bytes: f.content.length, created_at: 0, filename: f.filename, purpose: f.purpose });
+      if (fileMatch[2]) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return res.end(f.content);
+      }
+      return send(200, {
+        id: f.id,
+        object: 'file',
+        bytes: f.content.length,
+        created_at: 0,
+        filename: f.filename,
+        purpose: f.purpose,
+      });
     }
     if (req.method === 'POST' && path === '/v1/batches') {
       const input = files.get(body.input_file_id);
       if (!input) return send(400, { error: { message: `unknown input_file_id ${body.input_file_id}` } });
       const id = `batch-${nextId++}`;
-      batches.set(id, { id, object: 'batch', endpoint: body.endpoint, input_file_id: body.input_file_id, completion_window: body.completion_window,
-        status: 'validating', created_at: 0, metadata: body.metadata ?? null, output_file_id: null, error_file_id: null, polls: 0,
-        request_counts: { total: 0, completed: 0, failed: 0 } });
+      batches.set(id, {
+        id,
+        object: 'batch',
+        endpoint: body.endpoint,
+        input_file_id: body.input_file_id,
+        completion_window: body.completion_window,
+        status: 'validating',
+        created_at: 0,
+        metadata: body.metadata ?? null,
+        output_file_id: null,
+        error_file_id: null,
+        polls: 0,
+        request_counts: { total: 0, completed: 0, failed: 0 },
+      });
       const { polls, ...pub } = batches.get(id);
       return send(200, pub);
     }
@@ -215,20 +346,37 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
       if (!b) return send(404, { error: { message: 'no such batch' } });
       b.polls++;
       if (b.status !== 'completed' && b.polls > (options.batchPolls ?? 1)) {
-        const lines = files.get(b.input_file_id)!.content.split('\n').filter((l) => l.trim());
+        const lines = files
+          .get(b.input_file_id)!
+          .content.split('\n')
+          .filter((l) => l.trim());
         const out = lines.map((l) => {
           const r = JSON.parse(l);
-          return JSON.stringify({ id: `resp-${r.custom_id}`, custom_id: r.custom_id, error: null,
-            response: { status_code: 200, request_id: 'req', body: answerModel(r.url, r.body) } });
+          return JSON.stringify({
+            id: `resp-${r.custom_id}`,
+            custom_id: r.custom_id,
+            error: null,
+            response: { status_code: 200, request_id: 'req', body: answerModel(r.url, r.body) },
+          });
         });
         const outId = `file-${nextId++}`;
-        files.set(outId, { id: outId, filename: 'output.jsonl', purpose: 'batch_output', content: out.join('\n') + '\n' });
-        Object.assign(b, { status: 'completed', output_file_id: outId, request_counts: { total: lines.length, completed: lines.length, failed: 0 } });
+        files.set(outId, {
+          id: outId,
+          filename: 'output.jsonl',
+          purpose: 'batch_output',
+          content: out.join('\n') + '\n',
+        });
+        Object.assign(b, {
+          status: 'completed',
+          output_file_id: outId,
+          request_counts: { total: lines.length, completed: lines.length, failed: 0 },
+        });
       } else if (b.status === 'validating') b.status = 'in_progress';
       const { polls, ...pub } = b;
       return send(200, pub);
     }
-    if (req.method === 'GET' && path === '/fake/stats') return send(200, { modelCalls: calls.filter((c) => modelPaths.includes(c.path)).length, maxInFlight });
+    if (req.method === 'GET' && path === '/fake/stats')
+      return send(200, { modelCalls: calls.filter((c) => modelPaths.includes(c.path)).length, maxInFlight });
     return send(404, { error: { message: `fake server: no route ${req.method} ${path}` } });
   };
 
@@ -237,7 +385,10 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       handle(req, res, Buffer.concat(chunks)).catch((e) => {
-        if (!res.headersSent) { res.writeHead(500, { 'content-type': 'application/json' }); res.end(JSON.stringify({ error: { message: String(e) } })); }
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: String(e) } }));
+        }
       });
     });
   });
@@ -249,7 +400,13 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     options,
     modelCalls: () => calls.filter((c) => modelPaths.includes(c.path)),
     maxInFlight: () => maxInFlight,
-    failNext(failure, count = 1) { for (let i = 0; i < count; i++) failures.push(failure); },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    failNext(failure, count = 1) {
+      for (let i = 0; i < count; i++) failures.push(failure);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -12,18 +12,33 @@ import { have, SHARED_MODELS, tmpDir } from '../helpers';
 
 const MODELS = [
   { name: 'stories260K', path: join(SHARED_MODELS, 'stories260K', 'stories260K.gguf'), vocab: 512 },
-  { name: 'llama-2-tiny-random', path: join(SHARED_MODELS, 'llama-2-tiny-random', 'llama-2-tiny-random.gguf'), vocab: 32000 },
+  {
+    name: 'llama-2-tiny-random',
+    path: join(SHARED_MODELS, 'llama-2-tiny-random', 'llama-2-tiny-random.gguf'),
+    vocab: 32000,
+  },
 ];
 
 /** Reference: log-softmax over the full next-token distribution, one fresh evaluation per prefix. */
-async function referenceLogprob(p: LlamaProvider, prompt: string, continuation: string, vocab: number): Promise<number> {
+async function referenceLogprob(
+  p: LlamaProvider,
+  prompt: string,
+  continuation: string,
+  vocab: number,
+): Promise<number> {
   const { model, sequence } = await p.load();
-  const ids = [model.tokens.bos as number, ...model.tokenize(prompt, false), ...model.tokenize(continuation, false)] as number[];
+  const ids = [
+    model.tokens.bos as number,
+    ...model.tokenize(prompt, false),
+    ...model.tokenize(continuation, false),
+  ] as number[];
   const start = 1 + model.tokenize(prompt, false).length;
   let total = 0;
   for (let i = start; i < ids.length; i++) {
     await sequence.clearHistory();
-    const input = ids.slice(0, i).map((t, j) => (j === i - 1 ? [t, { generateNext: { probabilities: true } }] : t)) as never;
+    const input = ids
+      .slice(0, i)
+      .map((t, j) => (j === i - 1 ? [t, { generateNext: { probabilities: true } }] : t)) as never;
     const out = await sequence.controlledEvaluate(input);
     const probs = out[i - 1]!.next.probabilities!;
     expect(probs.size).toBe(vocab); // the whole vocabulary: no top-k / top-p truncation
@@ -65,7 +80,12 @@ for (const m of MODELS) {
     });
 
     it('completes text, deterministically under the seed', async () => {
-      const req = { messages: [{ role: 'user' as const, content: 'Once upon a time' }], temperature: 0.8, seed: 3, maxTokens: 12 };
+      const req = {
+        messages: [{ role: 'user' as const, content: 'Once upon a time' }],
+        temperature: 0.8,
+        seed: 3,
+        maxTokens: 12,
+      };
       const a = await p.generate(req);
       const b = await p.generate(req);
       expect(a.text.length).toBeGreaterThan(0);
@@ -74,12 +94,25 @@ for (const m of MODELS) {
     });
 
     it('refuses a prompt longer than the context, with a fix', async () => {
-      const long = { messages: [{ role: 'user' as const, content: 'the cat sat on the mat. '.repeat(200) }], temperature: 0, seed: 1, maxTokens: 8 };
-      await expect(p.generate(long)).rejects.toThrow(/the prompt has \d+ tokens, the context only 512.*fix: raise gguf.contextSize/s);
+      const long = {
+        messages: [{ role: 'user' as const, content: 'the cat sat on the mat. '.repeat(200) }],
+        temperature: 0,
+        seed: 1,
+        maxTokens: 8,
+      };
+      await expect(p.generate(long)).rejects.toThrow(
+        /the prompt has \d+ tokens, the context only 512.*fix: raise gguf.contextSize/s,
+      );
     });
 
     it('writes JSON that follows a schema (or reports truncation)', async () => {
-      const r = await p.generate({ messages: [{ role: 'user', content: 'A story as JSON:' }], jsonSchema: QUERY_GENERATION_SCHEMA as never, temperature: 0.7, seed: 1, maxTokens: 200 });
+      const r = await p.generate({
+        messages: [{ role: 'user', content: 'A story as JSON:' }],
+        jsonSchema: QUERY_GENERATION_SCHEMA as never,
+        temperature: 0.7,
+        seed: 1,
+        maxTokens: 200,
+      });
       if (r.truncated) return expect(r.text.startsWith('{')).toBe(true);
       const obj = JSON.parse(r.text);
       expect(Object.keys(obj).sort()).toEqual(['query', 'task']);
@@ -88,12 +121,30 @@ for (const m of MODELS) {
 
     it('works as a teacher: QL, RC labels, generation; a cached rerun makes zero calls', async () => {
       const dir = tmpDir();
-      const passage = { id: 'p', text: 'Lily had a red ball. She played with it in the garden every day.', source: 'test' };
+      const passage = {
+        id: 'p',
+        text: 'Lily had a red ball. She played with it in the garden every day.',
+        source: 'test',
+      };
       const run = async () => {
-        const t = createTeacher(`gguf:${m.path}`, { cacheDir: dir, gguf: { threads: 1, contextSize: 2048 }, generation: { maxTokens: 64 } }) as LlmTeacher;
+        const t = createTeacher(`gguf:${m.path}`, {
+          cacheDir: dir,
+          gguf: { threads: 1, contextSize: 2048 },
+          generation: { maxTokens: 64 },
+        }) as LlmTeacher;
         const ql = await t.queryLikelihood('what did lily play with', passage);
-        const rc = await t.relevance('Given a question, retrieve a passage that answers the question', 'what did lily play with', passage);
-        const g = await t.generateTaskQuery(passage, { seed: 2 }).then((x) => x.query, (e) => { if (e instanceof LlmOutputError) return `error:${e.reason}`; throw e; });
+        const rc = await t.relevance(
+          'Given a question, retrieve a passage that answers the question',
+          'what did lily play with',
+          passage,
+        );
+        const g = await t.generateTaskQuery(passage, { seed: 2 }).then(
+          (x) => x.query,
+          (e) => {
+            if (e instanceof LlmOutputError) return `error:${e.reason}`;
+            throw e;
+          },
+        );
         await t.close();
         return { ql, rc, g, usage: t.usage() };
       };

@@ -6,18 +6,40 @@ import { createTeacher, type ClosableTeacher, type TeacherOptions } from '../../
 import { BudgetExceededError, CacheMissError, CapabilityError, LlmOutputError } from '../../lib/llm/errors';
 import { LlmTeacher } from '../../lib/llm/llm-teacher';
 import { queryLikelihoodPrompt } from '../../lib/llm/prompts/query-likelihood';
-import { fakeQuery, fakeTokenize, fakeTokenLogprob, fakeYesProbability, startFakeOpenAiServer, type FakeOpenAiServer } from './fake-openai-server';
+import {
+  fakeQuery,
+  fakeTokenize,
+  fakeTokenLogprob,
+  fakeYesProbability,
+  startFakeOpenAiServer,
+  type FakeOpenAiServer,
+} from './fake-openai-server';
 import { tmpDir } from '../helpers';
 
-const P: Passage = { id: 'p1', text: 'The harbour lighthouse was automated in 1987 after a century of keepers.', source: 'test' };
+const P: Passage = {
+  id: 'p1',
+  text: 'The harbour lighthouse was automated in 1987 after a century of keepers.',
+  source: 'test',
+};
 const Q: Passage = { id: 'p2', text: 'Sourdough starters need regular feeding with flour and water.', source: 'test' };
 
 let server: FakeOpenAiServer;
-beforeAll(async () => { server = await startFakeOpenAiServer(); });
-afterAll(async () => { await server.close(); });
+beforeAll(async () => {
+  server = await startFakeOpenAiServer();
+});
+afterAll(async () => {
+  await server.close();
+});
 
 function teacher(opts: TeacherOptions = {}): LlmTeacher {
-  return createTeacher('openai:fake-model', { apiKey: 'test-key', baseURL: server.baseURL, cacheDir: tmpDir(), maxRetries: 2, timeoutMs: 5000, ...opts }) as LlmTeacher;
+  return createTeacher('openai:fake-model', {
+    apiKey: 'test-key',
+    baseURL: server.baseURL,
+    cacheDir: tmpDir(),
+    maxRetries: 2,
+    timeoutMs: 5000,
+    ...opts,
+  }) as LlmTeacher;
 }
 const calls = () => server.modelCalls().length;
 const dirOf = (t: unknown) => (t as LlmTeacher).cache.dir.replace(/\/llm$/, '');
@@ -55,7 +77,11 @@ describe('OpenAI-compatible teacher (fake server)', () => {
 
   it('relevance: label logprobs from top_logprobs; score = P(yes) renormalised', async () => {
     const t = teacher();
-    const r = await t.relevance('Given a question, retrieve a passage that answers the question', 'lighthouse automated', P);
+    const r = await t.relevance(
+      'Given a question, retrieve a passage that answers the question',
+      'lighthouse automated',
+      P,
+    );
     const p = fakeYesProbability('lighthouse automated', P.text); // both words occur: 0.95
     expect(p).toBeCloseTo(0.95, 12);
     expect(r.labelLogprobs.yes).toBeCloseTo(Math.log(p), 6);
@@ -117,7 +143,10 @@ describe('OpenAI-compatible teacher (fake server)', () => {
     const t = teacher({ budgetTokens: 1200 });
     await t.relevance('task', 'lighthouse', P);
     let stopped: unknown;
-    for (let i = 0; i < 20 && !stopped; i++) await t.relevance('task', `lighthouse ${i}`, P).catch((e) => { stopped = e; });
+    for (let i = 0; i < 20 && !stopped; i++)
+      await t.relevance('task', `lighthouse ${i}`, P).catch((e) => {
+        stopped = e;
+      });
     expect(stopped).toBeInstanceOf(BudgetExceededError);
     const u = t.usage();
     expect(u.promptTokens + u.completionTokens).toBeLessThanOrEqual(1200);
@@ -153,7 +182,9 @@ describe('OpenAI-compatible teacher (fake server)', () => {
       await Promise.all(Array.from({ length: 12 }, (_, i) => t.relevance('task', `q${i}`, P)));
       expect(s.modelCalls()).toHaveLength(12);
       expect(s.maxInFlight()).toBe(3);
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 });
 
@@ -164,7 +195,9 @@ describe('the prompt-logprob probe refuses servers without real prompt logprobs'
       try {
         const t = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: tmpDir() }) as ClosableTeacher;
         await expect(t.preflight!(['continuationLogprobs'])).rejects.toThrow(CapabilityError);
-        await expect(t.queryLikelihood('q', P)).rejects.toThrow(/cannot provide query likelihood.*(only generated tokens|no token logprobs|chat model)/s);
+        await expect(t.queryLikelihood('q', P)).rejects.toThrow(
+          /cannot provide query likelihood.*(only generated tokens|no token logprobs|chat model)/s,
+        );
         // only probe requests reached the server, never a scoring request, and the refusal is remembered
         await expect(t.queryLikelihood('q2', P)).rejects.toThrow(CapabilityError);
         expect(s.modelCalls()).toHaveLength(1);
@@ -173,7 +206,9 @@ describe('the prompt-logprob probe refuses servers without real prompt logprobs'
         const t2 = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: dirOf(t) });
         await expect(t2.queryLikelihood('q', P)).rejects.toThrow(CapabilityError);
         expect(s.modelCalls()).toHaveLength(2);
-      } finally { await s.close(); }
+      } finally {
+        await s.close();
+      }
     });
   }
   it("accepts a 'full' server (no null first token)", async () => {
@@ -182,7 +217,9 @@ describe('the prompt-logprob probe refuses servers without real prompt logprobs'
       const t = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: tmpDir() }) as ClosableTeacher;
       await t.preflight!(['generate', 'continuationLogprobs', 'labelLogprobs']);
       expect(await t.queryLikelihood('a bb', P)).toBeCloseTo(fakeTokenLogprob(' a') + fakeTokenLogprob(' bb'), 12);
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 });
 
@@ -199,6 +236,8 @@ describe('teacher specs', () => {
       expect(() => createTeacher('openai:gpt-4o-mini')).toThrow(/needs an API key.*set OPENAI_API_KEY/s);
       // a local server needs no key
       expect(createTeacher('openai:llama3', { baseURL: server.baseURL }).id).toBe('openai:llama3');
-    } finally { vi.unstubAllEnvs(); }
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

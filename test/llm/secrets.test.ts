@@ -12,18 +12,26 @@ const KEY = 'sk-test-DO-NOT-LEAK-7f3a9c2e51';
 const P = { id: 'p1', text: 'The harbour lighthouse was automated in 1987.', source: 'test' };
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? filesUnder(p) : [p]; });
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 let server: FakeOpenAiServer;
-beforeAll(async () => { server = await startFakeOpenAiServer(); });
-afterAll(async () => { await server.close(); });
+beforeAll(async () => {
+  server = await startFakeOpenAiServer();
+});
+afterAll(async () => {
+  await server.close();
+});
 
 describe('the API key stays secret', () => {
   it('never reaches logs, cache files, a run folder, printed objects or errors', async () => {
     vi.stubEnv('OPENAI_API_KEY', KEY);
     vi.stubEnv('OPENAI_BASE_URL', server.baseURL);
-    const cache = tmpDir(), run = tmpDir();
+    const cache = tmpDir(),
+      run = tmpDir();
     const log = captureLogs();
     const seen: string[] = [];
     try {
@@ -33,7 +41,10 @@ describe('the API key stays secret', () => {
       await t.relevance('task', 'lighthouse automated', P);
       for (const f of ['echo-auth', '429', '500', 'malformed-json', 'timeout', 'truncated'] as const) {
         server.failNext(f);
-        const e = await t.generateTaskQuery(P, { seed: 10 + seen.length }).then(() => null, (err) => err);
+        const e = await t.generateTaskQuery(P, { seed: 10 + seen.length }).then(
+          () => null,
+          (err) => err,
+        );
         expect(e, `failure ${f} must surface`).toBeInstanceOf(Error);
         seen.push(String(e), e.message, e.stack ?? '', inspect(e, { depth: 10 }), JSON.stringify(e));
       }

@@ -15,11 +15,24 @@ import { tmpDir } from '../helpers';
 
 describe('parsing LLM answers', () => {
   it('reads {task, query} JSON, also inside a fence or followed by text', () => {
-    expect(parseTaskQuery('{"task": " Given a question ", "query": "who"}', false)).toEqual({ task: 'Given a question', query: 'who' });
-    expect(parseTaskQuery('```json\n{"task": "t", "query": "q"}\n```\nHope this helps', false)).toEqual({ task: 't', query: 'q' });
+    expect(parseTaskQuery('{"task": " Given a question ", "query": "who"}', false)).toEqual({
+      task: 'Given a question',
+      query: 'who',
+    });
+    expect(parseTaskQuery('```json\n{"task": "t", "query": "q"}\n```\nHope this helps', false)).toEqual({
+      task: 't',
+      query: 'q',
+    });
   });
   it('names the reason when the answer is unusable', () => {
-    const reason = (text: string, truncated = false) => { try { parseTaskQuery(text, truncated); return 'ok'; } catch (e) { return (e as LlmOutputError).reason; } };
+    const reason = (text: string, truncated = false) => {
+      try {
+        parseTaskQuery(text, truncated);
+        return 'ok';
+      } catch (e) {
+        return (e as LlmOutputError).reason;
+      }
+    };
     expect(reason('{"task": "t", "query": "q"}', true)).toBe('truncated');
     expect(reason('Sure, here is a query')).toBe('malformed-json');
     expect(reason('{"task": "t", "query": ')).toBe('malformed-json');
@@ -48,11 +61,19 @@ describe('usage meter and budget', () => {
     m.settle(a, { promptTokens: 300, completionTokens: 50 });
     m.settle(b, { promptTokens: 100, completionTokens: 0 }, 0.5);
     // cost = (300*2 + 50*10)/1e6 + 0.5 * (100*2)/1e6
-    expect(m.usage()).toEqual({ calls: 2, cachedCalls: 0, promptTokens: 400, completionTokens: 50, costUsd: (600 + 500) / 1e6 + 100 / 1e6 });
+    expect(m.usage()).toEqual({
+      calls: 2,
+      cachedCalls: 0,
+      promptTokens: 400,
+      completionTokens: 50,
+      costUsd: (600 + 500) / 1e6 + 100 / 1e6,
+    });
     m.release(m.reserve(500)); // 450 + 500 <= 1000
     expect(() => m.reserve(551)).toThrow(/LLM budget exhausted: 450 of 1000 tokens.*fix: raise llm.budgetTokens/s);
     m.cacheHit();
-    expect(diffUsage({ calls: 1, cachedCalls: 0, promptTokens: 10, completionTokens: 1, costUsd: 0 }, m.usage())).toMatchObject({ calls: 1, cachedCalls: 1, promptTokens: 390 });
+    expect(
+      diffUsage({ calls: 1, cachedCalls: 0, promptTokens: 10, completionTokens: 1, costUsd: 0 }, m.usage()),
+    ).toMatchObject({ calls: 1, cachedCalls: 1, promptTokens: 390 });
   });
   it('a dollar budget stops once spent', () => {
     const m = new UsageMeter({ budgetUsd: 0.001, price: { input: 1, output: 1 } });
@@ -64,12 +85,20 @@ describe('usage meter and budget', () => {
 describe('limiter', () => {
   it('runs at most n at once, in FIFO order', async () => {
     const limit = createLimiter(2);
-    let active = 0, max = 0;
+    let active = 0,
+      max = 0;
     const order: number[] = [];
-    await Promise.all([0, 1, 2, 3, 4].map((i) => limit.run(async () => {
-      active++; max = Math.max(max, active); order.push(i);
-      await new Promise((r) => setTimeout(r, 5)); active--;
-    })));
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        limit.run(async () => {
+          active++;
+          max = Math.max(max, active);
+          order.push(i);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
     expect(max).toBe(2);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     expect(() => createLimiter(0)).toThrow(/concurrency must be an integer >= 1/);
@@ -78,7 +107,10 @@ describe('limiter', () => {
 
 describe('prompts and specs', () => {
   it('prompts are versioned and the exemplars are not evaluation data', () => {
-    for (const m of [QG, RC]) { expect(m.PROMPT_ID).toMatch(/\w/); expect(m.PROMPT_VERSION).toMatch(/\d/); }
+    for (const m of [QG, RC]) {
+      expect(m.PROMPT_ID).toMatch(/\w/);
+      expect(m.PROMPT_VERSION).toMatch(/\d/);
+    }
     expect(new Set(QG.EXEMPLARS.map((e) => e.task)).size).toBe(4);
     const msgs = QG.queryGenerationMessages({ text: 'Water boils at 100 C.' });
     expect(msgs.at(-1)!.content).toMatch(/Passage: Water boils at 100 C\.\nJSON:$/);
@@ -117,6 +149,8 @@ describe('fake server embeddings (what the FRet/eval code may call)', () => {
         b64.data[i]!.embedding.forEach((v, j) => expect(v).toBeCloseTo(flt.data[i]!.embedding[j]!, 6));
         expect(Math.hypot(...flt.data[i]!.embedding)).toBeCloseTo(1, 5);
       }
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -8,7 +8,15 @@ import { allot, largestN, mixExamples } from '../../lib/mixture/mix';
 import { classificationExamples, nliExamples, squadExamples, stsExamples } from '../../lib/mixture/sources';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 
-const ex = (source: string, i: number): TrainingExample => ({ id: `${source}-${i}`, source, task: 't', query: `q${i}`, positive: { text: `p${i}` }, negatives: [], symmetric: false });
+const ex = (source: string, i: number): TrainingExample => ({
+  id: `${source}-${i}`,
+  source,
+  task: 't',
+  query: `q${i}`,
+  positive: { text: `p${i}` },
+  negatives: [],
+  symmetric: false,
+});
 
 describe('mixing by weight', () => {
   it('allots counts by largest remainder and finds the largest n without repeats', () => {
@@ -17,14 +25,19 @@ describe('mixing by weight', () => {
     expect(largestN({ a: 100, b: 10 }, { a: 0.5, b: 0.5 })).toBe(20);
   });
   it('is seeded and takes the weighted share of each source', () => {
-    const sources = { a: Array.from({ length: 50 }, (_, i) => ex('a', i)), b: Array.from({ length: 50 }, (_, i) => ex('b', i)) };
+    const sources = {
+      a: Array.from({ length: 50 }, (_, i) => ex('a', i)),
+      b: Array.from({ length: 50 }, (_, i) => ex('b', i)),
+    };
     const m = mixExamples(sources, { a: 3, b: 1 }, 40, rngFor(1, 'mixture'));
     expect(m.report.taken).toEqual({ a: 30, b: 10 });
     expect(mixExamples(sources, { a: 3, b: 1 }, 40, rngFor(1, 'mixture')).examples).toEqual(m.examples);
     expect(new Set(m.examples.map((e) => e.id)).size).toBe(40);
   });
   it('an unknown source name is a ConfigError naming it', () => {
-    expect(() => mixExamples({ a: [ex('a', 0)] }, { a: 1, squadd: 1 }, 1, new Rng(1))).toThrow(/config key 'finetune\.mixture\.squadd': unknown mixture source[\s\S]*known sources: a/);
+    expect(() => mixExamples({ a: [ex('a', 0)] }, { a: 1, squadd: 1 }, 1, new Rng(1))).toThrow(
+      /config key 'finetune\.mixture\.squadd': unknown mixture source[\s\S]*known sources: a/,
+    );
     expect(() => buildMixture({ weights: { fret: 0, nonsense: 1 }, seed: 1 })).toThrow(/finetune\.mixture\.nonsense/);
   });
 });
@@ -46,14 +59,34 @@ describe('sources in the unified format', () => {
     expect(ids.size).toBe(4);
   });
   it('NLI: entailment positive, contradiction negative; STS: only pairs scored >= 4', () => {
-    const nli = nliExamples([
-      { premise: 'A', hypothesis: 'A1', label: 'ENTAILMENT' }, { premise: 'A', hypothesis: 'A2', label: 'CONTRADICTION' },
-      { premise: 'A', hypothesis: 'A3', label: 'NEUTRAL' }, { premise: 'B', hypothesis: 'B1', label: 'ENTAILMENT' }], new Rng(1));
-    expect(nli.map((e) => [e.query, e.positive.text, e.negatives.map((n) => n.text)])).toEqual([['A', 'A1', ['A2']], ['B', 'B1', []]]);
-    expect(stsExamples([{ text1: 'x', text2: 'y', score: 4 }, { text1: 'u', text2: 'v', score: 3.9 }]).map((e) => e.query)).toEqual(['x']);
+    const nli = nliExamples(
+      [
+        { premise: 'A', hypothesis: 'A1', label: 'ENTAILMENT' },
+        { premise: 'A', hypothesis: 'A2', label: 'CONTRADICTION' },
+        { premise: 'A', hypothesis: 'A3', label: 'NEUTRAL' },
+        { premise: 'B', hypothesis: 'B1', label: 'ENTAILMENT' },
+      ],
+      new Rng(1),
+    );
+    expect(nli.map((e) => [e.query, e.positive.text, e.negatives.map((n) => n.text)])).toEqual([
+      ['A', 'A1', ['A2']],
+      ['B', 'B1', []],
+    ]);
+    expect(
+      stsExamples([
+        { text1: 'x', text2: 'y', score: 4 },
+        { text1: 'u', text2: 'v', score: 3.9 },
+      ]).map((e) => e.query),
+    ).toEqual(['x']);
   });
   it('SQuAD: question → paragraph, negative another paragraph of the same article', () => {
-    const q = (id: string, title: string, context: string) => ({ id, question: `question ${id}`, context, title, answers: [] });
+    const q = (id: string, title: string, context: string) => ({
+      id,
+      question: `question ${id}`,
+      context,
+      title,
+      answers: [],
+    });
     const out = squadExamples([q('1', 'T', 'c1'), q('2', 'T', 'c1'), q('3', 'T', 'c2'), q('4', 'U', 'd1')], new Rng(2));
     expect(out).toHaveLength(3); // one question per paragraph
     const t = out.filter((e) => e.positive.title === 'T');
@@ -65,18 +98,31 @@ describe('sources in the unified format', () => {
 describe('buildMixture on the shared data', () => {
   it('mixes FRet with SQuAD, NLI, STS and Banking77; refuses evaluation splits', () => {
     if (!have(join(SHARED_DATA, 'banking77'), 'shared data')) return;
-    expect(() => loadSourceExamples('nli', { seed: 1, dataDir: SHARED_DATA, splits: { nli: ['test'] } })).toThrow(/leak guard: 'sick' split 'test' is an EVALUATION split/);
-    expect(() => loadSourceExamples('banking77', { seed: 1, dataDir: SHARED_DATA, splits: { banking77: ['test'] } })).toThrow(/leak guard/);
+    expect(() => loadSourceExamples('nli', { seed: 1, dataDir: SHARED_DATA, splits: { nli: ['test'] } })).toThrow(
+      /leak guard: 'sick' split 'test' is an EVALUATION split/,
+    );
+    expect(() =>
+      loadSourceExamples('banking77', { seed: 1, dataDir: SHARED_DATA, splits: { banking77: ['test'] } }),
+    ).toThrow(/leak guard/);
     const dir = tmpDir();
     const fretPath = join(dir, 'fret-examples.jsonl');
     writeFileSync(fretPath, Array.from({ length: 30 }, (_, i) => JSON.stringify(ex('fret', i))).join('\n') + '\n');
-    const { examples, report } = buildMixture({ weights: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 }, seed: 5, fretPath, dataDir: SHARED_DATA });
+    const { examples, report } = buildMixture({
+      weights: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
+      seed: 5,
+      fretPath,
+      dataDir: SHARED_DATA,
+    });
     expect(report.n).toBe(60); // limited by the 30 FRet examples at weight 0.5
     expect(report.taken).toEqual({ banking77: 6, fret: 30, nli: 6, squad: 12, sts: 6 });
     expect(report.available.sts).toBeGreaterThan(1000);
-    expect(examples.filter((e) => e.source === 'banking77').every((e) => /\[banking77-\d+\]$/.test(e.query))).toBe(true);
+    expect(examples.filter((e) => e.source === 'banking77').every((e) => /\[banking77-\d+\]$/.test(e.query))).toBe(
+      true,
+    );
     expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, dataDir: SHARED_DATA })).toThrow(/pass --fret/);
     writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify(ex('fret', 0)) + '\n{"id": "x"}\n');
-    expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, fretPath: join(dir, 'bad.jsonl') })).toThrow(/bad\.jsonl:2: field 'source'/);
+    expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, fretPath: join(dir, 'bad.jsonl') })).toThrow(
+      /bad\.jsonl:2: field 'source'/,
+    );
   });
 });

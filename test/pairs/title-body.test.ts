@@ -15,7 +15,12 @@ describe('titleBodyPairs', () => {
     expect(pairs.map((p) => p.query).sort()).toEqual(['Cup final', 'Rates rise']);
     expect(pairs.every((p) => p.task === 'search result' && !p.symmetric && p.negatives.length === 0)).toBe(true);
     expect(titleBodyPairs(passages, 7)).toEqual(pairs);
-    const chosen = new Set(Array.from({ length: 20 }, (_, s) => titleBodyPairs(passages, s).find((p) => p.query === 'Rates rise')!.positive.id));
+    const chosen = new Set(
+      Array.from(
+        { length: 20 },
+        (_, s) => titleBodyPairs(passages, s).find((p) => p.query === 'Rates rise')!.positive.id,
+      ),
+    );
     expect(chosen).toEqual(new Set(['a#1', 'a#2']));
   });
   it('builds pairs from the real news corpora (training splits only)', () => {

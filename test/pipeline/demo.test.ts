@@ -27,8 +27,17 @@ describe('runDemo (smoke preset)', () => {
     expect(r.fret.standIn).toBe(true);
     const models = new Set(r.rows.map((x) => x.model));
     expect(models).toEqual(new Set(['pre-finetuned', 'fine-tuned', 'BM25']));
-    expect(r.rows.some((x) => x.model === 'fine-tuned' && x.task === 'SciFact' && x.dim === 32 && x.main_score !== null)).toBe(true);
-    for (const name of ['score-bars', 'score-by-dimension', 'fret-rank-agreement', 'fret-positive-ranks', 'loss-finetune', 'projection-fine-tuned']) {
+    expect(
+      r.rows.some((x) => x.model === 'fine-tuned' && x.task === 'SciFact' && x.dim === 32 && x.main_score !== null),
+    ).toBe(true);
+    for (const name of [
+      'score-bars',
+      'score-by-dimension',
+      'fret-rank-agreement',
+      'fret-positive-ranks',
+      'loss-finetune',
+      'projection-fine-tuned',
+    ]) {
       expect(existsSync(join(dir, 'plots', `${name}.png`)), name).toBe(true);
     }
     const entry = readFileSync(log, 'utf8');

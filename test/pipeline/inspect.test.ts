@@ -1,22 +1,69 @@
 import { describe, expect, it } from 'vitest';
 import type { FretRecord } from '../../lib/fret/types';
 import type { Passage } from '../../lib/core/types';
-import { candidateRows, explainChoice, messagesMarkdown, pickExample, seedQueryRows, taskCounts } from '../../lib/pipeline/inspect';
+import {
+  candidateRows,
+  explainChoice,
+  messagesMarkdown,
+  pickExample,
+  seedQueryRows,
+  taskCounts,
+} from '../../lib/pipeline/inspect';
 
-const cand = (passageId: string, qlRank: number, rcRank: number, fusedRank: number, extra: Partial<FretRecord['candidates'][number]> = {}) => ({
-  passageId, retrievalRank: fusedRank, retrievalScore: 1, isSeed: false, ql: -qlRank, rcLabelLogprobs: {}, rc: 1 / rcRank,
-  qlRank, rcRank, fused: 1 / qlRank + 1 / rcRank, fusedRank, ...extra,
+const cand = (
+  passageId: string,
+  qlRank: number,
+  rcRank: number,
+  fusedRank: number,
+  extra: Partial<FretRecord['candidates'][number]> = {},
+) => ({
+  passageId,
+  retrievalRank: fusedRank,
+  retrievalScore: 1,
+  isSeed: false,
+  ql: -qlRank,
+  rcLabelLogprobs: {},
+  rc: 1 / rcRank,
+  qlRank,
+  rcRank,
+  fused: 1 / qlRank + 1 / rcRank,
+  fusedRank,
+  ...extra,
 });
 
 /** q1: the seed s (QL 3, RC 1: 1/3 + 1 = 1.333) loses to a (QL 1, RC 2: 1 + 1/2 = 1.5). */
 const relabelled: FretRecord = {
-  seedIndex: 0, queryId: 'q1', seedPassageId: 's', task: 'Given a question, retrieve an answer', query: 'who won', teacher: 'offline',
-  retriever: 'bm25', rrfK: 0, negativeStrategy: 'lowest', seedRetrieved: true,
+  seedIndex: 0,
+  queryId: 'q1',
+  seedPassageId: 's',
+  task: 'Given a question, retrieve an answer',
+  query: 'who won',
+  teacher: 'offline',
+  retriever: 'bm25',
+  rrfK: 0,
+  negativeStrategy: 'lowest',
+  seedRetrieved: true,
   candidates: [cand('a', 1, 2, 1), cand('s', 3, 1, 2, { isSeed: true }), cand('z', 2, 3, 3)],
-  positiveId: 'a', negativeId: 'z', positiveIsSeed: false, seedFusedRank: 2,
+  positiveId: 'a',
+  negativeId: 'z',
+  positiveIsSeed: false,
+  seedFusedRank: 2,
 };
-const kept: FretRecord = { ...relabelled, queryId: 'q2', seedIndex: 1, candidates: [cand('s', 1, 1, 1, { isSeed: true }), cand('z', 2, 2, 2)], positiveId: 's', negativeId: 'z', positiveIsSeed: true, seedFusedRank: 1 };
-const pool = new Map<string, Passage>([['a', { id: 'a', title: 'T', text: 'alpha', source: 'x' }], ['s', { id: 's', text: 'seed', source: 'x' }], ['z', { id: 'z', text: 'zed', source: 'x' }]]);
+const kept: FretRecord = {
+  ...relabelled,
+  queryId: 'q2',
+  seedIndex: 1,
+  candidates: [cand('s', 1, 1, 1, { isSeed: true }), cand('z', 2, 2, 2)],
+  positiveId: 's',
+  negativeId: 'z',
+  positiveIsSeed: true,
+  seedFusedRank: 1,
+};
+const pool = new Map<string, Passage>([
+  ['a', { id: 'a', title: 'T', text: 'alpha', source: 'x' }],
+  ['s', { id: 's', text: 'seed', source: 'x' }],
+  ['z', { id: 'z', text: 'zed', source: 'x' }],
+]);
 
 describe('FRet inspection', () => {
   it('picks the first relabelled record, or a kept one, or by id', () => {
@@ -30,7 +77,11 @@ describe('FRet inspection', () => {
 
   it('lists candidates by fused rank with roles and text', () => {
     const rows = candidateRows(relabelled, pool);
-    expect(rows.map((r) => [r.fusedRank, r.role, r.passage])).toEqual([[1, 'positive', 'T. alpha'], [2, 'seed passage', 'seed'], [3, 'negative', 'zed']]);
+    expect(rows.map((r) => [r.fusedRank, r.role, r.passage])).toEqual([
+      [1, 'positive', 'T. alpha'],
+      [2, 'seed passage', 'seed'],
+      [3, 'negative', 'zed'],
+    ]);
     expect(rows[0]!.rrf).toBeCloseTo(1.5);
     expect(() => candidateRows(relabelled, new Map())).toThrow(/passage a of query q1 is not in the pool/);
   });
@@ -48,10 +99,26 @@ describe('FRet inspection', () => {
 
   it('joins seeds and queries, counts tasks, renders prompts', () => {
     const seeds = [{ seedIndex: 0, passage: { id: 's', title: 'T', text: 'seed', source: 'x' } }];
-    const queries = [{ seedIndex: 0, queryId: 'q', seedPassageId: 's', task: 't1', query: 'q?', raw: '', promptId: 'p', promptVersion: '1', teacher: 'offline', sampleSeed: 1 }];
+    const queries = [
+      {
+        seedIndex: 0,
+        queryId: 'q',
+        seedPassageId: 's',
+        task: 't1',
+        query: 'q?',
+        raw: '',
+        promptId: 'p',
+        promptVersion: '1',
+        teacher: 'offline',
+        sampleSeed: 1,
+      },
+    ];
     expect(seedQueryRows(seeds, queries)).toEqual([{ seed: 0, passage: 'T. seed', task: 't1', query: 'q?' }]);
     expect(() => seedQueryRows([], queries)).toThrow(/seedIndex 0/);
-    expect(taskCounts([{ task: 'b' }, { task: 'a' }, { task: 'b' }])).toEqual([{ task: 'b', queries: 2, share: 2 / 3 }, { task: 'a', queries: 1, share: 1 / 3 }]);
+    expect(taskCounts([{ task: 'b' }, { task: 'a' }, { task: 'b' }])).toEqual([
+      { task: 'b', queries: 2, share: 2 / 3 },
+      { task: 'a', queries: 1, share: 1 / 3 },
+    ]);
     expect(messagesMarkdown([{ role: 'user', content: 'x ``` y' }])).toBe("**user**\n\n```text\nx ''' y\n```");
   });
 });

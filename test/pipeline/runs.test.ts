@@ -6,7 +6,11 @@ import { tmpDir } from '../helpers';
 
 function result(model: string, dim: number | null, task: string, score: number) {
   return {
-    task_name: task, model, dim, task_type: 'STS', scores: { test: [{ main_score: score }] },
+    task_name: task,
+    model,
+    dim,
+    task_type: 'STS',
+    scores: { test: [{ main_score: score }] },
     eval_config: { maxQueries: 30, maxCorpus: 300, maxTrain: 200, maxTest: 100, seed: 1 },
   };
 }
@@ -22,7 +26,15 @@ describe('runs compared', () => {
     writeJson(join(root, 'r2', 'config.json'), {}); // a run without evaluations
     const rows = collectRunResults(root);
     expect(rows).toHaveLength(4);
-    expect(rows.find((r) => r.task === 'B')).toEqual({ run: 'r1', model: 'finetune (ckpt:abc)', dim: 32, task: 'B', type: 'STS', mainScore: 0.7, sample: 'q30 c300 train200 test100 seed1' });
+    expect(rows.find((r) => r.task === 'B')).toEqual({
+      run: 'r1',
+      model: 'finetune (ckpt:abc)',
+      dim: 32,
+      task: 'B',
+      type: 'STS',
+      mainScore: 0.7,
+      sample: 'q30 c300 train200 test100 seed1',
+    });
     const cmp = compareRuns(rows);
     expect(cmp[0]).toMatchObject({ run: 'r1', model: 'finetune (ckpt:abc)', dim: '32', tasks: 2 });
     expect(cmp[0]!.mean).toBeCloseTo(0.6);

@@ -18,8 +18,17 @@ describe('notebook stage helpers', () => {
   it('maps the config to FRet settings', () => {
     const cfg = resolveConfig('smoke').config;
     expect(fretSettingsOf(cfg)).toEqual({
-      corpus: cfg.seeding.corpus, seed: cfg.seed, n: cfg.seeding.n, minChars: cfg.seeding.minChars, maxChars: cfg.seeding.maxChars,
-      poolSize: cfg.fret.poolSize, teacher: 'offline', retriever: 'bm25', numCandidates: cfg.fret.numCandidates, rrfK: 0, negativeStrategy: 'lowest',
+      corpus: cfg.seeding.corpus,
+      seed: cfg.seed,
+      n: cfg.seeding.n,
+      minChars: cfg.seeding.minChars,
+      maxChars: cfg.seeding.maxChars,
+      poolSize: cfg.fret.poolSize,
+      teacher: 'offline',
+      retriever: 'bm25',
+      numCandidates: cfg.fret.numCandidates,
+      rrfK: 0,
+      negativeStrategy: 'lowest',
     });
   });
 
@@ -55,7 +64,8 @@ describe('notebook stage helpers', () => {
       const sample = mixtureSample(m.examples, 1);
       expect(new Set(sample.map((x) => x.source)).size).toBe(sample.length);
     } finally {
-      if (prev === undefined) delete process.env.GECKO_DATA_DIR; else process.env.GECKO_DATA_DIR = prev;
+      if (prev === undefined) delete process.env.GECKO_DATA_DIR;
+      else process.env.GECKO_DATA_DIR = prev;
     }
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Figure } from '../../lib/plots/figure';
 import { compareLossCurves, flattenNumeric, lossCurve, lossKeys } from '../../lib/plots/training';
 import { meanByDimension, scoreBars, scoreByDimension } from '../../lib/plots/eval';
-import { candidateScores, positiveRankHistogram, qlRcAgreement, rankAgreement, rankCorrelation } from '../../lib/plots/ranking';
+import {
+  candidateScores,
+  positiveRankHistogram,
+  qlRcAgreement,
+  rankAgreement,
+  rankCorrelation,
+} from '../../lib/plots/ranking';
 import { FRET } from './fixtures';
 
 /** Every figure must say what it shows and label both axes. */
@@ -21,7 +27,11 @@ describe('loss curves', () => {
   ];
 
   it('flattens nested numeric fields to dotted keys', () => {
-    expect(flattenNumeric({ step: 1, loss: 2, dims: { 16: 3 }, tag: 'x', arr: [1] })).toEqual({ step: 1, loss: 2, 'dims.16': 3 });
+    expect(flattenNumeric({ step: 1, loss: 2, dims: { 16: 3 }, tag: 'x', arr: [1] })).toEqual({
+      step: 1,
+      loss: 2,
+      'dims.16': 3,
+    });
   });
 
   it('finds loss keys, total first, and skips lr', () => {
@@ -29,7 +39,10 @@ describe('loss curves', () => {
   });
 
   it('plots one line per loss key with the logged values', () => {
-    const fig = lossCurve(rows.map((r) => ({ ...r, lossByDim: { 32: r.loss, 16: r.loss + 1 } })), { title: 'Fine-tuning loss' });
+    const fig = lossCurve(
+      rows.map((r) => ({ ...r, lossByDim: { 32: r.loss, 16: r.loss + 1 } })),
+      { title: 'Fine-tuning loss' },
+    );
     expectLabelled(fig);
     expect(fig.layout.title.text).toBe('Fine-tuning loss');
     expect(fig.data.map((t) => t.name)).toEqual(['loss', 'lossByDim.16', 'lossByDim.32']);
@@ -48,15 +61,26 @@ describe('loss curves', () => {
   });
 
   it('accepts rows of any interface type with a step (e.g. lib/train MetricsRow)', () => {
-    interface TrainRow { stage: string; step: number; loss?: number; eval?: Record<string, number> }
-    const typed: TrainRow[] = [{ stage: 's', step: 1, loss: 2 }, { stage: 's', step: 2, loss: 1 }];
+    interface TrainRow {
+      stage: string;
+      step: number;
+      loss?: number;
+      eval?: Record<string, number>;
+    }
+    const typed: TrainRow[] = [
+      { stage: 's', step: 1, loss: 2 },
+      { stage: 's', step: 2, loss: 1 },
+    ];
     expect(lossCurve(typed).data[0]!.y).toEqual([2, 1]);
   });
 
   it('compares runs on one key', () => {
     const fig = compareLossCurves({ a: rows, b: rows.slice(0, 2) });
     expectLabelled(fig);
-    expect(fig.data.map((t) => [t.name, (t.y as number[]).length])).toEqual([['a', 3], ['b', 2]]);
+    expect(fig.data.map((t) => [t.name, (t.y as number[]).length])).toEqual([
+      ['a', 3],
+      ['b', 2],
+    ]);
   });
 });
 
@@ -78,14 +102,20 @@ describe('score bars and score against dimension', () => {
   });
 
   it('rejects two scores for one (task, model)', () => {
-    expect(() => scoreBars([...recs, { task: 'STS', model: 'gecko', score: 0.1, dims: 8 }])).toThrow(/two scores.*filter/);
+    expect(() => scoreBars([...recs, { task: 'STS', model: 'gecko', score: 0.1, dims: 8 }])).toThrow(
+      /two scores.*filter/,
+    );
   });
 
   const dimRecs = [
-    { task: 'A', model: 'matryoshka', dims: 32, score: 0.8 }, { task: 'B', model: 'matryoshka', dims: 32, score: 0.6 },
-    { task: 'A', model: 'matryoshka', dims: 8, score: 0.6 }, { task: 'B', model: 'matryoshka', dims: 8, score: 0.4 },
-    { task: 'A', model: 'plain', dims: 32, score: 0.8 }, { task: 'B', model: 'plain', dims: 32, score: 0.8 },
-    { task: 'A', model: 'plain', dims: 8, score: 0.2 }, { task: 'B', model: 'plain', dims: 8, score: 0.2 },
+    { task: 'A', model: 'matryoshka', dims: 32, score: 0.8 },
+    { task: 'B', model: 'matryoshka', dims: 32, score: 0.6 },
+    { task: 'A', model: 'matryoshka', dims: 8, score: 0.6 },
+    { task: 'B', model: 'matryoshka', dims: 8, score: 0.4 },
+    { task: 'A', model: 'plain', dims: 32, score: 0.8 },
+    { task: 'B', model: 'plain', dims: 32, score: 0.8 },
+    { task: 'A', model: 'plain', dims: 8, score: 0.2 },
+    { task: 'B', model: 'plain', dims: 8, score: 0.2 },
   ];
 
   it('averages over tasks per (model, dims), sorted by dimension', () => {
@@ -137,7 +167,12 @@ describe('FRet ranking figures', () => {
   it('histograms the positive under each signal, with a not-retrieved bucket only when needed', () => {
     const fig = positiveRankHistogram(FRET);
     expectLabelled(fig);
-    expect(fig.data.map((t) => t.name)).toEqual(['positive: retrieval rank', 'positive: QL rank', 'positive: RC rank', 'seed passage: fused rank']);
+    expect(fig.data.map((t) => t.name)).toEqual([
+      'positive: retrieval rank',
+      'positive: QL rank',
+      'positive: RC rank',
+      'seed passage: fused rank',
+    ]);
     expect(fig.data[0]!.x).toEqual(['1', '2', '3']);
     expect(fig.data[0]!.y).toEqual([1, 1, 0]); // positives a (retrieval 2), e (retrieval 1)
     expect(fig.data[2]!.y).toEqual([1, 0, 1]); // RC ranks 1 and 3

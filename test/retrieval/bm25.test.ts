@@ -5,10 +5,25 @@ import { exactTopK } from '../../lib/retrieval/search';
 
 describe('porterStem', () => {
   it('matches the published Porter examples', () => {
-    const cases: [string, string][] = [['caresses', 'caress'], ['ponies', 'poni'], ['agreed', 'agre'], ['motoring', 'motor'],
-      ['hopping', 'hop'], ['filing', 'file'], ['happy', 'happi'], ['relational', 'relat'], ['digitizer', 'digit'],
-      ['decisiveness', 'decis'], ['triplicate', 'triplic'], ['adjustment', 'adjust'], ['adoption', 'adopt'],
-      ['effective', 'effect'], ['probate', 'probat'], ['controll', 'control'], ['generalizations', 'gener']];
+    const cases: [string, string][] = [
+      ['caresses', 'caress'],
+      ['ponies', 'poni'],
+      ['agreed', 'agre'],
+      ['motoring', 'motor'],
+      ['hopping', 'hop'],
+      ['filing', 'file'],
+      ['happy', 'happi'],
+      ['relational', 'relat'],
+      ['digitizer', 'digit'],
+      ['decisiveness', 'decis'],
+      ['triplicate', 'triplic'],
+      ['adjustment', 'adjust'],
+      ['adoption', 'adopt'],
+      ['effective', 'effect'],
+      ['probate', 'probat'],
+      ['controll', 'control'],
+      ['generalizations', 'gener'],
+    ];
     for (const [w, s] of cases) expect(porterStem(w)).toBe(s);
   });
 });
@@ -36,14 +51,30 @@ describe('Bm25Index', () => {
     expect(index.search('gecko', 5)).toEqual([{ id: 'a', score: expect.closeTo(expected, 10) }]);
   });
   it('ranks by score with ties broken by id, and leaves out non-matching documents', () => {
-    const index = new Bm25Index([{ id: 'z', text: 'x y' }, { id: 'm', text: 'x y' }, { id: 'q', text: 'nothing' }], { fields: 'flat' });
+    const index = new Bm25Index(
+      [
+        { id: 'z', text: 'x y' },
+        { id: 'm', text: 'x y' },
+        { id: 'q', text: 'nothing' },
+      ],
+      { fields: 'flat' },
+    );
     expect(index.search('x', 10).map((h) => h.id)).toEqual(['m', 'z']);
   });
   it('multifield mode sums the fields by default and adds half the weaker one with tieBreaker 0.5', () => {
-    const d = [{ id: 'a', title: 'gecko', text: 'gecko facts' }, { id: 'b', title: 'other', text: 'unrelated words' }];
+    const d = [
+      { id: 'a', title: 'gecko', text: 'gecko facts' },
+      { id: 'b', title: 'other', text: 'unrelated words' },
+    ];
     const multi = new Bm25Index(d, { tieBreaker: 0.5 });
-    const title = new Bm25Index(d.map((x) => ({ id: x.id, text: x.title })), { fields: 'flat' });
-    const text = new Bm25Index(d.map((x) => ({ id: x.id, text: x.text })), { fields: 'flat' });
+    const title = new Bm25Index(
+      d.map((x) => ({ id: x.id, text: x.title })),
+      { fields: 'flat' },
+    );
+    const text = new Bm25Index(
+      d.map((x) => ({ id: x.id, text: x.text })),
+      { fields: 'flat' },
+    );
     const t = title.score('gecko', 'a');
     const x = text.score('gecko', 'a');
     expect(multi.score('gecko', 'a')).toBeCloseTo(Math.max(t, x) + 0.5 * Math.min(t, x), 10);
@@ -53,7 +84,12 @@ describe('Bm25Index', () => {
 
 describe('exactTopK', () => {
   it('equals a full sort of dot products', async () => {
-    const corpus = [[1, 0], [0.6, 0.8], [0, 1], [-1, 0]].map((v) => Float32Array.from(v));
+    const corpus = [
+      [1, 0],
+      [0.6, 0.8],
+      [0, 1],
+      [-1, 0],
+    ].map((v) => Float32Array.from(v));
     const [hit] = await exactTopK([Float32Array.from([0.8, 0.6])], corpus, 3);
     expect(Array.from(hit!.index)).toEqual([1, 0, 2]);
     expect(hit!.score[0]).toBeCloseTo(0.96, 6);

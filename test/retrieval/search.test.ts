@@ -6,17 +6,27 @@ import { mergeInto } from '../../lib/retrieval/topk-block';
 
 function unitRows(n: number, dim: number, seed: number): Float32Array[] {
   const rng = new Rng(seed);
-  return Array.from({ length: n }, () => { const v = Float32Array.from({ length: dim }, () => rng.normal()); const s = Math.hypot(...v); return v.map((x) => x / s); });
+  return Array.from({ length: n }, () => {
+    const v = Float32Array.from({ length: dim }, () => rng.normal());
+    const s = Math.hypot(...v);
+    return v.map((x) => x / s);
+  });
 }
 
-function expectSame(fast: { index: Int32Array; score: Float32Array }[], ref: { index: Int32Array; score: Float32Array }[]) {
+function expectSame(
+  fast: { index: Int32Array; score: Float32Array }[],
+  ref: { index: Int32Array; score: Float32Array }[],
+) {
   expect(fast.length).toBe(ref.length);
   fast.forEach((f, q) => {
     const r = ref[q]!;
     Array.from(f.score).forEach((s, i) => expect(s).toBeCloseTo(r.score[i]!, 5));
     // indices agree wherever neighbouring scores are not within float32 rounding of each other
     Array.from(f.index).forEach((ix, i) => {
-      const gap = Math.min(i > 0 ? r.score[i - 1]! - r.score[i]! : 1, i + 1 < r.score.length ? r.score[i]! - r.score[i + 1]! : 1);
+      const gap = Math.min(
+        i > 0 ? r.score[i - 1]! - r.score[i]! : 1,
+        i + 1 < r.score.length ? r.score[i]! - r.score[i + 1]! : 1,
+      );
       if (gap > 1e-5) expect(ix).toBe(r.index[i]);
     });
   });
@@ -24,20 +34,27 @@ function expectSame(fast: { index: Int32Array; score: Float32Array }[], ref: { i
 
 describe('exactTopK', () => {
   it('TF.js block path equals the plain loop', async () => {
-    const corpus = unitRows(3000, 64, 1), queries = unitRows(200, 64, 2); // 3.8e7 multiply-adds: block path
+    const corpus = unitRows(3000, 64, 1),
+      queries = unitRows(200, 64, 2); // 3.8e7 multiply-adds: block path
     expectSame(await exactTopK(queries, corpus, 10), plainTopK(queries, corpus, 10));
   });
 
   it('with a worker thread (large problem) equals the plain loop', async () => {
-    const corpus = unitRows(20_000, 64, 3), queries = unitRows(400, 64, 4); // 5.1e8: corpus split with a worker
+    const corpus = unitRows(20_000, 64, 3),
+      queries = unitRows(400, 64, 4); // 5.1e8: corpus split with a worker
     const fast = await exactTopK(queries, corpus, 5);
     expectSame(fast.slice(0, 40), plainTopK(queries.slice(0, 40), corpus, 5));
   }, 60_000);
 
   it('k larger than the corpus, and ties to the lower index when merging', async () => {
-    const hits = await exactTopK([Float32Array.from([1, 0])], [Float32Array.from([0, 1]), Float32Array.from([1, 0])], 5);
+    const hits = await exactTopK(
+      [Float32Array.from([1, 0])],
+      [Float32Array.from([0, 1]), Float32Array.from([1, 0])],
+      5,
+    );
     expect(Array.from(hits[0]!.index)).toEqual([1, 0]);
-    const score = new Float32Array([0.9, 0.5]), index = new Int32Array([4, 7]);
+    const score = new Float32Array([0.9, 0.5]),
+      index = new Int32Array([4, 7]);
     mergeInto(score, index, 0, 2, [0.5, 0.4], [1, 0], 0, 2, 2); // row 3 ties row 7: the lower row wins
     expect(Array.from(index)).toEqual([4, 3]);
   });

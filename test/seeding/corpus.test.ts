@@ -6,10 +6,14 @@ import { have, SHARED_DATA } from '../helpers';
 describe('loadSeedCorpus', () => {
   it('refuses evaluation collections, by name or by path, with a clear message', () => {
     for (const name of ['scifact', 'Cranfield', 'cisi']) {
-      expect(() => loadSeedCorpus(name, { dataDir: SHARED_DATA })).toThrow(/evaluation collection: seeding FRet from it would leak[\s\S]*fix: seed from bbc_news/);
+      expect(() => loadSeedCorpus(name, { dataDir: SHARED_DATA })).toThrow(
+        /evaluation collection: seeding FRet from it would leak[\s\S]*fix: seed from bbc_news/,
+      );
     }
     if (have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'SciFact')) {
-      expect(() => loadSeedCorpus(join(SHARED_DATA, 'scifact', 'corpus.jsonl'))).toThrow(/scifact evaluation collection/);
+      expect(() => loadSeedCorpus(join(SHARED_DATA, 'scifact', 'corpus.jsonl'))).toThrow(
+        /scifact evaluation collection/,
+      );
       expect(() => loadSeedCorpus(join(SHARED_DATA, 'scifact'))).toThrow(/scifact evaluation collection/);
     }
   });

@@ -11,7 +11,16 @@ const P = (id: string, text: string): Passage => ({ id, text, source: 't' });
 
 describe('eligiblePassages', () => {
   it('drops duplicates (case and whitespace insensitive) and out-of-length passages', () => {
-    const r = eligiblePassages([P('a', 'Hello   world text'), P('b', 'hello world TEXT'), P('c', 'tiny'), P('d', 'x'.repeat(50)), P('e', 'a fine passage')], { minChars: 5, maxChars: 40 });
+    const r = eligiblePassages(
+      [
+        P('a', 'Hello   world text'),
+        P('b', 'hello world TEXT'),
+        P('c', 'tiny'),
+        P('d', 'x'.repeat(50)),
+        P('e', 'a fine passage'),
+      ],
+      { minChars: 5, maxChars: 40 },
+    );
     expect(r.passages.map((p) => p.id)).toEqual(['a', 'e']);
     expect(r.dropped).toEqual({ duplicate: 1, tooShort: 1, tooLong: 1 });
   });
@@ -41,12 +50,17 @@ describe('readCorpusFile', () => {
   it('reads JSONL with and without ids, BEIR corpus folders and plain text', () => {
     writeFileSync(join(dir, 'c.jsonl'), '{"id": "x", "title": "T", "text": "one  two"}\n{"text": "three"}\n');
     expect(readCorpusFile(join(dir, 'c.jsonl'))).toEqual([
-      { id: 'x', title: 'T', text: 'one two', source: 'c.jsonl' }, { id: 'c.jsonl#2', text: 'three', source: 'c.jsonl' }]);
+      { id: 'x', title: 'T', text: 'one two', source: 'c.jsonl' },
+      { id: 'c.jsonl#2', text: 'three', source: 'c.jsonl' },
+    ]);
     mkdirSync(join(dir, 'beir'));
     writeFileSync(join(dir, 'beir', 'corpus.jsonl'), '{"_id": "d1", "title": "", "text": "body"}\n');
     expect(readCorpusFile(join(dir, 'beir'))).toEqual([{ id: 'd1', text: 'body', source: 'corpus.jsonl' }]);
     writeFileSync(join(dir, 'notes.txt'), 'First para\nstill first.\n\n\nSecond para.\n');
-    expect(readCorpusFile(join(dir, 'notes.txt')).map((p) => [p.id, p.text])).toEqual([['notes.txt#1', 'First para still first.'], ['notes.txt#2', 'Second para.']]);
+    expect(readCorpusFile(join(dir, 'notes.txt')).map((p) => [p.id, p.text])).toEqual([
+      ['notes.txt#1', 'First para still first.'],
+      ['notes.txt#2', 'Second para.'],
+    ]);
   });
   it('names the file, line and field of bad input', () => {
     writeFileSync(join(dir, 'bad.jsonl'), '{"text": "ok"}\n{"title": "no text"}\n');

@@ -19,8 +19,11 @@ describe('AdamW', () => {
   it('matches a float64 reference of torch.optim.AdamW over 5 steps', () => {
     const p = Float32Array.from([0.5, -0.25]);
     const s = adamwInit(2);
-    const ref = [0.5, -0.25], m = [0, 0], v = [0, 0];
-    const o = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.1 }, lr = 0.01;
+    const ref = [0.5, -0.25],
+      m = [0, 0],
+      v = [0, 0];
+    const o = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.1 },
+      lr = 0.01;
     for (let t = 1; t <= 5; t++) {
       const g = [Math.sin(t), Math.cos(3 * t)];
       adamwStep(p, Float32Array.from(g), s, lr, o);
@@ -28,7 +31,7 @@ describe('AdamW', () => {
         ref[i]! *= 1 - lr * o.weightDecay;
         m[i] = o.beta1 * m[i]! + (1 - o.beta1) * g[i]!;
         v[i] = o.beta2 * v[i]! + (1 - o.beta2) * g[i]! ** 2;
-        ref[i]! -= lr * (m[i]! / (1 - o.beta1 ** t)) / (Math.sqrt(v[i]! / (1 - o.beta2 ** t)) + o.eps);
+        ref[i]! -= (lr * (m[i]! / (1 - o.beta1 ** t))) / (Math.sqrt(v[i]! / (1 - o.beta2 ** t)) + o.eps);
       }
     }
     expect(p[0]).toBeCloseTo(ref[0]!, 6);

@@ -14,10 +14,16 @@ import { have, SHARED_DATA, tmpDir } from '../helpers';
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
 describe('training on SQuAD pairs (smoke scale)', () => {
-  beforeAll(async () => { await selectBackend({ override: 'wasm' }); });
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+  });
 
   it('lowers the loss and raises held-out MRR@10', async () => {
-    if (!have(join(SHARED_DATA, 'squad_v1.1_dev', 'dev-v1.1.json'), 'SQuAD v1.1 dev') || !have(join(SHARED_DATA, 'ag_news'), 'AG News')) return;
+    if (
+      !have(join(SHARED_DATA, 'squad_v1.1_dev', 'dev-v1.1.json'), 'SQuAD v1.1 dev') ||
+      !have(join(SHARED_DATA, 'ag_news'), 'AG News')
+    )
+      return;
     const config = resolveConfig('smoke', {
       pretrain: { steps: 30 },
       prefinetune: { steps: 100, batchSize: 32, lr: 2e-3, warmupSteps: 5, evalEvery: 0 },
@@ -29,7 +35,15 @@ describe('training on SQuAD pairs (smoke scale)', () => {
     const before = await loadEmbedder(pre.checkpoint);
     const s0 = await heldOutScores((t) => before.embed(t), heldOut);
     await before.close();
-    const r = await trainContrastive({ stage: 'prefinetune', config, examples: train, init: pre.checkpoint, dir: join(dir, 'pft'), log: silentLogger, showProgress: false });
+    const r = await trainContrastive({
+      stage: 'prefinetune',
+      config,
+      examples: train,
+      init: pre.checkpoint,
+      dir: join(dir, 'pft'),
+      log: silentLogger,
+      showProgress: false,
+    });
     const after = await loadEmbedder(r.checkpoint);
     const s1 = await heldOutScores((t) => after.embed(t), heldOut);
     await after.close();

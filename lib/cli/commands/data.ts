@@ -11,8 +11,9 @@ import { DATASET_NAMES, getDataset } from '../../data/registry';
 function formatReport(r: FetchReport): string {
   const w = Math.max(...r.files.map((f) => f.path.length));
   const lines = r.files.map((f) => {
-    const check = f.verified === 'none' ? '' : ` (verified by ${f.verified === 'rows' ? `row count: ${f.rows}` : 'sha256'})`;
-    const detail = f.status === 'downloaded' ? `from ${f.from}` : f.note ?? '';
+    const check =
+      f.verified === 'none' ? '' : ` (verified by ${f.verified === 'rows' ? `row count: ${f.rows}` : 'sha256'})`;
+    const detail = f.status === 'downloaded' ? `from ${f.from}` : (f.note ?? '');
     return `  ${f.path.padEnd(w)}  ${f.status}${check}  ${detail}`;
   });
   return `${r.dataset} -> ${r.dir}: ${r.ok ? 'ok' : 'NOT COMPLETE'}\n${lines.join('\n')}\n`;
@@ -23,18 +24,22 @@ export const command: Command = {
   summary: 'fetch data sets from their canonical sources into the data directory (data fetch NAME)',
   usage: 'npx gecko data fetch NAME... | all  [--from URL] [--force] [--json]',
   flags: {
-    from: { type: 'string', help: 'base URL of a mirror laid out like <data dir>/NAME/ (replaces the canonical sources; every file must match its sha256)' },
+    from: {
+      type: 'string',
+      help: 'base URL of a mirror laid out like <data dir>/NAME/ (replaces the canonical sources; every file must match its sha256)',
+    },
     force: { type: 'boolean', help: 're-download files that are already there' },
     json: { type: 'boolean', help: 'print the reports as JSON' },
   },
   async run(args) {
     const [sub, ...names] = args.positional;
     if (sub !== 'fetch') throw new GeckoError(`gecko data: unknown subcommand '${sub ?? ''}'`, `usage: ${this.usage}`);
-    if (names.length === 0) throw new GeckoError('gecko data fetch: name a data set', `data sets: ${DATASET_NAMES.join(', ')} (or 'all')`);
+    if (names.length === 0)
+      throw new GeckoError('gecko data fetch: name a data set', `data sets: ${DATASET_NAMES.join(', ')} (or 'all')`);
     const list = names.includes('all') ? [...DATASET_NAMES] : names;
     list.forEach(getDataset);
     if (args.flags.from && list.length > 1) {
-      throw new GeckoError('--from points at one data set\'s folder; fetch one data set at a time with it');
+      throw new GeckoError("--from points at one data set's folder; fetch one data set at a time with it");
     }
     const reports: FetchReport[] = [];
     for (const name of list) {
@@ -50,8 +55,15 @@ export const command: Command = {
     if (args.flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
     const bad = reports.filter((r) => !r.ok);
     if (bad.length) {
-      const failed = bad.flatMap((r) => r.files.filter((f) => f.status === 'failed' || f.status === 'unavailable').map((f) => `${r.dataset}/${f.path}: ${f.note}`));
-      throw new GeckoError(`data fetch incomplete:\n  ${failed.join('\n  ')}`, 'fix the cause above and run the command again (files already verified are kept)');
+      const failed = bad.flatMap((r) =>
+        r.files
+          .filter((f) => f.status === 'failed' || f.status === 'unavailable')
+          .map((f) => `${r.dataset}/${f.path}: ${f.note}`),
+      );
+      throw new GeckoError(
+        `data fetch incomplete:\n  ${failed.join('\n  ')}`,
+        'fix the cause above and run the command again (files already verified are kept)',
+      );
     }
   },
 };

@@ -20,22 +20,44 @@ function rowsCell(s: DatasetStatus): string {
 /** Plain-text table of data set statuses, with fix lines for anything not available. */
 export function formatDatasetTable(statuses: DatasetStatus[], root: string): string {
   const header = ['data set', 'status', 'files', 'rows (counted/SOURCE.md)', 'task', 'license'];
-  const rows = statuses.map((s) => [s.name, s.state, `${s.files.filter((f) => f.present).length}/${s.files.length}`, rowsCell(s), s.task, s.license.length > 60 ? s.license.slice(0, 57) + '...' : s.license]);
+  const rows = statuses.map((s) => [
+    s.name,
+    s.state,
+    `${s.files.filter((f) => f.present).length}/${s.files.length}`,
+    rowsCell(s),
+    s.task,
+    s.license.length > 60 ? s.license.slice(0, 57) + '...' : s.license,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  const out = [`data directory: ${root}${existsSync(root) ? '' : '  (does not exist)'}`, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const out = [
+    `data directory: ${root}${existsSync(root) ? '' : '  (does not exist)'}`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ];
   const notOk = statuses.filter((s) => s.state !== 'available');
   if (notOk.length) {
     out.push('');
     for (const s of notOk) {
       const missing = s.files.filter((f) => !f.present).map((f) => f.path + (f.optional ? ' (optional)' : ''));
-      const off = s.files.filter((f) => f.present && (f.error || (f.expectedRows !== null && f.rows !== f.expectedRows)))
+      const off = s.files
+        .filter((f) => f.present && (f.error || (f.expectedRows !== null && f.rows !== f.expectedRows)))
         .map((f) => `${f.path} (${f.error ?? `${fmt(f.rows)} rows, SOURCE.md says ${fmt(f.expectedRows)}`})`);
-      const what = [missing.length ? `missing ${missing.join(', ')}` : '', off.length ? `unexpected ${off.join(', ')}` : ''].filter(Boolean).join('; ');
+      const what = [
+        missing.length ? `missing ${missing.join(', ')}` : '',
+        off.length ? `unexpected ${off.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
       out.push(`${s.name}: ${s.state === 'missing' ? `folder ${s.dir} not found or empty` : what}`);
     }
-    out.push('', `fix: run \`npx gecko data fetch NAME\` for each data set above (add --force to replace bad files),`,
-      `     or set GECKO_DATA_DIR to a folder that holds them (now: ${root})`);
+    out.push(
+      '',
+      `fix: run \`npx gecko data fetch NAME\` for each data set above (add --force to replace bad files),`,
+      `     or set GECKO_DATA_DIR to a folder that holds them (now: ${root})`,
+    );
   }
   return out.join('\n') + '\n';
 }

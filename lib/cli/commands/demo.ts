@@ -6,7 +6,8 @@ import { readEnv } from '../../core/env';
 
 export const command: Command = {
   name: 'demo',
-  summary: 'run the whole recipe (seeding, FRet, pretraining, pre-finetuning, fine-tuning, evaluation, plots) and log it in experiments.md',
+  summary:
+    'run the whole recipe (seeding, FRet, pretraining, pre-finetuning, fine-tuning, evaluation, plots) and log it in experiments.md',
   usage: 'npx gecko demo [--preset demo] [--out runs/<id>] [--no-log] [--set key=value ...]',
   flags: {
     out: { type: 'string', help: 'run folder to create or resume (default: a new folder under runs/)' },
@@ -15,7 +16,11 @@ export const command: Command = {
   async run(args) {
     const preset = presetOf(args);
     const sets = (args.flags.set as string[] | undefined) ?? [];
-    const cmd = ['npm run demo', ...(args.flags.preset ? [`--preset ${preset}`] : []), ...sets.map((s) => `--set ${s}`)].join(' ');
+    const cmd = [
+      'npm run demo',
+      ...(args.flags.preset ? [`--preset ${preset}`] : []),
+      ...sets.map((s) => `--set ${s}`),
+    ].join(' ');
     await runDemo({
       preset,
       overrides: overridesOf(args),

@@ -12,36 +12,54 @@ import { selectBackend } from '../../backend/select';
 import { loadEmbedder } from '../../encoder/embedder';
 import { truncateAndNormalize } from '../../encoder/matryoshka';
 
-interface InputRow { id: string; text: string; title?: string }
+interface InputRow {
+  id: string;
+  text: string;
+  title?: string;
+}
 
 function readInput(path: string): InputRow[] {
   if (path.endsWith('.jsonl')) {
     let n = 0;
     return readJsonl<{ id?: unknown; text?: unknown; title?: unknown }>(path, (r) => {
       n++;
-      if (!r || typeof r.text !== 'string' || !r.text.trim()) return "expected {text: non-empty string, id?, title?}";
+      if (!r || typeof r.text !== 'string' || !r.text.trim()) return 'expected {text: non-empty string, id?, title?}';
       if (r.title !== undefined && typeof r.title !== 'string') return "'title' must be a string";
       return true;
-    }).map((r, i) => ({ id: r.id !== undefined ? String(r.id) : String(i), text: r.text as string, ...(typeof r.title === 'string' ? { title: r.title } : {}) }));
+    }).map((r, i) => ({
+      id: r.id !== undefined ? String(r.id) : String(i),
+      text: r.text as string,
+      ...(typeof r.title === 'string' ? { title: r.title } : {}),
+    }));
   }
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new DataError(path, `cannot read (${(e as Error).message.split('\n')[0]})`); }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DataError(path, `cannot read (${(e as Error).message.split('\n')[0]})`);
+  }
   const lines = text.split('\n');
   const rows: InputRow[] = [];
-  lines.forEach((l, i) => { if (l.trim()) rows.push({ id: String(i + 1), text: l.trim() }); });
+  lines.forEach((l, i) => {
+    if (l.trim()) rows.push({ id: String(i + 1), text: l.trim() });
+  });
   return rows;
 }
 
 export const command: Command = {
   name: 'embed',
   summary: 'embed texts with an encoder checkpoint (vectors as JSONL)',
-  usage: 'npx gecko embed --model <ckpt> --in <texts.txt|texts.jsonl> --out <vectors.jsonl> [--dim 64] [--role query --task "search result"]',
+  usage:
+    'npx gecko embed --model <ckpt> --in <texts.txt|texts.jsonl> --out <vectors.jsonl> [--dim 64] [--role query --task "search result"]',
   flags: {
     model: { type: 'string', help: 'checkpoint folder (holds encoder.json, weights.bin, tokenizer.json)' },
     in: { type: 'string', help: '.txt (one text per line) or .jsonl ({id?, text, title?})' },
     out: { type: 'string', help: 'output JSONL: {id, vector}' },
     dim: { type: 'number', help: 'Matryoshka: keep the first N dimensions, re-normalised (default: full)' },
-    role: { type: 'string', help: "'query' (task: T | query: text) or 'passage' (title: t | text: x); default: embed texts as given" },
+    role: {
+      type: 'string',
+      help: "'query' (task: T | query: text) or 'passage' (title: t | text: x); default: embed texts as given",
+    },
     task: { type: 'string', help: 'task string for --role query', default: 'search result' },
     batch: { type: 'number', help: 'texts per encoder call', default: 64 },
   },
@@ -49,20 +67,42 @@ export const command: Command = {
     const f = args.flags;
     for (const k of ['model', 'in', 'out'] as const) if (!f[k]) throw new GeckoError(`--${k} is required`, this.usage);
     const role = f.role as string | undefined;
-    if (role !== undefined && role !== 'query' && role !== 'passage') throw new GeckoError(`--role must be query or passage, got '${role}'`);
+    if (role !== undefined && role !== 'query' && role !== 'passage')
+      throw new GeckoError(`--role must be query or passage, got '${role}'`);
     const rows = readInput(f.in as string);
-    if (rows.length === 0) throw new DataError(f.in as string, 'no texts found', undefined, 'one text per line (.txt) or {text} per line (.jsonl)');
-    const texts = rows.map((r) => (role === 'query' ? formatQuery(f.task as string, r.text) : role === 'passage' ? formatPassage(r.title, r.text) : r.text));
+    if (rows.length === 0)
+      throw new DataError(
+        f.in as string,
+        'no texts found',
+        undefined,
+        'one text per line (.txt) or {text} per line (.jsonl)',
+      );
+    const texts = rows.map((r) =>
+      role === 'query'
+        ? formatQuery(f.task as string, r.text)
+        : role === 'passage'
+          ? formatPassage(r.title, r.text)
+          : r.text,
+    );
     const backend = await selectBackend();
     consoleLogger.info(`backend: ${backend.name} (${backend.reason})`);
     const bar = progress('embed', texts.length, 'texts');
     let last = 0;
-    const e = await loadEmbedder(f.model as string, { batchSize: f.batch as number, onProgress: (d) => { bar.tick(d - last); last = d; } });
+    const e = await loadEmbedder(f.model as string, {
+      batchSize: f.batch as number,
+      onProgress: (d) => {
+        bar.tick(d - last);
+        last = d;
+      },
+    });
     try {
       let vecs = await e.embed(texts);
       bar.done(e.id);
       if (f.dim !== undefined) vecs = truncateAndNormalize(vecs, f.dim as number);
-      writeJsonl(f.out as string, rows.map((r, i) => ({ id: r.id, vector: Array.from(vecs[i]!) })));
+      writeJsonl(
+        f.out as string,
+        rows.map((r, i) => ({ id: r.id, vector: Array.from(vecs[i]!) })),
+      );
       consoleLogger.info(`wrote ${rows.length} vectors of dimension ${vecs[0]!.length} (${e.id}) to ${f.out}`);
     } finally {
       await e.close();

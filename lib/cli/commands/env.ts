@@ -21,7 +21,11 @@ export const command: Command = {
       runsDir: runsDir(),
       cacheDir: cacheDir(),
       git: gitState(),
-      settings: Object.fromEntries(Object.keys(ENV_VARS).filter((k) => k !== 'OPENAI_API_KEY').map((k) => [k, readEnv(k as keyof typeof ENV_VARS) ?? null])),
+      settings: Object.fromEntries(
+        Object.keys(ENV_VARS)
+          .filter((k) => k !== 'OPENAI_API_KEY')
+          .map((k) => [k, readEnv(k as keyof typeof ENV_VARS) ?? null]),
+      ),
       openaiApiKey: readEnv('OPENAI_API_KEY') ? 'set (hidden)' : 'not set',
     };
     if (args.flags.json) {

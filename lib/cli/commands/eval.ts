@@ -15,11 +15,17 @@ import { selectTasks } from '../../eval/tasks/registry';
 export const command: Command = {
   name: 'eval',
   summary: 'evaluate a model on MTEB-style tasks at several Matryoshka dimensions',
-  usage: 'npx gecko eval --model <' + MODEL_SPECS_HELP + '> [--tasks all|NAMES|TYPES] [--dims 256,64] [--out DIR] [--preset demo]',
+  usage:
+    'npx gecko eval --model <' +
+    MODEL_SPECS_HELP +
+    '> [--tasks all|NAMES|TYPES] [--dims 256,64] [--out DIR] [--preset demo]',
   flags: {
     model: { type: 'string', help: `model to evaluate: ${MODEL_SPECS_HELP}` },
     tasks: { type: 'list', help: "task names, task types (Retrieval, STS, ...) or 'all' (default: config eval.tasks)" },
-    dims: { type: 'list', help: "prefix dimensions to score at (default: config eval.dims for workbench encoders, else the full size; 'full' = full size)" },
+    dims: {
+      type: 'list',
+      help: "prefix dimensions to score at (default: config eval.dims for workbench encoders, else the full size; 'full' = full size)",
+    },
     out: { type: 'string', help: 'results folder (default: <runs dir>/eval)' },
     force: { type: 'boolean', help: 'recompute tasks whose result files already exist' },
     json: { type: 'boolean', help: 'print the summary records as JSON on stdout instead of a table' },
@@ -32,23 +38,42 @@ export const command: Command = {
     const dimsFlag = args.flags.dims as string[] | undefined;
     let dims: number[];
     if (dimsFlag) {
-      dims = dimsFlag.filter((d) => d !== 'full').map((d) => {
-        const n = Number(d);
-        if (!Number.isInteger(n) || n < 1) throw new GeckoError(`--dims: '${d}' is not a positive integer`, 'e.g. --dims 256,128,64');
-        return n;
-      });
+      dims = dimsFlag
+        .filter((d) => d !== 'full')
+        .map((d) => {
+          const n = Number(d);
+          if (!Number.isInteger(n) || n < 1)
+            throw new GeckoError(`--dims: '${d}' is not a positive integer`, 'e.g. --dims 256,128,64');
+          return n;
+        });
     } else {
-      dims = spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
+      dims =
+        spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
     }
     const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
     const model = await resolveModel(spec, { config });
     const log = consoleLogger;
-    log.info(`gecko eval: model ${model.id}, ${tasks.length} task(s), dims ${model.kind === 'bm25' ? 'n/a (lexical)' : dims.length ? dims.join(',') : 'full'}, preset ${preset}, out ${outDir}`);
+    log.info(
+      `gecko eval: model ${model.id}, ${tasks.length} task(s), dims ${model.kind === 'bm25' ? 'n/a (lexical)' : dims.length ? dims.join(',') : 'full'}, preset ${preset}, out ${outDir}`,
+    );
     let report;
     try {
       report = await evaluate({
-        model, tasks, dims, outDir, log, progress: true, force: Boolean(args.flags.force), batchSize: config.eval.batchSize,
-        subsample: { maxQueries: config.eval.maxQueries, maxCorpus: config.eval.maxCorpus, maxTrain: config.eval.maxTrain, maxTest: config.eval.maxTest, seed: config.seed },
+        model,
+        tasks,
+        dims,
+        outDir,
+        log,
+        progress: true,
+        force: Boolean(args.flags.force),
+        batchSize: config.eval.batchSize,
+        subsample: {
+          maxQueries: config.eval.maxQueries,
+          maxCorpus: config.eval.maxCorpus,
+          maxTrain: config.eval.maxTrain,
+          maxTest: config.eval.maxTest,
+          seed: config.seed,
+        },
       });
     } finally {
       await closeModel(model);
@@ -56,8 +81,18 @@ export const command: Command = {
     for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
     const records = summaryRecords(report.rows);
     const summaryDir = join(outDir, modelSlug(model.id));
-    writeJson(join(summaryDir, 'summary.json'), { model: model.id, preset, seconds: report.seconds, encoded: report.encoded, rows: report.rows, averages: categoryAverages(report.rows), table: records });
-    log.info(`wrote ${report.files.length} result file(s) and ${join(summaryDir, 'summary.json')} in ${report.seconds.toFixed(1)}s (${report.encoded} texts encoded)`);
+    writeJson(join(summaryDir, 'summary.json'), {
+      model: model.id,
+      preset,
+      seconds: report.seconds,
+      encoded: report.encoded,
+      rows: report.rows,
+      averages: categoryAverages(report.rows),
+      table: records,
+    });
+    log.info(
+      `wrote ${report.files.length} result file(s) and ${join(summaryDir, 'summary.json')} in ${report.seconds.toFixed(1)}s (${report.encoded} texts encoded)`,
+    );
     if (args.flags.json) {
       process.stdout.write(JSON.stringify(records, null, 2) + '\n');
     } else if (records.length) {

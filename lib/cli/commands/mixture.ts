@@ -15,7 +15,10 @@ export const command: Command = {
   usage: 'npx gecko mixture --fret <fret-examples.jsonl> --out <dir> [--n count] [--set finetune.mixture.squad=0.3]',
   flags: {
     fret: { type: 'string', help: 'FRet training examples (fret-examples.jsonl written by gecko fret)' },
-    out: { type: 'string', help: 'output folder for mixture.jsonl and mixture.report.json (default: runs/mixture-<config hash>)' },
+    out: {
+      type: 'string',
+      help: 'output folder for mixture.jsonl and mixture.report.json (default: runs/mixture-<config hash>)',
+    },
     n: { type: 'number', help: 'number of examples (default: the most that no source has to repeat)' },
   },
   async run(args) {
@@ -26,10 +29,19 @@ export const command: Command = {
     const log = consoleLogger;
     log.info(`gecko mixture → ${out} (weights ${JSON.stringify(cfg.finetune.mixture)}, seed ${cfg.seed})`);
     const t0 = Date.now();
-    const { examples, report } = buildMixture({ weights: cfg.finetune.mixture, seed: cfg.seed, n: f.n as number | undefined, fretPath: f.fret as string | undefined });
+    const { examples, report } = buildMixture({
+      weights: cfg.finetune.mixture,
+      seed: cfg.seed,
+      n: f.n as number | undefined,
+      fretPath: f.fret as string | undefined,
+    });
     writeJsonl(join(out, 'mixture.jsonl'), examples);
     writeJson(join(out, 'mixture.report.json'), report);
-    log.info(`wrote ${report.n} examples in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${Object.entries(report.taken).map(([k, v]) => `${k} ${v}/${report.available[k]}`).join(', ')}` +
-      `; symmetric ${report.symmetric}, with a hard negative ${report.withNegatives} → ${join(out, 'mixture.jsonl')}`);
+    log.info(
+      `wrote ${report.n} examples in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${Object.entries(report.taken)
+        .map(([k, v]) => `${k} ${v}/${report.available[k]}`)
+        .join(', ')}` +
+        `; symmetric ${report.symmetric}, with a hard negative ${report.withNegatives} → ${join(out, 'mixture.jsonl')}`,
+    );
   },
 };

@@ -17,7 +17,9 @@ export const command: Command = {
     const resolved = configFromArgs(args);
     const ctx = await startRun(resolved, { command: 'gecko pretrain', ...(f.out ? { dir: f.out as string } : {}) });
     const r = await pretrain({ config: ctx.config, dir: ctx.dir, log: ctx.log });
-    ctx.log.info(`pretrain: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`);
+    ctx.log.info(
+      `pretrain: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`,
+    );
     process.stdout.write(r.checkpoint + '\n');
   },
 };

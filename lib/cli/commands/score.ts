@@ -6,7 +6,8 @@ import { scoreRetrievalFiles, scoreStsFile } from '../../eval/score-files';
 export const command: Command = {
   name: 'score',
   summary: "score a system's outputs: retrieval runs (TREC) against qrels, or STS predictions",
-  usage: 'npx gecko score retrieval --qrels <BEIR qrels tsv> --run <TREC run file>\n       npx gecko score sts --file <tsv with columns gold and predicted>',
+  usage:
+    'npx gecko score retrieval --qrels <BEIR qrels tsv> --run <TREC run file>\n       npx gecko score sts --file <tsv with columns gold and predicted>',
   flags: {
     qrels: { type: 'string', help: 'BEIR qrels TSV (query-id, corpus-id, score; header optional)' },
     run: { type: 'string', help: 'TREC run file: qid Q0 docid rank score tag' },
@@ -24,7 +25,10 @@ export const command: Command = {
       if (!file) throw new GeckoError('gecko score sts needs --file', this.usage);
       out = scoreStsFile(file);
     } else {
-      throw new GeckoError(`gecko score: unknown kind '${kind ?? ''}'`, 'use `gecko score retrieval ...` or `gecko score sts ...`');
+      throw new GeckoError(
+        `gecko score: unknown kind '${kind ?? ''}'`,
+        'use `gecko score retrieval ...` or `gecko score sts ...`',
+      );
     }
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   },

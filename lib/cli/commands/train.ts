@@ -14,31 +14,60 @@ import { squadPairsSplit } from '../../train/heldout';
 export const command: Command = {
   name: 'train',
   summary: 'contrastive training: pre-finetuning on pairs, or fine-tuning on the mixture with hard negatives',
-  usage: 'npx gecko train --stage prefinetune|finetune --init <ckpt> [--data <examples.jsonl>] [--out <run dir>] [--set finetune.steps=50]',
+  usage:
+    'npx gecko train --stage prefinetune|finetune --init <ckpt> [--data <examples.jsonl>] [--out <run dir>] [--set finetune.steps=50]',
   flags: {
     stage: { type: 'string', help: "'prefinetune' (Eq. 2, in-batch negatives) or 'finetune' (Eq. 3 + Matryoshka)" },
     init: { type: 'string', help: 'checkpoint folder to start from (e.g. <pretrain run>/ckpt)' },
-    data: { type: 'string', help: "JSONL of TrainingExample or {query, positive, task?} pairs; 'squad-pairs' = SQuAD question->paragraph pairs of the training articles (held-out articles excluded); prefinetune default: news title-body pairs" },
+    data: {
+      type: 'string',
+      help: "JSONL of TrainingExample or {query, positive, task?} pairs; 'squad-pairs' = SQuAD question->paragraph pairs of the training articles (held-out articles excluded); prefinetune default: news title-body pairs",
+    },
     out: { type: 'string', help: 'run folder (default: a new folder under runs/); the checkpoint goes to <out>/ckpt' },
   },
   async run(args) {
     const f = args.flags;
     const stage = f.stage as string | undefined;
-    if (stage !== 'prefinetune' && stage !== 'finetune') throw new GeckoError(`--stage must be prefinetune or finetune, got ${JSON.stringify(stage)}`, 'e.g. --stage prefinetune');
-    if (!f.init) throw new GeckoError('--init is required', 'pass the checkpoint folder to start from, e.g. runs/<pretrain run>/ckpt');
+    if (stage !== 'prefinetune' && stage !== 'finetune')
+      throw new GeckoError(
+        `--stage must be prefinetune or finetune, got ${JSON.stringify(stage)}`,
+        'e.g. --stage prefinetune',
+      );
+    if (!f.init)
+      throw new GeckoError(
+        '--init is required',
+        'pass the checkpoint folder to start from, e.g. runs/<pretrain run>/ckpt',
+      );
     const resolved = configFromArgs(args);
-    const ctx = await startRun(resolved, { command: `gecko train --stage ${stage}`, ...(f.out ? { dir: f.out as string } : {}) });
+    const ctx = await startRun(resolved, {
+      command: `gecko train --stage ${stage}`,
+      ...(f.out ? { dir: f.out as string } : {}),
+    });
     let examples;
     if (f.data === 'squad-pairs') examples = squadPairsSplit({ seed: ctx.config.seed }).train;
     else if (f.data) examples = readTrainingData(f.data as string);
     else if (stage === 'prefinetune') examples = prefinetunePairs({ seed: ctx.config.seed });
-    else throw new GeckoError('--data is required for --stage finetune', 'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl');
+    else
+      throw new GeckoError(
+        '--data is required for --stage finetune',
+        'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl',
+      );
     const sec = stage === 'prefinetune' ? ctx.config.prefinetune : ctx.config.finetune;
     // Periodic check on held-out SQuAD articles (a monitor: the mixture's SQuAD source may overlap it).
     const heldOut = sec.evalEvery > 0 ? squadPairsSplit({ seed: ctx.config.seed, maxQueries: 200 }).heldOut : undefined;
     ctx.log.info(`${stage}: ${examples.length} examples from ${f.data ?? 'news title-body pairs'}`);
-    const r = await trainContrastive({ stage: stage as ContrastiveStage, config: ctx.config, examples, init: f.init as string, dir: ctx.dir, log: ctx.log, heldOut });
-    ctx.log.info(`${stage}: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`);
+    const r = await trainContrastive({
+      stage: stage as ContrastiveStage,
+      config: ctx.config,
+      examples,
+      init: f.init as string,
+      dir: ctx.dir,
+      log: ctx.log,
+      heldOut,
+    });
+    ctx.log.info(
+      `${stage}: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`,
+    );
     process.stdout.write(r.checkpoint + '\n');
   },
 };

@@ -14,7 +14,10 @@ export function averagePrecision(labels: ArrayLike<number | boolean>, scores: Ar
   let nPos = 0;
   for (let i = 0; i < n; i++) if (labels[i]) nPos++;
   if (nPos === 0) return NaN;
-  let tp = 0, seen = 0, ap = 0, prevRecall = 0;
+  let tp = 0,
+    seen = 0,
+    ap = 0,
+    prevRecall = 0;
   let i = 0;
   while (i < n) {
     // consume one block of tied scores: they share one threshold

@@ -12,7 +12,12 @@ import { fitLogisticRegression, predictLogisticRegression } from './logistic-reg
  * Train-index sets for each experiment.
  * @example undersamplePlan([0, 0, 1, 1, 1], 2, 1, new Rng(42)) // e.g. [[3, 0], [1, 4]]
  */
-export function undersamplePlan(labels: readonly number[], nExperiments: number, samplesPerLabel: number, rng: Rng): number[][] {
+export function undersamplePlan(
+  labels: readonly number[],
+  nExperiments: number,
+  samplesPerLabel: number,
+  rng: Rng,
+): number[][] {
   let idxs = labels.map((_, i) => i);
   const plan: number[][] = [];
   for (let e = 0; e < nExperiments; e++) {
@@ -21,7 +26,10 @@ export function undersamplePlan(labels: readonly number[], nExperiments: number,
     const chosen: number[] = [];
     for (const i of idxs) {
       const c = count.get(labels[i]!) ?? 0;
-      if (c < samplesPerLabel) { chosen.push(i); count.set(labels[i]!, c + 1); }
+      if (c < samplesPerLabel) {
+        chosen.push(i);
+        count.set(labels[i]!, c + 1);
+      }
     }
     plan.push(chosen);
   }
@@ -40,29 +48,47 @@ export function accuracy(yTrue: readonly number[], yPred: readonly number[]): nu
  * 'weighted' by true support. Undefined precision/recall count as 0 (sklearn zero_division).
  * @example f1Score([0, 0, 1], [0, 1, 1], 'macro') // (2/3 + 2/3) / 2
  */
-export function f1Score(yTrue: readonly number[], yPred: readonly number[], average: 'macro' | 'weighted' = 'macro'): number {
+export function f1Score(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  average: 'macro' | 'weighted' = 'macro',
+): number {
   const labels = [...new Set([...yTrue, ...yPred])].sort((a, b) => a - b);
-  let sum = 0, weightSum = 0;
+  let sum = 0,
+    weightSum = 0;
   for (const l of labels) {
-    let tp = 0, fp = 0, fn = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0;
     for (let i = 0; i < yTrue.length; i++) {
-      const t = yTrue[i] === l, p = yPred[i] === l;
-      if (t && p) tp++; else if (p) fp++; else if (t) fn++;
+      const t = yTrue[i] === l,
+        p = yPred[i] === l;
+      if (t && p) tp++;
+      else if (p) fp++;
+      else if (t) fn++;
     }
     const f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
     const w = average === 'macro' ? 1 : tp + fn;
-    sum += w * f1; weightSum += w;
+    sum += w * f1;
+    weightSum += w;
   }
   return weightSum ? sum / weightSum : 0;
 }
 
 /** accuracy, f1, f1_weighted (+ ap for two classes, positive = the larger label). */
 export function classificationScores(yTrue: readonly number[], yPred: readonly number[]): Record<string, number> {
-  const out: Record<string, number> = { accuracy: accuracy(yTrue, yPred), f1: f1Score(yTrue, yPred, 'macro'), f1_weighted: f1Score(yTrue, yPred, 'weighted') };
+  const out: Record<string, number> = {
+    accuracy: accuracy(yTrue, yPred),
+    f1: f1Score(yTrue, yPred, 'macro'),
+    f1_weighted: f1Score(yTrue, yPred, 'weighted'),
+  };
   const classes = [...new Set(yTrue)].sort((a, b) => a - b);
   if (classes.length === 2) {
     const pos = classes[1]!;
-    out.ap = averagePrecision(yTrue.map((y) => (y === pos ? 1 : 0)), yPred.map((y) => (y === pos ? 1 : 0)));
+    out.ap = averagePrecision(
+      yTrue.map((y) => (y === pos ? 1 : 0)),
+      yPred.map((y) => (y === pos ? 1 : 0)),
+    );
   }
   return out;
 }
@@ -84,7 +110,11 @@ export interface ClassificationInput {
 export function classificationExperiments(input: ClassificationInput): Record<string, number> {
   const sums: Record<string, number> = {};
   for (const idxs of input.plan) {
-    const model = fitLogisticRegression(idxs.map(input.trainRow), idxs.map((i) => input.trainLabels[i]!), { maxIter: input.maxIter ?? 100 });
+    const model = fitLogisticRegression(
+      idxs.map(input.trainRow),
+      idxs.map((i) => input.trainLabels[i]!),
+      { maxIter: input.maxIter ?? 100 },
+    );
     const scores = classificationScores(input.testLabels, predictLogisticRegression(model, input.testRows));
     for (const [k, v] of Object.entries(scores)) sums[k] = (sums[k] ?? 0) + v;
   }

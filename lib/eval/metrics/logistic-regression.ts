@@ -44,17 +44,30 @@ function pack(rows: readonly Float32Array[]): { X: Float32Array; n: number; d: n
 }
 
 /** Scores (n, K') = X W^T + b. */
-function linear(X: Float64Array | Float32Array, n: number, d: number, W: Float64Array, b: Float64Array, K: number, out: Float64Array): void {
+function linear(
+  X: Float64Array | Float32Array,
+  n: number,
+  d: number,
+  W: Float64Array,
+  b: Float64Array,
+  K: number,
+  out: Float64Array,
+): void {
   const d4 = d - (d % 4);
   for (let i = 0; i < n; i++) {
     const xo = i * d;
     for (let k = 0; k < K; k++) {
       const wo = k * d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let j = 0;
       for (; j < d4; j += 4) {
-        s0 += X[xo + j]! * W[wo + j]!; s1 += X[xo + j + 1]! * W[wo + j + 1]!;
-        s2 += X[xo + j + 2]! * W[wo + j + 2]!; s3 += X[xo + j + 3]! * W[wo + j + 3]!;
+        s0 += X[xo + j]! * W[wo + j]!;
+        s1 += X[xo + j + 1]! * W[wo + j + 1]!;
+        s2 += X[xo + j + 2]! * W[wo + j + 2]!;
+        s3 += X[xo + j + 3]! * W[wo + j + 3]!;
       }
       for (; j < d; j++) s0 += X[xo + j]! * W[wo + j]!;
       out[i * K + k] = b[k]! + (s0 + s1) + (s2 + s3);
@@ -66,9 +79,17 @@ function linear(X: Float64Array | Float32Array, n: number, d: number, W: Float64
  * Fit on rows (each a Float32Array of the same length) with integer labels.
  * @example const m = fitLogisticRegression(trainRows, trainLabels); const pred = predictLogisticRegression(m, testRows);
  */
-export function fitLogisticRegression(rows: readonly Float32Array[], labels: readonly number[], opts: LogRegOptions = {}): LogRegModel {
-  const C = opts.C ?? 1, maxIter = opts.maxIter ?? 100, tol = opts.tol ?? 1e-4, m = opts.memory ?? 10;
-  if (rows.length !== labels.length) throw new RangeError(`logistic regression: ${rows.length} rows vs ${labels.length} labels`);
+export function fitLogisticRegression(
+  rows: readonly Float32Array[],
+  labels: readonly number[],
+  opts: LogRegOptions = {},
+): LogRegModel {
+  const C = opts.C ?? 1,
+    maxIter = opts.maxIter ?? 100,
+    tol = opts.tol ?? 1e-4,
+    m = opts.memory ?? 10;
+  if (rows.length !== labels.length)
+    throw new RangeError(`logistic regression: ${rows.length} rows vs ${labels.length} labels`);
   if (rows.length === 0) throw new RangeError('logistic regression: no training rows');
   const packed = pack(rows);
   const { n, d } = packed;
@@ -83,15 +104,18 @@ export function fitLogisticRegression(rows: readonly Float32Array[], labels: rea
 
   // loss and gradient at theta
   const evaluate = (theta: Float64Array, grad: Float64Array): number => {
-    const W = theta.subarray(0, K * d), b = theta.subarray(K * d);
+    const W = theta.subarray(0, K * d),
+      b = theta.subarray(K * d);
     linear(X, n, d, W, b, K, Z);
     let loss = 0;
     grad.fill(0);
-    const gW = grad.subarray(0, K * d), gb = grad.subarray(K * d);
+    const gW = grad.subarray(0, K * d),
+      gb = grad.subarray(K * d);
     const r = new Float64Array(K);
     for (let i = 0; i < n; i++) {
       if (K === 1) {
-        const z = Z[i]!, t = y[i]!;
+        const z = Z[i]!,
+          t = y[i]!;
         // log(1 + e^z) - t z, computed stably
         loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - t * z;
         r[0] = 1 / (1 + Math.exp(-z)) - t;
@@ -115,22 +139,38 @@ export function fitLogisticRegression(rows: readonly Float32Array[], labels: rea
     }
     let reg = 0;
     const W2 = theta.subarray(0, K * d);
-    for (let j = 0; j < K * d; j++) { reg += W2[j]! * W2[j]!; gW[j] = gW[j]! / n + lambda * W2[j]!; }
+    for (let j = 0; j < K * d; j++) {
+      reg += W2[j]! * W2[j]!;
+      gW[j] = gW[j]! / n + lambda * W2[j]!;
+    }
     for (let k = 0; k < K; k++) gb[k] = gb[k]! / n;
     return loss / n + 0.5 * lambda * reg;
   };
 
-  const maxAbs = (v: Float64Array) => { let s = 0; for (let i = 0; i < v.length; i++) s = Math.max(s, Math.abs(v[i]!)); return s; };
-  const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s; };
+  const maxAbs = (v: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s = Math.max(s, Math.abs(v[i]!));
+    return s;
+  };
+  const dot = (a: Float64Array, b: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+    return s;
+  };
 
   let theta = new Float64Array(P);
   let g = new Float64Array(P);
   let f = evaluate(theta, g);
-  const S: Float64Array[] = [], Y: Float64Array[] = [], RHO: number[] = [];
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    RHO: number[] = [];
   const gtol = tol / n; // sklearn's sum-scale gradient criterion on our mean-scale gradient
-  let it = 0, converged = maxAbs(g) <= gtol;
-  const dir = new Float64Array(P), alpha = new Float64Array(m);
-  const thetaNew = new Float64Array(P), gNew = new Float64Array(P);
+  let it = 0,
+    converged = maxAbs(g) <= gtol;
+  const dir = new Float64Array(P),
+    alpha = new Float64Array(m);
+  const thetaNew = new Float64Array(P),
+    gNew = new Float64Array(P);
   while (!converged && it < maxIter) {
     // two-loop recursion: dir = -H g
     dir.set(g);
@@ -139,7 +179,9 @@ export function fitLogisticRegression(rows: readonly Float32Array[], labels: rea
       const yh = Y[h]!;
       for (let j = 0; j < P; j++) dir[j] = dir[j]! - alpha[h]! * yh[j]!;
     }
-    const gamma = S.length ? dot(S[S.length - 1]!, Y[Y.length - 1]!) / dot(Y[Y.length - 1]!, Y[Y.length - 1]!) : 1 / Math.max(Math.sqrt(dot(g, g)), 1e-12);
+    const gamma = S.length
+      ? dot(S[S.length - 1]!, Y[Y.length - 1]!) / dot(Y[Y.length - 1]!, Y[Y.length - 1]!)
+      : 1 / Math.max(Math.sqrt(dot(g, g)), 1e-12);
     for (let j = 0; j < P; j++) dir[j] = dir[j]! * gamma;
     for (let h = 0; h < S.length; h++) {
       const beta = RHO[h]! * dot(Y[h]!, dir);
@@ -148,29 +190,49 @@ export function fitLogisticRegression(rows: readonly Float32Array[], labels: rea
     }
     for (let j = 0; j < P; j++) dir[j] = -dir[j]!;
     let slope = dot(g, dir);
-    if (slope >= 0) { // not a descent direction: reset to steepest descent
-      S.length = 0; Y.length = 0; RHO.length = 0;
+    if (slope >= 0) {
+      // not a descent direction: reset to steepest descent
+      S.length = 0;
+      Y.length = 0;
+      RHO.length = 0;
       for (let j = 0; j < P; j++) dir[j] = -g[j]!;
       slope = dot(g, dir);
     }
     // backtracking line search (Armijo)
-    let step = 1, fNew = Infinity, ok = false;
+    let step = 1,
+      fNew = Infinity,
+      ok = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let j = 0; j < P; j++) thetaNew[j] = theta[j]! + step * dir[j]!;
       fNew = evaluate(thetaNew, gNew);
-      if (fNew <= f + 1e-4 * step * slope) { ok = true; break; }
+      if (fNew <= f + 1e-4 * step * slope) {
+        ok = true;
+        break;
+      }
       step *= 0.5;
     }
     if (!ok) break;
-    const s = new Float64Array(P), yv = new Float64Array(P);
-    for (let j = 0; j < P; j++) { s[j] = thetaNew[j]! - theta[j]!; yv[j] = gNew[j]! - g[j]!; }
+    const s = new Float64Array(P),
+      yv = new Float64Array(P);
+    for (let j = 0; j < P; j++) {
+      s[j] = thetaNew[j]! - theta[j]!;
+      yv[j] = gNew[j]! - g[j]!;
+    }
     const sy = dot(s, yv);
     if (sy > 1e-12) {
-      S.push(s); Y.push(yv); RHO.push(1 / sy);
-      if (S.length > m) { S.shift(); Y.shift(); RHO.shift(); }
+      S.push(s);
+      Y.push(yv);
+      RHO.push(1 / sy);
+      if (S.length > m) {
+        S.shift();
+        Y.shift();
+        RHO.shift();
+      }
     }
     const fOld = f;
-    theta = Float64Array.from(thetaNew); g = Float64Array.from(gNew); f = fNew;
+    theta = Float64Array.from(thetaNew);
+    g = Float64Array.from(gNew);
+    f = fNew;
     it++;
     converged = maxAbs(g) <= gtol;
     if (!converged && fOld - f <= 0) break; // no progress left at float64 precision
@@ -196,7 +258,10 @@ export function probabilitiesLogisticRegression(model: LogRegModel, rows: readon
       for (let k = 0; k < K; k++) mx = Math.max(mx, z[k]!);
       const p = new Float64Array(K);
       let sum = 0;
-      for (let k = 0; k < K; k++) { p[k] = Math.exp(z[k]! - mx); sum += p[k]!; }
+      for (let k = 0; k < K; k++) {
+        p[k] = Math.exp(z[k]! - mx);
+        sum += p[k]!;
+      }
       for (let k = 0; k < K; k++) p[k] = p[k]! / sum;
       out.push(p);
     }

@@ -5,13 +5,22 @@
 // positive or without a negative are skipped, as MTEB does.
 import { averagePrecision } from './average-precision';
 
-export interface RerankingQuery { scores: readonly number[]; relevant: readonly boolean[] }
+export interface RerankingQuery {
+  scores: readonly number[];
+  relevant: readonly boolean[];
+}
 
 /**
  * @example rerankingMetrics([{ scores: [0.2, 0.9], relevant: [true, false] }]) // { map: 0.5, mrr_at_10: 0.5, evaluated: 1 }
  */
-export function rerankingMetrics(queries: readonly RerankingQuery[]): { map: number; mrr_at_10: number; evaluated: number } {
-  let mapSum = 0, mrrSum = 0, n = 0;
+export function rerankingMetrics(queries: readonly RerankingQuery[]): {
+  map: number;
+  mrr_at_10: number;
+  evaluated: number;
+} {
+  let mapSum = 0,
+    mrrSum = 0,
+    n = 0;
   for (const q of queries) {
     const pos = q.relevant.filter(Boolean).length;
     if (pos === 0 || pos === q.relevant.length) continue;

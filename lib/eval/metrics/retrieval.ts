@@ -41,7 +41,9 @@ const grade = (rels: Record<string, number>, id: string): number => {
 export function ndcgAtK(ranking: readonly string[], rels: Record<string, number>, k: number): number {
   let dcg = 0;
   for (let i = 0; i < Math.min(k, ranking.length); i++) dcg += grade(rels, ranking[i]!) / Math.log2(i + 2);
-  const ideal = Object.values(rels).filter((g) => g > 0).sort((a, b) => b - a);
+  const ideal = Object.values(rels)
+    .filter((g) => g > 0)
+    .sort((a, b) => b - a);
   let idcg = 0;
   for (let i = 0; i < Math.min(k, ideal.length); i++) idcg += ideal[i]! / Math.log2(i + 2);
   return idcg > 0 ? dcg / idcg : 0;
@@ -54,7 +56,10 @@ export function apAtK(ranking: readonly string[], rels: Record<string, number>, 
   let hits = 0;
   let sum = 0;
   for (let i = 0; i < Math.min(k, ranking.length); i++) {
-    if (grade(rels, ranking[i]!) > 0) { hits++; sum += hits / (i + 1); }
+    if (grade(rels, ranking[i]!) > 0) {
+      hits++;
+      sum += hits / (i + 1);
+    }
   }
   return sum / nRel;
 }

@@ -9,20 +9,44 @@ import { truncateAndNormalize } from '../truncate';
 import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
 
 /** @example const scores = await runClassification(getTask('Banking77Classification'), data, ctx); */
-export async function runClassification(task: ClassificationTaskMeta, data: ClassificationData, ctx: RunContext): Promise<DimScores[]> {
-  if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'classification needs embeddings');
+export async function runClassification(
+  task: ClassificationTaskMeta,
+  data: ClassificationData,
+  ctx: RunContext,
+): Promise<DimScores[]> {
+  if (ctx.model.kind !== 'dense')
+    throw new NotApplicableError(task.name, ctx.model.id, 'classification needs embeddings');
   const trainLabels = data.train.map((r) => r.label);
-  const plan = undersamplePlan(trainLabels, task.nExperiments, task.samplesPerLabel, rngFor(ctx.seed, 'eval', task.name, 'undersample'));
+  const plan = undersamplePlan(
+    trainLabels,
+    task.nExperiments,
+    task.samplesPerLabel,
+    rngFor(ctx.seed, 'eval', task.name, 'undersample'),
+  );
   const used = [...new Set(plan.flat())].sort((x, y) => x - y);
-  const trainVecs = await ctx.encode('text', used.map((i) => formatQuery(task.prompt, data.train[i]!.text)));
-  const testVecs = await ctx.encode('text', data.test.map((r) => formatQuery(task.prompt, r.text)));
+  const trainVecs = await ctx.encode(
+    'text',
+    used.map((i) => formatQuery(task.prompt, data.train[i]!.text)),
+  );
+  const testVecs = await ctx.encode(
+    'text',
+    data.test.map((r) => formatQuery(task.prompt, r.text)),
+  );
   const testLabels = data.test.map((r) => r.label);
   return dimsFor(ctx.dims, testVecs[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
     const tr = truncateAndNormalize(trainVecs, dim);
     const row = new Map(used.map((i, j) => [i, tr[j]!]));
     const scores: Record<string, number> = {
-      ...classificationExperiments({ trainRow: (i) => row.get(i)!, trainLabels, plan, testRows: truncateAndNormalize(testVecs, dim), testLabels }),
-      n_experiments: plan.length, samples_per_label: task.samplesPerLabel, test_size: testLabels.length,
+      ...classificationExperiments({
+        trainRow: (i) => row.get(i)!,
+        trainLabels,
+        plan,
+        testRows: truncateAndNormalize(testVecs, dim),
+        testLabels,
+      }),
+      n_experiments: plan.length,
+      samples_per_label: task.samplesPerLabel,
+      test_size: testLabels.length,
     };
     return { dim, main_score: scores.accuracy!, scores };
   });

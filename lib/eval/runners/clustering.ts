@@ -10,9 +10,16 @@ import { truncateAndNormalize } from '../truncate';
 import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
 
 /** @example const scores = await runClustering(getTask('AGNewsClustering'), data, ctx); */
-export async function runClustering(task: ClusteringTaskMeta, data: ClusteringData, ctx: RunContext): Promise<DimScores[]> {
+export async function runClustering(
+  task: ClusteringTaskMeta,
+  data: ClusteringData,
+  ctx: RunContext,
+): Promise<DimScores[]> {
   if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'clustering needs embeddings');
-  const vecs = await ctx.encode('text', data.items.map((r) => formatQuery(task.prompt, r.text)));
+  const vecs = await ctx.encode(
+    'text',
+    data.items.map((r) => formatQuery(task.prompt, r.text)),
+  );
   const labels = data.items.map((r) => r.label);
   const k = new Set(labels).size;
   return dimsFor(ctx.dims, vecs[0]?.length ?? 0, ctx.log, task.name).map((dim) => {

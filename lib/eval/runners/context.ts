@@ -7,8 +7,7 @@ import type { TextRole } from '../embedding-cache';
 
 /** A model as the harness sees it: lexical BM25, or anything behind the Embedder interface. */
 export type EvalModel =
-  | { kind: 'bm25'; id: string; options: Bm25Options }
-  | { kind: 'dense'; id: string; embedder: Embedder };
+  { kind: 'bm25'; id: string; options: Bm25Options } | { kind: 'dense'; id: string; embedder: Embedder };
 
 export interface RunContext {
   model: EvalModel;
@@ -29,7 +28,11 @@ export interface DimScores {
 
 /** Raised by runners for a (task type, model) pair that makes no sense, e.g. BM25 on STS. */
 export class NotApplicableError extends Error {
-  constructor(readonly task: string, readonly model: string, why: string) {
+  constructor(
+    readonly task: string,
+    readonly model: string,
+    why: string,
+  ) {
     super(`${task}: not applicable to ${model} (${why})`);
     this.name = 'NotApplicableError';
   }
@@ -41,6 +44,7 @@ export function dimsFor(requested: readonly number[], full: number, log: Logger,
   const ok = requested.filter((d) => d <= full);
   const dropped = requested.filter((d) => d > full);
   if (dropped.length) log.warn(`${task}: skipping dims ${dropped.join(', ')} (the model's embeddings have ${full})`);
-  if (ok.length === 0) throw new RangeError(`${task}: none of the dims ${requested.join(', ')} fits the model's ${full}-d embeddings`);
+  if (ok.length === 0)
+    throw new RangeError(`${task}: none of the dims ${requested.join(', ')} fits the model's ${full}-d embeddings`);
   return [...new Set(ok)].sort((a, b) => b - a);
 }

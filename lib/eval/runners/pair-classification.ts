@@ -8,13 +8,27 @@ import { truncateAndNormalize } from '../truncate';
 import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
 
 /** @example const scores = await runPairClassification(getTask('MRPC'), data, ctx); */
-export async function runPairClassification(task: PairClassificationTaskMeta, data: PairData, ctx: RunContext): Promise<DimScores[]> {
-  if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'pair classification needs embeddings');
-  const a = await ctx.encode('text', data.pairs.map((p) => formatQuery(task.prompt, p.text1)));
-  const b = await ctx.encode('text', data.pairs.map((p) => formatQuery(task.prompt, p.text2)));
+export async function runPairClassification(
+  task: PairClassificationTaskMeta,
+  data: PairData,
+  ctx: RunContext,
+): Promise<DimScores[]> {
+  if (ctx.model.kind !== 'dense')
+    throw new NotApplicableError(task.name, ctx.model.id, 'pair classification needs embeddings');
+  const a = await ctx.encode(
+    'text',
+    data.pairs.map((p) => formatQuery(task.prompt, p.text1)),
+  );
+  const b = await ctx.encode(
+    'text',
+    data.pairs.map((p) => formatQuery(task.prompt, p.text2)),
+  );
   const labels = data.pairs.map((p) => p.label);
   return dimsFor(ctx.dims, a[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
-    const scores: Record<string, number> = { ...pairClassificationMetrics(truncateAndNormalize(a, dim), truncateAndNormalize(b, dim), labels), pairs: labels.length };
+    const scores: Record<string, number> = {
+      ...pairClassificationMetrics(truncateAndNormalize(a, dim), truncateAndNormalize(b, dim), labels),
+      pairs: labels.length,
+    };
     return { dim, main_score: scores[task.mainScore]!, scores };
   });
 }

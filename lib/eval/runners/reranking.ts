@@ -9,26 +9,48 @@ import { truncateAndNormalize } from '../truncate';
 import { dimsFor, type DimScores, type RunContext } from './context';
 
 /** @example const scores = await runReranking(getTask('SciFactReranking'), data, ctx); */
-export async function runReranking(task: RerankingTaskMeta, data: RerankingData, ctx: RunContext): Promise<DimScores[]> {
-  const pack = (r: ReturnType<typeof rerankingMetrics>, dim: number | null): DimScores =>
-    ({ dim, main_score: r.map, scores: { map: r.map, mrr_at_10: r.mrr_at_10, evaluated_queries: r.evaluated } });
+export async function runReranking(
+  task: RerankingTaskMeta,
+  data: RerankingData,
+  ctx: RunContext,
+): Promise<DimScores[]> {
+  const pack = (r: ReturnType<typeof rerankingMetrics>, dim: number | null): DimScores => ({
+    dim,
+    main_score: r.map,
+    scores: { map: r.map, mrr_at_10: r.mrr_at_10, evaluated_queries: r.evaluated },
+  });
   if (ctx.model.kind === 'bm25') {
     const index = new Bm25Index(data.corpus, ctx.model.options); // corpus statistics of the full collection
     const position = new Map(data.corpus.map((p, i) => [p.id, i]));
-    return [pack(rerankingMetrics(data.queries.map((q) => {
-      const all = index.scores(q.text);
-      return { scores: q.candidates.map((c) => all[position.get(c.id)!]!), relevant: q.relevant };
-    })), null)];
+    return [
+      pack(
+        rerankingMetrics(
+          data.queries.map((q) => {
+            const all = index.scores(q.text);
+            return { scores: q.candidates.map((c) => all[position.get(c.id)!]!), relevant: q.relevant };
+          }),
+        ),
+        null,
+      ),
+    ];
   }
-  const qv = await ctx.encode('query', data.queries.map((q) => formatQuery(task.prompt, q.text)));
+  const qv = await ctx.encode(
+    'query',
+    data.queries.map((q) => formatQuery(task.prompt, q.text)),
+  );
   const flat = data.queries.flatMap((q) => q.candidates);
-  const pv = await ctx.encode('passage', flat.map((p) => formatPassage(p.title, p.text)));
+  const pv = await ctx.encode(
+    'passage',
+    flat.map((p) => formatPassage(p.title, p.text)),
+  );
   return dimsFor(ctx.dims, qv[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
-    const q = truncateAndNormalize(qv, dim), p = truncateAndNormalize(pv, dim);
+    const q = truncateAndNormalize(qv, dim),
+      p = truncateAndNormalize(pv, dim);
     let offset = 0;
     const queries = data.queries.map((query, i) => {
       const scores = query.candidates.map((_, j) => {
-        const u = q[i]!, v = p[offset + j]!;
+        const u = q[i]!,
+          v = p[offset + j]!;
         let s = 0;
         for (let t = 0; t < dim; t++) s += u[t]! * v[t]!;
         return s;

@@ -14,21 +14,36 @@ const TOP_K = Math.max(...MTEB_K_VALUES);
 
 function score(task: RetrievalTaskMeta, data: RetrievalData, run: RunScores, dim: number | null): DimScores {
   const s = retrievalMetrics(data.qrels, run);
-  return { dim, main_score: s.metrics[task.mainScore]!, scores: { ...s.metrics, evaluated_queries: s.evaluated, corpus_size: data.corpus.length } };
+  return {
+    dim,
+    main_score: s.metrics[task.mainScore]!,
+    scores: { ...s.metrics, evaluated_queries: s.evaluated, corpus_size: data.corpus.length },
+  };
 }
 
 /**
  * @example const [at256, at64] = await runRetrieval(getTask('SciFact'), data, ctx);
  */
-export async function runRetrieval(task: RetrievalTaskMeta, data: RetrievalData, ctx: RunContext): Promise<DimScores[]> {
+export async function runRetrieval(
+  task: RetrievalTaskMeta,
+  data: RetrievalData,
+  ctx: RunContext,
+): Promise<DimScores[]> {
   if (ctx.model.kind === 'bm25') {
     const index = new Bm25Index(data.corpus, ctx.model.options);
     const run: RunScores = {};
-    for (const q of data.queries) run[q.id] = Object.fromEntries(index.search(q.text, TOP_K).map((h) => [h.id, h.score]));
+    for (const q of data.queries)
+      run[q.id] = Object.fromEntries(index.search(q.text, TOP_K).map((h) => [h.id, h.score]));
     return [score(task, data, run, null)];
   }
-  const qv = await ctx.encode('query', data.queries.map((q) => formatQuery(task.prompt, q.text)));
-  const pv = await ctx.encode('passage', data.corpus.map((p) => formatPassage(p.title, p.text)));
+  const qv = await ctx.encode(
+    'query',
+    data.queries.map((q) => formatQuery(task.prompt, q.text)),
+  );
+  const pv = await ctx.encode(
+    'passage',
+    data.corpus.map((p) => formatPassage(p.title, p.text)),
+  );
   const out: DimScores[] = [];
   for (const dim of dimsFor(ctx.dims, qv[0]?.length ?? 0, ctx.log, task.name)) {
     const hits = await exactTopK(truncateAndNormalize(qv, dim), truncateAndNormalize(pv, dim), TOP_K);

@@ -4,7 +4,14 @@
 /** MTEB task categories, as used for category averages. */
 export type TaskType = 'Retrieval' | 'STS' | 'Classification' | 'PairClassification' | 'Clustering' | 'Reranking';
 
-export const TASK_TYPES: readonly TaskType[] = ['Retrieval', 'STS', 'Classification', 'PairClassification', 'Clustering', 'Reranking'];
+export const TASK_TYPES: readonly TaskType[] = [
+  'Retrieval',
+  'STS',
+  'Classification',
+  'PairClassification',
+  'Clustering',
+  'Reranking',
+];
 
 interface TaskBase {
   /** MTEB-style task name (the --tasks value and the result file name). */
@@ -28,10 +35,22 @@ interface TaskBase {
   promptSource: string;
 }
 
-export interface RetrievalTaskMeta extends TaskBase { type: 'Retrieval'; symmetric: false }
-export interface StsTaskMeta extends TaskBase { type: 'STS'; symmetric: true }
-export interface PairClassificationTaskMeta extends TaskBase { type: 'PairClassification'; symmetric: true }
-export interface ClusteringTaskMeta extends TaskBase { type: 'Clustering'; symmetric: true }
+export interface RetrievalTaskMeta extends TaskBase {
+  type: 'Retrieval';
+  symmetric: false;
+}
+export interface StsTaskMeta extends TaskBase {
+  type: 'STS';
+  symmetric: true;
+}
+export interface PairClassificationTaskMeta extends TaskBase {
+  type: 'PairClassification';
+  symmetric: true;
+}
+export interface ClusteringTaskMeta extends TaskBase {
+  type: 'Clustering';
+  symmetric: true;
+}
 export interface ClassificationTaskMeta extends TaskBase {
   type: 'Classification';
   symmetric: true;
@@ -49,4 +68,10 @@ export interface RerankingTaskMeta extends TaskBase {
   bm25TopK: number;
 }
 
-export type TaskMeta = RetrievalTaskMeta | StsTaskMeta | PairClassificationTaskMeta | ClusteringTaskMeta | ClassificationTaskMeta | RerankingTaskMeta;
+export type TaskMeta =
+  | RetrievalTaskMeta
+  | StsTaskMeta
+  | PairClassificationTaskMeta
+  | ClusteringTaskMeta
+  | ClassificationTaskMeta
+  | RerankingTaskMeta;

@@ -2,14 +2,16 @@
 // background term statistics, a Dirichlet-smoothed query likelihood and BM25.
 // Pure functions; kept here (not in retrieval/) so the stand-in has no moving dependency.
 
-const STOPWORDS = new Set((
-  'a about above after again against all also am an and any are as at be because been before being below between both but by can ' +
-  'could did do does doing down during each few for from further had has have having he her here hers herself him himself his how ' +
-  'i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over ' +
-  'own same she should so some such than that the their theirs them themselves then there these they this those through to too under ' +
-  'until up very was we were what when where which while who whom why will with would you your yours yourself yourselves said says ' +
-  'mr mrs ms one two may might must shall us than s t don also however much many'
-).split(/\s+/));
+const STOPWORDS = new Set(
+  (
+    'a about above after again against all also am an and any are as at be because been before being below between both but by can ' +
+    'could did do does doing down during each few for from further had has have having he her here hers herself him himself his how ' +
+    'i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over ' +
+    'own same she should so some such than that the their theirs them themselves then there these they this those through to too under ' +
+    'until up very was we were what when where which while who whom why will with would you your yours yourself yourselves said says ' +
+    'mr mrs ms one two may might must shall us than s t don also however much many'
+  ).split(/\s+/),
+);
 
 /** Lowercased word tokens with stopwords and 1-character tokens removed. @example analyze('The Cat sat.') // ['cat', 'sat'] */
 export function analyze(text: string): string[] {
@@ -56,7 +58,8 @@ export interface TermStats {
 export function buildTermStats(texts: Iterable<string>): TermStats {
   const cf = new Map<string, number>();
   const df = new Map<string, number>();
-  let numDocs = 0, numTokens = 0;
+  let numDocs = 0,
+    numTokens = 0;
   for (const text of texts) {
     const tokens = analyze(text);
     numDocs++;
@@ -86,10 +89,16 @@ export function backgroundProb(term: string, stats: TermStats | undefined): numb
  * log p(q | d) = sum over query tokens w of log((tf(w, d) + mu p(w | C)) / (|d| + mu)).
  * @example dirichletQueryLogLikelihood(['cat'], ['cat', 'sat'], undefined, 2) // log((1 + 2/1e5) / 4)
  */
-export function dirichletQueryLogLikelihood(queryTokens: readonly string[], docTokens: readonly string[], stats: TermStats | undefined, mu: number): number {
+export function dirichletQueryLogLikelihood(
+  queryTokens: readonly string[],
+  docTokens: readonly string[],
+  stats: TermStats | undefined,
+  mu: number,
+): number {
   const tf = termCounts(docTokens);
   let ll = 0;
-  for (const w of queryTokens) ll += Math.log(((tf.get(w) ?? 0) + mu * backgroundProb(w, stats)) / (docTokens.length + mu));
+  for (const w of queryTokens)
+    ll += Math.log(((tf.get(w) ?? 0) + mu * backgroundProb(w, stats)) / (docTokens.length + mu));
   return ll;
 }
 
@@ -104,11 +113,18 @@ export function idf(term: string, stats: TermStats | undefined): number {
  * BM25 of a document for a query, and the score's upper bound (every query term with
  * saturated tf), so that `score / max` lies in [0, 1] whatever the query length.
  */
-export function bm25(queryTokens: readonly string[], docTokens: readonly string[], stats: TermStats | undefined, k1 = 1.2, b = 0.75): { score: number; max: number } {
+export function bm25(
+  queryTokens: readonly string[],
+  docTokens: readonly string[],
+  stats: TermStats | undefined,
+  k1 = 1.2,
+  b = 0.75,
+): { score: number; max: number } {
   const tf = termCounts(docTokens);
   const avg = stats && stats.avgDocLen > 0 ? stats.avgDocLen : Math.max(docTokens.length, 1);
   const norm = k1 * (1 - b + (b * docTokens.length) / avg);
-  let score = 0, max = 0;
+  let score = 0,
+    max = 0;
   for (const w of new Set(queryTokens)) {
     const weight = idf(w, stats);
     const f = tf.get(w) ?? 0;

@@ -20,22 +20,26 @@ export const QUERY_GENERATION_SCHEMA = {
 /** Few-shot exemplars, invented for this project (no evaluation data). */
 export const EXEMPLARS: readonly { passage: string; task: string; query: string }[] = [
   {
-    passage: 'The lighthouse on Marrow Point was automated in 1987. Before that, three keepers lived on the rock in rotating shifts of six weeks, supplied by a boat from the harbour town.',
+    passage:
+      'The lighthouse on Marrow Point was automated in 1987. Before that, three keepers lived on the rock in rotating shifts of six weeks, supplied by a boat from the harbour town.',
     task: 'Given a question, retrieve a passage that answers the question',
     query: 'how long did lighthouse keepers stay on marrow point before automation',
   },
   {
-    passage: 'Sourdough starters need regular feeding: discard half, then add equal weights of flour and water. Kept in the fridge, a starter can go a week between feedings.',
+    passage:
+      'Sourdough starters need regular feeding: discard half, then add equal weights of flour and water. Kept in the fridge, a starter can go a week between feedings.',
     task: 'Given a web search query, retrieve a passage that might show up as a search result',
     query: 'sourdough starter feeding fridge',
   },
   {
-    passage: 'The council approved the new cycle lane on Harbour Road by seven votes to four. Construction is due to begin in spring and last about five months.',
+    passage:
+      'The council approved the new cycle lane on Harbour Road by seven votes to four. Construction is due to begin in spring and last about five months.',
     task: 'Given a claim, find a passage that allows you to check whether the claim is true or not',
     query: 'The Harbour Road cycle lane was rejected by the council.',
   },
   {
-    passage: 'Volunteers counted 212 swifts nesting under the roof of the old grain mill this summer, the highest number since the survey began.',
+    passage:
+      'Volunteers counted 212 swifts nesting under the roof of the old grain mill this summer, the highest number since the survey began.',
     task: 'Given a sentence, retrieve a sentence that is semantically similar',
     query: 'A record number of swifts nested in the grain mill this year.',
   },
@@ -53,7 +57,9 @@ const INSTRUCTION =
  * @example const messages = queryGenerationMessages({ id: 'p1', text: 'Water boils at 100 C at sea level.', source: 'x' });
  */
 export function queryGenerationMessages(passage: Pick<Passage, 'title' | 'text'>): ChatMessage[] {
-  const shots = EXEMPLARS.map((e) => `Passage: ${e.passage}\nJSON: ${JSON.stringify({ task: e.task, query: e.query })}`).join('\n\n');
+  const shots = EXEMPLARS.map(
+    (e) => `Passage: ${e.passage}\nJSON: ${JSON.stringify({ task: e.task, query: e.query })}`,
+  ).join('\n\n');
   return [
     { role: 'system', content: INSTRUCTION },
     { role: 'user', content: `${shots}\n\nPassage: ${showPassage(passage)}\nJSON:` },

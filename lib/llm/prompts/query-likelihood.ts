@@ -10,8 +10,14 @@ export const PROMPT_ID = 'query-likelihood';
 export const PROMPT_VERSION = '1';
 
 const EXEMPLARS = [
-  { passage: 'Sourdough starters need regular feeding: discard half, then add equal weights of flour and water.', query: 'how do you feed a sourdough starter' },
-  { passage: 'The council approved the new cycle lane on Harbour Road by seven votes to four.', query: 'harbour road cycle lane vote result' },
+  {
+    passage: 'Sourdough starters need regular feeding: discard half, then add equal weights of flour and water.',
+    query: 'how do you feed a sourdough starter',
+  },
+  {
+    passage: 'The council approved the new cycle lane on Harbour Road by seven votes to four.',
+    query: 'harbour road cycle lane vote result',
+  },
 ];
 
 const INSTRUCTION = 'Write a query that this passage answers.';
@@ -21,7 +27,10 @@ const INSTRUCTION = 'Write a query that this passage answers.';
  * The continuation starts with a space so that it tokenizes as it would after "Query:".
  * @example const { prompt, continuation } = queryLikelihoodPrompt('who won', { text: 'X won.' });
  */
-export function queryLikelihoodPrompt(query: string, passage: Pick<Passage, 'title' | 'text'>): { prompt: string; continuation: string } {
+export function queryLikelihoodPrompt(
+  query: string,
+  passage: Pick<Passage, 'title' | 'text'>,
+): { prompt: string; continuation: string } {
   const shot = (p: string, q?: string) => `Passage: ${p}\n${INSTRUCTION}\nQuery:${q === undefined ? '' : ` ${q}`}`;
   const shots = EXEMPLARS.map((e) => shot(e.passage, e.query)).join('\n\n');
   return { prompt: `${shots}\n\n${shot(showPassage(passage))}`, continuation: ` ${query.trim()}` };
