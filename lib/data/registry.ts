@@ -7,7 +7,7 @@
 // not on all three SemEval files, so SICK train/trial can feed NLI training.
 import { GeckoError } from '../core/errors';
 
-export type TaskType =
+export type DatasetTask =
   | 'retrieval'
   | 'sts'
   | 'sts+nli'
@@ -62,7 +62,7 @@ export interface DatasetSplit {
 
 export interface DatasetInfo {
   name: string;
-  task: TaskType;
+  task: DatasetTask;
   description: string;
   files: DatasetFile[];
   splits: DatasetSplit[];

@@ -6,7 +6,7 @@ import type { LoadOptions } from '../data/loaders';
 import { silentLogger, type Logger } from '../core/log';
 import { progress as startProgress } from '../core/progress';
 import { EmbeddingCache, type TextRole } from './embedding-cache';
-import { NotApplicableError, type DimScores, type EvalModel, type RunContext } from './runners/context';
+import { NotApplicableError, type DimScores, type EvalModel, type EvalContext } from './runners/context';
 import { runClassification } from './runners/classification';
 import { runClustering } from './runners/clustering';
 import { runPairClassification } from './runners/pair-classification';
@@ -51,7 +51,7 @@ export interface EvaluateReport {
 }
 
 /** Run one task's runner on its data. */
-export function runTask(task: TaskMeta, data: TaskData, ctx: RunContext): Promise<DimScores[]> {
+export function runTask(task: TaskMeta, data: TaskData, ctx: EvalContext): Promise<DimScores[]> {
   switch (task.type) {
     case 'Retrieval':
       return runRetrieval(task, data as Extract<TaskData, { kind: 'retrieval' }>, ctx);
@@ -119,7 +119,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     }
     const start = Date.now();
     const data = loadTaskData(task, opts.subsample, opts.data);
-    const ctx: RunContext = {
+    const ctx: EvalContext = {
       model: opts.model,
       dims: opts.dims,
       seed: opts.subsample.seed,

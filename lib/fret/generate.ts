@@ -3,7 +3,7 @@
 // id/version are kept. Malformed outputs are skipped and counted, never a crash.
 import { deriveSeed } from '../core/rng';
 import type { Teacher } from '../llm/types';
-import type { StepResult } from './resume';
+import type { RecordOrSkip } from './resume';
 import type { QueryRecord, SeedRecord } from './types';
 
 /**
@@ -15,7 +15,7 @@ export async function generateQuery(
   seed: SeedRecord,
   teacher: Teacher,
   rootSeed: number,
-): Promise<StepResult<QueryRecord>> {
+): Promise<RecordOrSkip<QueryRecord>> {
   const sampleSeed = deriveSeed(rootSeed, 'querygen', seed.seedIndex);
   const out = await teacher.generateTaskQuery(seed.passage, { seed: sampleSeed });
   const task = (out.task ?? '').trim();

@@ -7,7 +7,7 @@ import { rngFor } from '../core/rng';
 import type { Passage } from '../core/types';
 import type { Teacher } from '../llm/types';
 import type { CandidateRetriever } from './retrieve';
-import type { StepResult } from './resume';
+import type { RecordOrSkip } from './resume';
 import { rankCandidates, selectPositiveNegative, type CandidateInput, type NegativeStrategy } from './select';
 import type { FretRecord, QueryRecord } from './types';
 
@@ -27,7 +27,7 @@ export interface RelabelOptions {
  * Relabel one generated query. Every score and rank is kept in the returned record.
  * @example const r = await relabelQuery(q, { teacher, retriever, pool, numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', rootSeed: 1 });
  */
-export async function relabelQuery(q: QueryRecord, opts: RelabelOptions): Promise<StepResult<FretRecord>> {
+export async function relabelQuery(q: QueryRecord, opts: RelabelOptions): Promise<RecordOrSkip<FretRecord>> {
   const seed = opts.pool.get(q.seedPassageId);
   if (!seed)
     throw new Error(

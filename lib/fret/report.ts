@@ -1,6 +1,7 @@
 // FRet statistics (fret.report.json): how often the LLM relabels (positive != seed
 // passage; the paper reports about 15%), rank histograms, agreement between the two
 // LLM signals, calls and cost per example, skips per reason. Pure: records in, report out.
+import { spearman } from '../eval/metrics/correlation';
 import type { Usage } from '../llm/types';
 import type { FretRecord, SkipRecord } from './types';
 
@@ -34,16 +35,6 @@ export interface FretReport {
     top1: number;
   };
   usage?: Usage & { perExample: { calls: number; tokens: number; costUsd: number } };
-}
-
-/** Spearman's rho of two strict rankings of the same items (no ties). @example spearman([1,2,3],[3,2,1]) === -1 */
-export function spearman(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  if (n !== b.length) throw new RangeError('spearman: lengths differ');
-  if (n < 2) return NaN;
-  let d2 = 0;
-  for (let i = 0; i < n; i++) d2 += (a[i]! - b[i]!) ** 2;
-  return 1 - (6 * d2) / (n * (n * n - 1));
 }
 
 /** Kendall's tau-a of two rankings of the same items. @example kendall([1,2,3],[1,3,2]) // 1/3 */

@@ -8,7 +8,7 @@ import { appendJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
 import type { SkipRecord } from './types';
 
 /** What a stage function returns for one item: a record, or a reason to skip it. */
-export type StepResult<R> = { record: R } | { skip: string; message: string };
+export type RecordOrSkip<R> = { record: R } | { skip: string; message: string };
 
 /**
  * A killed writer may leave a torn last line. Cut the file back to its last newline so
@@ -39,7 +39,7 @@ export interface ResumableOptions<I, R extends { seedIndex: number }> {
   out: string;
   items: readonly I[];
   indexOf: (item: I) => number;
-  step: (item: I) => Promise<StepResult<R>>;
+  step: (item: I) => Promise<RecordOrSkip<R>>;
   /** Items in flight at once (records are appended in completion order, sorted at the end). */
   concurrency: number;
   /** Called after each finished or skipped item (progress). */
@@ -72,7 +72,7 @@ export async function runResumable<I, R extends { seedIndex: number }>(
     while (failure === undefined && next < todo.length) {
       const item = todo[next++]!;
       const index = opts.indexOf(item);
-      let result: StepResult<R>;
+      let result: RecordOrSkip<R>;
       try {
         result = await opts.step(item);
       } catch (e) {

@@ -3,11 +3,8 @@
 // position in the seed sample: resumed stages key on it and sort by it.
 import type { Passage } from '../core/types';
 
-/** seeds.jsonl: a sampled seed passage and its position in the sample. */
-export interface SeedRecord {
-  seedIndex: number;
-  passage: Passage;
-}
+/** seeds.jsonl: declared by the seeding stage, which writes it (re-exported here for the FRet stages). */
+export type { SeedRecord } from '../seeding/sample';
 
 /** queries.jsonl: FRet step 1 output for one seed passage. */
 export interface QueryRecord {

@@ -2,7 +2,6 @@
 // the original token at masked positions from the final hidden states, with the output
 // projection tied to the token embeddings plus a bias. Forward and hand-written backward.
 import * as tf from '@tensorflow/tfjs';
-import { tidy } from '../encoder/layers';
 
 export interface MlmResult {
   /** Mean cross-entropy over the masked positions. */
@@ -34,7 +33,8 @@ export function mlmLossAndGrads(
     throw new Error(`mlmLossAndGrads: ${M} masked rows and ${targets.length} targets`);
   const [T, D] = hidden.shape;
   const V = tokEmb.shape[0];
-  return tidy(() => {
+  // tf.tidy's type wants a TensorContainer; an MlmResult of tensors is one (the cast only widens).
+  return tf.tidy(() => {
     const rowT = tf.tensor1d(rows, 'int32');
     const sel = tf.gather(hidden, rowT) as tf.Tensor2D; //                          (M, D)
     const logits = tf.add(tf.matMul(sel, tf.transpose(tokEmb)), bias) as tf.Tensor2D; // (M, D) @ (D, V) -> (M, V)
@@ -45,6 +45,7 @@ export function mlmLossAndGrads(
     const dsel = tf.matMul(dlogits, tokEmb); //                                     (M, V) @ (V, D) -> (M, D)
     const dTokEmb = tf.transpose(tf.matMul(tf.transpose(sel), dlogits)) as tf.Tensor2D; // ((D, M) @ (M, V))^T -> (V, D)
     const dhidden = tf.scatterND(tf.reshape(rowT, [M, 1]), dsel, [T, D]) as tf.Tensor2D; // (T, D)
-    return { loss, dhidden, dTokEmb, dBias: tf.sum(dlogits, 0) as tf.Tensor1D };
-  });
+    const out: MlmResult = { loss, dhidden, dTokEmb, dBias: tf.sum(dlogits, 0) as tf.Tensor1D };
+    return out as unknown as tf.TensorContainer;
+  }) as unknown as MlmResult;
 }

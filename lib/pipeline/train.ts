@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../core/log';
 import type { RunContext } from '../runs/run';
 import { prefinetunePairs } from '../pairs/title-body';
 import { pretrain } from '../train/pretrain';
-import { trainContrastive } from '../train/contrastive';
+import { trainContrastive } from '../train/contrastive-stage';
 import type { LoopResult, MetricsRow } from '../train/loop';
 import { mixtureForRun } from './mixture';
 

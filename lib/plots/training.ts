@@ -4,7 +4,7 @@
 import { colorAt, layout, type Figure, type Trace } from './figure';
 
 /** One logged training step: `step` plus any numeric fields (loss terms, lr, ...), nested or flat. Any object type with a step fits. */
-export interface MetricsRow {
+export interface LoggedStep {
   step: number;
 }
 
@@ -27,7 +27,7 @@ export function flattenNumeric(row: Record<string, unknown>, prefix = ''): Recor
  * The loss keys found in the rows: every numeric key whose name contains 'loss' (any case),
  * 'loss' itself first, the rest in order of first appearance.
  */
-export function lossKeys<R extends MetricsRow>(rows: readonly R[]): string[] {
+export function lossKeys<R extends LoggedStep>(rows: readonly R[]): string[] {
   const seen: string[] = [];
   for (const row of rows) {
     for (const k of Object.keys(flattenNumeric(row as unknown as Record<string, unknown>))) {
@@ -49,7 +49,7 @@ export interface LossCurveOptions {
  * Loss against step: the total 'loss' as a solid line, other loss terms dashed.
  * @example show(lossCurve(readJsonl(ctx.path('train', 'metrics.jsonl')), { title: 'Pre-finetuning loss' }))
  */
-export function lossCurve<R extends MetricsRow>(rows: readonly R[], opts: LossCurveOptions = {}): Figure {
+export function lossCurve<R extends LoggedStep>(rows: readonly R[], opts: LossCurveOptions = {}): Figure {
   if (rows.length === 0) throw new Error('lossCurve: no metrics rows to plot (did training log any step?)');
   const flat = rows.map((r) => flattenNumeric(r as unknown as Record<string, unknown>));
   const keys = opts.keys ?? lossKeys(rows);
@@ -87,7 +87,7 @@ export function lossCurve<R extends MetricsRow>(rows: readonly R[], opts: LossCu
  * One loss key (default 'loss') for several runs on one plot, e.g. Matryoshka vs plain.
  * @example compareLossCurves({ matryoshka: rowsA, plain: rowsB }, { title: 'Fine-tuning loss' })
  */
-export function compareLossCurves<R extends MetricsRow>(
+export function compareLossCurves<R extends LoggedStep>(
   runs: Record<string, readonly R[]>,
   opts: { key?: string; title?: string } = {},
 ): Figure {

@@ -4,7 +4,12 @@
 // positive than the seed passage can exist. Pure: corpus and rng in, records out.
 import type { Rng } from '../core/rng';
 import type { Passage } from '../core/types';
-import type { SeedRecord } from '../fret/types';
+
+/** seeds.jsonl: a sampled seed passage and its position in the sample. */
+export interface SeedRecord {
+  seedIndex: number;
+  passage: Passage;
+}
 
 export interface SeedingOptions {
   n: number;

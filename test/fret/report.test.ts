@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fretReport, kendall, spearman } from '../../lib/fret/report';
+import { spearman } from '../../lib/eval/metrics/correlation';
+import { fretReport, kendall } from '../../lib/fret/report';
 import { rankCandidates } from '../../lib/fret/select';
 import type { FretRecord } from '../../lib/fret/types';
 
@@ -43,7 +44,7 @@ function record(
 }
 
 describe('rank agreement', () => {
-  it('spearman and kendall, hand-computed', () => {
+  it('spearman (the STS one, no ties here) and kendall, hand-computed', () => {
     expect(spearman([1, 2, 3], [1, 2, 3])).toBe(1);
     expect(spearman([1, 2, 3], [3, 2, 1])).toBe(-1);
     expect(spearman([1, 2, 3], [1, 3, 2])).toBeCloseTo(1 - (6 * 2) / 24, 12); // 0.5

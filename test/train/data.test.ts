@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTrainingData } from '../../lib/train/data';
-import { formatExample } from '../../lib/train/contrastive';
+import { formatExample } from '../../lib/train/contrastive-stage';
 import { tmpDir } from '../helpers';
 
 describe('readTrainingData', () => {

@@ -8,7 +8,7 @@ import { silentLogger } from '../../lib/core/log';
 import type { TrainingExample } from '../../lib/core/types';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
 import { pretrain } from '../../lib/train/pretrain';
-import { trainContrastive } from '../../lib/train/contrastive';
+import { trainContrastive } from '../../lib/train/contrastive-stage';
 import { runLoop } from '../../lib/train/loop';
 import { tmpDir } from '../helpers';
 

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../lib/config/resolve';
 import { silentLogger } from '../../lib/core/log';
 import { loadEmbedder } from '../../lib/encoder/embedder';
 import { pretrain } from '../../lib/train/pretrain';
-import { trainContrastive } from '../../lib/train/contrastive';
+import { trainContrastive } from '../../lib/train/contrastive-stage';
 import { heldOutScores, isHeldOutArticle, squadPairsSplit } from '../../lib/train/heldout';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 

@@ -10,7 +10,7 @@ import { consoleLogger } from '../../core/log';
 import { progress } from '../../core/progress';
 import { selectBackend } from '../../backend/select';
 import { loadEmbedder } from '../../encoder/embedder';
-import { truncateAndNormalize } from '../../encoder/matryoshka';
+import { truncateAndNormalize } from '../../encoder/truncate-normalize';
 
 interface InputRow {
   id: string;

@@ -7,7 +7,7 @@ import { configFromArgs } from '../config';
 import { GeckoError } from '../../core/errors';
 import { startRun } from '../../runs/run';
 import { prefinetunePairs } from '../../pairs/title-body';
-import { trainContrastive, type ContrastiveStage } from '../../train/contrastive';
+import { trainContrastive, type ContrastiveStage } from '../../train/contrastive-stage';
 import { readTrainingData } from '../../train/data';
 import { squadPairsSplit } from '../../train/heldout';
 

@@ -6,13 +6,13 @@ import { classificationExperiments, undersamplePlan } from '../metrics/classific
 import type { ClassificationData } from '../task-data';
 import type { ClassificationTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
+import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runClassification(getTask('Banking77Classification'), data, ctx); */
 export async function runClassification(
   task: ClassificationTaskMeta,
   data: ClassificationData,
-  ctx: RunContext,
+  ctx: EvalContext,
 ): Promise<DimScores[]> {
   if (ctx.model.kind !== 'dense')
     throw new NotApplicableError(task.name, ctx.model.id, 'classification needs embeddings');

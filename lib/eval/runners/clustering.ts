@@ -7,13 +7,13 @@ import { vMeasure } from '../metrics/v-measure';
 import type { ClusteringData } from '../task-data';
 import type { ClusteringTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
+import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runClustering(getTask('AGNewsClustering'), data, ctx); */
 export async function runClustering(
   task: ClusteringTaskMeta,
   data: ClusteringData,
-  ctx: RunContext,
+  ctx: EvalContext,
 ): Promise<DimScores[]> {
   if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'clustering needs embeddings');
   const vecs = await ctx.encode(

@@ -9,7 +9,7 @@ import type { TextRole } from '../embedding-cache';
 export type EvalModel =
   { kind: 'bm25'; id: string; options: Bm25Options } | { kind: 'dense'; id: string; embedder: Embedder };
 
-export interface RunContext {
+export interface EvalContext {
   model: EvalModel;
   /** Prefix dimensions to score at (dense models); empty = the full size only. */
   dims: readonly number[];

@@ -5,13 +5,13 @@ import { pairClassificationMetrics } from '../metrics/pair-classification';
 import type { PairData } from '../task-data';
 import type { PairClassificationTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
+import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runPairClassification(getTask('MRPC'), data, ctx); */
 export async function runPairClassification(
   task: PairClassificationTaskMeta,
   data: PairData,
-  ctx: RunContext,
+  ctx: EvalContext,
 ): Promise<DimScores[]> {
   if (ctx.model.kind !== 'dense')
     throw new NotApplicableError(task.name, ctx.model.id, 'pair classification needs embeddings');

@@ -6,13 +6,13 @@ import { rerankingMetrics } from '../metrics/reranking';
 import type { RerankingData } from '../task-data';
 import type { RerankingTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, type DimScores, type RunContext } from './context';
+import { dimsFor, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runReranking(getTask('SciFactReranking'), data, ctx); */
 export async function runReranking(
   task: RerankingTaskMeta,
   data: RerankingData,
-  ctx: RunContext,
+  ctx: EvalContext,
 ): Promise<DimScores[]> {
   const pack = (r: ReturnType<typeof rerankingMetrics>, dim: number | null): DimScores => ({
     dim,

@@ -8,7 +8,7 @@ import { MTEB_K_VALUES, retrievalMetrics } from '../metrics/retrieval';
 import type { RetrievalData } from '../task-data';
 import type { RetrievalTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, type DimScores, type RunContext } from './context';
+import { dimsFor, type DimScores, type EvalContext } from './context';
 
 const TOP_K = Math.max(...MTEB_K_VALUES);
 
@@ -27,7 +27,7 @@ function score(task: RetrievalTaskMeta, data: RetrievalData, run: RunScores, dim
 export async function runRetrieval(
   task: RetrievalTaskMeta,
   data: RetrievalData,
-  ctx: RunContext,
+  ctx: EvalContext,
 ): Promise<DimScores[]> {
   if (ctx.model.kind === 'bm25') {
     const index = new Bm25Index(data.corpus, ctx.model.options);

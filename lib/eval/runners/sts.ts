@@ -5,10 +5,10 @@ import { pearson, spearman } from '../metrics/correlation';
 import type { StsData } from '../task-data';
 import type { StsTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
-import { dimsFor, NotApplicableError, type DimScores, type RunContext } from './context';
+import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runSts(getTask('STSBenchmark'), data, ctx); */
-export async function runSts(task: StsTaskMeta, data: StsData, ctx: RunContext): Promise<DimScores[]> {
+export async function runSts(task: StsTaskMeta, data: StsData, ctx: EvalContext): Promise<DimScores[]> {
   if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'STS needs embeddings');
   const a = await ctx.encode(
     'text',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { truncateAndNormalize } from '../../lib/encoder/matryoshka';
+import { truncateAndNormalize } from '../../lib/encoder/truncate-normalize';
 
 describe('truncateAndNormalize', () => {
   it('keeps the prefix and re-normalises (hand-computed)', () => {
