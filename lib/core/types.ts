@@ -32,7 +32,7 @@ export interface ExampleText {
 }
 
 /**
- * One training example in the paper's unified format (section 1.5): a task, a query,
+ * One training example in the paper's unified format (§3.3, appendix B): a task, a query,
  * a positive and hard negatives. `symmetric` examples (STS, NLI, classification) format
  * their targets as queries and get same-tower negatives.
  */

@@ -1,4 +1,4 @@
-// FRet records → TrainingExample (paper section 1.5 format): asymmetric, one hard negative.
+// FRet records → TrainingExample (paper §3.3 and appendix B format): asymmetric, one hard negative.
 import type { Passage, TrainingExample } from '../core/types';
 import type { FretRecord } from './types';
 

@@ -1,4 +1,4 @@
-// FRet step 1 (paper section 1.3): the teacher writes a task description and a query
+// FRet step 1 (paper §3.2, query generation): the teacher writes a task description and a query
 // for each seed passage, from one fixed few-shot prompt. The raw output and the prompt
 // id/version are kept. Malformed outputs are skipped and counted, never a crash.
 import { deriveSeed } from '../core/rng';

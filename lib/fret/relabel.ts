@@ -1,4 +1,4 @@
-// FRet step 2 (paper section 1.4) for one query: retrieve the top-N neighbours of
+// FRet step 2 (paper §3.2, positive and negative mining) for one query: retrieve the top-N neighbours of
 // "task: … | query: …" (the seed passage included, added and marked if retrieval
 // missed it), score each with query likelihood and relevance classification, fuse the
 // two rankings by RRF(k), pick the positive (top fused) and the hard negative.

@@ -1,4 +1,4 @@
-// The initial retriever of FRet step 2 (paper section 1.4): top-N neighbours of the
+// The initial retriever of FRet step 2 (paper §3.2, positive and negative mining): top-N neighbours of the
 // formatted query (task + query) over the candidate pool. BM25 or a pre-finetuned
 // encoder (any core Embedder); both behind one small interface.
 import type { Embedder, Passage } from '../core/types';

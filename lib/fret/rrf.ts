@@ -1,4 +1,4 @@
-// Ranking maths for FRet step 2 (paper section 1.4, appendix A): turn each LLM signal
+// Ranking maths for FRet step 2 (paper §3.2 and appendix A): turn each LLM signal
 // into ranks, fuse the ranks by reciprocal rank fusion, R(q,p) = sum_s 1/(k + r_s(q,p)).
 // Gecko's printed formula has no constant (k = 0); the usual RRF default is k = 60.
 // k is always passed explicitly. Pure functions, no I/O.

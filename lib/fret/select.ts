@@ -1,4 +1,4 @@
-// FRet step 2, the mining rule (paper section 1.4): rank the neighbours by each LLM
+// FRet step 2, the mining rule (paper §3.2, positive and negative mining): rank the neighbours by each LLM
 // signal, fuse by RRF, take the top fused passage as the positive and, as the hard
 // negative, either the lowest fused passage (p_N) or a seeded random neighbour other
 // than the positive. Pure: scores in, ranked candidates and choices out.

@@ -1,4 +1,4 @@
-// Records of the FRet stages (paper sections 1.3, 1.4). Plain JSON, one per line in
+// Records of the FRet stages (paper §3.2). Plain JSON, one per line in
 // seeds.jsonl, queries.jsonl and fret.jsonl. Every record carries `seedIndex`, its
 // position in the seed sample: resumed stages key on it and sort by it.
 import type { Passage } from '../core/types';

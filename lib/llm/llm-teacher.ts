@@ -1,4 +1,4 @@
-// The LLM teacher: Gecko's three questions (paper sections 1.3, 1.4) asked of a provider
+// The LLM teacher: Gecko's three questions (paper §3.2) asked of a provider
 // through versioned prompts, with a call cache, bounded concurrency, a token budget and
 // usage accounting. Unusable answers become LlmOutputError (counted and skipped by stages).
 import type { Passage } from '../core/types';

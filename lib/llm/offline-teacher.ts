@@ -29,7 +29,7 @@ export const OFFLINE_PROMPT_VERSION = '1';
 export const OFFLINE_NOTES =
   'offline stand-in, not an LLM: template queries from salient passage text; QL = Dirichlet-smoothed passage LM; RC = BM25 through a logistic map';
 
-/** The task types the stand-in writes, with the paper's task wording (sections 1.3, Table 2/3). */
+/** The task types the stand-in writes, with the paper's task wording (§3.2 and the examples in §4.3). */
 export const OFFLINE_TASK_TYPES = [
   { kind: 'question', task: 'Given a question, retrieve a passage that answers the question' },
   { kind: 'search', task: 'Given a web search query, retrieve a passage that might show up as a search result' },

@@ -1,4 +1,4 @@
-// The teacher interface: the three things Gecko asks an LLM (paper sections 1.3, 1.4).
+// The teacher interface: the three things Gecko asks an LLM (paper §3.2).
 // LLM-backed teachers (openai:MODEL, gguf:PATH) implement it through prompts and a
 // cached provider; the offline teacher implements it without weights and is a stand-in.
 import type { Passage } from '../core/types';

@@ -1,4 +1,4 @@
-// The unified fine-tuning mixture (paper section 1.5): FRet examples plus academic data
+// The unified fine-tuning mixture (paper §3.3): FRet examples plus academic data
 // from the data directory, each source loaded through lib/data with the leak guard
 // (assertTrainingSplit) so that no evaluation split can enter training.
 import { existsSync } from 'node:fs';

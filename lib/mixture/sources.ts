@@ -1,4 +1,4 @@
-// Academic training data in the paper's unified format (section 1.5): every data set
+// Academic training data in the paper's unified format (§3.3, appendix B): every data set
 // becomes (task, query, positive, negatives). Asymmetric: SQuAD question → paragraph.
 // Symmetric (targets formatted as queries, same-tower negatives): SICK NLI (entailment
 // positive, contradiction hard negative), STS Benchmark high-score pairs, and Banking77

@@ -1,4 +1,4 @@
-// Pre-finetuning pairs (paper section 1.2): naturally occurring (title, body) pairs with a
+// Pre-finetuning pairs (paper §3.1): naturally occurring (title, body) pairs with a
 // dataset-specific task string and in-batch negatives only. Gecko used web-scale
 // community QA and title-body pairs; we use the news corpora's training splits:
 // BBC headline -> one body paragraph, AG News headline -> description.

@@ -1,4 +1,4 @@
-// The fine-tuning mixture for a run (paper section 1.5): FRet examples from <run>/fret/
+// The fine-tuning mixture for a run (paper §3.3): FRet examples from <run>/fret/
 // plus the academic sources, weighted by finetune.mixture, written once to <run>/mixture/.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

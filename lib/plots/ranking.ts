@@ -1,4 +1,4 @@
-// FRet relabelling figures (paper section 1.4): how the two LLM signals, query likelihood
+// FRet relabelling figures (paper §3.2, positive and negative mining): how the two LLM signals, query likelihood
 // (QL) and relevance classification (RC), agree; where the chosen positive sat under each
 // ranking; and, for one query, why its positive won. Input: fret.jsonl records (the
 // structural types below are the subset of lib/fret/types.ts FretRecord these use).

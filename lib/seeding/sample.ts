@@ -1,4 +1,4 @@
-// Seeding (paper section 1.3: "a passage drawn at random from a web corpus"): drop
+// Seeding (paper §3.2: "a passage drawn randomly from the web corpus"): drop
 // duplicate and out-of-length passages, then draw n seed passages with a seeded stream.
 // The eligible passages also form the candidate pool of FRet step 2, so a better
 // positive than the seed passage can exist. Pure: corpus and rng in, records out.

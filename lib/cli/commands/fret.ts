@@ -1,4 +1,4 @@
-// `gecko fret`: FRet end to end (paper sections 1.3-1.4): seed passages → task + query
+// `gecko fret`: FRet end to end (paper §3.2): seed passages → task + query
 // (step 1) → top-N neighbours → QL + RC → RRF → positive and hard negative (step 2).
 // Resumable: rerun the same command and it continues where it stopped.
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// `gecko mixture`: the unified fine-tuning mixture (paper section 1.5): FRet examples +
+// `gecko mixture`: the unified fine-tuning mixture (paper §3.3): FRet examples +
 // SQuAD + SICK NLI + STS Benchmark + Banking77, weighted by finetune.mixture, seeded.
 import { join } from 'node:path';
 import type { Command } from '../command';

@@ -1,4 +1,4 @@
-// P_QG (paper section 1.3): one fixed few-shot prompt that asks the LLM for a task
+// P_QG (paper §3.2, query generation): one fixed few-shot prompt that asks the LLM for a task
 // description and a query for a seed passage, as JSON {"task", "query"}. The exemplars
 // show several task types (question answering, search result, fact checking, sentence
 // similarity) so that the generated tasks are diverse. They were written for this project

@@ -1,4 +1,4 @@
-// P_QL (paper section 1.4): query likelihood QL(q, p) = log LLM(q | p, P_QL), following
+// P_QL (paper §3.2, positive and negative mining): query likelihood QL(q, p) = log LLM(q | p, P_QL), following
 // UPR (Sachan et al. 2022) with a PaRaDe-style instruction and few-shot (passage, query)
 // pairs. It is a (prompt, continuation) pair: the score is the summed log-probability of
 // the continuation tokens, so it needs a provider with prompt (echo) logprobs. Exemplars

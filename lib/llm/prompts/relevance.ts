@@ -1,4 +1,4 @@
-// P_RC (paper section 1.4): relevance classification. The score is the log-probability of
+// P_RC (paper §3.2, positive and negative mining): relevance classification. The score is the log-probability of
 // a relevance label given (task, query, passage), following Zhuang et al. 2023 ("Beyond Yes
 // and No"); this version uses the binary labels Yes / No and ranks by P(yes) renormalised
 // over the two labels. Few-shot exemplars were written for this project.
