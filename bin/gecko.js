@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx (no build step).
+// Runs the TypeScript CLI directly through tsx (no build step). Exit codes: 0 success,
+// 1 failed run, 2 usage error, 130 interrupted.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { register } from 'tsx/esm/api';
 // The project folder, so that data, runs and caches resolve the same from any working directory.
 process.env.GECKO_PROJECT_ROOT ??= join(dirname(fileURLToPath(import.meta.url)), '..');
 register();
-const { main } = await import('../lib/cli/main.ts');
+const { main, installProcessHandlers } = await import('../lib/cli/main.ts');
+installProcessHandlers();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,17 +1,23 @@
-// `npx gecko <command>`: finds lib/cli/commands/<command>.ts and runs it.
-import { readdirSync } from 'node:fs';
+// `npx gecko <command>`: finds lib/cli/commands/<command>.ts and runs it. Every error, ours or
+// not, ends as one `gecko <command>: message` line plus a fix and an exit code (0 success,
+// 1 failed run, 2 usage error, 130 interrupted); stack traces only with GECKO_DEBUG=1.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { helpText, parseArgs } from './args';
 import type { Command } from './command';
-import { GeckoError } from '../core/errors';
+import { describeError, UsageError } from '../core/errors';
+import { readEnv } from '../core/env';
 import { projectRoot } from '../core/paths';
 
 const commandsDir = () => join(projectRoot(), 'lib', 'cli', 'commands');
 
+/** The command now running, for messages from the process-wide handlers. */
+let current = 'gecko';
+
 async function loadCommand(name: string): Promise<Command | undefined> {
   const files = readdirSync(commandsDir()).filter((f) => f.endsWith('.ts'));
-  if (!files.includes(`${name}.ts`)) return undefined;
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || !files.includes(`${name}.ts`)) return undefined;
   const mod = await import(pathToFileURL(join(commandsDir(), `${name}.ts`)).href);
   return mod.command as Command;
 }
@@ -24,34 +30,109 @@ async function listCommands(): Promise<Command[]> {
   return (await Promise.all(names.map(loadCommand))).filter((c): c is Command => !!c);
 }
 
+/** `gecko-workbench 0.1.0`, from package.json. */
+export function versionText(): string {
+  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  return `${pkg.name} ${pkg.version}\n`;
+}
+
+async function overview(): Promise<string> {
+  const cmds = await listCommands();
+  return (
+    `gecko: the Gecko workbench command line\n\nusage: npx gecko <command> [flags]   (npx gecko <command> --help for its flags)\n` +
+    `       npx gecko --version\n\ncommands:\n${cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}\n` +
+    `\nexit codes: 0 success, 1 failed run, 2 usage error, 130 interrupted. Set GECKO_DEBUG=1 for stack traces.\n`
+  );
+}
+
+/**
+ * Print any error as `gecko <command>: message` + `fix: ...` on stderr and return its exit code.
+ * With GECKO_DEBUG=1 the stack follows. Never prints more than a few lines without it.
+ */
+export function reportError(e: unknown, command = current): number {
+  const r = describeError(e);
+  const prefix = command === 'gecko' ? 'gecko' : `gecko ${command}`;
+  const debug = readEnv('GECKO_DEBUG');
+  const lines = [`${prefix}: ${r.message}`];
+  if (r.hint) lines.push(`  fix: ${r.hint}`);
+  if (debug && debug !== '0') lines.push(String((e as Error)?.stack ?? e));
+  else if (!r.unexpected && r.exitCode === 1) lines.push('  (rerun with GECKO_DEBUG=1 to see the stack trace)');
+  process.stderr.write(lines.join('\n') + '\n');
+  return r.exitCode;
+}
+
+let installed = false;
+/**
+ * Process-wide last resort for errors thrown outside the awaited chain (timers, streams, workers'
+ * callbacks). It uses the uncaught-exception capture callback, which replaces every
+ * 'uncaughtException' listener: the wasm backend's own (which rethrows, printing ~39 KB of minified
+ * source, and exits 7) never runs. Unhandled rejections get the same treatment. Call once, from bin/.
+ */
+export function installProcessHandlers(): void {
+  if (installed) return;
+  installed = true;
+  const fatal = (e: unknown) => {
+    // A closed pipe on stdout (gecko ... | head) is not a failure.
+    if ((e as { code?: string })?.code === 'EPIPE') process.exit(0);
+    process.exit(reportError(e));
+  };
+  process.setUncaughtExceptionCaptureCallback(fatal);
+  process.prependListener('unhandledRejection', fatal);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  current = 'gecko';
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    return reportError(e);
+  } finally {
+    current = 'gecko';
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const cmds = await listCommands();
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const sub = name === 'help' ? rest[0] : undefined;
+    const cmd = sub ? await loadCommand(sub) : undefined;
+    if (sub && !cmd) throw new UsageError(`unknown command '${sub}'`, 'npx gecko --help lists the commands');
     process.stdout.write(
-      `gecko: the Gecko workbench command line\n\nusage: npx gecko <command> [flags]   (npx gecko <command> --help for its flags)\n\ncommands:\n${cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}\n`,
+      cmd ? helpText(cmd.name, cmd.summary, cmd.usage, cmd.flags, cmd.positionals) : await overview(),
     );
     return 0;
   }
+  if (!name) {
+    process.stderr.write(await overview());
+    return 2;
+  }
+  if (name.startsWith('-'))
+    throw new UsageError(
+      `unknown flag ${name} before the command`,
+      'usage: npx gecko <command> [flags]; npx gecko --help lists the commands',
+    );
   const cmd = await loadCommand(name);
   if (!cmd) {
     const cmds = await listCommands();
-    process.stderr.write(`gecko: unknown command '${name}'. Commands: ${cmds.map((c) => c.name).join(', ')}\n`);
-    return 2;
+    throw new UsageError(`unknown command '${name}'`, `commands: ${cmds.map((c) => c.name).join(', ')}`);
   }
-  try {
-    const args = parseArgs(rest, cmd.flags, cmd.name);
-    if (args.flags.help) {
-      process.stdout.write(helpText(cmd.name, cmd.summary, cmd.usage, cmd.flags));
-      return 0;
-    }
-    await cmd.run(args);
+  current = cmd.name;
+  const args = parseArgs(rest, cmd.flags, cmd.name, cmd.positionals);
+  if (args.flags.help) {
+    process.stdout.write(helpText(cmd.name, cmd.summary, cmd.usage, cmd.flags, cmd.positionals));
     return 0;
-  } catch (e) {
-    if (e instanceof GeckoError) {
-      process.stderr.write(`gecko ${name}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
   }
+  if (args.flags.version) {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  await cmd.run(args);
+  return 0;
 }

@@ -14,6 +14,7 @@ export const ENV_VARS = {
   GECKO_WORKERS: 'training/encoding threads (TF.js engines): default 2 on wasm (one per core), 1 on tfjs-node(-gpu)',
   OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',
   OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
+  GECKO_DEBUG: 'set to 1 to print stack traces with errors (default: one line and a fix)',
   CI: 'set by CI: tests that need data, models or Jupyter must run instead of skipping',
 } as const;
 

@@ -2,7 +2,7 @@
 // directory from their canonical public sources (see lib/data/registry.ts and fetch.ts),
 // verify each file (sha256, or row count for unpacked / converted files) and report.
 import type { Command } from '../command';
-import { GeckoError } from '../../core/errors';
+import { GeckoError, UsageError } from '../../core/errors';
 import { consoleLogger } from '../../core/log';
 import { dataDir } from '../../core/paths';
 import { fetchDataset, type FetchReport } from '../../data/fetch';
@@ -23,6 +23,7 @@ export const command: Command = {
   name: 'data',
   summary: 'fetch data sets from their canonical sources into the data directory (data fetch NAME)',
   usage: 'npx gecko data fetch NAME... | all  [--from URL] [--force] [--json]',
+  positionals: { usage: 'fetch NAME... (data set names, or all)' },
   flags: {
     from: {
       type: 'string',
@@ -33,13 +34,13 @@ export const command: Command = {
   },
   async run(args) {
     const [sub, ...names] = args.positional;
-    if (sub !== 'fetch') throw new GeckoError(`gecko data: unknown subcommand '${sub ?? ''}'`, `usage: ${this.usage}`);
+    if (sub !== 'fetch') throw new UsageError(`unknown subcommand '${sub ?? ''}'`, `usage: ${this.usage}`);
     if (names.length === 0)
-      throw new GeckoError('gecko data fetch: name a data set', `data sets: ${DATASET_NAMES.join(', ')} (or 'all')`);
+      throw new UsageError('data fetch: name a data set', `data sets: ${DATASET_NAMES.join(', ')} (or 'all')`);
     const list = names.includes('all') ? [...DATASET_NAMES] : names;
     list.forEach(getDataset);
     if (args.flags.from && list.length > 1) {
-      throw new GeckoError("--from points at one data set's folder; fetch one data set at a time with it");
+      throw new UsageError("--from points at one data set's folder; fetch one data set at a time with it");
     }
     const reports: FetchReport[] = [];
     for (const name of list) {

@@ -3,7 +3,7 @@
 // unified format first; without it they are embedded as they are (already formatted).
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
-import { GeckoError, DataError } from '../../core/errors';
+import { DataError, UsageError } from '../../core/errors';
 import { formatPassage, formatQuery } from '../../core/format';
 import { readJsonl, writeJsonl } from '../../core/jsonl';
 import { consoleLogger } from '../../core/log';
@@ -65,10 +65,10 @@ export const command: Command = {
   },
   async run(args) {
     const f = args.flags;
-    for (const k of ['model', 'in', 'out'] as const) if (!f[k]) throw new GeckoError(`--${k} is required`, this.usage);
+    for (const k of ['model', 'in', 'out'] as const) if (!f[k]) throw new UsageError(`--${k} is required`, this.usage);
     const role = f.role as string | undefined;
     if (role !== undefined && role !== 'query' && role !== 'passage')
-      throw new GeckoError(`--role must be query or passage, got '${role}'`);
+      throw new UsageError(`--role must be query or passage, got '${role}'`);
     const rows = readInput(f.in as string);
     if (rows.length === 0)
       throw new DataError(

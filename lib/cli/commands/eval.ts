@@ -2,7 +2,7 @@
 // MTEB-format JSON per (task, dim), a summary (JSON + table) and prints category averages.
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { GeckoError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { writeJson } from '../../core/fs';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
@@ -32,7 +32,7 @@ export const command: Command = {
   },
   async run(args) {
     const spec = args.flags.model as string | undefined;
-    if (!spec) throw new GeckoError('gecko eval needs --model', `use ${MODEL_SPECS_HELP}`);
+    if (!spec) throw new UsageError('--model is required', `use ${MODEL_SPECS_HELP}`);
     const { preset, config } = configFromArgs(args);
     const tasks = selectTasks((args.flags.tasks as string[] | undefined) ?? config.eval.tasks);
     const dimsFlag = args.flags.dims as string[] | undefined;
@@ -43,7 +43,7 @@ export const command: Command = {
         .map((d) => {
           const n = Number(d);
           if (!Number.isInteger(n) || n < 1)
-            throw new GeckoError(`--dims: '${d}' is not a positive integer`, 'e.g. --dims 256,128,64');
+            throw new UsageError(`--dims: '${d}' is not a positive integer`, 'e.g. --dims 256,128,64');
           return n;
         });
     } else {

@@ -1,6 +1,6 @@
 // `gecko score`: MTEB metrics for any system's outputs, printed as one JSON object on stdout.
 import type { Command } from '../command';
-import { GeckoError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { scoreRetrievalFiles, scoreStsFile } from '../../eval/score-files';
 
 export const command: Command = {
@@ -8,6 +8,7 @@ export const command: Command = {
   summary: "score a system's outputs: retrieval runs (TREC) against qrels, or STS predictions",
   usage:
     'npx gecko score retrieval --qrels <BEIR qrels tsv> --run <TREC run file>\n       npx gecko score sts --file <tsv with columns gold and predicted>',
+  positionals: { usage: 'retrieval | sts', max: 1 },
   flags: {
     qrels: { type: 'string', help: 'BEIR qrels TSV (query-id, corpus-id, score; header optional)' },
     run: { type: 'string', help: 'TREC run file: qid Q0 docid rank score tag' },
@@ -18,17 +19,14 @@ export const command: Command = {
     let out: Record<string, number>;
     if (kind === 'retrieval') {
       const { qrels, run } = args.flags as { qrels?: string; run?: string };
-      if (!qrels || !run) throw new GeckoError('gecko score retrieval needs --qrels and --run', this.usage);
+      if (!qrels || !run) throw new UsageError('score retrieval needs --qrels and --run', this.usage);
       out = scoreRetrievalFiles(qrels, run);
     } else if (kind === 'sts') {
       const { file } = args.flags as { file?: string };
-      if (!file) throw new GeckoError('gecko score sts needs --file', this.usage);
+      if (!file) throw new UsageError('score sts needs --file', this.usage);
       out = scoreStsFile(file);
     } else {
-      throw new GeckoError(
-        `gecko score: unknown kind '${kind ?? ''}'`,
-        'use `gecko score retrieval ...` or `gecko score sts ...`',
-      );
+      throw new UsageError(`unknown kind '${kind ?? ''}'`, 'use `gecko score retrieval ...` or `gecko score sts ...`');
     }
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   },

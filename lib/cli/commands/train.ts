@@ -4,7 +4,7 @@
 // data is a mixture file (gecko mixture) or any JSONL of TrainingExample / pairs.
 import type { Command } from '../command';
 import { configFromArgs } from '../config';
-import { GeckoError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { startRun } from '../../runs/run';
 import { prefinetunePairs } from '../../pairs/title-body';
 import { trainContrastive, type ContrastiveStage } from '../../train/contrastive-stage';
@@ -29,12 +29,12 @@ export const command: Command = {
     const f = args.flags;
     const stage = f.stage as string | undefined;
     if (stage !== 'prefinetune' && stage !== 'finetune')
-      throw new GeckoError(
+      throw new UsageError(
         `--stage must be prefinetune or finetune, got ${JSON.stringify(stage)}`,
         'e.g. --stage prefinetune',
       );
     if (!f.init)
-      throw new GeckoError(
+      throw new UsageError(
         '--init is required',
         'pass the checkpoint folder to start from, e.g. runs/<pretrain run>/ckpt',
       );
@@ -48,7 +48,7 @@ export const command: Command = {
     else if (f.data) examples = readTrainingData(f.data as string);
     else if (stage === 'prefinetune') examples = prefinetunePairs({ seed: ctx.config.seed });
     else
-      throw new GeckoError(
+      throw new UsageError(
         '--data is required for --stage finetune',
         'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl',
       );
