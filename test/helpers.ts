@@ -1,4 +1,5 @@
 // Shared test helpers: where the shared data and models are, and how to skip honestly.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,4 +23,22 @@ export function have(path: string, what: string): boolean {
 
 export function tmpDir(prefix = 'gecko-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A Python interpreter that can import `module` (GECKO_PYTHON, else python3 on PATH, else Debian's
+ * /usr/bin/python3, which is where apt's python3-* packages live when PATH's python3 is a pyenv one).
+ * When none can: on CI this throws (CI installs python3-torch, see .ci/run); elsewhere it warns and
+ * returns undefined, so the test skips with describe.skipIf.
+ */
+export function pythonWith(module: string): string | undefined {
+  const candidates = [process.env.GECKO_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  const msg = `no Python with '${module}' (tried ${candidates.join(', ')}): Debian: apt-get install -y python3-${module}`;
+  if (isCI()) throw new Error(`CI must run this test: ${msg}`);
+  console.warn(`skipping: ${msg}`);
+  return undefined;
 }

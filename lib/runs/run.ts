@@ -1,7 +1,6 @@
 // A run: one folder under runs/ holding the resolved config, the environment
 // (versions, backend and why, git commit) and everything the run writes, so that
 // any number can be traced to the run that made it.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -12,6 +11,7 @@ import { consoleLogger, type Logger } from '../core/log';
 import { projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
+import { gitState } from '../core/version';
 
 export interface RunContext {
   /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */
@@ -53,18 +53,6 @@ export function packageVersions(): Record<string, string | null> {
     }
   }
   return out;
-}
-
-/** The git commit of the project and whether the tree has uncommitted changes. */
-export function gitState(): { commit: string | null; dirty: boolean | null } {
-  const root = projectRoot();
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
-  }
 }
 
 function stamp(d = new Date()): string {

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from '../command';
 import { selectBackend } from '../../backend/select';
-import { gitState, packageVersions } from '../../runs/run';
+import { gitState } from '../../core/version';
+import { packageVersions } from '../../runs/run';
 import { dataDir, cacheDir, runsDir } from '../../core/paths';
 import { ENV_VARS, readEnv } from '../../core/env';
 

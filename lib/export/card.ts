@@ -1,0 +1,160 @@
+// The README.md model card of an exported model: what it is, how to load it, the input
+// format (task prefixes), the architecture mapping, the training config and the eval scores
+// found in its run folder. Every number in it is read from a file the run wrote.
+import type { EncoderConfig } from '../encoder/config';
+import { producerLine, type Producer } from '../core/version';
+import { paramCount, paramSpecs } from '../encoder/params';
+import { HF_ARCHITECTURE, HF_MODEL_TYPE } from './hf-model';
+
+export interface CardScore {
+  task: string;
+  type: string;
+  dim: number | null;
+  mainScore: number;
+  metric: string;
+  /** The sub-sampling caps the score was measured under. */
+  sample: string;
+  file: string;
+}
+
+export interface CardInput {
+  checkpointId: string;
+  checkpointDir: string;
+  config: EncoderConfig;
+  tokenizerKind: string;
+  padToken: string;
+  padId: number;
+  meta: Record<string, unknown>;
+  /** The run folder and its resolved config.json, when the checkpoint lies inside one. */
+  run?: { dir: string; config: Record<string, unknown> };
+  scores: CardScore[];
+  matryoshkaDims: number[];
+  producer: Producer;
+  exportedAt: string;
+}
+
+const fmt = (x: number) => x.toFixed(4);
+
+function scoreTable(scores: readonly CardScore[]): string {
+  if (!scores.length)
+    return 'No evaluation results of this checkpoint were found in its run folder (run `gecko eval --model <checkpoint> --out <run>/eval` before exporting to list them here).';
+  const rows = [...scores].sort(
+    (a, b) => a.type.localeCompare(b.type) || a.task.localeCompare(b.task) || (b.dim ?? 0) - (a.dim ?? 0),
+  );
+  return [
+    '| task | type | dim | main score | metric | sample |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (s) => `| ${s.task} | ${s.type} | ${s.dim ?? 'full'} | ${fmt(s.mainScore)} | ${s.metric} | ${s.sample} |`,
+    ),
+    '',
+    `Scores are read from the MTEB-format result files under \`${scores[0]!.file}\`; "sample" gives the evaluation caps (queries, corpus, classifier train/test items, seed): scores measured under different caps are not comparable, and sub-sampled scores are not comparable with the MTEB leaderboard.`,
+  ].join('\n');
+}
+
+/** The README.md text. */
+export function modelCard(c: CardInput): string {
+  const cfg = c.config;
+  const dims = c.matryoshkaDims.length ? c.matryoshkaDims.join(', ') : String(cfg.dModel);
+  // every parameter but the MLM head's output bias (not part of the embedding model)
+  const params = paramCount(paramSpecs(cfg)) - cfg.vocabSize;
+  const meta = Object.entries(c.meta)
+    .filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  return `---
+library_name: sentence-transformers
+pipeline_tag: sentence-similarity
+tags:
+  - sentence-transformers
+  - feature-extraction
+  - sentence-similarity
+  - gecko-workbench
+---
+
+# Gecko-workbench text embedder (${c.checkpointId})
+
+A small dual encoder trained with the Gecko workbench (a TypeScript reproduction of *Gecko: Versatile
+Text Embeddings Distilled from Large Language Models*, Lee et al. 2024). ${cfg.layers} layers, width
+${cfg.dModel}, ${cfg.heads} heads, FFN ${cfg.ffn}, at most ${cfg.maxLen} tokens, ${(params / 1e6).toFixed(2)} M
+parameters (embedding model only). Embeddings are mean-pooled over every token and L2-normalised;
+compare them with cosine similarity (= dot product).
+
+- Exported from checkpoint \`${c.checkpointId}\` (${c.checkpointDir}${meta ? `; ${meta}` : ''}) by ${producerLine(c.producer)} on ${c.exportedAt}.
+- Weights: \`model.safetensors\` (float32).
+
+## Input format: task prefixes
+
+The model was trained on the paper's unified input format, and expects it at inference:
+
+- queries, and both sides of symmetric tasks (STS, classification, clustering):
+  \`task: {task} | query: {text}\`, e.g. \`task: search result | query: who wrote hamlet\`
+- passages (the documents of retrieval):
+  \`title: {title or none} | text: {text}\`, e.g. \`title: none | text: Hamlet is a tragedy ...\`
+
+Task strings the workbench uses include \`search result\`, \`question answering\`, \`fact checking\`,
+\`sentence similarity\` and \`classification\`. The prefix is part of the text: it is tokenized
+and mean-pooled with it. \`config_sentence_transformers.json\` carries two prompts for
+sentence-transformers: \`query\` (\`task: search result | query: \`) and \`document\`
+(\`title: none | text: \`); for another task or a passage with a title, format the text yourself.
+
+## Matryoshka dimensions
+
+Trained with a Matryoshka loss at dimensions ${dims}: keep the first *d* values and re-normalise
+(sentence-transformers: \`truncate_dim=d\`).
+
+## Usage
+
+\`\`\`python
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer("path/to/this/folder")
+q = model.encode(["who wrote hamlet"], prompt_name="query")
+p = model.encode(["Hamlet is a tragedy by William Shakespeare."], prompt_name="document")
+print(q @ p.T)
+\`\`\`
+
+With transformers alone: \`AutoModel.from_pretrained(folder)\` gives an \`${HF_ARCHITECTURE}\`; mean-pool
+\`last_hidden_state\` over the attention mask and L2-normalise. \`scripts/torch_embed.py\` in the
+workbench does the same with plain PyTorch (no transformers) and is the parity test's reference.
+
+## Architecture
+
+${architectureSection(cfg, c.padToken, c.padId)}
+
+## Tokenizer
+
+\`tokenizer.json\` is the checkpoint's own tokenizer (${c.tokenizerKind === 'wordpiece' ? 'a WordPiece vocabulary trained by the workbench: BERT normaliser and pre-tokenizer, no post-processor' : 'a standard Hugging Face tokenizer'}). No [CLS]/[SEP] are added: the encoder mean-pools and
+was trained without them. Texts are truncated to ${cfg.maxLen} tokens. One known difference: a text
+containing a special token literally (e.g. the string \`${c.padToken}\`) is split into plain
+word pieces by the workbench but matched as the special token by Hugging Face tokenizers.
+
+## Evaluation
+
+${scoreTable(c.scores)}
+
+## Training config
+
+${c.run ? `From \`${c.run.dir}/config.json\` (the resolved experiment config of the run that trained it):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder (no config.json two levels up), so the training config is unknown here.'}
+`;
+}
+
+function architectureSection(cfg: EncoderConfig, padToken: string, padId: number): string {
+  return `Token + learned absolute position embeddings (no token-type embeddings, no embedding LayerNorm),
+${cfg.layers} pre-LN transformer blocks \`x + Attn(LN(x))\`, \`x + FFN(LN(x))\` with exact (erf) GELU and biases
+on every linear layer, a final LayerNorm (eps ${cfg.lnEps}), bidirectional attention.
+
+This function is exactly transformers' **${HF_ARCHITECTURE}** (\`model_type: ${HF_MODEL_TYPE}\`), which
+is pre-LN with a final encoder LayerNorm and no embedding LayerNorm; BERT is not (post-LN, embedding
+LayerNorm). Two reparametrisations make the weights fit without changing the function:
+
+- position ids in RoBERTa models start at \`pad_token_id + 1\` (here \`${padToken}\` = ${padId}), so the exported
+  position table has \`max_position_embeddings = ${cfg.maxLen} + ${padId} + 1\` rows, whose
+  first \`pad_token_id + 1\` rows are zero and never read for real tokens;
+- one token type, with an all-zero embedding.
+
+The pooler weights (\`pooler.dense\`) are zeros: the model has no pooler, sentence-transformers
+never calls it. The differences are in training only: our dropout (p = ${cfg.dropout}) sits on the
+embeddings, the attention output and the FFN output; ${HF_ARCHITECTURE} has no dropout after the FFN
+and one on attention probabilities (set to 0 in config.json). Fine-tuning this export in PyTorch is
+therefore a slightly different regulariser, not a different model.`;
+}

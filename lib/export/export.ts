@@ -1,0 +1,244 @@
+// `gecko export`: a checkpoint folder -> a folder the Python ecosystem loads as it is, in the
+// sentence-transformers layout:
+//   model.safetensors                 weights under XLMRobertaXLModel's names (see hf-model.ts)
+//   config.json                       transformers config (model_type xlm-roberta-xl)
+//   tokenizer.json                    the checkpoint's tokenizer, unchanged
+//   tokenizer_config.json             PreTrainedTokenizerFast, special tokens, model_max_length
+//   special_tokens_map.json
+//   modules.json                      Transformer -> Pooling (mean) -> Normalize
+//   sentence_bert_config.json         max_seq_length
+//   config_sentence_transformers.json prompts (task prefixes), cosine similarity
+//   1_Pooling/config.json             mean pooling
+//   2_Normalize/                      (empty: sentence-transformers' Normalize has no config)
+//   README.md                         model card: architecture, input format, eval scores, training config
+//   gecko_export.json                 provenance: checkpoint id, producer, files
+// The folder is written beside the target and renamed into place.
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { GeckoError } from '../core/errors';
+import { ensureDir, readJson, writeFileAtomic, writeJson } from '../core/fs';
+import { progress as startProgress } from '../core/progress';
+import { producedBy } from '../core/version';
+import { loadCheckpoint, type Checkpoint } from '../encoder/checkpoint';
+import { saveTokenizer } from '../encoder/tokenizer';
+import { getTask } from '../eval/tasks/registry';
+import { collectRunResults } from '../pipeline/runs';
+import { modelCard, type CardScore } from './card';
+import { hfConfig, hfTensors, HF_ARCHITECTURE } from './hf-model';
+import { safetensorsBytes } from './safetensors';
+
+/** The query/document prompts written for sentence-transformers (the paper's default retrieval format). */
+export const ST_PROMPTS = { query: 'task: search result | query: ', document: 'title: none | text: ' } as const;
+
+export interface ExportOptions {
+  /** Replace an existing output folder. */
+  force?: boolean;
+  /** The run folder to read config and eval scores from (default: two levels above the checkpoint when it holds config.json). */
+  runDir?: string;
+  /** Show progress on stderr (default true). */
+  progress?: boolean;
+}
+
+export interface ExportResult {
+  outDir: string;
+  checkpointId: string;
+  architecture: string;
+  files: string[];
+  scores: number;
+  runDir?: string;
+}
+
+/** The token string of an id, from tokenizer.json (added tokens or the model vocabulary). */
+function tokenString(json: Record<string, unknown>, id: number): string | undefined {
+  for (const a of (json.added_tokens ?? []) as { id: number; content: string }[]) if (a.id === id) return a.content;
+  const vocab = (json.model as { vocab?: unknown } | undefined)?.vocab;
+  if (vocab && !Array.isArray(vocab) && typeof vocab === 'object')
+    for (const [t, i] of Object.entries(vocab as Record<string, number>)) if (i === id) return t;
+  return undefined;
+}
+
+function specialTokens(ck: Checkpoint): Record<string, string> {
+  const json = ck.tokenizer.toJSON();
+  const out: Record<string, string> = {};
+  const pad = tokenString(json, ck.tokenizer.padId);
+  const added = new Set(((json.added_tokens ?? []) as { content: string; special?: boolean }[]).map((a) => a.content));
+  if (!pad || !added.has(pad))
+    throw new GeckoError(
+      `export: the checkpoint's tokenizer has no special padding token (id ${ck.tokenizer.padId} is ${JSON.stringify(pad)})`,
+      'XLM-RoBERTa-style models find padding by its id, so a real token there would shift positions; train with a tokenizer that has [PAD] or <pad>',
+    );
+  out.pad_token = pad;
+  const unk = tokenString(json, ck.tokenizer.unkId);
+  if (unk) out.unk_token = unk;
+  if (ck.tokenizer.maskId >= 0) {
+    const m = tokenString(json, ck.tokenizer.maskId);
+    if (m) out.mask_token = m;
+  }
+  const named: [string, string[]][] = [
+    ['cls_token', ['[CLS]', '<s>']],
+    ['sep_token', ['[SEP]', '</s>']],
+  ];
+  for (const [key, names] of named) {
+    const hit = names.find((n) => added.has(n));
+    if (hit) out[key] = hit;
+  }
+  return out;
+}
+
+/** The run folder holding a checkpoint (<run>/<stage>/ckpt), when there is one. */
+function findRunDir(ckptDir: string): string | undefined {
+  const run = resolve(ckptDir, '..', '..');
+  return existsSync(join(run, 'config.json')) ? run : undefined;
+}
+
+function scoresOf(runDir: string, checkpointId: string): CardScore[] {
+  const run = basename(runDir);
+  return collectRunResults(dirname(runDir))
+    .filter((r) => r.run === run && r.model.includes(checkpointId))
+    .map((r) => {
+      let metric = 'main_score';
+      try {
+        metric = getTask(r.task).mainScore;
+      } catch {
+        /* a task this version no longer registers: keep the generic name */
+      }
+      return {
+        task: r.task,
+        type: r.type,
+        dim: r.dim,
+        mainScore: r.mainScore,
+        metric,
+        sample: r.sample,
+        file: join(runDir, 'eval'),
+      };
+    });
+}
+
+function matryoshkaDims(runConfig: Record<string, unknown> | undefined): number[] {
+  const ft = (runConfig?.finetune ?? {}) as { matryoshkaDims?: unknown };
+  return Array.isArray(ft.matryoshkaDims) ? (ft.matryoshkaDims as number[]) : [];
+}
+
+/**
+ * Export a checkpoint folder as a sentence-transformers / transformers model folder.
+ * @example exportCheckpoint('runs/x/finetune/ckpt', 'exported/x')
+ */
+export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOptions = {}): ExportResult {
+  if (existsSync(outDir) && !opts.force) {
+    const entries = statSync(outDir).isDirectory() ? readdirSync(outDir) : ['(a file)'];
+    if (entries.length)
+      throw new GeckoError(
+        `export: ${outDir} already exists and is not empty`,
+        'pass --force to replace it, or choose another --out',
+      );
+  }
+  const ck = loadCheckpoint(ckptDir);
+  const special = specialTokens(ck);
+  const padId = ck.tokenizer.padId;
+  const runDir = opts.runDir ?? findRunDir(ckptDir);
+  if (opts.runDir && !existsSync(join(opts.runDir, 'config.json')))
+    throw new GeckoError(`export: --run ${opts.runDir} holds no config.json`, 'pass a run folder written by gecko');
+  const runFile = runDir ? readJson<{ config?: Record<string, unknown> }>(join(runDir, 'config.json')) : undefined;
+  const runConfig = runFile?.config;
+  const scores = runDir ? scoresOf(runDir, ck.id) : [];
+  const producer = producedBy();
+
+  const tensors = hfTensors(ck.config, ck.params, padId);
+  const show = opts.progress !== false;
+  const bar = show ? startProgress('export', tensors.length + 1, 'steps') : undefined;
+  const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  ensureDir(tmp);
+  const files: string[] = [];
+  const put = (name: string, data: string | Uint8Array) => {
+    writeFileAtomic(join(tmp, name), data);
+    files.push(name);
+  };
+  const putJson = (name: string, value: unknown) => put(name, JSON.stringify(value, null, 2) + '\n');
+
+  // weights: the conversion is per tensor (transposes), the write is one file
+  const metadata = { format: 'pt', gecko_checkpoint: ck.id, producer: `${producer.name} ${producer.version}` };
+  const bytes = safetensorsBytes(tensors, metadata, (name) => bar?.tick(1, name));
+  put('model.safetensors', bytes);
+  bar?.tick(1, 'model.safetensors');
+
+  putJson('config.json', hfConfig(ck.config, padId, { gecko: { checkpoint: ck.id, producer, encoder: ck.config } }));
+  saveTokenizer(join(tmp, 'tokenizer.json'), ck.tokenizer);
+  files.push('tokenizer.json');
+  putJson('tokenizer_config.json', {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    model_max_length: ck.config.maxLen,
+    padding_side: 'right',
+    truncation_side: 'right',
+    clean_up_tokenization_spaces: true,
+    model_input_names: ['input_ids', 'attention_mask'],
+    ...special,
+  });
+  putJson('special_tokens_map.json', special);
+  putJson('modules.json', [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+  ]);
+  putJson('sentence_bert_config.json', { max_seq_length: ck.config.maxLen, do_lower_case: false });
+  putJson('config_sentence_transformers.json', {
+    __version__: { gecko_workbench: producer.version },
+    prompts: ST_PROMPTS,
+    default_prompt_name: null,
+    similarity_fn_name: 'cosine',
+  });
+  putJson('1_Pooling/config.json', {
+    word_embedding_dimension: ck.config.dModel,
+    pooling_mode_cls_token: false,
+    pooling_mode_mean_tokens: true,
+    pooling_mode_max_tokens: false,
+    pooling_mode_mean_sqrt_len_tokens: false,
+    pooling_mode_weightedmean_tokens: false,
+    pooling_mode_lasttoken: false,
+    include_prompt: true,
+  });
+  ensureDir(join(tmp, '2_Normalize'));
+  const exportedAt = new Date().toISOString();
+  put(
+    'README.md',
+    modelCard({
+      checkpointId: ck.id,
+      checkpointDir: ckptDir,
+      config: ck.config,
+      tokenizerKind: ck.tokenizer.kind,
+      padToken: special.pad_token!,
+      padId,
+      meta: ck.meta,
+      ...(runDir && runConfig ? { run: { dir: runDir, config: runConfig } } : {}),
+      scores,
+      matryoshkaDims: matryoshkaDims(runConfig),
+      producer,
+      exportedAt,
+    }),
+  );
+  writeJson(join(tmp, 'gecko_export.json'), {
+    checkpoint: ck.id,
+    checkpointDir: ckptDir,
+    runDir: runDir ?? null,
+    architecture: HF_ARCHITECTURE,
+    producer,
+    exportedAt,
+    files: [...files, 'gecko_export.json'],
+  });
+  files.push('gecko_export.json');
+
+  const old = `${outDir.replace(/\/+$/, '')}.old-${process.pid}`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  ensureDir(dirname(resolve(outDir)));
+  renameSync(tmp, outDir);
+  rmSync(old, { recursive: true, force: true });
+  bar?.done(`${ck.id} -> ${outDir}`);
+  return {
+    outDir,
+    checkpointId: ck.id,
+    architecture: HF_ARCHITECTURE,
+    files,
+    scores: scores.length,
+    ...(runDir ? { runDir } : {}),
+  };
+}

@@ -1,0 +1,122 @@
+// Our encoder as a Hugging Face `XLMRobertaXLModel` (model_type "xlm-roberta-xl"): tensor
+// names, layouts and config.json.
+//
+// Why XLM-RoBERTa-XL: it is the one standard transformers architecture whose inference
+// function is ours exactly. Checked against transformers' modeling_xlm_roberta_xl.py:
+//   embeddings  word + token-type + learned absolute positions, NO embedding LayerNorm  (ours: tok + pos)
+//   block       x + Attn(LN(x)) (attention.self_attn_layer_norm), then x + FFN(LN(x)) (layer.LayerNorm),
+//               i.e. pre-LN, with biases on every Linear                                (ours: the same)
+//   activation  hidden_act "gelu" = exact erf GELU in transformers                     (ours: exact GELU)
+//   final       encoder.LayerNorm after the last block                                   (ours: lnf)
+//   attention   scores / sqrt(head dim), softmax over non-pad keys                      (ours: the same)
+// BERT does not match (post-LN, embedding LayerNorm); GPT-2 does not (causal attention).
+// Two reparametrisations make the weights fit, neither changes the function:
+//   - RoBERTa-style position ids start at pad_token_id + 1, so our position j is row j + pad + 1 of
+//     the position table; rows 0..pad are zero and never read for real tokens.
+//   - one token type whose embedding is all zeros.
+// Training-time only differences (no effect on embeddings): transformers' XL model has dropout on
+// attention probabilities and none after the FFN; ours has it after the FFN and none on the
+// probabilities. config.json sets attention_probs_dropout_prob 0 and hidden_dropout_prob = ours.
+// The pooler (BERT-style CLS dense + tanh) is not part of our model; it is exported as zeros so the
+// loader finds every weight, and sentence-transformers never calls it (mean pooling).
+import { GeckoError } from '../core/errors';
+import type { EncoderConfig } from '../encoder/config';
+import { paramSpecs } from '../encoder/params';
+import type { NamedTensor } from './safetensors';
+
+export const HF_ARCHITECTURE = 'XLMRobertaXLModel';
+export const HF_MODEL_TYPE = 'xlm-roberta-xl';
+
+/** A parameter of the flat array by name (a copy-free view). */
+function paramGetter(
+  cfg: EncoderConfig,
+  flat: Float32Array,
+): (name: string) => { shape: number[]; data: Float32Array } {
+  const specs = new Map(paramSpecs(cfg).map((s) => [s.name, s]));
+  return (name) => {
+    const s = specs.get(name);
+    if (!s) throw new GeckoError(`export: the encoder has no parameter '${name}'`);
+    return { shape: s.shape, data: flat.subarray(s.offset, s.offset + s.size) };
+  };
+}
+
+/** Columns [c0, c0 + cols) of a row-major (rows, allCols) matrix, transposed to (cols, rows): our x @ W to torch's W x. */
+function transposedColumns(data: Float32Array, rows: number, allCols: number, c0: number, cols: number): Float32Array {
+  const out = new Float32Array(cols * rows);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * allCols + c0 + c]!;
+  return out;
+}
+
+/** Number of rows of the exported position table: positions run from pad + 1 to pad + maxLen. */
+export const hfPositionRows = (cfg: EncoderConfig, padId: number) => cfg.maxLen + padId + 1;
+
+/**
+ * The encoder's weights under XLMRobertaXLModel's state-dict names (base model, no "roberta." prefix),
+ * in torch layouts (Linear weights are (out, in)). The MLM head bias is left out: it is not part of
+ * the embedding model.
+ */
+export function hfTensors(cfg: EncoderConfig, flat: Float32Array, padId: number): NamedTensor[] {
+  const D = cfg.dModel,
+    F = cfg.ffn;
+  const p = paramGetter(cfg, flat);
+  const out: NamedTensor[] = [];
+  const add = (name: string, shape: number[], data: Float32Array) => out.push({ name, shape, data });
+  add('embeddings.word_embeddings.weight', [cfg.vocabSize, D], p('tok_emb').data);
+  const rows = hfPositionRows(cfg, padId);
+  const pos = new Float32Array(rows * D);
+  pos.set(p('pos_emb').data, (padId + 1) * D);
+  add('embeddings.position_embeddings.weight', [rows, D], pos);
+  add('embeddings.token_type_embeddings.weight', [1, D], new Float32Array(D));
+  for (let l = 0; l < cfg.layers; l++) {
+    const pre = `encoder.layer.${l}`;
+    const w = (n: string) => p(`l${l}.${n}`).data;
+    add(`${pre}.attention.self_attn_layer_norm.weight`, [D], w('ln1.g'));
+    add(`${pre}.attention.self_attn_layer_norm.bias`, [D], w('ln1.b'));
+    ['query', 'key', 'value'].forEach((n, k) => {
+      add(`${pre}.attention.self.${n}.weight`, [D, D], transposedColumns(w('wqkv'), D, 3 * D, k * D, D));
+      add(`${pre}.attention.self.${n}.bias`, [D], w('bqkv').slice(k * D, (k + 1) * D));
+    });
+    add(`${pre}.attention.output.dense.weight`, [D, D], transposedColumns(w('wo'), D, D, 0, D));
+    add(`${pre}.attention.output.dense.bias`, [D], w('bo'));
+    add(`${pre}.LayerNorm.weight`, [D], w('ln2.g'));
+    add(`${pre}.LayerNorm.bias`, [D], w('ln2.b'));
+    add(`${pre}.intermediate.dense.weight`, [F, D], transposedColumns(w('w1'), D, F, 0, F));
+    add(`${pre}.intermediate.dense.bias`, [F], w('b1'));
+    add(`${pre}.output.dense.weight`, [D, F], transposedColumns(w('w2'), F, D, 0, D));
+    add(`${pre}.output.dense.bias`, [D], w('b2'));
+  }
+  add('encoder.LayerNorm.weight', [D], p('lnf.g').data);
+  add('encoder.LayerNorm.bias', [D], p('lnf.b').data);
+  add('pooler.dense.weight', [D, D], new Float32Array(D * D));
+  add('pooler.dense.bias', [D], new Float32Array(D));
+  return out;
+}
+
+/** config.json for transformers' AutoModel / AutoConfig. */
+export function hfConfig(
+  cfg: EncoderConfig,
+  padId: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    architectures: [HF_ARCHITECTURE],
+    model_type: HF_MODEL_TYPE,
+    vocab_size: cfg.vocabSize,
+    hidden_size: cfg.dModel,
+    num_hidden_layers: cfg.layers,
+    num_attention_heads: cfg.heads,
+    intermediate_size: cfg.ffn,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: cfg.dropout,
+    attention_probs_dropout_prob: 0,
+    max_position_embeddings: hfPositionRows(cfg, padId),
+    type_vocab_size: 1,
+    initializer_range: 0.02,
+    layer_norm_eps: cfg.lnEps,
+    pad_token_id: padId,
+    position_embedding_type: 'absolute',
+    use_cache: false,
+    torch_dtype: 'float32',
+    ...extra,
+  };
+}

@@ -1,0 +1,176 @@
+// gecko export: the safetensors writer, the weight mapping to XLMRobertaXLModel's layout and the
+// sentence-transformers folder. Numerical parity with PyTorch is in torch-parity.test.ts.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCheckpoint } from '../../lib/encoder/checkpoint';
+import { paramSpecs } from '../../lib/encoder/params';
+import { exportCheckpoint } from '../../lib/export/export';
+import { hfPositionRows, hfTensors } from '../../lib/export/hf-model';
+import { readSafetensors, safetensorsBytes } from '../../lib/export/safetensors';
+import { tmpDir } from '../helpers';
+import { makeFixtureRun } from './fixture';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+describe('safetensors', () => {
+  it('writes the 8-byte LE header length, an 8-aligned JSON header and little-endian data', () => {
+    const buf = safetensorsBytes(
+      [
+        { name: 'a', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+        { name: 'b', shape: [1], data: Float32Array.from([-0.5]) },
+      ],
+      { format: 'pt' },
+    );
+    const n = Number(buf.readBigUInt64LE(0));
+    expect(n % 8).toBe(0);
+    const header = JSON.parse(buf.subarray(8, 8 + n).toString());
+    expect(header.__metadata__).toEqual({ format: 'pt' });
+    expect(header.a).toEqual({ dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] });
+    expect(header.b).toEqual({ dtype: 'F32', shape: [1], data_offsets: [24, 28] });
+    expect(buf.length).toBe(8 + n + 28);
+    expect(buf.readFloatLE(8 + n + 4 * 5)).toBe(6);
+    expect(buf.readFloatLE(8 + n + 24)).toBe(-0.5);
+  });
+
+  it('round-trips through the reader, and names a truncated file', () => {
+    const dir = tmpDir();
+    const data = Float32Array.from({ length: 12 }, (_, i) => i / 7);
+    const path = join(dir, 'x.safetensors');
+    writeFileSync(path, safetensorsBytes([{ name: 'w', shape: [3, 4], data }]));
+    const back = readSafetensors(path);
+    expect(back.tensors.get('w')!.shape).toEqual([3, 4]);
+    expect(back.tensors.get('w')!.data).toEqual(data);
+    writeFileSync(path, readFileSync(path).subarray(0, 40));
+    expect(() => readSafetensors(path)).toThrow(/x\.safetensors: not a valid safetensors file/);
+  });
+
+  it('refuses a shape that does not match the data', () => {
+    expect(() => safetensorsBytes([{ name: 'w', shape: [2, 2], data: new Float32Array(3) }])).toThrow(
+      /'w' has 3 values/,
+    );
+  });
+});
+
+describe('weights as XLMRobertaXLModel', () => {
+  it('transposes every linear layer to (out, in), splits q/k/v and offsets positions by pad + 1', () => {
+    const { ckptDir } = makeFixtureRun(tmpDir());
+    const ck = loadCheckpoint(ckptDir);
+    const cfg = ck.config;
+    const D = cfg.dModel;
+    const byName = new Map(hfTensors(cfg, ck.params, 0).map((t) => [t.name, t]));
+    const spec = new Map(paramSpecs(cfg).map((s) => [s.name, s]));
+    const ours = (name: string, r: number, c: number, cols: number) =>
+      ck.params[spec.get(name)!.offset + r * cols + c]!;
+    // key weight (out o, in i) = wqkv[i][D + o]
+    const key = byName.get('encoder.layer.1.attention.self.key.weight')!;
+    expect(key.shape).toEqual([D, D]);
+    expect(key.data[3 * D + 5]).toBe(ours('l1.wqkv', 5, D + 3, 3 * D));
+    const value = byName.get('encoder.layer.0.attention.self.value.bias')!;
+    expect(value.data[2]).toBe(ours('l0.bqkv', 0, 2 * D + 2, 3 * D));
+    const inter = byName.get('encoder.layer.0.intermediate.dense.weight')!;
+    expect(inter.shape).toEqual([cfg.ffn, D]);
+    expect(inter.data[7 * D + 1]).toBe(ours('l0.w1', 1, 7, cfg.ffn));
+    const pos = byName.get('embeddings.position_embeddings.weight')!;
+    expect(pos.shape).toEqual([hfPositionRows(cfg, 0), D]);
+    expect(pos.data[0]).toBe(0); // row of the pad id: never read for real tokens
+    expect(pos.data[1 * D + 4]).toBe(ours('pos_emb', 0, 4, D)); // position 0 -> row pad + 1
+    expect(byName.has('mlm.bias')).toBe(false);
+    // every parameter but the MLM bias lands somewhere: the tensor sizes add up
+    const total = [...byName.values()].reduce((s, t) => s + t.data.length, 0);
+    const extra = pos.data.length - cfg.maxLen * D + D /* token type */ + D * D + D; /* pooler */
+    expect(total).toBe(ck.params.length - cfg.vocabSize + extra);
+  });
+});
+
+describe('exportCheckpoint', () => {
+  it('writes the sentence-transformers folder with a model card holding the run config and eval score', () => {
+    const dir = tmpDir();
+    const { ckptDir, runDir, id, cfg } = makeFixtureRun(dir);
+    const out = join(dir, 'exported');
+    const r = exportCheckpoint(ckptDir, out, { progress: false });
+    expect(r.checkpointId).toBe(id);
+    expect(r.runDir).toBe(runDir);
+    expect(r.scores).toBe(1);
+    for (const f of [
+      'model.safetensors',
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+      'modules.json',
+      'sentence_bert_config.json',
+      'config_sentence_transformers.json',
+      '1_Pooling/config.json',
+      'README.md',
+      'gecko_export.json',
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(statSync(join(out, '2_Normalize')).isDirectory()).toBe(true);
+    const json = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
+    const config = json('config.json');
+    expect(config.model_type).toBe('xlm-roberta-xl');
+    expect(config.architectures).toEqual(['XLMRobertaXLModel']);
+    expect(config.hidden_act).toBe('gelu');
+    expect(config.max_position_embeddings).toBe(cfg.maxLen + 1);
+    expect(json('modules.json').map((m: { type: string }) => m.type)).toEqual([
+      'sentence_transformers.models.Transformer',
+      'sentence_transformers.models.Pooling',
+      'sentence_transformers.models.Normalize',
+    ]);
+    expect(json('1_Pooling/config.json').pooling_mode_mean_tokens).toBe(true);
+    expect(json('sentence_bert_config.json').max_seq_length).toBe(cfg.maxLen);
+    expect(json('tokenizer_config.json')).toMatchObject({
+      pad_token: '[PAD]',
+      tokenizer_class: 'PreTrainedTokenizerFast',
+    });
+    expect(readFileSync(join(out, 'tokenizer.json'), 'utf8')).toBe(
+      readFileSync(join(ckptDir, 'tokenizer.json'), 'utf8'),
+    );
+    const st = readSafetensors(join(out, 'model.safetensors'));
+    expect(st.metadata.gecko_checkpoint).toBe(id);
+    expect(st.tensors.size).toBe(3 + 16 * cfg.layers + 4);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('XLMRobertaXLModel');
+    expect(card).toContain('task: {task} | query: {text}');
+    expect(card).toMatch(/\| SciFact \| Retrieval \| 16 \| 0\.1235 \| ndcg_at_10 \|/);
+    expect(card).toContain('"matryoshkaDims"');
+    expect(card).toContain('dimensions 16, 8');
+  });
+
+  it('refuses a non-empty output folder without force, and a checkpoint that is not one', () => {
+    const dir = tmpDir();
+    const { ckptDir } = makeFixtureRun(dir);
+    const out = join(dir, 'busy');
+    mkdirSync(out);
+    writeFileSync(join(out, 'x'), 'x');
+    expect(() => exportCheckpoint(ckptDir, out, { progress: false })).toThrow(/busy already exists.*\n.*--force/);
+    exportCheckpoint(ckptDir, out, { progress: false, force: true });
+    expect(existsSync(join(out, 'x'))).toBe(false);
+    expect(() => exportCheckpoint(join(dir, 'nope'), join(dir, 'o2'), { progress: false })).toThrow(
+      /no encoder checkpoint/,
+    );
+  });
+});
+
+describe('gecko export (command line)', () => {
+  it('exports, and says what is missing', () => {
+    const dir = tmpDir();
+    const { ckptDir } = makeFixtureRun(dir);
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'gecko.js'), 'export', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, GECKO_PROGRESS: 'lines' },
+      });
+    const ok = run([ckptDir, '--out', join(dir, 'cli')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/export: 100%/); // progress with ETA
+    expect(ok.stderr).toMatch(/exported ckpt:[0-9a-f]{12} as XLMRobertaXLModel/);
+    expect(existsSync(join(dir, 'cli', 'model.safetensors'))).toBe(true);
+    const noOut = run([ckptDir]);
+    expect(noOut.status).not.toBe(0);
+    expect(noOut.stderr).toMatch(/needs --out/);
+  });
+});
