@@ -48,7 +48,7 @@ function scoreTable(scores: readonly CardScore[]): string {
       (s) => `| ${s.task} | ${s.type} | ${s.dim ?? 'full'} | ${fmt(s.mainScore)} | ${s.metric} | ${s.sample} |`,
     ),
     '',
-    `Scores are read from the MTEB-format result files under \`${scores[0]!.file}\`; "sample" gives the evaluation caps (queries, corpus, classifier train/test items, seed): scores measured under different caps are not comparable, and sub-sampled scores are not comparable with the MTEB leaderboard.`,
+    `Scores are read from the MTEB-format result files under \`${scores[0]!.file}\`; "sample" gives the evaluation caps and seed (eval_config): scores measured under different caps are not comparable, and sub-sampled scores are not comparable with the MTEB leaderboard.`,
   ].join('\n');
 }
 

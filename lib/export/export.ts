@@ -14,15 +14,15 @@
 //   gecko_export.json                 provenance: checkpoint id, producer, files
 // The folder is written beside the target and renamed into place.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { ensureDir, readJson, writeFileAtomic, writeJson } from '../core/fs';
 import { progress as startProgress } from '../core/progress';
 import { producedBy } from '../core/version';
 import { loadCheckpoint, type Checkpoint } from '../encoder/checkpoint';
 import { saveTokenizer } from '../encoder/tokenizer';
+import type { MtebResult } from '../eval/results';
 import { getTask } from '../eval/tasks/registry';
-import { collectRunResults } from '../pipeline/runs';
 import { modelCard, type CardScore } from './card';
 import { hfConfig, hfTensors, HF_ARCHITECTURE } from './hf-model';
 import { safetensorsBytes } from './safetensors';
@@ -91,27 +91,34 @@ function findRunDir(ckptDir: string): string | undefined {
   return existsSync(join(run, 'config.json')) ? run : undefined;
 }
 
+/** The eval scores of this checkpoint in <run>/eval/<model>/<dim>/<Task>.json (as `gecko eval --out <run>/eval` writes them). */
 function scoresOf(runDir: string, checkpointId: string): CardScore[] {
-  const run = basename(runDir);
-  return collectRunResults(dirname(runDir))
-    .filter((r) => r.run === run && r.model.includes(checkpointId))
-    .map((r) => {
-      let metric = 'main_score';
-      try {
-        metric = getTask(r.task).mainScore;
-      } catch {
-        /* a task this version no longer registers: keep the generic name */
+  const evalDir = join(runDir, 'eval');
+  const dirs = (d: string) => (existsSync(d) ? readdirSync(d).filter((x) => statSync(join(d, x)).isDirectory()) : []);
+  const out: CardScore[] = [];
+  for (const model of dirs(evalDir))
+    for (const dim of dirs(join(evalDir, model)))
+      for (const f of readdirSync(join(evalDir, model, dim)).filter((x) => x.endsWith('.json'))) {
+        let r: MtebResult;
+        try {
+          r = readJson<MtebResult>(join(evalDir, model, dim, f));
+        } catch {
+          continue; // not a result file
+        }
+        const main = r.scores?.test?.[0]?.main_score;
+        if (r.model !== checkpointId || typeof main !== 'number') continue;
+        let metric = 'main_score';
+        try {
+          metric = getTask(r.task_name).mainScore;
+        } catch {
+          /* a task this version no longer registers: keep the generic name */
+        }
+        const sample = Object.entries(r.eval_config ?? {})
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
+        out.push({ task: r.task_name, type: r.task_type, dim: r.dim, mainScore: main, metric, sample, file: evalDir });
       }
-      return {
-        task: r.task,
-        type: r.type,
-        dim: r.dim,
-        mainScore: r.mainScore,
-        metric,
-        sample: r.sample,
-        file: join(runDir, 'eval'),
-      };
-    });
+  return out;
 }
 
 function matryoshkaDims(runConfig: Record<string, unknown> | undefined): number[] {

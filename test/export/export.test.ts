@@ -134,7 +134,7 @@ describe('exportCheckpoint', () => {
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card).toContain('XLMRobertaXLModel');
     expect(card).toContain('task: {task} | query: {text}');
-    expect(card).toMatch(/\| SciFact \| Retrieval \| 16 \| 0\.1235 \| ndcg_at_10 \|/);
+    expect(card).toMatch(/\| SciFact \| Retrieval \| 16 \| 0\.1235 \| ndcg_at_10 \| maxQueries=30 /);
     expect(card).toContain('"matryoshkaDims"');
     expect(card).toContain('dimensions 16, 8');
   });
@@ -170,7 +170,11 @@ describe('gecko export (command line)', () => {
     expect(ok.stderr).toMatch(/exported ckpt:[0-9a-f]{12} as XLMRobertaXLModel/);
     expect(existsSync(join(dir, 'cli', 'model.safetensors'))).toBe(true);
     const noOut = run([ckptDir]);
-    expect(noOut.status).not.toBe(0);
+    expect(noOut.status).toBe(2); // a usage error
     expect(noOut.stderr).toMatch(/needs --out/);
+    expect(run([ckptDir, 'extra', '--out', join(dir, 'x')]).status).toBe(2);
+    const help = run(['-h']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/<checkpoint folder>/);
   });
 });

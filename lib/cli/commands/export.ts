@@ -1,7 +1,7 @@
 // `gecko export`: a checkpoint as a sentence-transformers / transformers folder (safetensors
 // weights, config.json, tokenizer files, pooling config, model card). See lib/export/export.ts.
 import type { Command } from '../command';
-import { GeckoError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { consoleLogger } from '../../core/log';
 import { exportCheckpoint } from '../../export/export';
 
@@ -9,6 +9,7 @@ export const command: Command = {
   name: 'export',
   summary: 'export a checkpoint as a sentence-transformers folder (safetensors, config.json, model card)',
   usage: 'npx gecko export <checkpoint folder> --out <dir> [--run <run folder>] [--force]',
+  positionals: { usage: '<checkpoint folder>', max: 1 },
   flags: {
     out: { type: 'string', help: 'output folder (created; must be empty unless --force)' },
     run: {
@@ -18,11 +19,10 @@ export const command: Command = {
     force: { type: 'boolean', help: 'replace an existing output folder' },
   },
   async run(args) {
-    const [ckpt, ...extra] = args.positional;
-    if (!ckpt) throw new GeckoError('gecko export needs a checkpoint folder', this.usage);
-    if (extra.length) throw new GeckoError(`gecko export: unexpected argument(s) ${extra.join(' ')}`, this.usage);
+    const [ckpt] = args.positional;
+    if (!ckpt) throw new UsageError('gecko export needs a checkpoint folder', this.usage);
     const out = args.flags.out as string | undefined;
-    if (!out) throw new GeckoError('gecko export needs --out <dir>', this.usage);
+    if (!out) throw new UsageError('gecko export needs --out <dir>', this.usage);
     const r = exportCheckpoint(ckpt, out, {
       force: Boolean(args.flags.force),
       ...(args.flags.run ? { runDir: args.flags.run as string } : {}),
