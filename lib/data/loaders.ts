@@ -8,7 +8,7 @@ import { DataError, GeckoError } from '../core/errors';
 import { readJsonl } from '../core/jsonl';
 import { dataDir } from '../core/paths';
 import type { Passage, Qrels, Query } from '../core/types';
-import { expectFields, numberField, parseCsv, readText, datasetPath, tsvRows, splitLines } from './parse';
+import { expectFields, numberField, parseCsv, parseDelimited, readText, datasetPath, tsvRows, splitLines } from './parse';
 import { getDataset, getSplit } from './registry';
 import { holdoutSplitOf } from './split';
 
@@ -95,17 +95,46 @@ function beirIdOk(r: any): boolean {
   return r !== null && typeof r === 'object' && (typeof r._id === 'string' || typeof r._id === 'number');
 }
 
+/** The SemEval STS 2012-2016 test sets (MTEB STS12-STS16), one layout. */
+export const SEMEVAL_STS: readonly string[] = ['sts12', 'sts13', 'sts14', 'sts15', 'sts16'];
+const STS_NAMES: readonly string[] = ['stsbenchmark', 'sick', ...SEMEVAL_STS, 'biosses'];
+const BIOSSES_HEADER = ['id', 'sentence1', 'sentence2', 'score', 'annotator_a', 'annotator_b', 'annotator_c', 'annotator_d', 'annotator_e'];
+
 /**
  * Scored sentence pairs. stsbenchmark: scores 0-5 from `sts-<split>.csv` (tab-separated,
  * 7 or 9 fields, never quote-parsed); sick: relatedness 1-5 from the SemEval-2014 file of
- * the split (train | trial | test).
+ * the split (train | trial | test); sts12-sts16: scores 0-5 from `test.tsv` (tab-separated with
+ * Python csv quoting, header `sentence1 sentence2 score subset`); biosses: the mean expert score
+ * 0-4 from `biosses.tsv` (unquoted).
  * @example loadSts('stsbenchmark', 'test').length === 1379
+ * @example loadSts('sts12', 'test').length === 3108
  */
 export function loadSts(name: string, split: string, opts: LoadOptions = {}): StsPair[] {
-  checkName(name, ['stsbenchmark', 'sick'], 'loadSts');
+  checkName(name, STS_NAMES, 'loadSts');
   getSplit(name, split);
   if (name === 'sick') return readSick(split, opts).map(({ text1, text2, score }) => ({ text1, text2, score }));
-  const path = datasetPath(name, `sts-${split}.csv`, opts.dataDir ?? dataDir());
+  const root = opts.dataDir ?? dataDir();
+  if (SEMEVAL_STS.includes(name)) {
+    const path = datasetPath(name, `${split}.tsv`, root);
+    const rows = parseDelimited(readText(path), path, '\t');
+    if (rows[0]?.fields.join('\t') !== 'sentence1\tsentence2\tscore\tsubset') {
+      throw new DataError(path, "expected the header line 'sentence1\\tsentence2\\tscore\\tsubset'", rows[0]?.line ?? 1);
+    }
+    return rows.slice(1).map((row) => {
+      expectFields(row, path, 4, 'sentence1, sentence2, score, subset');
+      const f = row.fields;
+      return { text1: f[0]!, text2: f[1]!, score: numberField(f[2]!, path, row.line, 'score', [0, 5]) };
+    });
+  }
+  if (name === 'biosses') {
+    const path = datasetPath(name, 'biosses.tsv', root);
+    return tsvRows(readText(path), path, BIOSSES_HEADER).map((row) => {
+      expectFields(row, path, BIOSSES_HEADER.length, BIOSSES_HEADER.join(', '));
+      const f = row.fields;
+      return { text1: f[1]!, text2: f[2]!, score: numberField(f[3]!, path, row.line, 'score', [0, 4]) };
+    });
+  }
+  const path = datasetPath(name, `sts-${split}.csv`, root);
   return tsvRows(readText(path), path).map((row) => {
     expectFields(row, path, [7, 9], 'genre, filename, year, id, score, sentence1, sentence2 [, source, source]');
     const f = row.fields;
@@ -120,6 +149,35 @@ export function loadSts(name: string, split: string, opts: LoadOptions = {}): St
 export function loadSickNli(split: string, opts: LoadOptions = {}): NliPair[] {
   getSplit('sick', split);
   return readSick(split, opts).map(({ text1, text2, label }) => ({ premise: text1, hypothesis: text2, label }));
+}
+
+const NLI_JSONL: Record<string, Record<string, string>> = {
+  multinli: { dev_matched: 'multinli_1.0_dev_matched.jsonl' },
+  snli: { dev: 'snli_1.0_dev.jsonl', dev_nosick: 'snli_1.0_dev.noSICK.jsonl' },
+};
+
+/**
+ * Premise / hypothesis / label pairs of an NLI data set: sick (train | trial | test, the
+ * SemEval-2014 files), multinli (dev_matched) or snli (dev | dev_nosick; the tokenised test
+ * copy is not loaded). Labels are upper-cased to NliLabel.
+ * @example loadNli('multinli', 'dev_matched').length === 9815
+ * @example loadNli('snli', 'dev_nosick').length === 9748
+ */
+export function loadNli(name: string, split: string, opts: LoadOptions = {}): NliPair[] {
+  checkName(name, ['sick', ...Object.keys(NLI_JSONL)], 'loadNli');
+  getSplit(name, split);
+  if (name === 'sick') return loadSickNli(split, opts);
+  const file = NLI_JSONL[name]![split];
+  if (!file) {
+    throw new GeckoError(`loadNli: '${name}' split '${split}' has no loader`, `loadable splits of ${name}: ${Object.keys(NLI_JSONL[name]!).join(', ')}`);
+  }
+  const path = datasetPath(name, file, opts.dataDir ?? dataDir());
+  return readJsonl<{ premise: string; hypothesis: string; label: string }>(path, (r) =>
+    (r !== null && typeof r === 'object' && typeof r.premise === 'string' && r.premise.trim() !== '' &&
+      typeof r.hypothesis === 'string' && r.hypothesis.trim() !== '' &&
+      typeof r.label === 'string' && NLI_LABELS.includes(r.label.toUpperCase())) ||
+    'expected {"premise": non-empty string, "hypothesis": non-empty string, "label": "entailment" | "neutral" | "contradiction"}',
+  ).map((r) => ({ premise: r.premise, hypothesis: r.hypothesis, label: r.label.toUpperCase() as NliLabel }));
 }
 
 const SICK_FILES: Record<string, string> = {

@@ -68,6 +68,16 @@ export function tsvRows(text: string, file: string, header?: readonly string[]):
  * @example parseCsv('a,"b,""c""\nd"\n', 'x.csv') // [{fields: ['a', 'b,"c"\nd'], line: 1}]
  */
 export function parseCsv(text: string, file: string): Row[] {
+  return parseDelimited(text, file, ',');
+}
+
+/**
+ * Python `csv` / RFC-4180 quoting with any one-character delimiter (`'\t'`: the quoted TSV that
+ * Python's csv.writer writes, as in the STS12-16 files). A quote only opens a field at its start;
+ * elsewhere it is literal.
+ * @example parseDelimited('"a ""b"""\tc\n', 'x.tsv', '\t') // [{fields: ['a "b"', 'c'], line: 1}]
+ */
+export function parseDelimited(text: string, file: string, delimiter: string): Row[] {
   const rows: Row[] = [];
   const n = text.length;
   let fields: string[] = [];
@@ -96,18 +106,18 @@ export function parseCsv(text: string, file: string): Row[] {
       }
       fields.push(value);
       const next = text[i];
-      if (next === ',') { i++; continue; }
+      if (next === delimiter) { i++; continue; }
       if (next === '\r' && text[i + 1] === '\n') i++;
       if (next === undefined || text[i] === '\n') { endRow(); line++; rowLine = line; i++; continue; }
-      throw new DataError(file, `expected ',' or end of line after a closing quote, got '${next}'`, line);
+      throw new DataError(file, `expected '${delimiter === '\t' ? '\\t' : delimiter}' or end of line after a closing quote, got '${next}'`, line);
     }
-    // Unquoted field: up to the next comma or end of line.
+    // Unquoted field: up to the next delimiter or end of line.
     let j = i;
-    while (j < n && text[j] !== ',' && text[j] !== '\n') j++;
+    while (j < n && text[j] !== delimiter && text[j] !== '\n') j++;
     let value = text.slice(i, j);
-    if (text[j] !== ',' && value.endsWith('\r')) value = value.slice(0, -1);
+    if (text[j] !== delimiter && value.endsWith('\r')) value = value.slice(0, -1);
     fields.push(value);
-    if (text[j] === ',') { i = j + 1; continue; }
+    if (text[j] === delimiter) { i = j + 1; continue; }
     endRow();
     line++;
     rowLine = line;

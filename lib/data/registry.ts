@@ -1,4 +1,4 @@
-// The eleven real data sets the workbench reads, declared once: task, files with their row
+// The real data sets the workbench reads, declared once: task, files with their row
 // counts and sha256 (as in each data set's SOURCE.md and the shared copy), splits and which
 // of them are EVALUATION splits, license, citation and where `gecko data fetch` gets them.
 // Training code calls assertTrainingSplit() before it reads anything (the leak guard).
@@ -11,17 +11,20 @@ export type DatasetTask =
   | 'retrieval'
   | 'sts'
   | 'sts+nli'
+  | 'nli'
   | 'classification'
   | 'pair-classification'
   | 'clustering+classification'
   | 'qa';
 
 /**
- * How a file is counted and parsed. 'lines' = one row per non-blank line; 'smart' = one row
+ * How a file is counted and parsed. 'lines' = one row per non-blank line; 'tsv-quoted-header' =
+ * tab-separated with Python csv quoting and a header row (rows counted quote-aware); 'smart' = one row
  * per `.I` record; 'squad' = questions in a SQuAD JSON; 'json-array' = array length.
  */
 export type FileFormat =
-  | 'jsonl' | 'qrels-tsv' | 'tsv' | 'tsv-header' | 'csv' | 'csv-header'
+  | 'jsonl' | 'qrels-tsv' | 'tsv' | 'tsv-header'
+  | 'tsv-quoted-header' | 'csv' | 'csv-header'
   | 'smart' | 'lines' | 'squad' | 'json-array' | 'text';
 
 /** Where a file comes from when `gecko data fetch` downloads it. */
@@ -94,6 +97,35 @@ const SICK_SEMEVAL = { repo: 'a389965626/Sick-', commit: 'de6e090d5bfc2c33882351
 const BANKING = { repo: 'PolyAI-LDN/task-specific-datasets', commit: '9d081458ff52e53cf7e848f414e6e9344e4e6696' };
 const AMCD = { repo: 'amazon-science/amazon-multilingual-counterfactual-dataset', commit: '8945c5863d8d3f901f8d44343c9db8ad8c454366' };
 const AG = { repo: 'little-aztl/NLP-LogLinear', commit: '8db28d05af49b8a572bfba921497c4f5f0795fe8' };
+const GNLI = { repo: 'anthonywchen/generative-nli', commit: 'aad500326efe82814047e6ea3b90b5fd8969e36b' };
+const ESNLI = { repo: 'OanaMariaCamburu/e-SNLI', commit: '7b585a3f077fdea899780eb0473940522ae44a2e' };
+const SYNWMD = { repo: 'amao0o0/SynWMD', commit: '59042a92e862db58bd01e47914345d2f52d2a4a3' };
+const BIOSSES = { repo: 'gizemsogancioglu/biosses', commit: '381b24030e06b77f9c50ee245e86c65cd700407a' };
+
+/** The SemEval STS 2012-2016 English test sets (MTEB STS12-STS16): same layout, own counts and terms. */
+function semevalSts(
+  year: 12 | 13 | 14 | 15 | 16,
+  rows: number,
+  sha: { test: string; senteval: string },
+  subsets: string,
+  license: string,
+): DatasetInfo {
+  const name = `sts${year}`;
+  return {
+    name,
+    task: 'sts',
+    description: `SemEval STS 20${year} English test set (MTEB STS${year}), scores 0-5: ${subsets}. Original (not lowercased) text.`,
+    files: [
+      { path: 'test.tsv', format: 'tsv-quoted-header', rows, sha256: sha.test, source: noCopy(`built from the official release files (raw/, from ${SYNWMD.repo}@${SYNWMD.commit} data/downstream/STS/STS${year}-en-test/); no public copy of this exact file`) },
+      { path: 'test_senteval_lower_tok.tsv', format: 'tsv-quoted-header', rows, sha256: sha.senteval, source: noCopy('the SentEval-processed (tokenised, lowercased) text of the same pairs; not read by the loaders'), optional: true },
+    ],
+    splits: [{ name: 'test', evaluation: true, rows, use: `STS evaluation only (MTEB STS${year}); never training data` }],
+    license,
+    citation: `Agirre et al. 20${year}. SemEval-20${year} Task${year === 12 ? ' 6' : year === 13 ? ': *SEM 2013 shared task' : year === 14 ? ' 10' : year === 15 ? ' 2' : ' 1'}: Semantic Textual Similarity. Cited as in MTEB STS${year}.`,
+    origin: `Official SemEval zip (ixa2.si.ehu.es/stswiki), unpacked in ${SYNWMD.repo}@${SYNWMD.commit}; test.tsv rebuilt from its raw files, pairs without a gold score dropped (SOURCE.md).`,
+    seedCorpus: false,
+  };
+}
 
 const derived = (converter: 'cranfield-beir' | 'cisi-beir', output: 'corpus' | 'queries' | 'qrels'): FileSource => ({ kind: 'derived', converter, output });
 
@@ -306,6 +338,72 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     origin: 'http://mlg.ucd.ie/datasets/bbc.html (bbc-fulltext.zip, also HichamSad/News-Categorizer-NeuralFH@b65a9abb9e434bea29f70e9e7bbe0a62e3935cbe); converted to one JSON line per article.',
     archives: { bbc: 'http://mlg.ucd.ie/files/datasets/bbc-fulltext.zip' },
     seedCorpus: true,
+  },
+  multinli: {
+    name: 'multinli',
+    task: 'nli',
+    description: 'MultiNLI 1.0 dev_matched: 9,815 gold-labelled premise/hypothesis pairs (10 genres). No sentence shared with SICK.',
+    files: [
+      { path: 'multinli_1.0_dev_matched.jsonl', format: 'jsonl', rows: 9815, sha256: '081af9b80f4fe75aba97d034c0ff21a8017c4d18e3b5b2b0b7612ab2cc3c7bf2', source: raw(gh(GNLI.repo, GNLI.commit, 'data/mnli/dev.jsonl')) },
+    ],
+    splits: [{ name: 'dev_matched', evaluation: false, rows: 9815, use: 'NLI training pairs (entailment positive, contradiction hard negative); 0 sentences shared with SICK' }],
+    license: "OANC's permissive licence for most genres; Fiction: one work CC BY-SA 3.0, two CC BY 3.0, the rest US public domain",
+    citation: 'Williams, Nangia and Bowman. 2018. A Broad-Coverage Challenge Corpus for Sentence Understanding through Inference. NAACL 2018.',
+    origin: `MultiNLI 1.0 (https://cims.nyu.edu/~sbowman/multinli/); JSONL from ${GNLI.repo}@${GNLI.commit} data/mnli/dev.jsonl (gold-labelled pairs of multinli_1.0_dev_matched).`,
+    seedCorpus: false,
+  },
+  snli: {
+    name: 'snli',
+    task: 'nli',
+    description: "SNLI 1.0 dev: 9,842 gold-labelled pairs; 'dev_nosick' drops the 94 pairs sharing a sentence with SICK. Tokenised test (e-SNLI) listed, not loaded.",
+    files: [
+      { path: 'snli_1.0_dev.jsonl', format: 'jsonl', rows: 9842, sha256: '4610d85664b3fa453c33fbbbc006ac870aaa1435ad1583b944af027673f5c3d4', source: raw(gh(GNLI.repo, GNLI.commit, 'data/snli/dev.jsonl')) },
+      { path: 'snli_1.0_dev.noSICK.jsonl', format: 'jsonl', rows: 9748, sha256: '2e49757445055174fac3d6dea04971d46e300fd82a293d060418d85a2b148630', source: noCopy('snli_1.0_dev.jsonl less the 94 pairs with a sentence (or source caption) found in SICK, built for the shared copy (SOURCE.md)') },
+      { path: 'esnli_tokenized/s1.test', format: 'lines', rows: 9824, sha256: '62cb8107dc3c56a4376e5e521842be24e0d61c92c346b94917da2bbf2a47d8be', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/s1.test')), optional: true },
+      { path: 'esnli_tokenized/s2.test', format: 'lines', rows: 9824, sha256: '1174f3ad30a3c30fc0f9eeffc1b3b6a79e0514026c5a658968a8e2a324b311a1', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/s2.test')), optional: true },
+      { path: 'esnli_tokenized/labels.test', format: 'lines', rows: 9824, sha256: 'e25c363e5cc70d5494d6e6555d8053eced22dca836e0f03067530eaad3d4f5f5', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/labels.test')), optional: true },
+      { path: 'esnli_tokenized/s1.dev', format: 'lines', rows: 9842, sha256: '28a398b5478b10b4b851d4bb5b2e5767171519add6586015ed50b9436df11d00', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/s1.dev')), optional: true },
+      { path: 'esnli_tokenized/s2.dev', format: 'lines', rows: 9842, sha256: 'a8c59709630b64ba103f7784c0cb7104a6baf23234562487264d9634714f5d2b', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/s2.dev')), optional: true },
+      { path: 'esnli_tokenized/labels.dev', format: 'lines', rows: 9842, sha256: 'd164d72435c3289fe53cb01e983f7c06e104bf192c0cae9caf2e99bf2e15f974', source: raw(gh(ESNLI.repo, ESNLI.commit, 'dataset/eSNLI/labels.dev')), optional: true },
+    ],
+    splits: [
+      { name: 'dev', evaluation: false, rows: 9842, use: 'NLI training pairs; 94 of them share a sentence with SICK (use dev_nosick next to SICK-R evaluation)' },
+      { name: 'dev_nosick', evaluation: false, rows: 9748, use: 'NLI training pairs with 0 overlap with SICK (the default SNLI split)' },
+      { name: 'test', evaluation: true, rows: 9824, use: 'held out (tokenised e-SNLI copy); not evaluated here, kept out of training' },
+    ],
+    license: 'CC BY-SA 4.0',
+    citation: 'Bowman, Angeli, Potts and Manning. 2015. A large annotated corpus for learning natural language inference. EMNLP 2015.',
+    origin: `SNLI 1.0 (https://nlp.stanford.edu/projects/snli/); dev JSONL from ${GNLI.repo}@${GNLI.commit} data/snli/dev.jsonl; tokenised copies from ${ESNLI.repo}@${ESNLI.commit} dataset/eSNLI/.`,
+    seedCorpus: false,
+  },
+  sts12: semevalSts(12, 3108, { test: '186c68e93ff887fd751f8e5d9fc6ef40deba001e5f51e987136aaebcd8d5acc6', senteval: '474653a6437cac10de6d379314a8a7d8c62730a6b8e573f27e5d5477de363d7f' },
+    'MSRpar 750, MSRvid 750, SMTeuroparl 459, surprise.OnWN 750, surprise.SMTnews 399',
+    'research-only SemEval 2012 terms: MSRpar/MSRvid under the Microsoft Research licence terms; SMTeuroparl/SMTnews from WMT, OnWN from OntoNotes/WordNet; no open licence'),
+  sts13: semevalSts(13, 1500, { test: 'c7e55a125eeca81e8964caf6cf76e92ebb617f6ef243e938f78ef5f6c7cc8c3d', senteval: '57cd9a771de63d1f03a56cd145638496263c0d1ad5c704219faf71bf9306a514' },
+    'FNWN 189, headlines 750, OnWN 561 (SMT is LDC-only, as in SentEval/MTEB)',
+    'SemEval 2013 terms: headlines from the European Media Monitor, FNWN FrameNet/WordNet, OnWN OntoNotes/WordNet; no single open licence'),
+  sts14: semevalSts(14, 3750, { test: '481c51b7b2fe4fa98898ca69e1786342e20602788b71d2b5b52f5e75fb71abd8', senteval: 'c6f8618fd8cbeb7513355df787f81dac2309873c8e6248fbf61c16b716403b12' },
+    'deft-forum 450, deft-news 300, headlines 750, images 750, OnWN 750, tweet-news 750',
+    'SemEval 2014 terms: images are PASCAL VOC-2008 captions (CC BY-SA); news, forum, tweet and WordNet text otherwise; no single open licence'),
+  sts15: semevalSts(15, 3000, { test: '55b7b874155f0e6e2d3bbcbe9a7b1a368a41d9641ff134d87c2c14a1efa82b8d', senteval: '44b55c3b0864e8a83b19ca99253128223bcc50d6ca0520348cbd81ece9416f32' },
+    'answers-forums 375, answers-students 750, belief 375, headlines 750, images 750',
+    'SemEval 2015 terms: answers-forums is Stack Exchange text (CC BY-SA 3.0), images PASCAL captions (CC BY-SA)'),
+  sts16: semevalSts(16, 1186, { test: '87fdf68a4187a0c69918c213b19cdd8ee51d03c5046c706dda74919dafba94bb', senteval: '0a5ac7924c1fc2d26fad7a0ec51bac71db96d20f78854ff6c4bb132c608bf8e9' },
+    'answer-answer 254, headlines 249, plagiarism 230, postediting 244, question-question 209',
+    'NON-COMMERCIAL PART: plagiarism (230 pairs) is the Clough & Stevenson corpus, CC BY-NC-SA 2.0 UK; question-question and answer-answer Stack Exchange (CC BY-SA 3.0); postediting EAMT11 (CC BY 4.0); headlines EMM (acknowledge EMM)'),
+  biosses: {
+    name: 'biosses',
+    task: 'sts',
+    description: 'BIOSSES: 100 biomedical sentence pairs, score = mean of 5 expert scores (0-4), as in MTEB BIOSSES.',
+    files: [
+      { path: 'biosses.tsv', format: 'tsv-header', rows: 100, sha256: 'fb5ec06a30e8632ec219024cdc94e42798efd118ec40321c44b290dd78233ac5', source: noCopy("parsed from the two .docx tables inside the authors' BIOSSES-Dataset.rar for the shared copy (SOURCE.md); no public TSV of these bytes") },
+      { path: 'original/BIOSSES-Dataset.rar', format: 'text', rows: null, sha256: 'f24b7e9756449e42873bd2e30603b3859eea699a7b991cf75554c27c0c562cb3', source: raw(gh(BIOSSES.repo, BIOSSES.commit, 'sses-frontend/Downloads/BIOSSES-Dataset.rar')), optional: true },
+    ],
+    splits: [{ name: 'test', evaluation: true, rows: 100, use: 'STS evaluation only (MTEB BIOSSES)' }],
+    license: "GPL-3.0 (the authors' repository LICENSE; HF bigbio/biosses lists GPL-3.0); the sentences are quoted from scientific articles",
+    citation: 'Soğancıoğlu, Öztürk and Özgür. 2017. BIOSSES: a semantic sentence similarity estimation system for the biomedical domain. Bioinformatics 33(14): i49-i58.',
+    origin: `Authors' repository ${BIOSSES.repo}@${BIOSSES.commit} (sses-frontend/Downloads/BIOSSES-Dataset.rar, RAR v4); sentences from the TAC 2014 Biomedical Summarization Track.`,
+    seedCorpus: false,
   },
 };
 

@@ -4,12 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from '../core/paths';
-import { parseCsv, readText, splitLines } from './parse';
+import { parseCsv, parseDelimited, readText, splitLines } from './parse';
 import { DATASET_NAMES, getDataset, type DatasetFile, type FileFormat } from './registry';
 
 /**
  * Rows of a file by format (header lines excluded); null for free text. Counting is exact
- * for CSV (quote-aware) and SQuAD (questions); others count non-blank lines or `.I` records.
+ * for CSV and quoted TSV (quote-aware) and SQuAD (questions); others count non-blank lines or `.I` records.
  * @example countRows('a\n\nb\n', 'lines') === 2
  */
 export function countRows(text: string, format: FileFormat, file = '(text)'): number | null {
@@ -19,6 +19,7 @@ export function countRows(text: string, format: FileFormat, file = '(text)'): nu
     case 'qrels-tsv': case 'tsv-header': return Math.max(0, nonBlank() - 1);
     case 'csv': return parseCsv(text, file).length;
     case 'csv-header': return Math.max(0, parseCsv(text, file).length - 1);
+    case 'tsv-quoted-header': return Math.max(0, parseDelimited(text, file, '\t').length - 1);
     case 'smart': return splitLines(text).filter((l) => /^\.I\s/.test(l)).length;
     case 'json-array': { const a = JSON.parse(text); return Array.isArray(a) ? a.length : 0; }
     case 'squad': {

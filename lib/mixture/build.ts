@@ -6,7 +6,7 @@ import { ConfigError, DataError } from '../core/errors';
 import { readJsonl } from '../core/jsonl';
 import { rngFor } from '../core/rng';
 import type { TrainingExample } from '../core/types';
-import { loadClassification, loadSickNli, loadSquad, loadSts } from '../data/loaders';
+import { loadClassification, loadNli, loadSickNli, loadSquad, loadSts } from '../data/loaders';
 import { assertTrainingSplit } from '../data/registry';
 import { mixExamples, type MixReport } from './mix';
 import { classificationExamples, nliExamples, squadExamples, stsExamples } from './sources';
@@ -23,6 +23,18 @@ export const MIXTURE_SOURCES = {
     dataset: 'sick',
     splits: ['train', 'trial'],
     what: 'SICK NLI: entailment positive, contradiction negative (symmetric)',
+  },
+  // MultiNLI and SNLI share no sentence with the SICK-R test file (SICK train/trial do: see
+  // ../shared/data/README.md); available sources, weighted in the config.
+  multinli: {
+    dataset: 'multinli',
+    splits: ['dev_matched'],
+    what: 'MultiNLI dev_matched: entailment positive, contradiction negative (symmetric); no SICK overlap',
+  },
+  snli: {
+    dataset: 'snli',
+    splits: ['dev_nosick'],
+    what: 'SNLI dev less the 94 pairs sharing a sentence with SICK: entailment positive, contradiction negative (symmetric)',
   },
   sts: { dataset: 'stsbenchmark', splits: ['train'], what: 'STS Benchmark train pairs scored >= 4 (symmetric)' },
   banking77: {
@@ -87,6 +99,12 @@ export function loadSourceExamples(
         src.splits.flatMap((s) => loadSickNli(s, opts)),
         rng,
       );
+    case 'multinli':
+    case 'snli':
+      return nliExamples(
+        src.splits.flatMap((s) => loadNli(src.dataset, s, opts)),
+        rng,
+      ).map((e) => ({ ...e, id: `${name}-${e.id}`, source: name }));
     case 'sts':
       return stsExamples(src.splits.flatMap((s) => loadSts('stsbenchmark', s, opts)));
     case 'banking77':

@@ -194,11 +194,11 @@ describe.runIf(HAVE)('gecko data fetch (local server)', () => {
 });
 
 describe.runIf(HAVE)('gecko datasets', () => {
-  it('lists all eleven as available on the shared data', async () => {
+  it('lists all nineteen as available on the shared data', async () => {
     const r = await gecko(['datasets'], { GECKO_DATA_DIR: SHARED_DATA });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/banking77\s+available\s+3\/3\s+13,160\/13,160\s+classification\s+CC BY 4\.0/);
-    expect(r.stdout.match(/ available /g)).toHaveLength(11);
+    expect(r.stdout.match(/ available /g)).toHaveLength(19);
     expect(r.stdout).not.toMatch(/fix:/);
     const j = JSON.parse((await gecko(['datasets', '--json'], { GECKO_DATA_DIR: SHARED_DATA })).stdout);
     expect(j.datasets.find((d: any) => d.name === 'sick').files.find((f: any) => f.path === 'semeval2014/SICK_test_annotated.txt'))
@@ -209,7 +209,7 @@ describe.runIf(HAVE)('gecko datasets', () => {
     const root = tmpDir('gecko-empty-');
     const r = await gecko(['datasets'], { GECKO_DATA_DIR: root });
     expect(r.code).toBe(0);
-    expect(r.stdout.match(/ missing /g)).toHaveLength(11);
+    expect(r.stdout.match(/ missing /g)).toHaveLength(19);
     expect(r.stdout).toContain(`scifact: folder ${join(root, 'scifact')} not found or empty`);
     expect(r.stdout).toMatch(/fix: run `npx gecko data fetch NAME`[\s\S]*or set GECKO_DATA_DIR to a folder that holds them/);
   });

@@ -11,9 +11,9 @@ import { allDatasetStatus, countRows } from '../../lib/data/status';
 import { have, SHARED_DATA } from '../helpers';
 
 describe('registry', () => {
-  it('declares the eleven data sets', () => {
-    expect([...DATASET_NAMES].sort()).toEqual(['ag_news', 'amazon_counterfactual', 'banking77', 'bbc_news', 'cisi', 'cranfield',
-      'mrpc', 'scifact', 'sick', 'squad_v1.1_dev', 'stsbenchmark']);
+  it('declares the nineteen data sets', () => {
+    expect([...DATASET_NAMES].sort()).toEqual(['ag_news', 'amazon_counterfactual', 'banking77', 'bbc_news', 'biosses', 'cisi', 'cranfield',
+      'mrpc', 'multinli', 'scifact', 'sick', 'snli', 'squad_v1.1_dev', 'sts12', 'sts13', 'sts14', 'sts15', 'sts16', 'stsbenchmark']);
     for (const d of Object.values(DATASETS)) {
       expect(d.splits.length).toBeGreaterThan(0);
       expect(d.license).not.toBe('');
@@ -52,7 +52,8 @@ describe('evaluation splits and the leak guard', () => {
     const evalSplits = DATASET_NAMES.flatMap((d) => getDataset(d).splits.filter((s) => s.evaluation).map((s) => `${d}/${s.name}`));
     expect(evalSplits.sort()).toEqual([
       'ag_news/cluster', 'amazon_counterfactual/test', 'amazon_counterfactual/valid', 'banking77/test', 'bbc_news/cluster',
-      'cisi/test', 'cranfield/test', 'mrpc/test', 'scifact/test', 'sick/test', 'stsbenchmark/dev', 'stsbenchmark/test',
+      'biosses/test', 'cisi/test', 'cranfield/test', 'mrpc/test', 'scifact/test', 'sick/test', 'snli/test',
+      'sts12/test', 'sts13/test', 'sts14/test', 'sts15/test', 'sts16/test', 'stsbenchmark/dev', 'stsbenchmark/test',
     ]);
     expect(isEvaluationSplit('sick', 'train')).toBe(false);
     expect(trainingSplits()).toContainEqual({ dataset: 'squad_v1.1_dev', split: 'dev' });

@@ -31,8 +31,18 @@ describe('task registry', () => {
     expect(getTask('AmazonCounterfactualClassification')).toMatchObject({ samplesPerLabel: 32 });
   });
   it('selects by name, type or all, and names the known tasks on a typo', () => {
-    expect(selectTasks(['all'])).toHaveLength(11);
-    expect(selectTasks(['sts', 'SciFact']).map((t) => t.name)).toEqual(['STSBenchmark', 'SICK-R', 'SciFact']);
+    expect(selectTasks(['all'])).toHaveLength(17);
+    expect(selectTasks(['sts', 'SciFact']).map((t) => t.name)).toEqual([
+      'STSBenchmark',
+      'SICK-R',
+      'STS12',
+      'STS13',
+      'STS14',
+      'STS15',
+      'STS16',
+      'BIOSSES',
+      'SciFact',
+    ]);
     expect(() => selectTasks(['SciFakt'])).toThrow(/unknown evaluation task 'SciFakt'[\s\S]*known tasks: SciFact/);
   });
 });
