@@ -4,7 +4,9 @@ export const ENV_VARS = {
   GECKO_DATA_DIR: 'folder holding the data sets (default: ./data)',
   GECKO_PROJECT_ROOT: 'the project folder (set by bin/gecko.js, so that `npx gecko` works from any folder)',
   GECKO_PRESET: 'config preset: smoke | demo | full (default: smoke for tests, demo for the demo)',
-  GECKO_BACKEND: 'force a TF.js backend: tensorflow-gpu | tensorflow | wasm | cpu',
+  GECKO_BACKEND: 'force a TF.js backend: tensorflow-gpu | tensorflow | webgpu | wasm | cpu',
+  GECKO_ENGINE:
+    'training/encoding path: device (weights as tf.Variables, batched attention) | packed (hand-written backward, wasm) | auto (default: packed on wasm and cpu, device elsewhere)',
   GECKO_RUNS_DIR: 'where run folders go (default: ./runs)',
   GECKO_CACHE_DIR: 'where the LLM and embedding caches go (default: ./cache)',
   GECKO_MODELS_DIR: 'folder holding GGUF models for tests (default: ../shared/models)',
@@ -24,6 +26,11 @@ export type EnvVar = keyof typeof ENV_VARS;
 export function readEnv(name: EnvVar): string | undefined {
   const v = process.env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** Set a variable read by a native library (e.g. TF_FORCE_GPU_ALLOW_GROWTH) unless the user set it. */
+export function setEnvDefault(name: string, value: string): void {
+  if (process.env[name] === undefined || process.env[name]!.trim() === '') process.env[name] = value;
 }
 
 /** True when running under CI (tests must not skip there). */

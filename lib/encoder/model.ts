@@ -123,12 +123,27 @@ function dropoutMask(
 ): tf.Tensor2D {
   const T = offsets[offsets.length - 1]!;
   const m = new Float32Array(T * D);
-  const keep = 1 / (1 - p);
-  for (let s = 0; s + 1 < offsets.length; s++) {
-    const rng = new Rng(deriveSeed(seeds[s]!, site));
-    for (let i = offsets[s]! * D, end = offsets[s + 1]! * D; i < end; i++) m[i] = rng.float() >= p ? keep : 0;
-  }
+  for (let s = 0; s + 1 < offsets.length; s++)
+    fillDropout(m, offsets[s]! * D, (offsets[s + 1]! - offsets[s]!) * D, seeds[s]!, p, site);
   return tf.tensor2d(m, [T, D]);
+}
+
+/**
+ * One sequence's dropout values (len * D, row-major) at `out[start..start+count)`: 0 or 1/(1-p),
+ * drawn from the sequence's seed and the site label. The packed and the device (padded) paths
+ * both draw through this, so their masks are the same.
+ */
+export function fillDropout(
+  out: Float32Array,
+  start: number,
+  count: number,
+  seed: number,
+  p: number,
+  site: string,
+): void {
+  const rng = new Rng(deriveSeed(seed, site));
+  const keep = 1 / (1 - p);
+  for (let i = start, end = start + count; i < end; i++) out[i] = rng.float() >= p ? keep : 0;
 }
 
 /**

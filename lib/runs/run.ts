@@ -12,6 +12,7 @@ import { projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
 import { gitState } from '../core/version';
+import { enginePath, type EnginePath } from '../train/engine';
 
 export interface RunContext {
   /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */
@@ -33,12 +34,20 @@ export interface RunInfo {
   startedAt: string;
   node: string;
   versions: Record<string, string | null>;
-  backend: { name: string; tfBackend: string; reason: string };
+  /** The backend and why; the GPU facts behind it (driver, devices, tf.backend().isUsingGpuDevice); the training path. */
+  backend: {
+    name: string;
+    tfBackend: string;
+    package: string;
+    reason: string;
+    gpu: BackendChoice['gpu'];
+    enginePath: EnginePath;
+  };
   git: { commit: string | null; dirty: boolean | null };
   platform: string;
 }
 
-const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
+const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
 
 /** Installed versions of the packages that shape results (null = not installed). */
 export function packageVersions(): Record<string, string | null> {
@@ -85,14 +94,21 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
     startedAt: new Date().toISOString(),
     node: process.version,
     versions: packageVersions(),
-    backend: { name: backend.name, tfBackend: backend.tfBackend, reason: backend.reason },
+    backend: {
+      name: backend.name,
+      tfBackend: backend.tfBackend,
+      package: backend.package,
+      reason: backend.reason,
+      gpu: backend.gpu,
+      enginePath: enginePath(backend.tfBackend),
+    },
     git: gitState(),
     platform: `${process.platform}-${process.arch}`,
   };
   writeJson(join(dir, 'env.json'), info);
   if (!opts.quiet) {
     log.info(`run ${id} (preset ${resolved.preset}, config ${resolved.hash.slice(0, 8)}, seed ${resolved.config.seed})`);
-    log.info(`backend: ${backend.name} (${backend.reason})`);
+    log.info(`backend: ${backend.name} (${backend.reason}); training path: ${info.backend.enginePath}`);
   }
   return {
     id, dir, preset: resolved.preset, config: resolved.config, configHash: resolved.hash, backend, log,

@@ -12,11 +12,10 @@ import type { Logger } from '../core/log';
 import { deriveSeed } from '../core/rng';
 import type { ExampleText, TrainingExample } from '../core/types';
 import { loadCheckpoint } from '../encoder/checkpoint';
-import { encodeSeqs } from '../encoder/embedder';
 import { contrastiveLoss, type ContrastiveBatch } from '../losses/contrastive';
 import { matryoshkaLoss } from '../losses/matryoshka';
 import { batchIndices } from './batches';
-import type { TrainEngine } from './engine';
+import type { Engine } from './engine';
 import { heldOutScores, type HeldOut } from './heldout';
 import { runLoop, type LoopResult } from './loop';
 
@@ -77,7 +76,7 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   const opts = { temperature: sec.temperature, hardNegatives: useNeg, sameTower };
   const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
 
-  const step = (engine: TrainEngine, s: number) => {
+  const step = (engine: Engine, s: number) => {
     const batch = batchIndices(formatted.length, sec.batchSize, s, seed, o.stage).map((i) => formatted[i]!);
     const B = batch.length;
     const texts = [...batch.map((e) => e.query), ...batch.map((e) => e.positive)];
@@ -115,9 +114,9 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   };
 
   const onEval = o.heldOut
-    ? async (engine: TrainEngine) => {
+    ? async (engine: Engine) => {
         const h = o.heldOut!;
-        return heldOutScores((texts) => encodeSeqs(engine.replicas, texts.map(ids), cfg.dModel, 64), h);
+        return heldOutScores((texts) => engine.encode(texts.map(ids), 64), h);
       }
     : undefined;
 

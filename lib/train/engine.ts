@@ -8,9 +8,16 @@
 //   5. sum the replicas' gradients, check them, clip, AdamW, send the new weights out.
 // Dropout masks are drawn per text from per-step seeds, so they are the same whichever
 // chunk or replica a text lands in: GradCache and plain training compute the same thing.
+//
+// This is the packed path (TrainEngine), built for wasm. The device path (device-engine.ts,
+// DeviceEngine) keeps weights and optimizer state on the backend's device; both implement
+// Engine, write the same checkpoints and compute the same steps. createEngine() (create-engine.ts)
+// picks one.
 import * as tf from '@tensorflow/tfjs';
+import { readEnv } from '../core/env';
 import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from '../encoder/config';
+import { encodeSeqs } from '../encoder/embedder';
 import { paramCount, paramSpecs } from '../encoder/params';
 import type { Replica } from '../encoder/replica';
 import { startReplicas } from '../encoder/worker-pool';
@@ -36,10 +43,59 @@ export interface ChunkOptions {
   gradCache: boolean;
 }
 
-export interface StepResult {
+/** What every engine's step returns: the loss and the tokens it saw (the gradient stays inside the engine's result). */
+export interface EngineStep {
   loss: number;
-  grads: Float32Array;
   tokens: number;
+}
+
+/** The packed path's step: the gradient as one flat host array (paramSpecs order). */
+export interface StepResult extends EngineStep {
+  grads: Float32Array;
+}
+
+/** packed: hand-written backward on packed sequences, host AdamW (built for wasm). device: tf.Variables, autograd, batched attention. */
+export type EnginePath = 'packed' | 'device';
+
+/** A training engine: parameters, optimizer state and the compute that turns a batch into an update. */
+export interface Engine {
+  readonly path: EnginePath;
+  readonly config: EncoderConfig;
+  /** Loss and gradient of a contrastive loss over the embeddings of `seqs` (see contrastiveGrads). */
+  contrastive(
+    seqs: number[][],
+    loss: (emb: tf.Tensor2D) => tf.Scalar,
+    opts: ChunkOptions & { dropoutSeeds?: number[] },
+  ): Promise<EngineStep>;
+  /** Loss and gradient of the mean MLM cross-entropy over all masked tokens. */
+  mlm(batch: MlmBatch, opts: { chunkSize: number; dropoutSeeds?: number[] }): Promise<EngineStep>;
+  /** Check, clip and apply a step from this engine; returns the gradient norm before clipping. */
+  update(step: number, r: EngineStep, o: UpdateOptions): Promise<number>;
+  /** Embeddings (no dropout) of token sequences, in input order, in batches of at most batchSize. */
+  encode(seqs: readonly number[][], batchSize: number, onProgress?: (done: number) => void): Promise<Float32Array[]>;
+  /** Host copies of the weights and AdamW state, for checkpoints (not for use inside a step). */
+  snapshot(): Promise<{ params: Float32Array; optimizer: AdamWState }>;
+  /** Live tensors per TF.js engine (leak checks). */
+  tensorCounts(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The path for a TF.js backend: GECKO_ENGINE (or `setting`) when given, else packed on wasm
+ * and cpu and device elsewhere (tensorflow, tensorflow-gpu, webgpu).
+ * @example enginePath('wasm') // 'packed'
+ */
+export function enginePath(tfBackend: string, setting: string | undefined = readEnv('GECKO_ENGINE')): EnginePath {
+  if (setting === undefined || setting === 'auto')
+    return tfBackend === 'wasm' || tfBackend === 'cpu' ? 'packed' : 'device';
+  if (setting !== 'packed' && setting !== 'device')
+    throw new GeckoError(`GECKO_ENGINE='${setting}' is not a path`, 'use device, packed or auto (or unset it)');
+  if (setting === 'device' && tfBackend === 'wasm')
+    throw new GeckoError(
+      'GECKO_ENGINE=device does not run on wasm: its autograd needs UnsortedSegmentSum (the gather gradient), which TF.js wasm lacks',
+      'use GECKO_ENGINE=packed (the default on wasm) or GECKO_BACKEND=cpu / tensorflow / webgpu',
+    );
+  return setting;
 }
 
 /** Which texts go to which replica, in which chunks: deterministic for a given replica count. */
@@ -191,7 +247,8 @@ export interface UpdateOptions {
  * Parameters, optimizer state and replicas of one training run.
  * @example const eng = await TrainEngine.create(cfg, initParams(cfg, seed)); const r = await eng.contrastive(seqs, lossFn, {...}); eng.update(0, r, {...}); await eng.close();
  */
-export class TrainEngine {
+export class TrainEngine implements Engine {
+  readonly path = 'packed' as const;
   /** 1 where weight decay applies: matrices and embeddings (not biases, not LayerNorm). */
   readonly decayMask: Uint8Array;
 
@@ -266,6 +323,14 @@ export class TrainEngine {
     adamwStep(this.params, r.grads, this.opt, o.lr, o.adamw ?? ADAMW_DEFAULTS, this.decayMask);
     await this.broadcast();
     return norm;
+  }
+
+  encode(seqs: readonly number[][], batchSize: number, onProgress?: (done: number) => void): Promise<Float32Array[]> {
+    return encodeSeqs(this.replicas, seqs, this.config.dModel, batchSize, onProgress);
+  }
+
+  async snapshot(): Promise<{ params: Float32Array; optimizer: AdamWState }> {
+    return { params: this.params, optimizer: this.opt };
   }
 
   /** Live tensors in each replica (leak checks). */

@@ -14,7 +14,8 @@ import { progress as startProgress } from '../core/progress';
 import { isCheckpoint, loadCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
 import type { EncoderConfig } from '../encoder/config';
 import type { TextTokenizer } from '../encoder/tokenizer';
-import { TrainEngine, NonFiniteError, type StepResult } from './engine';
+import { createEngine } from './create-engine';
+import { NonFiniteError, type Engine, type EnginePath, type EngineStep } from './engine';
 import { defaultReplicaCount } from '../encoder/worker-pool';
 import * as tf from '@tensorflow/tfjs';
 import { lrAt } from './schedule';
@@ -49,14 +50,16 @@ export interface LoopOptions {
   weightDecay: number;
   checkpointEvery: number;
   /** Gradients of one step (0-based), from the engine. */
-  step: (engine: TrainEngine, step: number) => Promise<StepResult>;
+  step: (engine: Engine, step: number) => Promise<EngineStep>;
   evalEvery?: number;
-  /** Periodic evaluation: receives the engine (weights in engine.params). */
-  onEval?: (engine: TrainEngine, step: number) => Promise<Record<string, number>>;
+  /** Periodic evaluation: receives the engine (engine.encode embeds with the current weights). */
+  onEval?: (engine: Engine, step: number) => Promise<Record<string, number>>;
   /** Extra fields for meta.json. */
   meta?: Record<string, unknown>;
   /** Threads (TF.js engines); default GECKO_WORKERS or one per core on wasm. */
   replicas?: number;
+  /** packed or device path; default: enginePath() of the active backend (GECKO_ENGINE). */
+  engine?: EnginePath;
   log: Logger;
   /** Stop (as if killed) after this many steps in this call: for resume tests. */
   stopAfter?: number;
@@ -100,24 +103,36 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const old = readJsonlTolerant<MetricsRow>(metricsPath).filter((r) => r.step <= start);
   if (existsSync(metricsPath) || old.length) writeJsonl(metricsPath, old);
 
-  const save = (engine: TrainEngine, step: number, loss?: number) =>
-    saveCheckpoint(ckptDir, {
+  const save = async (engine: Engine, step: number, loss?: number) => {
+    const { params, optimizer } = await engine.snapshot();
+    return saveCheckpoint(ckptDir, {
       config: o.config,
-      params: engine.params,
+      params,
       tokenizer: o.tokenizer,
-      optimizer: engine.opt,
-      meta: { ...o.meta, stage: o.stage, step, totalSteps: o.steps, ...(loss !== undefined ? { loss } : {}) },
+      optimizer,
+      meta: {
+        ...o.meta,
+        stage: o.stage,
+        step,
+        totalSteps: o.steps,
+        ...(loss !== undefined ? { loss } : {}),
+        engine: engine.path,
+        backend: tf.getBackend(),
+      },
     });
+  };
 
-  const engine = await TrainEngine.create(o.config, params, {
+  const engine = await createEngine(o.config, params, {
     replicas: o.replicas ?? defaultReplicaCount(tf.getBackend()),
     optimizer,
+    ...(o.engine ? { path: o.engine } : {}),
   });
+  o.log.info(`${o.stage}: ${engine.path} path on the ${tf.getBackend()} backend`);
   const losses: number[] = [];
   let id = '';
   try {
     if (start >= o.steps) {
-      id = isCheckpoint(ckptDir) ? loadCheckpoint(ckptDir).id : save(engine, start);
+      id = isCheckpoint(ckptDir) ? loadCheckpoint(ckptDir).id : await save(engine, start);
       return {
         checkpoint: ckptDir,
         checkpointId: id,
@@ -179,7 +194,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       bar?.tick(1, `loss ${r.loss.toFixed(4)}`);
       const done = s + 1;
       if (done === o.steps || (o.checkpointEvery > 0 && done % o.checkpointEvery === 0)) {
-        id = save(engine, done, r.loss);
+        id = await save(engine, done, r.loss);
         lastSaved = done;
       }
       if (o.onEval && o.evalEvery && o.evalEvery > 0 && (done % o.evalEvery === 0 || done === o.steps)) {

@@ -1,48 +1,107 @@
+// Backend choice with simulated machines: packages missing, a GPU package that loads but finds
+// no GPU device (CUDA 12 only), forced overrides, WebGPU without an adapter.
 import { describe, expect, it } from 'vitest';
-import { planBackend, selectBackend, type BackendProbe } from '../../lib/backend/select';
+import { CUDA_FIX, planBackend, selectBackend, type BackendProbe, type GpuInfo } from '../../lib/backend/select';
 
-/** A probe where only `installed` packages load and `gpu` says whether a GPU is visible. */
-const fakeProbe = (installed: string[], gpu = false): BackendProbe => ({
-  load(pkg) {
-    if (!installed.includes(pkg)) throw new Error(`Cannot find module '${pkg}'`);
-  },
-  gpuVisible: () => gpu,
-});
-const ALL = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs'];
+const NO_GPU: GpuInfo = { driver: null, devices: [] };
+const H100: GpuInfo = {
+  driver: 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15',
+  devices: ['GPU 0: NVIDIA H100'],
+};
+
+/** A probe where only `installed` packages load; it records what was loaded. */
+const fakeProbe = (
+  installed: string[],
+  opts: { gpu?: GpuInfo; cudaWorks?: boolean; adapter?: string | null } = {},
+): BackendProbe & { loaded: string[] } => {
+  const loaded: string[] = [];
+  return {
+    loaded,
+    load(pkg) {
+      if (!installed.includes(pkg)) throw new Error(`Cannot find module '${pkg}'`);
+      loaded.push(pkg);
+    },
+    gpu: () => opts.gpu ?? NO_GPU,
+    tfUsesGpu: async () => opts.cudaWorks ?? false,
+    webgpuAdapter: async () => opts.adapter ?? null,
+  };
+};
+const GPU_PKG = '@tensorflow/tfjs-node-gpu',
+  NODE_PKG = '@tensorflow/tfjs-node';
+const ALL = [GPU_PKG, NODE_PKG, '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs'];
+const WEBGPU = ['webgpu', '@tensorflow/tfjs-backend-webgpu'];
 
 describe('backend choice', () => {
-  it('prefers tfjs-node-gpu when it loads and sees a GPU', () => {
-    expect(planBackend({ probe: fakeProbe(ALL, true) }).name).toBe('tensorflow-gpu');
+  it('prefers tfjs-node-gpu when a GPU is visible and libtensorflow uses it', async () => {
+    const c = await planBackend({ probe: fakeProbe(ALL, { gpu: H100, cudaWorks: true }) });
+    expect(c).toMatchObject({ name: 'tensorflow-gpu', package: GPU_PKG });
+    expect(c.gpu).toMatchObject({ isUsingGpuDevice: true, devices: ['GPU 0: NVIDIA H100'] });
   });
-  it('skips tfjs-node-gpu without a GPU, with the reason', () => {
-    const c = planBackend({ probe: fakeProbe(ALL, false) });
+  it('does not load the GPU package when no GPU is visible', async () => {
+    const probe = fakeProbe(ALL);
+    const c = await planBackend({ probe });
     expect(c.name).toBe('tensorflow');
-    expect(c.reason).toMatch(/no GPU is visible/);
+    expect(c.package).toBe(NODE_PKG);
+    expect(probe.loaded).not.toContain(GPU_PKG);
+    expect(c.reason).toMatch(/no NVIDIA GPU visible/);
+    expect(c.gpu.isUsingGpuDevice).toBeNull();
   });
-  it('falls to tfjs-node when tfjs-node-gpu is missing', () => {
-    const c = planBackend({ probe: fakeProbe(ALL.slice(1), true) });
+  it('GPU package loads but registers no GPU device: stays on its libtensorflow (CPU), says why and how to fix', async () => {
+    const probe = fakeProbe(ALL, { gpu: H100, cudaWorks: false });
+    const c = await planBackend({ probe });
+    expect(c).toMatchObject({ name: 'tensorflow', package: GPU_PKG });
+    expect(c.gpu.isUsingGpuDevice).toBe(false);
+    expect(c.skipped[0]).toMatchObject({ name: 'tensorflow-gpu' });
+    expect(c.skipped[0]!.why).toMatch(/CUDA 11\.2.*cuDNN 8\.1.*LD_LIBRARY_PATH/);
+    expect(probe.loaded).toEqual([GPU_PKG]); // never both tfjs-node packages in one process
+  });
+  it('falls to tfjs-node when tfjs-node-gpu is missing, then wasm, then cpu', async () => {
+    const c = await planBackend({ probe: fakeProbe(ALL.slice(1), { gpu: H100 }) });
     expect(c.name).toBe('tensorflow');
     expect(c.skipped[0]).toMatchObject({ name: 'tensorflow-gpu' });
-  });
-  it('falls to wasm, then cpu', () => {
-    expect(planBackend({ probe: fakeProbe(ALL.slice(2)) }).name).toBe('wasm');
-    const cpu = planBackend({ probe: fakeProbe(ALL.slice(3)) });
+    expect((await planBackend({ probe: fakeProbe(ALL.slice(2)) })).name).toBe('wasm');
+    const cpu = await planBackend({ probe: fakeProbe(ALL.slice(3)) });
     expect(cpu.name).toBe('cpu');
     expect(cpu.reason).toMatch(/wasm/);
   });
-  it('honours the override', () => {
-    const c = planBackend({ override: 'cpu', probe: fakeProbe(ALL, true) });
-    expect(c).toMatchObject({ name: 'cpu', reason: 'set by GECKO_BACKEND=cpu' });
+  it('never picks webgpu by itself, even with an adapter', async () => {
+    const probe = fakeProbe([...ALL.slice(2), ...WEBGPU], { adapter: 'nvidia ampere' });
+    expect((await planBackend({ probe })).name).toBe('wasm');
+    expect(probe.loaded).not.toContain('webgpu');
   });
-  it('refuses an override that cannot load, instead of falling back silently', () => {
-    expect(() => planBackend({ override: 'tensorflow-gpu', probe: fakeProbe(ALL.slice(1)) })).toThrowError(
-      /does not load/,
+  it('honours the override', async () => {
+    const c = await planBackend({ override: 'cpu', probe: fakeProbe(ALL, { gpu: H100, cudaWorks: true }) });
+    expect(c).toMatchObject({ name: 'cpu', reason: 'set by GECKO_BACKEND=cpu' });
+    const w = await planBackend({ override: 'webgpu', probe: fakeProbe(WEBGPU, { adapter: 'nvidia ampere' }) });
+    expect(w).toMatchObject({ name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu' });
+    expect(w.gpu.webgpuAdapter).toBe('nvidia ampere');
+  });
+  it('a forced tensorflow-gpu fails without a GPU, without the package, or without CUDA 11 libraries', async () => {
+    await expect(planBackend({ override: 'tensorflow-gpu', probe: fakeProbe(ALL) })).rejects.toThrowError(
+      /no NVIDIA GPU visible/,
     );
-    expect(() => planBackend({ override: 'tpu', probe: fakeProbe(ALL) })).toThrowError(/not a backend/);
+    await expect(
+      planBackend({ override: 'tensorflow-gpu', probe: fakeProbe(ALL.slice(1), { gpu: H100 }) }),
+    ).rejects.toThrowError(/does not load/);
+    const err = await planBackend({
+      override: 'tensorflow-gpu',
+      probe: fakeProbe(ALL, { gpu: H100, cudaWorks: false }),
+    }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/registered no GPU device/);
+    expect((err as Error).message).toContain(CUDA_FIX);
+  });
+  it('a forced webgpu fails without an adapter or without the packages; unknown names are refused', async () => {
+    await expect(planBackend({ override: 'webgpu', probe: fakeProbe(WEBGPU) })).rejects.toThrowError(
+      /no WebGPU adapter/,
+    );
+    await expect(planBackend({ override: 'webgpu', probe: fakeProbe(ALL) })).rejects.toThrowError(/does not load/);
+    await expect(planBackend({ override: 'tpu', probe: fakeProbe(ALL) })).rejects.toThrowError(/not a backend/);
   });
   it('activates a real backend on this machine and says why', async () => {
     const c = await selectBackend();
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(c.name);
     expect(c.reason.length).toBeGreaterThan(5);
+    expect(c.gpu).toHaveProperty('isUsingGpuDevice');
   });
 });

@@ -1,0 +1,21 @@
+// Pick and start the training engine for the active backend: the packed path (engine.ts) on
+// wasm and cpu, the device path (device-engine.ts) on tensorflow, tensorflow-gpu and webgpu.
+// GECKO_ENGINE=device|packed overrides (see enginePath).
+import * as tf from '@tensorflow/tfjs';
+import type { EncoderConfig } from '../encoder/config';
+import type { AdamWState } from './adamw';
+import { DeviceEngine } from './device-engine';
+import { enginePath, TrainEngine, type Engine, type EnginePath } from './engine';
+
+/**
+ * The engine of the path that suits the active backend (or `opts.path`).
+ * @example const eng = await createEngine(cfg, initParams(cfg, 1)); console.log(eng.path);
+ */
+export async function createEngine(
+  config: EncoderConfig,
+  params: Float32Array,
+  opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean; path?: EnginePath } = {},
+): Promise<Engine> {
+  const path = opts.path ?? enginePath(tf.getBackend());
+  return path === 'packed' ? TrainEngine.create(config, params, opts) : DeviceEngine.create(config, params, opts);
+}
