@@ -9,7 +9,9 @@ import { checkpointId, loadCheckpoint } from './checkpoint';
 import { encoderConfigFrom, type EncoderConfig } from './config';
 import type { ExperimentConfig } from '../config/schema';
 import { initParams } from './params';
-import type { Replica } from './replica';
+import { enginePath } from '../backend/engine-path';
+import { DeviceEncoder } from './device-encoder';
+import type { EncodeReplica } from './replica';
 import type { TextTokenizer } from './tokenizer';
 import { defaultReplicaCount, startReplicas } from './worker-pool';
 
@@ -30,7 +32,7 @@ export interface EmbedderOptions {
  * through its own, so every core is busy at once), results in input order.
  */
 export async function encodeSeqs(
-  replicas: readonly Replica[],
+  replicas: readonly EncodeReplica[],
   seqs: readonly number[][],
   dim: number,
   batchSize: number,
@@ -73,7 +75,7 @@ export class EncoderEmbedder implements Embedder {
   private constructor(
     readonly config: EncoderConfig,
     readonly tokenizer: TextTokenizer,
-    private readonly replicas: Replica[],
+    private readonly replicas: EncodeReplica[],
     id: string,
     private readonly batchSize: number,
   ) {
@@ -81,7 +83,7 @@ export class EncoderEmbedder implements Embedder {
     this.dim = config.dModel;
   }
 
-  /** Start replicas with these weights. */
+  /** Start replicas with these weights: worker threads on the packed path, one DeviceEncoder on the device path. */
   static async create(
     config: EncoderConfig,
     params: Float32Array,
@@ -89,11 +91,10 @@ export class EncoderEmbedder implements Embedder {
     opts: EmbedderOptions = {},
   ): Promise<EncoderEmbedder> {
     const backend = await selectBackend();
-    const replicas = await startReplicas(
-      config,
-      opts.replicas ?? defaultReplicaCount(backend.tfBackend),
-      tf.getBackend(),
-    );
+    const replicas: EncodeReplica[] =
+      enginePath(backend.tfBackend) === 'device'
+        ? [new DeviceEncoder(config)]
+        : await startReplicas(config, opts.replicas ?? defaultReplicaCount(backend.tfBackend), tf.getBackend());
     await Promise.all(replicas.map((r) => r.setParams(params)));
     const e = new EncoderEmbedder(
       config,

@@ -47,6 +47,9 @@ export interface Replica {
   close(): Promise<void>;
 }
 
+/** The encoding half of a replica: all that embedding needs (DeviceEncoder implements only this). */
+export type EncodeReplica = Pick<Replica, 'setParams' | 'encode' | 'tensorCount' | 'close'>;
+
 /**
  * A replica in this thread, on the active TF.js backend.
  * @example const r = new LocalReplica(cfg); await r.setParams(flat); const emb = await r.encode([[5, 6, 7]]);

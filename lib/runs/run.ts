@@ -12,7 +12,7 @@ import { projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
 import { gitState } from '../core/version';
-import { enginePath, type EnginePath } from '../train/engine';
+import { enginePath, type EnginePath } from '../backend/engine-path';
 
 export interface RunContext {
   /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../encoder/config';
 import type { AdamWState } from './adamw';
 import { DeviceEngine } from './device-engine';
-import { enginePath, TrainEngine, type Engine, type EnginePath } from './engine';
+import { enginePath, type EnginePath } from '../backend/engine-path';
+import { TrainEngine, type Engine } from './engine';
 
 /**
  * The engine of the path that suits the active backend (or `opts.path`).

@@ -14,7 +14,7 @@
 // Engine, write the same checkpoints and compute the same steps. createEngine() (create-engine.ts)
 // picks one.
 import * as tf from '@tensorflow/tfjs';
-import { readEnv } from '../core/env';
+import type { EnginePath } from '../backend/engine-path';
 import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from '../encoder/config';
 import { encodeSeqs } from '../encoder/embedder';
@@ -54,9 +54,6 @@ export interface StepResult extends EngineStep {
   grads: Float32Array;
 }
 
-/** packed: hand-written backward on packed sequences, host AdamW (built for wasm). device: tf.Variables, autograd, batched attention. */
-export type EnginePath = 'packed' | 'device';
-
 /** A training engine: parameters, optimizer state and the compute that turns a batch into an update. */
 export interface Engine {
   readonly path: EnginePath;
@@ -78,24 +75,6 @@ export interface Engine {
   /** Live tensors per TF.js engine (leak checks). */
   tensorCounts(): Promise<number[]>;
   close(): Promise<void>;
-}
-
-/**
- * The path for a TF.js backend: GECKO_ENGINE (or `setting`) when given, else packed on wasm
- * and cpu and device elsewhere (tensorflow, tensorflow-gpu, webgpu).
- * @example enginePath('wasm') // 'packed'
- */
-export function enginePath(tfBackend: string, setting: string | undefined = readEnv('GECKO_ENGINE')): EnginePath {
-  if (setting === undefined || setting === 'auto')
-    return tfBackend === 'wasm' || tfBackend === 'cpu' ? 'packed' : 'device';
-  if (setting !== 'packed' && setting !== 'device')
-    throw new GeckoError(`GECKO_ENGINE='${setting}' is not a path`, 'use device, packed or auto (or unset it)');
-  if (setting === 'device' && tfBackend === 'wasm')
-    throw new GeckoError(
-      'GECKO_ENGINE=device does not run on wasm: its autograd needs UnsortedSegmentSum (the gather gradient), which TF.js wasm lacks',
-      'use GECKO_ENGINE=packed (the default on wasm) or GECKO_BACKEND=cpu / tensorflow / webgpu',
-    );
-  return setting;
 }
 
 /** Which texts go to which replica, in which chunks: deterministic for a given replica count. */

@@ -15,7 +15,8 @@ import { isCheckpoint, loadCheckpoint, saveCheckpoint } from '../encoder/checkpo
 import type { EncoderConfig } from '../encoder/config';
 import type { TextTokenizer } from '../encoder/tokenizer';
 import { createEngine } from './create-engine';
-import { NonFiniteError, type Engine, type EnginePath, type EngineStep } from './engine';
+import type { EnginePath } from '../backend/engine-path';
+import { NonFiniteError, type Engine, type EngineStep } from './engine';
 import { defaultReplicaCount } from '../encoder/worker-pool';
 import * as tf from '@tensorflow/tfjs';
 import { lrAt } from './schedule';

@@ -10,13 +10,16 @@ import { selectBackend } from '../../lib/backend/select';
 import { silentLogger } from '../../lib/core/log';
 import { deriveSeed, Rng } from '../../lib/core/rng';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
+import { DeviceEncoder } from '../../lib/encoder/device-encoder';
+import { EncoderEmbedder } from '../../lib/encoder/embedder';
 import type { EncoderConfig } from '../../lib/encoder/config';
 import { initParams, paramSpecs } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
 import { contrastiveLoss, type ContrastiveBatch } from '../../lib/losses/contrastive';
 import { matryoshkaLoss } from '../../lib/losses/matryoshka';
 import { DeviceEngine, type DeviceStep } from '../../lib/train/device-engine';
-import { enginePath, TrainEngine, type EnginePath } from '../../lib/train/engine';
+import { enginePath, type EnginePath } from '../../lib/backend/engine-path';
+import { TrainEngine } from '../../lib/train/engine';
 import { runLoop } from '../../lib/train/loop';
 import { tmpDir } from '../helpers';
 
@@ -222,6 +225,23 @@ describe('device path = packed path (cpu backend)', () => {
       expect(maxDiff(ck.optimizer!.m, ref.optimizer!.m)).toBeLessThan(1e-4);
       expect(ck.optimizer!.t).toBe(20);
     }
+  });
+
+  it('the embedder encodes on the device path under GECKO_ENGINE=device, with the same vectors', async () => {
+    const params = initParams(cfg, 2);
+    const texts = ['cats and dogs play', 'stock prices fell on monday', 'the game', 'a draw'];
+    const packed = await EncoderEmbedder.create(cfg, params, tok, { replicas: 1, batchSize: 3 });
+    process.env.GECKO_ENGINE = 'device';
+    const device = await EncoderEmbedder.create(cfg, params, tok, { batchSize: 3 }).finally(
+      () => delete process.env.GECKO_ENGINE,
+    );
+    engines.push(packed, device);
+    expect((device as unknown as { replicas: unknown[] }).replicas[0]).toBeInstanceOf(DeviceEncoder);
+    const a = await packed.embed(texts),
+      b = await device.embed(texts);
+    let worst = 0;
+    a.forEach((row, i) => row.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b[i]![j]!)))));
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it('picks the path from the backend, or GECKO_ENGINE', () => {
