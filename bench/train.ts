@@ -15,12 +15,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select';
 import { Rng } from '../lib/core/rng';
 import type { EncoderConfig } from '../lib/encoder/config';
-import { encodeSeqs } from '../lib/encoder/embedder';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
 import { defaultReplicaCount } from '../lib/encoder/worker-pool';
 import { inBatchLoss } from '../lib/losses/in-batch';
 import { exactTopK } from '../lib/retrieval/search';
-import { TrainEngine } from '../lib/train/engine';
+import { createEngine } from '../lib/train/create-engine';
 
 const TORCH_REF = join(process.cwd(), '..', 'shared', 'bench', 'torch_ref.py');
 const PYTHON = '/usr/bin/python3';
@@ -68,14 +67,18 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
   const steps = quick ? 2 : 20,
     warmup = quick ? 1 : 3;
   const rng = new Rng(0);
-  const engine = await TrainEngine.create(CFG, initParams(CFG, 0), { replicas, decayAll: true });
+  const engine = await createEngine(CFG, initParams(CFG, 0), { replicas, decayAll: true }); // path: GECKO_ENGINE or the backend's
+  process.stderr.write(`bench: backend ${backend.name} (${backend.package}), ${engine.path} path\n`);
   const out: Record<string, unknown> = {
     framework: 'tfjs',
     version: tf.version.tfjs,
     backend: backend.name,
-    replicas,
+    backend_package: backend.package,
+    engine_path: engine.path,
+    gpu: backend.gpu,
+    replicas: engine.path === 'packed' ? replicas : 1,
     params: paramCount(paramSpecs(CFG)),
-    arch: 'pre-LN, erf GELU, learned pos emb, mean pool, L2 norm, fp32; packed (unpadded) sequences',
+    arch: `pre-LN, erf GELU, learned pos emb, mean pool, L2 norm, fp32; ${engine.path === 'packed' ? 'packed (unpadded) sequences' : 'device path: length-bucketed padded batches, tf.Variables'}`,
     quick,
     train_pairs: PAIRS,
     train_seq_len: TRAIN_LEN,
@@ -117,9 +120,9 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
 
     const passages = quick ? 256 : ENC_PASSAGES;
     const data = randomSeqs(rng, passages, ENC_MIN, ENC_LEN);
-    await encodeSeqs(engine.replicas, data.slice(0, ENC_BATCH), CFG.dModel, ENC_BATCH); // untimed warm-up batch
+    await engine.encode(data.slice(0, ENC_BATCH), ENC_BATCH); // untimed warm-up batch
     const t0 = performance.now();
-    const emb = await encodeSeqs(engine.replicas, data, CFG.dModel, ENC_BATCH);
+    const emb = await engine.encode(data, ENC_BATCH);
     const encS = (performance.now() - t0) / 1000;
     if (emb.length !== passages) throw new Error('encode: wrong count');
     Object.assign(out, { encode_passages: passages, encode_s: encS, encode_passages_per_s: passages / encS });
