@@ -1,6 +1,7 @@
 // `gecko env`: the compute backend (and why), package versions, data directory, git state.
 import { existsSync } from 'node:fs';
 import type { Command } from '../command';
+import { enginePath } from '../../backend/engine-path';
 import { selectBackend } from '../../backend/select';
 import { gitState } from '../../core/version';
 import { packageVersions } from '../../runs/run';
@@ -15,7 +16,14 @@ export const command: Command = {
   async run(args) {
     const backend = await selectBackend();
     const info = {
-      backend: { name: backend.name, tfBackend: backend.tfBackend, reason: backend.reason },
+      backend: {
+        name: backend.name,
+        tfBackend: backend.tfBackend,
+        package: backend.package,
+        reason: backend.reason,
+        gpu: backend.gpu,
+        enginePath: enginePath(backend.tfBackend),
+      },
       node: process.version,
       versions: packageVersions(),
       dataDir: { path: dataDir(), exists: existsSync(dataDir()) },
@@ -35,6 +43,8 @@ export const command: Command = {
     }
     const lines = [
       `backend   ${info.backend.name}  (${info.backend.reason})`,
+      `path      ${info.backend.enginePath} (GECKO_ENGINE; see README, "GPU: what works")`,
+      `gpu       driver ${backend.gpu.driver ?? 'none'}; devices ${backend.gpu.devices.join(', ') || 'none'}; isUsingGpuDevice ${backend.gpu.isUsingGpuDevice ?? 'n/a (tfjs-node-gpu not loaded)'}`,
       `node      ${info.node}`,
       ...Object.entries(info.versions).map(([k, v]) => `          ${k} ${v ?? '(not installed)'}`),
       `data dir  ${info.dataDir.path}${info.dataDir.exists ? '' : '  (missing: set GECKO_DATA_DIR)'}`,
