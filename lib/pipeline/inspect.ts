@@ -2,6 +2,7 @@
 // why a query's positive won. Pure functions of the records (no teacher, no files).
 import type { Passage } from '../core/types';
 import type { FretReport } from '../fret/report';
+import { rankCandidates } from '../fret/select';
 import type { FretRecord, QueryRecord, SeedRecord } from '../fret/types';
 
 /**
@@ -190,4 +191,54 @@ export function messagesMarkdown(messages: readonly { role: string; content: str
   return messages
     .map((m) => `**${m.role}**\n\n${fence}text\n${m.content.split(fence).join("'''")}\n${fence}`)
     .join('\n\n');
+}
+
+/** One candidate under the run's RRF k and under another k. */
+export interface RerankRow {
+  passageId: string;
+  qlRank: number;
+  rcRank: number;
+  /** Fused rank with the run's k (fret.rrfK). */
+  fusedRank: number;
+  /** Fused rank with the other k. */
+  fusedRankNewK: number;
+  role: string;
+}
+
+/**
+ * Re-run the mining rule's ranking (fret/select.ts rankCandidates) on a record's stored QL and RC
+ * scores with another RRF k: the rows, best new rank first, and what changed, in markdown.
+ * @example const r = rerankWithK(example, 60); showMarkdown(r.summary); showTable(r.rows)
+ */
+export function rerankWithK(record: FretRecord, k: number): { rows: RerankRow[]; summary: string } {
+  const ranked = rankCandidates(record.candidates, { rrfK: k });
+  const before = new Map(record.candidates.map((c) => [c.passageId, c.fusedRank]));
+  const rows = ranked.map((c) => ({
+    passageId: c.passageId,
+    qlRank: c.qlRank,
+    rcRank: c.rcRank,
+    fusedRank: before.get(c.passageId) ?? NaN,
+    fusedRankNewK: c.fusedRank,
+    role: [c.passageId === record.positiveId ? 'positive (run)' : '', c.isSeed ? 'seed passage' : '']
+      .filter(Boolean)
+      .join(', '),
+  }));
+  const top = ranked[0];
+  const last = ranked[ranked.length - 1];
+  if (!top || !last) throw new Error(`rerankWithK: query ${record.queryId} has no candidates`);
+  const moved = rows.filter((r) => r.fusedRank !== r.fusedRankNewK).length;
+  const positive =
+    top.passageId === record.positiveId
+      ? `the positive stays \`${top.passageId}\``
+      : `the positive changes from \`${record.positiveId}\` to \`${top.passageId}\``;
+  const lowest =
+    record.negativeStrategy !== 'lowest'
+      ? ''
+      : last.passageId === record.negativeId
+        ? `; the lowest-ranked candidate (the hard negative) stays \`${last.passageId}\``
+        : `; the lowest-ranked candidate (the hard negative) changes from \`${record.negativeId}\` to \`${last.passageId}\``;
+  const summary =
+    `RRF with k = ${k} instead of the run's k = ${record.rrfK}: ${positive}${lowest}. ` +
+    `${moved} of ${rows.length} candidates change fused rank.`;
+  return { rows, summary };
 }

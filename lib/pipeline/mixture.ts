@@ -8,23 +8,25 @@ import type { TrainingExample } from '../core/types';
 import type { RunContext } from '../runs/run';
 import { buildMixture, type MixtureReport } from '../mixture/build';
 import { FRET_FILES } from '../fret/pipeline';
-import { fretDir } from './fret';
+import { fretDir, fretForRun } from './fret';
 
 /**
- * Build (or read back) the run's mixture. Needs FRet's examples when fret has a weight:
- * run fretForRun(ctx) first.
- * @example const { examples, report } = mixtureForRun(ctx); showReport(report);
+ * Build (or read back) the run's mixture. When FRet has a weight and the run has no FRet
+ * examples yet, FRet runs first (fretForRun: resumable, so finished steps are read back).
+ * @example const { examples, report } = await mixtureForRun(ctx); showReport(report);
  */
-export function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path'>): {
+export async function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path' | 'log'>): Promise<{
   examples: TrainingExample[];
   report: MixtureReport;
   path: string;
-} {
+}> {
   const path = ctx.path('mixture', 'mixture.jsonl');
   const reportPath = ctx.path('mixture', 'mixture.report.json');
   if (existsSync(path) && existsSync(reportPath))
     return { examples: readJsonl<TrainingExample>(path), report: readJson<MixtureReport>(reportPath), path };
   const cfg = ctx.config;
+  if ((cfg.finetune.mixture.fret ?? 0) > 0 && !existsSync(join(fretDir(ctx), FRET_FILES.examples)))
+    await fretForRun(ctx);
   const { examples, report } = buildMixture({
     weights: cfg.finetune.mixture,
     seed: cfg.seed,

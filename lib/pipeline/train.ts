@@ -111,7 +111,7 @@ export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentCo
 }
 
 /**
- * Fine-tuning on the run's mixture (built from FRet; run fretForRun first) from the
+ * Fine-tuning on the run's mixture (built from FRet, which runs first if needed) from the
  * pre-finetuned checkpoint (trained first if needed). `matryoshka: false` trains the ablation.
  * @example const ft = await finetuneForRun(ctx); const plain = await finetuneForRun(ctx, { matryoshka: false });
  */
@@ -122,7 +122,7 @@ export async function finetuneForRun(ctx: Ctx, opts: { matryoshka?: boolean; log
   const finished = finishedStage(stage, dir, ctx.config.finetune.steps);
   if (finished) return finished;
   const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
-  const { examples } = mixtureForRun(ctx);
+  const { examples } = await mixtureForRun(ctx);
   const config = plain ? withoutMatryoshka(ctx.config) : ctx.config;
   return done(
     stage,

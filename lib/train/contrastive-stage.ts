@@ -12,7 +12,7 @@ import type { Logger } from '../core/log';
 import { deriveSeed } from '../core/rng';
 import type { ExampleText, TrainingExample } from '../core/types';
 import { loadCheckpoint } from '../encoder/checkpoint';
-import { contrastiveLoss, type ContrastiveBatch } from '../losses/contrastive';
+import { contrastiveLoss, type ContrastiveBatch, type ContrastiveOptions } from '../losses/contrastive';
 import { matryoshkaLoss } from '../losses/matryoshka';
 import { batchIndices } from './batches';
 import type { Engine } from './engine';
@@ -37,9 +37,75 @@ export interface ContrastiveTrainOptions {
 }
 
 /** The texts of one example, formatted for the encoder. */
-export function formatExample(ex: TrainingExample): { query: string; positive: string; negatives: string[] } {
+export interface FormattedExample {
+  query: string;
+  positive: string;
+  negatives: string[];
+}
+
+/** The texts of one example, formatted for the encoder. */
+export function formatExample(ex: TrainingExample): FormattedExample {
   const target = (t: ExampleText) => (ex.symmetric ? formatQuery(ex.task, t.text) : formatPassage(t.title, t.text));
   return { query: formatQuery(ex.task, ex.query), positive: target(ex.positive), negatives: ex.negatives.map(target) };
+}
+
+/**
+ * The loss switches of a stage: pre-finetuning uses in-batch negatives only (Eq. 2); fine-tuning
+ * adds hard and same-tower negatives as the config says (Eq. 3).
+ * @example lossOptionsFor(config, 'finetune') // { temperature: 0.05, hardNegatives: true, sameTower: true }
+ */
+export function lossOptionsFor(config: Readonly<ExperimentConfig>, stage: ContrastiveStage): ContrastiveOptions {
+  const sec = stage === 'prefinetune' ? config.prefinetune : config.finetune;
+  return {
+    temperature: sec.temperature,
+    hardNegatives: stage === 'finetune' && config.finetune.hardNegatives,
+    sameTower: stage === 'finetune' && config.finetune.sameTower,
+  };
+}
+
+/** A step's texts in the order the encoder sees them: [queries (B) | positives (B) | hard negatives (M)]. */
+export interface BatchLayout {
+  texts: string[];
+  B: number;
+  M: number;
+  /** owner[m] = the batch row of hard negative m. */
+  owner: number[];
+}
+
+/**
+ * Lay out a batch of formatted examples; hard negatives only when `withNegatives`.
+ * @example batchLayout([formatExample(ex)], true).texts // [query, positive, ...negatives]
+ */
+export function batchLayout(batch: readonly FormattedExample[], withNegatives: boolean): BatchLayout {
+  const B = batch.length;
+  const texts = [...batch.map((e) => e.query), ...batch.map((e) => e.positive)];
+  const owner: number[] = [];
+  if (withNegatives)
+    batch.forEach((e, i) =>
+      e.negatives.forEach((n) => {
+        texts.push(n);
+        owner.push(i);
+      }),
+    );
+  return { texts, B, M: owner.length, owner };
+}
+
+/** The loss's view of a step: the embeddings E (one row per layout text) sliced into a ContrastiveBatch, texts as keys. */
+export function contrastiveBatchOf(E: tf.Tensor2D, layout: BatchLayout): ContrastiveBatch {
+  const { texts, B, M, owner } = layout;
+  const D = E.shape[1];
+  const cb: ContrastiveBatch = {
+    queries: tf.slice(E, [0, 0], [B, D]),
+    positives: tf.slice(E, [B, 0], [B, D]),
+    queryKeys: texts.slice(0, B),
+    positiveKeys: texts.slice(B, 2 * B),
+  };
+  if (M > 0) {
+    cb.negatives = tf.slice(E, [2 * B, 0], [M, D]);
+    cb.negativeOwner = owner;
+    cb.negativeKeys = texts.slice(2 * B);
+  }
+  return cb;
 }
 
 /**
@@ -57,8 +123,8 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   const cfg = { ...start.config, dropout: o.config.encoder.dropout };
   const tok = start.tokenizer;
   const seed = o.config.seed;
-  const useNeg = o.stage === 'finetune' && o.config.finetune.hardNegatives;
-  const sameTower = o.stage === 'finetune' && o.config.finetune.sameTower;
+  const opts = lossOptionsFor(o.config, o.stage);
+  const useNeg = opts.hardNegatives;
   const dims = o.stage === 'finetune' ? o.config.finetune.matryoshkaDims : [cfg.dModel];
   const weights = o.stage === 'finetune' ? o.config.finetune.matryoshkaWeights : [1];
   for (const d of dims)
@@ -73,39 +139,19 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
     }
     return v;
   };
-  const opts = { temperature: sec.temperature, hardNegatives: useNeg, sameTower };
   const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
 
   const step = (engine: Engine, s: number) => {
-    const batch = batchIndices(formatted.length, sec.batchSize, s, seed, o.stage).map((i) => formatted[i]!);
-    const B = batch.length;
-    const texts = [...batch.map((e) => e.query), ...batch.map((e) => e.positive)];
-    const owner: number[] = [];
-    if (useNeg)
-      batch.forEach((e, i) =>
-        e.negatives.forEach((n) => {
-          texts.push(n);
-          owner.push(i);
-        }),
-      );
-    const M = owner.length;
+    const batch = batchIndices(formatted.length, sec.batchSize, s, seed, o.stage).map((i) => {
+      const e = formatted[i];
+      if (!e) throw new Error(`batchIndices gave ${i} for ${formatted.length} examples`);
+      return e;
+    });
+    const layout = batchLayout(batch, useNeg);
+    const { texts } = layout;
     const seqs = texts.map(ids);
     const dropoutSeeds = texts.map((_, i) => deriveSeed(seed, o.stage, 'dropout', s, i));
-    const lossOf = (E: tf.Tensor2D) => {
-      const D = E.shape[1];
-      const cb: ContrastiveBatch = {
-        queries: tf.slice(E, [0, 0], [B, D]),
-        positives: tf.slice(E, [B, 0], [B, D]),
-        queryKeys: texts.slice(0, B),
-        positiveKeys: texts.slice(B, 2 * B),
-      };
-      if (M > 0) {
-        cb.negatives = tf.slice(E, [2 * B, 0], [M, D]);
-        cb.negativeOwner = owner;
-        cb.negativeKeys = texts.slice(2 * B);
-      }
-      return loss(cb);
-    };
+    const lossOf = (E: tf.Tensor2D) => loss(contrastiveBatchOf(E, layout));
     return engine.contrastive(seqs, lossOf, {
       chunkSize: sec.chunkSize > 0 ? sec.chunkSize : seqs.length,
       gradCache: sec.gradCache,

@@ -43,32 +43,34 @@ function runAndKill(out: string, file: string, minLines: number): Promise<boolea
 }
 
 describe('gecko fret: kill and resume', () => {
-  it('a run killed twice and restarted ends byte-identical to an uninterrupted run', async () => {
-    if (!have(join(SHARED_DATA, 'bbc_news'), 'BBC News')) return;
-    const full = tmpDir();
-    expect(spawnSync('node', args(full), { cwd: ROOT, env }).status).toBe(0);
+  it.skipIf(!have(join(SHARED_DATA, 'bbc_news'), 'BBC News'))(
+    'a run killed twice and restarted ends byte-identical to an uninterrupted run',
+    async () => {
+      const full = tmpDir();
+      expect(spawnSync('node', args(full), { cwd: ROOT, env }).status).toBe(0);
 
-    const part = tmpDir();
-    const killed1 = await runAndKill(part, FRET_FILES.queries, 1); // during step 1 (or just after)
-    const killed2 = await runAndKill(part, FRET_FILES.fret, 150); // during step 2
-    expect(killed1 || killed2).toBe(true);
-    const before = lines(join(part, FRET_FILES.fret));
-    console.log(
-      `killed during run: ${killed1}, ${killed2}; queries ${lines(join(part, FRET_FILES.queries))}, fret records ${before} before the last restart`,
-    );
-    expect(before).toBeLessThan(600);
-    const last = spawnSync('node', args(part), { cwd: ROOT, env, encoding: 'utf8' });
-    expect(last.status, last.stderr).toBe(0);
-    expect(last.stderr).toMatch(/already done/);
-    for (const f of [FRET_FILES.seeds, FRET_FILES.queries, FRET_FILES.fret, FRET_FILES.examples]) {
-      expect(readFileSync(join(part, f), 'utf8') === readFileSync(join(full, f), 'utf8'), `${f} differs`).toBe(true);
-    }
-    // The final invocation relabelled only what was missing (about 41 teacher calls per query).
-    const usage = readFileSync(join(part, FRET_FILES.usage), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const lastRelabel = usage.filter((u) => u.stage === 'relabel').at(-1);
-    expect(lastRelabel.usage.calls).toBeLessThanOrEqual((600 - before) * 2 * 21);
-  });
+      const part = tmpDir();
+      const killed1 = await runAndKill(part, FRET_FILES.queries, 1); // during step 1 (or just after)
+      const killed2 = await runAndKill(part, FRET_FILES.fret, 150); // during step 2
+      expect(killed1 || killed2).toBe(true);
+      const before = lines(join(part, FRET_FILES.fret));
+      console.log(
+        `killed during run: ${killed1}, ${killed2}; queries ${lines(join(part, FRET_FILES.queries))}, fret records ${before} before the last restart`,
+      );
+      expect(before).toBeLessThan(600);
+      const last = spawnSync('node', args(part), { cwd: ROOT, env, encoding: 'utf8' });
+      expect(last.status, last.stderr).toBe(0);
+      expect(last.stderr).toMatch(/already done/);
+      for (const f of [FRET_FILES.seeds, FRET_FILES.queries, FRET_FILES.fret, FRET_FILES.examples]) {
+        expect(readFileSync(join(part, f), 'utf8') === readFileSync(join(full, f), 'utf8'), `${f} differs`).toBe(true);
+      }
+      // The final invocation relabelled only what was missing (about 41 teacher calls per query).
+      const usage = readFileSync(join(part, FRET_FILES.usage), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const lastRelabel = usage.filter((u) => u.stage === 'relabel').at(-1);
+      expect(lastRelabel.usage.calls).toBeLessThanOrEqual((600 - before) * 2 * 21);
+    },
+  );
 });

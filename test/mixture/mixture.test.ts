@@ -96,33 +96,35 @@ describe('sources in the unified format', () => {
 });
 
 describe('buildMixture on the shared data', () => {
-  it('mixes FRet with SQuAD, NLI, STS and Banking77; refuses evaluation splits', () => {
-    if (!have(join(SHARED_DATA, 'banking77'), 'shared data')) return;
-    expect(() => loadSourceExamples('nli', { seed: 1, dataDir: SHARED_DATA, splits: { nli: ['test'] } })).toThrow(
-      /leak guard: 'sick' split 'test' is an EVALUATION split/,
-    );
-    expect(() =>
-      loadSourceExamples('banking77', { seed: 1, dataDir: SHARED_DATA, splits: { banking77: ['test'] } }),
-    ).toThrow(/leak guard/);
-    const dir = tmpDir();
-    const fretPath = join(dir, 'fret-examples.jsonl');
-    writeFileSync(fretPath, Array.from({ length: 30 }, (_, i) => JSON.stringify(ex('fret', i))).join('\n') + '\n');
-    const { examples, report } = buildMixture({
-      weights: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
-      seed: 5,
-      fretPath,
-      dataDir: SHARED_DATA,
-    });
-    expect(report.n).toBe(60); // limited by the 30 FRet examples at weight 0.5
-    expect(report.taken).toEqual({ banking77: 6, fret: 30, nli: 6, squad: 12, sts: 6 });
-    expect(report.available.sts).toBeGreaterThan(1000);
-    expect(examples.filter((e) => e.source === 'banking77').every((e) => /\[banking77-\d+\]$/.test(e.query))).toBe(
-      true,
-    );
-    expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, dataDir: SHARED_DATA })).toThrow(/pass --fret/);
-    writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify(ex('fret', 0)) + '\n{"id": "x"}\n');
-    expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, fretPath: join(dir, 'bad.jsonl') })).toThrow(
-      /bad\.jsonl:2: field 'source'/,
-    );
-  });
+  it.skipIf(!have(join(SHARED_DATA, 'banking77'), 'shared data'))(
+    'mixes FRet with SQuAD, NLI, STS and Banking77; refuses evaluation splits',
+    () => {
+      expect(() => loadSourceExamples('nli', { seed: 1, dataDir: SHARED_DATA, splits: { nli: ['test'] } })).toThrow(
+        /leak guard: 'sick' split 'test' is an EVALUATION split/,
+      );
+      expect(() =>
+        loadSourceExamples('banking77', { seed: 1, dataDir: SHARED_DATA, splits: { banking77: ['test'] } }),
+      ).toThrow(/leak guard/);
+      const dir = tmpDir();
+      const fretPath = join(dir, 'fret-examples.jsonl');
+      writeFileSync(fretPath, Array.from({ length: 30 }, (_, i) => JSON.stringify(ex('fret', i))).join('\n') + '\n');
+      const { examples, report } = buildMixture({
+        weights: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
+        seed: 5,
+        fretPath,
+        dataDir: SHARED_DATA,
+      });
+      expect(report.n).toBe(60); // limited by the 30 FRet examples at weight 0.5
+      expect(report.taken).toEqual({ banking77: 6, fret: 30, nli: 6, squad: 12, sts: 6 });
+      expect(report.available.sts).toBeGreaterThan(1000);
+      expect(examples.filter((e) => e.source === 'banking77').every((e) => /\[banking77-\d+\]$/.test(e.query))).toBe(
+        true,
+      );
+      expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, dataDir: SHARED_DATA })).toThrow(/pass --fret/);
+      writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify(ex('fret', 0)) + '\n{"id": "x"}\n');
+      expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, fretPath: join(dir, 'bad.jsonl') })).toThrow(
+        /bad\.jsonl:2: field 'source'/,
+      );
+    },
+  );
 });

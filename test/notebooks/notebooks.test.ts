@@ -51,16 +51,14 @@ describe('notebooks (smoke preset)', () => {
   });
 
   for (const name of NOTEBOOKS) {
-    it(`executes ${name} without a cell error`, async () => {
-      if (!have(jupyterOnPath(), JUPYTER_HINT) || !have(SHARED_DATA, 'shared data sets')) return;
+    it.skipIf(!have(jupyterOnPath(), JUPYTER_HINT) || !have(SHARED_DATA, 'shared data sets'))(`executes ${name} without a cell error`, async () => {
       const r = await runNotebooks([join('notebooks', name)]);
       if (r.status !== 0) throw new Error(`notebook ${name} failed (exit ${r.status}):\n${r.output}`);
       expect(r.output).toContain(`ok     ${name}`);
     });
   }
 
-  it('fails on a cell error and prints the cell source and its stderr', async () => {
-    if (!have(jupyterOnPath(), JUPYTER_HINT)) return;
+  it.skipIf(!have(jupyterOnPath(), JUPYTER_HINT))('fails on a cell error and prints the cell source and its stderr', async () => {
     const r = await runNotebooks([join('test', 'notebooks', 'fixtures', 'fails.ipynb')]);
     expect(r.status).toBe(1);
     expect(r.output).toContain('FAILED fails.ipynb  cell #2');

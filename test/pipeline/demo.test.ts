@@ -18,34 +18,36 @@ describe('prependEntry', () => {
 });
 
 describe('runDemo (smoke preset)', () => {
-  it('runs every stage, writes results, plots and a log entry, and resumes', async () => {
-    if (!have(join(SHARED_DATA, 'scifact'), 'shared data')) return;
-    const dir = join(tmpDir(), 'run');
-    const log = join(tmpDir(), 'experiments.md');
-    const r = await runDemo({ preset: 'smoke', dir, experimentsPath: log, log: silentLogger, command: 'test' });
-    expect(r.fret.records).toBeGreaterThan(0);
-    expect(r.fret.standIn).toBe(true);
-    const models = new Set(r.rows.map((x) => x.model));
-    expect(models).toEqual(new Set(['pre-finetuned', 'fine-tuned', 'BM25']));
-    expect(
-      r.rows.some((x) => x.model === 'fine-tuned' && x.task === 'SciFact' && x.dim === 32 && x.main_score !== null),
-    ).toBe(true);
-    for (const name of [
-      'score-bars',
-      'score-by-dimension',
-      'fret-rank-agreement',
-      'fret-positive-ranks',
-      'loss-finetune',
-      'projection-fine-tuned',
-    ]) {
-      expect(existsSync(join(dir, 'plots', `${name}.png`)), name).toBe(true);
-    }
-    const entry = readFileSync(log, 'utf8');
-    expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, offline teacher\)/m);
-    expect(entry).toContain('a stand-in, not an LLM');
-    expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
-    // Resume: the finished stages are read back, the scores are the same.
-    const again = await runDemo({ preset: 'smoke', dir, experimentsPath: null, log: silentLogger });
-    expect(again.rows).toEqual(r.rows);
-  });
+  it.skipIf(!have(join(SHARED_DATA, 'scifact'), 'shared data'))(
+    'runs every stage, writes results, plots and a log entry, and resumes',
+    async () => {
+      const dir = join(tmpDir(), 'run');
+      const log = join(tmpDir(), 'experiments.md');
+      const r = await runDemo({ preset: 'smoke', dir, experimentsPath: log, log: silentLogger, command: 'test' });
+      expect(r.fret.records).toBeGreaterThan(0);
+      expect(r.fret.standIn).toBe(true);
+      const models = new Set(r.rows.map((x) => x.model));
+      expect(models).toEqual(new Set(['pre-finetuned', 'fine-tuned', 'BM25']));
+      expect(
+        r.rows.some((x) => x.model === 'fine-tuned' && x.task === 'SciFact' && x.dim === 32 && x.main_score !== null),
+      ).toBe(true);
+      for (const name of [
+        'score-bars',
+        'score-by-dimension',
+        'fret-rank-agreement',
+        'fret-positive-ranks',
+        'loss-finetune',
+        'projection-fine-tuned',
+      ]) {
+        expect(existsSync(join(dir, 'plots', `${name}.png`)), name).toBe(true);
+      }
+      const entry = readFileSync(log, 'utf8');
+      expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, offline teacher\)/m);
+      expect(entry).toContain('a stand-in, not an LLM');
+      expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
+      // Resume: the finished stages are read back, the scores are the same.
+      const again = await runDemo({ preset: 'smoke', dir, experimentsPath: null, log: silentLogger });
+      expect(again.rows).toEqual(r.rows);
+    },
+  );
 });

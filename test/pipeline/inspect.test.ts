@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { FretRecord } from '../../lib/fret/types';
 import type { Passage } from '../../lib/core/types';
+import { rankCandidates } from '../../lib/fret/select';
 import {
   candidateRows,
   explainChoice,
   messagesMarkdown,
   pickExample,
+  rerankWithK,
   seedQueryRows,
   taskCounts,
 } from '../../lib/pipeline/inspect';
@@ -66,6 +68,39 @@ const pool = new Map<string, Passage>([
 ]);
 
 describe('FRet inspection', () => {
+  it('re-ranks a record with another RRF k (the notebook 03 knob)', () => {
+    // QL ranks x1 y2 w3 z4, RC ranks z1 y2 w3 x4. k = 0: x and z tie at 1.25 (x first by id), y 1.0,
+    // w 0.667. k = 60: the smallest rank sum wins: y (4) before x and z (5) before w (6).
+    const input = [
+      ['x', -1, 0.25],
+      ['y', -2, 0.5],
+      ['w', -3, 0.33],
+      ['z', -4, 1.0],
+    ].map(([id, ql, rc]) => ({
+      passageId: id as string,
+      retrievalRank: 1,
+      retrievalScore: 1,
+      isSeed: id === 'w',
+      ql: ql as number,
+      rcLabelLogprobs: {},
+      rc: rc as number,
+    }));
+    const candidates = rankCandidates(input, { rrfK: 0 });
+    expect(candidates.map((c) => c.passageId)).toEqual(['x', 'z', 'y', 'w']);
+    const record: FretRecord = { ...relabelled, candidates, positiveId: 'x', negativeId: 'w', seedFusedRank: 4 };
+    const r = rerankWithK(record, 60);
+    expect(r.rows.map((x) => [x.passageId, x.fusedRank, x.fusedRankNewK])).toEqual([
+      ['y', 3, 1],
+      ['x', 1, 2],
+      ['z', 2, 3],
+      ['w', 4, 4],
+    ]);
+    expect(r.summary).toContain('the positive changes from `x` to `y`');
+    expect(r.summary).toContain('the hard negative) stays `w`');
+    expect(r.summary).toContain('3 of 4 candidates change fused rank');
+    expect(rerankWithK(record, 0).summary).toContain('the positive stays `x`');
+  });
+
   it('picks the first relabelled record, or a kept one, or by id', () => {
     expect(pickExample([kept, relabelled]).queryId).toBe('q1');
     expect(pickExample([kept, relabelled], 'seed-kept').queryId).toBe('q2');

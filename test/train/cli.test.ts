@@ -16,77 +16,80 @@ function gecko(args: string[], env: Record<string, string> = {}): { out: string;
 }
 
 describe('gecko pretrain / train / embed (smoke preset)', () => {
-  it('runs the cycle and writes vectors', () => {
-    if (!have(join(SHARED_DATA, 'ag_news'), 'AG News') || !have(join(SHARED_DATA, 'bbc_news'), 'BBC News')) return;
-    const dir = tmpDir();
-    const pre = gecko(['pretrain', '--preset', 'smoke', '--out', join(dir, 'pre')]);
-    expect(pre.status, pre.err).toBe(0);
-    expect(pre.out.trim()).toBe(join(dir, 'pre', 'ckpt'));
-    const pft = gecko([
-      'train',
-      '--stage',
-      'prefinetune',
-      '--preset',
-      'smoke',
-      '--init',
-      join(dir, 'pre', 'ckpt'),
-      '--out',
-      join(dir, 'pft'),
-    ]);
-    expect(pft.status, pft.err).toBe(0);
-    const data = join(dir, 'pairs.jsonl');
-    writeFileSync(
-      data,
-      Array.from({ length: 20 }, (_, i) =>
-        JSON.stringify({
-          query: `question ${i} about topic ${i % 4}`,
-          positive: { title: `t${i}`, text: `passage ${i} on topic ${i % 4}` },
-          negatives: [{ text: `passage ${(i + 1) % 20}` }],
-        }),
-      ).join('\n'),
-    );
-    const ft = gecko([
-      'train',
-      '--stage',
-      'finetune',
-      '--preset',
-      'smoke',
-      '--init',
-      join(dir, 'pft', 'ckpt'),
-      '--data',
-      data,
-      '--out',
-      join(dir, 'ft'),
-    ]);
-    expect(ft.status, ft.err).toBe(0);
-    const metrics = readFileSync(join(dir, 'ft', 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(metrics.filter((m) => m.loss !== undefined)).toHaveLength(10);
-    writeFileSync(join(dir, 'in.txt'), 'first text\nsecond text\n');
-    const emb = gecko([
-      'embed',
-      '--model',
-      join(dir, 'ft', 'ckpt'),
-      '--in',
-      join(dir, 'in.txt'),
-      '--out',
-      join(dir, 'v.jsonl'),
-      '--dim',
-      '16',
-      '--role',
-      'passage',
-    ]);
-    expect(emb.status, emb.err).toBe(0);
-    const rows = readFileSync(join(dir, 'v.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(rows.map((r) => r.id)).toEqual(['1', '2']);
-    expect(Math.hypot(...rows[0].vector)).toBeCloseTo(1, 5);
-    expect(rows[0].vector).toHaveLength(16);
-  }, 120_000);
+  it.skipIf(!have(join(SHARED_DATA, 'ag_news'), 'AG News') || !have(join(SHARED_DATA, 'bbc_news'), 'BBC News'))(
+    'runs the cycle and writes vectors',
+    () => {
+      const dir = tmpDir();
+      const pre = gecko(['pretrain', '--preset', 'smoke', '--out', join(dir, 'pre')]);
+      expect(pre.status, pre.err).toBe(0);
+      expect(pre.out.trim()).toBe(join(dir, 'pre', 'ckpt'));
+      const pft = gecko([
+        'train',
+        '--stage',
+        'prefinetune',
+        '--preset',
+        'smoke',
+        '--init',
+        join(dir, 'pre', 'ckpt'),
+        '--out',
+        join(dir, 'pft'),
+      ]);
+      expect(pft.status, pft.err).toBe(0);
+      const data = join(dir, 'pairs.jsonl');
+      writeFileSync(
+        data,
+        Array.from({ length: 20 }, (_, i) =>
+          JSON.stringify({
+            query: `question ${i} about topic ${i % 4}`,
+            positive: { title: `t${i}`, text: `passage ${i} on topic ${i % 4}` },
+            negatives: [{ text: `passage ${(i + 1) % 20}` }],
+          }),
+        ).join('\n'),
+      );
+      const ft = gecko([
+        'train',
+        '--stage',
+        'finetune',
+        '--preset',
+        'smoke',
+        '--init',
+        join(dir, 'pft', 'ckpt'),
+        '--data',
+        data,
+        '--out',
+        join(dir, 'ft'),
+      ]);
+      expect(ft.status, ft.err).toBe(0);
+      const metrics = readFileSync(join(dir, 'ft', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(metrics.filter((m) => m.loss !== undefined)).toHaveLength(10);
+      writeFileSync(join(dir, 'in.txt'), 'first text\nsecond text\n');
+      const emb = gecko([
+        'embed',
+        '--model',
+        join(dir, 'ft', 'ckpt'),
+        '--in',
+        join(dir, 'in.txt'),
+        '--out',
+        join(dir, 'v.jsonl'),
+        '--dim',
+        '16',
+        '--role',
+        'passage',
+      ]);
+      expect(emb.status, emb.err).toBe(0);
+      const rows = readFileSync(join(dir, 'v.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.id)).toEqual(['1', '2']);
+      expect(Math.hypot(...rows[0].vector)).toBeCloseTo(1, 5);
+      expect(rows[0].vector).toHaveLength(16);
+    },
+    120_000,
+  );
 
   it('explains a missing --init and --data', () => {
     expect(gecko(['train', '--stage', 'finetune']).err).toMatch(/--init is required/);
