@@ -14,6 +14,7 @@ import { runReranking } from './runners/reranking';
 import { runRetrieval } from './runners/retrieval';
 import { runSts } from './runners/sts';
 import { readExistingResult, rowOf, toMtebResult, writeResult, type MtebResult, type ScoreRow } from './results';
+import { writeTrecFiles } from './trec';
 import { loadTaskData, type SubsampleOptions, type TaskData } from './task-data';
 import type { TaskMeta } from './tasks/types';
 
@@ -44,6 +45,8 @@ export interface EvaluateReport {
   rows: ScoreRow[];
   results: MtebResult[];
   files: string[];
+  /** TREC run and qrels files written beside the retrieval results (see trec.ts). */
+  trecFiles: string[];
   notApplicable: { task: string; why: string }[];
   /** Texts the model actually encoded in this call (0 on a warm cache). */
   encoded: number;
@@ -80,7 +83,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
   const t0 = Date.now();
   const log = opts.log ?? silentLogger;
   const cache = opts.cache ?? new EmbeddingCache();
-  const report: EvaluateReport = { rows: [], results: [], files: [], notApplicable: [], encoded: 0, seconds: 0 };
+  const report: EvaluateReport = {
+    rows: [],
+    results: [],
+    files: [],
+    trecFiles: [],
+    notApplicable: [],
+    encoded: 0,
+    seconds: 0,
+  };
   const evalConfig = (task: TaskMeta) => ({
     ...opts.subsample,
     dims: opts.model.kind === 'bm25' ? [] : [...opts.dims],
@@ -155,6 +166,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       report.results.push(r);
       report.rows.push(rowOf(r, task));
       if (opts.outDir) report.files.push(writeResult(opts.outDir, r));
+      if (opts.outDir && ds.trec) {
+        const t = writeTrecFiles(opts.outDir, opts.model.id, ds.dim, task.name, ds.trec);
+        report.trecFiles.push(t.run, t.qrels);
+      }
     }
     log.info(
       `${task.name}: ${scores.map((s) => `${s.dim === null ? 'bm25' : 'd' + s.dim} ${task.mainScore}=${s.main_score.toFixed(4)}`).join(', ')} (${seconds.toFixed(1)}s)`,

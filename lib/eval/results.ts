@@ -3,6 +3,7 @@
 // where the dim label is `d<dim>` for embeddings and `lexical` for BM25.
 import { join } from 'node:path';
 import { hashOf, sha256 } from '../core/hash';
+import { producedBy, type Producer } from '../core/version';
 import { readJson, existsSync, writeJson } from '../core/fs';
 import { getDataset } from '../data/registry';
 import type { DimScores } from './runners/context';
@@ -11,8 +12,14 @@ import { TASK_TYPES, type TaskMeta, type TaskType } from './tasks/types';
 /** MTEB's per-task result file, with our extra fields (dim, model, eval_config, ...). */
 export interface MtebResult {
   dataset_revision: string;
-  /** We are not the mteb package: this names what produced the file. */
+  /**
+   * The mteb release whose result-file layout this file mirrors (MTEB_LAYOUT_VERSION), so tools
+   * that parse it as a version (mteb's own loader does) read it. It does not mean mteb produced
+   * the file: `produced_by` says what did.
+   */
   mteb_version: string;
+  /** What produced the file: the workbench's version and git commit (we are not the mteb package). */
+  produced_by: Producer & { note: string };
   task_name: string;
   evaluation_time: number;
   kg_co2_emissions: null;
@@ -42,7 +49,15 @@ export interface ScoreRow {
   note?: string;
 }
 
-const WORKBENCH = 'gecko-workbench (re-implementation of MTEB scoring; not the mteb package)';
+/**
+ * The mteb release whose per-task result layout (mteb's TaskResult) these files mirror:
+ * {dataset_revision, task_name, mteb_version, scores: {<split>: [{main_score, hf_subset,
+ * languages, ...metrics}]}, evaluation_time, kg_co2_emissions}. mteb 1.14.x writes exactly
+ * these keys; our extra keys (dim, model, task_type, eval_split, eval_config, produced_by) sit
+ * beside them.
+ */
+export const MTEB_LAYOUT_VERSION = '1.14.17';
+const PRODUCER_NOTE = 're-implementation of MTEB scoring; not the mteb package';
 
 /** sha256 prefix of the data set's files as listed in lib/data/registry.ts: our stand-in for an HF revision. */
 export function datasetRevision(dataset: string): string {
@@ -74,11 +89,12 @@ export function toMtebResult(
 ): MtebResult {
   return {
     dataset_revision: datasetRevision(task.dataset),
-    mteb_version: WORKBENCH,
+    mteb_version: MTEB_LAYOUT_VERSION,
+    produced_by: { ...producedBy(), note: PRODUCER_NOTE },
     task_name: task.name,
     evaluation_time: Math.round(seconds * 1000) / 1000,
     kg_co2_emissions: null,
-    scores: { test: [{ ...ds.scores, main_score: ds.main_score, hf_subset: 'default', languages: ['eng'] }] },
+    scores: { test: [{ ...ds.scores, main_score: ds.main_score, hf_subset: 'default', languages: ['eng-Latn'] }] },
     dim: ds.dim,
     model: modelId,
     task_type: task.type,

@@ -60,10 +60,15 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
       eval_split: 'test',
       kg_co2_emissions: null,
     });
-    expect(r.mteb_version).toMatch(/not the mteb package/);
+    expect(r.mteb_version).toMatch(/^\d+\.\d+\.\d+$/); // parseable: the mteb layout it mirrors
+    expect(r.produced_by).toMatchObject({
+      name: 'gecko-workbench',
+      note: expect.stringMatching(/not the mteb package/),
+    });
+    expect(r.produced_by.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(r.dataset_revision).toMatch(/^sha256:[0-9a-f]{16}$/);
     const s = r.scores.test![0]!;
-    expect(s).toMatchObject({ hf_subset: 'default', languages: ['eng'] });
+    expect(s).toMatchObject({ hf_subset: 'default', languages: ['eng-Latn'] }); // mteb's ISO 639-3 + script codes
     expect(s.main_score).toBe(s.ndcg_at_10);
     for (const k of ['ndcg_at_10', 'map_at_10', 'recall_at_100', 'mrr_at_10', 'precision_at_1'])
       expect(typeof s[k]).toBe('number');

@@ -1,7 +1,7 @@
 // What a task runner gets and returns. Runners embed through `encode` (cached, formatted
 // texts in, full-size unit vectors out) and score the same embeddings at every dimension.
 import type { Logger } from '../../core/log';
-import type { Embedder } from '../../core/types';
+import type { Embedder, Qrels, RunScores } from '../../core/types';
 import type { Bm25Options } from '../../retrieval/bm25';
 import type { TextRole } from '../embedding-cache';
 
@@ -24,6 +24,8 @@ export interface DimScores {
   dim: number | null;
   main_score: number;
   scores: Record<string, number>;
+  /** Retrieval: the run that was scored and the qrels it was scored against (written as TREC files). */
+  trec?: { run: RunScores; qrels: Qrels };
 }
 
 /** Raised by runners for a (task type, model) pair that makes no sense, e.g. BM25 on STS. */

@@ -18,6 +18,7 @@ function score(task: RetrievalTaskMeta, data: RetrievalData, run: RunScores, dim
     dim,
     main_score: s.metrics[task.mainScore]!,
     scores: { ...s.metrics, evaluated_queries: s.evaluated, corpus_size: data.corpus.length },
+    trec: { run, qrels: data.qrels },
   };
 }
 
