@@ -9,6 +9,10 @@ import { join, resolve } from 'node:path';
 import { formatTrecQrels, formatTrecRun } from '../../lib/eval/trec';
 import { parseQrels, parseTrecRun, scoreRetrievalFiles } from '../../lib/eval/score-files';
 import type { MtebResult } from '../../lib/eval/results';
+import { PRESETS } from '../../lib/config/presets';
+import { evaluate } from '../../lib/eval/evaluate';
+import { resolveModel } from '../../lib/eval/models';
+import { selectTasks } from '../../lib/eval/tasks/registry';
 import { have, pythonWith, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -36,6 +40,8 @@ describe('TREC formats', () => {
   });
 });
 
+const { maxQueries, maxCorpus, maxTrain, maxTest } = PRESETS.smoke.eval;
+const smoke = { maxQueries, maxCorpus, maxTrain, maxTest };
 const ok = have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'shared data sets');
 const python = pythonWith('json');
 
@@ -45,7 +51,16 @@ describe.runIf(ok && python)('a run written by gecko eval', () => {
     // SciFact, and CISI, whose runs hold many tied scores (hash embeddings at 16 dims, BM25)
     const tasks = ['--tasks', 'SciFact,CISI', '--preset', 'smoke', '--out', out];
     await gecko(['eval', '--model', 'hash:64', '--dims', '64,16', ...tasks]);
-    await gecko(['eval', '--model', 'bm25', ...tasks]);
+    // BM25 in-process: the same evaluate() the command calls, without a second process start
+    await evaluate({
+      model: await resolveModel('bm25'),
+      tasks: selectTasks(['SciFact', 'CISI']),
+      dims: [],
+      subsample: { ...smoke, seed: PRESETS.smoke.seed },
+      batchSize: 32,
+      outDir: out,
+      data: { dataDir: SHARED_DATA },
+    });
     const runs: string[] = [];
     for (const m of readdirSync(out).filter((x) => !x.includes('.')))
       for (const d of readdirSync(join(out, m)).filter((x) => !x.includes('.')))
@@ -83,5 +98,5 @@ describe.runIf(ok && python)('a run written by gecko eval', () => {
       }
     }
     expect(compared).toBe(runs.length * 35);
-  });
+  }, 240_000);
 });
