@@ -1,7 +1,9 @@
 // EncoderEmbedder: our encoder behind the Embedder interface of core/types.ts. Texts must
 // already be formatted (core/format.ts); they are tokenized, sorted by length so that
-// batches are similar in length, encoded on every replica (this thread + workers), and
-// returned in input order as L2-normalised Float32Arrays.
+// batches are similar in length, encoded, and returned in input order as L2-normalised
+// Float32Arrays. Encoding runs on onnxruntime-node (the encoder exported to ONNX,
+// onnx-runtime.ts) when it loads, else on every TF.js replica (this thread + workers);
+// `runtime` and `runtimeReason` say which ran and why.
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder } from '../core/types';
 import { selectBackend } from '../backend/select';
@@ -14,6 +16,7 @@ import { DeviceEncoder } from './device-encoder';
 import type { EncodeReplica } from './replica';
 import type { TextTokenizer } from './tokenizer';
 import { defaultReplicaCount, startReplicas } from './worker-pool';
+import { inferenceRuntime, OnnxEncoder } from './onnx-runtime';
 
 export interface EmbedderOptions {
   /** Sequences per encoder call (default 64). */
@@ -24,6 +27,8 @@ export interface EmbedderOptions {
   onProgress?: (done: number) => void;
   /** Override the id (default: the checkpoint content hash). */
   id?: string;
+  /** 'auto' (default): onnxruntime when it loads, else TF.js; 'tfjs' forces TF.js. */
+  runtime?: 'auto' | 'tfjs';
 }
 
 /**
@@ -78,19 +83,44 @@ export class EncoderEmbedder implements Embedder {
     private readonly replicas: EncodeReplica[],
     id: string,
     private readonly batchSize: number,
+    private readonly onnx?: OnnxEncoder,
+    /** Why this runtime (e.g. 'onnxruntime-node 1.30.0 (CPU)' or why it did not load). */
+    readonly runtimeReason = 'TF.js',
   ) {
     this.id = id;
     this.dim = config.dModel;
   }
 
-  /** Start replicas with these weights: worker threads on the packed path, one DeviceEncoder on the device path. */
+  /** Which runtime encodes: 'onnxruntime' or 'tfjs'. */
+  get runtime(): 'onnxruntime' | 'tfjs' {
+    return this.onnx ? 'onnxruntime' : 'tfjs';
+  }
+
+  /**
+   * Start the encoder with these weights: onnxruntime when it loads (except on a GPU backend,
+   * where the TF.js device path runs on the GPU), else TF.js replicas: worker threads on the
+   * packed path, one DeviceEncoder on the device path.
+   */
   static async create(
     config: EncoderConfig,
     params: Float32Array,
     tokenizer: TextTokenizer,
     opts: EmbedderOptions = {},
   ): Promise<EncoderEmbedder> {
+    const id = opts.id ?? checkpointId(config, params, tokenizer);
+    const batchSize = opts.batchSize ?? 64;
     const backend = await selectBackend();
+    const gpu = backend.name === 'tensorflow-gpu' || backend.name === 'webgpu';
+    const rt =
+      opts.runtime === 'tfjs' || gpu
+        ? { name: 'tfjs', reason: gpu ? `TF.js on the GPU (${backend.name})` : 'TF.js (asked for)' }
+        : inferenceRuntime();
+    if ('ort' in rt && rt.ort) {
+      const onnx = await OnnxEncoder.create(config, params, rt.ort, opts.replicas);
+      const e = new EncoderEmbedder(config, tokenizer, [], id, batchSize, onnx, rt.reason);
+      if (opts.onProgress) e.onProgress = opts.onProgress;
+      return e;
+    }
     const replicas: EncodeReplica[] =
       enginePath(backend.tfBackend) === 'device'
         ? [new DeviceEncoder(config)]
@@ -100,8 +130,10 @@ export class EncoderEmbedder implements Embedder {
       config,
       tokenizer,
       replicas,
-      opts.id ?? checkpointId(config, params, tokenizer),
-      opts.batchSize ?? 64,
+      id,
+      batchSize,
+      undefined,
+      `TF.js ${backend.name}; ${rt.reason}`,
     );
     if (opts.onProgress) e.onProgress = opts.onProgress;
     return e;
@@ -109,15 +141,17 @@ export class EncoderEmbedder implements Embedder {
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     const seqs = texts.map((t) => this.tokenizer.encode(t, this.config.maxLen));
+    if (this.onnx) return this.onnx.encode(seqs, this.batchSize, this.onProgress);
     return encodeSeqs(this.replicas, seqs, this.dim, this.batchSize, this.onProgress);
   }
 
-  /** Live tensors in this thread (leak checks). */
+  /** Live TF.js tensors in this thread (leak checks; 0 on onnxruntime). */
   async tensorCount(): Promise<number> {
-    return this.replicas[0]!.tensorCount();
+    return this.replicas[0]?.tensorCount() ?? 0;
   }
 
   async close(): Promise<void> {
+    await this.onnx?.close();
     await Promise.all(this.replicas.map((r) => r.close()));
   }
 }

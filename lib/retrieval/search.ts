@@ -1,8 +1,9 @@
 // Exact (brute-force) top-k search by dot product over L2-normalised vectors (= cosine).
 // Ties are broken by lower corpus index.
-// Small problems run as a plain JS loop. Large ones run as blocked TF.js matmuls plus
-// native top-k (topk-block.ts), with the corpus split between this thread and a worker
-// thread on wasm (TF.js wasm is single-threaded per engine), and the per-slice lists merged.
+// Small problems run as a plain JS loop. Large ones run on onnxruntime (onnx-topk.ts: Gemm +
+// TopK with 2 threads) when onnxruntime-node loads (encoder/onnx-runtime.ts), else as blocked
+// TF.js matmuls plus a JS top-k (topk-block.ts), with the corpus split between this thread and
+// a worker thread on wasm (TF.js wasm is single-threaded per engine), and the lists merged.
 import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
 import { readEnv } from '../core/env';
 import { projectRoot } from '../core/paths';
+import { inferenceRuntime } from '../encoder/onnx-runtime';
+import { onnxTopK } from './onnx-topk';
 import { mergeInto, topkSlice } from './topk-block';
 
 export interface TopK {
@@ -98,12 +101,14 @@ function threads(tfBackend: string): number {
 
 /**
  * Exact top-k by dot product for each query (pass L2-normalised vectors for cosine).
+ * Runs on onnxruntime when it loads, else TF.js; `runtime: 'tfjs'` forces TF.js (tests, bench).
  * @example const [hit] = await exactTopK([q], corpus, 10); hit.index[0] // best corpus row
  */
 export async function exactTopK(
   queries: readonly Float32Array[],
   corpus: readonly Float32Array[],
   k: number,
+  opts: { runtime?: 'auto' | 'tfjs' } = {},
 ): Promise<TopK[]> {
   const Q = queries.length,
     N = corpus.length;
@@ -112,8 +117,10 @@ export async function exactTopK(
   const kk = Math.min(k, N);
   const work = Q * N * dim;
   if (N === 0 || kk === 0 || work < TF_MIN_WORK) return plainTopK(queries, corpus, k);
-  const backend = await selectBackend();
   const qFlat = flatten(queries, dim);
+  const rt = opts.runtime === 'tfjs' ? undefined : inferenceRuntime();
+  if (rt?.ort) return unflatten(await onnxTopK(rt.ort, qFlat, Q, flatten(corpus, dim), N, dim, kk), Q, kk);
+  const backend = await selectBackend();
   // corpus split: this thread takes rows [0, cut), the worker [cut, N)
   const parts = work >= WORKER_MIN_WORK ? threads(backend.tfBackend) : 1;
   const cut = parts === 2 ? Math.ceil(N / 2) : N;
@@ -140,8 +147,12 @@ export async function exactTopK(
     const k1 = Math.min(kk, N - cut);
     for (let qi = 0; qi < Q; qi++) mergeInto(score, index, qi * kk, kk, r.score, r.index, qi * k1, k1, cut);
   }
+  return unflatten({ index, score }, Q, kk);
+}
+
+function unflatten(r: { index: Int32Array; score: Float32Array }, Q: number, kk: number): TopK[] {
   return Array.from({ length: Q }, (_, qi) => ({
-    index: index.slice(qi * kk, (qi + 1) * kk),
-    score: score.slice(qi * kk, (qi + 1) * kk),
+    index: r.index.slice(qi * kk, (qi + 1) * kk),
+    score: r.score.slice(qi * kk, (qi + 1) * kk),
   }));
 }

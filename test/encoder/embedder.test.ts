@@ -62,27 +62,31 @@ describe('checkpoints and EncoderEmbedder', () => {
     expect(() => loadCheckpoint(ck)).toThrow(/weights.bin: 12 bytes, expected/);
   });
 
-  it('embeds unit vectors in input order, independent of batching, without leaking tensors', async () => {
-    const dir = join(tmpDir(), 'ck');
-    saveCheckpoint(dir, { config: cfg, params: initParams(cfg, 3), tokenizer: tok, meta: {} });
-    const e = await loadEmbedder(dir, { batchSize: 2, replicas: 2 });
-    open.push(e);
-    expect(e.id).toBe(loadCheckpoint(dir).id);
-    expect(e.dim).toBe(16);
-    const inputs = [
-      formatQuery('search result', 'cats'),
-      formatPassage('Pets', texts[0]!),
-      formatPassage(undefined, texts[2]!),
-      formatQuery('search result', 'the football match'),
-    ];
-    const before = tf.memory().numTensors;
-    const all = await e.embed(inputs);
-    expect(tf.memory().numTensors).toBe(before);
-    for (const v of all) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
-    const one = await e.embed([inputs[2]!]);
-    Array.from(one[0]!).forEach((x, j) => expect(x).toBeCloseTo(all[2]![j]!, 5));
-    expect(all[0]).not.toEqual(all[1]);
-  });
+  it.each(['tfjs', 'auto'] as const)(
+    'embeds unit vectors in input order, independent of batching, without leaking tensors (runtime %s)',
+    async (runtime) => {
+      const dir = join(tmpDir(), 'ck');
+      saveCheckpoint(dir, { config: cfg, params: initParams(cfg, 3), tokenizer: tok, meta: {} });
+      const e = await loadEmbedder(dir, { batchSize: 2, replicas: 2, runtime });
+      if (runtime === 'tfjs') expect(e.runtime).toBe('tfjs');
+      open.push(e);
+      expect(e.id).toBe(loadCheckpoint(dir).id);
+      expect(e.dim).toBe(16);
+      const inputs = [
+        formatQuery('search result', 'cats'),
+        formatPassage('Pets', texts[0]!),
+        formatPassage(undefined, texts[2]!),
+        formatQuery('search result', 'the football match'),
+      ];
+      const before = tf.memory().numTensors;
+      const all = await e.embed(inputs);
+      expect(tf.memory().numTensors).toBe(before);
+      for (const v of all) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+      const one = await e.embed([inputs[2]!]);
+      Array.from(one[0]!).forEach((x, j) => expect(x).toBeCloseTo(all[2]![j]!, 5));
+      expect(all[0]).not.toEqual(all[1]);
+    },
+  );
 
   it('randomEmbedder is seeded and says so in its id', async () => {
     const a = await randomEmbedder({ layers: 1, dModel: 16, heads: 2, ffn: 32, maxLen: 16, dropout: 0 }, 5, tok, {

@@ -1,7 +1,9 @@
-// The fast exactTopK paths (TF.js blocks; + a worker thread) against the plain JS loop.
+// The fast exactTopK paths (TF.js blocks; + a worker thread; onnxruntime) against the plain JS loop.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/core/rng';
 import { exactTopK, plainTopK } from '../../lib/retrieval/search';
+import { inferenceRuntime } from '../../lib/encoder/onnx-runtime';
+import { onnxTopK } from '../../lib/retrieval/onnx-topk';
 import { mergeInto } from '../../lib/retrieval/topk-block';
 
 function unitRows(n: number, dim: number, seed: number): Float32Array[] {
@@ -36,15 +38,33 @@ describe('exactTopK', () => {
   it('TF.js block path equals the plain loop', async () => {
     const corpus = unitRows(3000, 64, 1),
       queries = unitRows(200, 64, 2); // 3.8e7 multiply-adds: block path
-    expectSame(await exactTopK(queries, corpus, 10), plainTopK(queries, corpus, 10));
+    expectSame(await exactTopK(queries, corpus, 10, { runtime: 'tfjs' }), plainTopK(queries, corpus, 10));
   });
 
   it('with a worker thread (large problem) equals the plain loop', async () => {
     const corpus = unitRows(20_000, 64, 3),
       queries = unitRows(400, 64, 4); // 5.1e8: corpus split with a worker
-    const fast = await exactTopK(queries, corpus, 5);
+    const fast = await exactTopK(queries, corpus, 5, { runtime: 'tfjs' });
     expectSame(fast.slice(0, 40), plainTopK(queries.slice(0, 40), corpus, 5));
   }, 60_000);
+
+  it.skipIf(!inferenceRuntime().ort)('onnxruntime path (Gemm + TopK over blocks) equals the plain loop', async () => {
+    const corpus = unitRows(3000, 64, 5),
+      queries = unitRows(200, 64, 6);
+    expectSame(await exactTopK(queries, corpus, 10), plainTopK(queries, corpus, 10));
+    // several blocks (block = 16M scores / Q rows), k larger than the last block, duplicate rows tie to the lower row
+    const q = unitRows(3, 8, 7);
+    const dup = unitRows(10, 8, 8);
+    const big = [...dup, ...dup, ...dup]; // rows i, i + 10, i + 20 are equal
+    const ort = inferenceRuntime().ort!;
+    const flat = (rows: Float32Array[]) => Float32Array.from(rows.flatMap((r) => Array.from(r)));
+    const r = await onnxTopK(ort, flat(q), 3, flat(big), 30, 8, 4, 7); // blocks of 7 rows
+    const best = plainTopK(q, dup, 2);
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = Array.from(best[i]!.index);
+      expect(Array.from(r.index.subarray(i * 4, i * 4 + 4))).toEqual([a, a! + 10, a! + 20, b]);
+    }
+  });
 
   it('k larger than the corpus, and ties to the lower index when merging', async () => {
     const hits = await exactTopK(
