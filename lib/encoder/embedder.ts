@@ -16,7 +16,8 @@ import { DeviceEncoder } from './device-encoder';
 import type { EncodeReplica } from './replica';
 import type { TextTokenizer } from './tokenizer';
 import { defaultReplicaCount, startReplicas } from './worker-pool';
-import { inferenceRuntime, OnnxEncoder } from './onnx-runtime';
+import { inferenceRuntime } from '../backend/onnx';
+import { OnnxEncoder } from './onnx-runtime';
 
 export interface EmbedderOptions {
   /** Sequences per encoder call (default 64). */

@@ -10,7 +10,7 @@
 // anywhere ONNX does. onnx-runtime.ts runs it with onnxruntime-node.
 // @example writeFileSync('model.onnx', exportEncoderOnnx(ck.config, ck.params));
 import type { EncoderConfig } from './config';
-import { DT, encodeModel, type NodeSpec, type TensorInit } from './onnx-proto';
+import { DT, encodeModel, type NodeSpec, type TensorInit } from '../core/onnx-proto';
 import { paramSpecs } from './params';
 
 export const ONNX_OPSET = 17;

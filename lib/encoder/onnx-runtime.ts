@@ -1,61 +1,10 @@
-// The fast inference path: onnxruntime-node (its CPU build ships inside the npm package)
-// running our encoder exported to ONNX (onnx-export.ts). Used automatically for encoding
-// when the package loads; GECKO_ONNX=off or a failed load falls back to TF.js, and the
-// reason is kept so that commands can say which runtime ran.
+// The fast inference path: onnxruntime-node running our encoder exported to ONNX
+// (onnx-export.ts). EncoderEmbedder uses it whenever backend/onnx.ts finds the runtime.
 // Batches are sorted by length and padded only to their own longest text, so padding is small.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { readEnv } from '../core/env';
-import { projectRoot } from '../core/paths';
+import { sessionOptions, type OrtModule } from '../backend/onnx';
 import type { EncoderConfig } from './config';
 import { exportEncoderOnnx } from './onnx-export';
-
-export type OrtModule = typeof Ort;
-
-/** Which inference runtime runs encoding and exact search, and why. */
-export interface InferenceRuntime {
-  name: 'onnxruntime' | 'tfjs';
-  reason: string;
-  ort?: OrtModule;
-}
-
-let cached: InferenceRuntime | undefined;
-
-/** Load onnxruntime-node once (unless GECKO_ONNX=off); the answer says why not when it cannot. */
-export function inferenceRuntime(): InferenceRuntime {
-  if (cached) return cached;
-  const mode = (readEnv('GECKO_ONNX') ?? 'auto').toLowerCase();
-  if (mode === 'off' || mode === '0' || mode === 'false') {
-    cached = { name: 'tfjs', reason: 'GECKO_ONNX=off' };
-    return cached;
-  }
-  try {
-    const ort = createRequire(join(projectRoot(), 'package.json'))('onnxruntime-node') as OrtModule;
-    cached = { name: 'onnxruntime', reason: `onnxruntime-node ${ort.env.versions?.node ?? ''} (CPU)`.trim(), ort };
-  } catch (e) {
-    const why = String((e as Error)?.message ?? e).split('\n')[0];
-    cached = { name: 'tfjs', reason: `onnxruntime-node did not load (${why}); TF.js encodes instead` };
-  }
-  return cached;
-}
-
-/** Threads for one onnxruntime session: GECKO_WORKERS or 2 (the machine's 2 cores). */
-export function ortThreads(): number {
-  const env = readEnv('GECKO_WORKERS');
-  return env !== undefined ? Math.max(1, Math.floor(Number(env)) || 1) : 2;
-}
-
-/** Session options used everywhere: all graph optimisations, intra-op threads, one inter-op thread. */
-export function sessionOptions(threads = ortThreads()): Ort.InferenceSession.SessionOptions {
-  return {
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    executionProviders: ['cpu'],
-  };
-}
 
 /** Pad a batch of token-id lists to its longest: ids and mask as int64 [B, L]. */
 export function padBatch(seqs: readonly (readonly number[])[]): { ids: BigInt64Array; mask: BigInt64Array; L: number } {

@@ -3,8 +3,8 @@
 // lists merged in row order (topk-block.ts mergeInto). Measured against the TF.js path and
 // torch in bench/train.ts; exactTopK (search.ts) uses it whenever onnxruntime-node loads.
 import type * as Ort from 'onnxruntime-node';
-import { DT, encodeModel } from '../encoder/onnx-proto';
-import { sessionOptions, type OrtModule } from '../encoder/onnx-runtime';
+import { sessionOptions, type OrtModule } from '../backend/onnx';
+import { DT, encodeModel } from '../core/onnx-proto';
 import { mergeInto } from './topk-block';
 
 /** Scores held at once per block (floats): bounds memory at 64 MB. */

@@ -1,7 +1,7 @@
 // Exact (brute-force) top-k search by dot product over L2-normalised vectors (= cosine).
 // Ties are broken by lower corpus index.
 // Small problems run as a plain JS loop. Large ones run on onnxruntime (onnx-topk.ts: Gemm +
-// TopK with 2 threads) when onnxruntime-node loads (encoder/onnx-runtime.ts), else as blocked
+// TopK with 2 threads) when onnxruntime-node loads (backend/onnx.ts), else as blocked
 // TF.js matmuls plus a JS top-k (topk-block.ts), with the corpus split between this thread and
 // a worker thread on wasm (TF.js wasm is single-threaded per engine), and the lists merged.
 import { Worker } from 'node:worker_threads';
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
 import { readEnv } from '../core/env';
 import { projectRoot } from '../core/paths';
-import { inferenceRuntime } from '../encoder/onnx-runtime';
+import { inferenceRuntime } from '../backend/onnx';
 import { onnxTopK } from './onnx-topk';
 import { mergeInto, topkSlice } from './topk-block';
 

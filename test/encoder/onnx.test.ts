@@ -10,7 +10,7 @@ import { saveCheckpoint } from '../../lib/encoder/checkpoint';
 import { encoderConfigFrom } from '../../lib/encoder/config';
 import { loadEmbedder } from '../../lib/encoder/embedder';
 import { exportEncoderOnnx } from '../../lib/encoder/onnx-export';
-import { inferenceRuntime } from '../../lib/encoder/onnx-runtime';
+import { inferenceRuntime } from '../../lib/backend/onnx';
 import { initParams } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
 import { tmpDir } from '../helpers';

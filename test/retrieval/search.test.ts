@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/core/rng';
 import { exactTopK, plainTopK } from '../../lib/retrieval/search';
-import { inferenceRuntime } from '../../lib/encoder/onnx-runtime';
+import { inferenceRuntime } from '../../lib/backend/onnx';
 import { onnxTopK } from '../../lib/retrieval/onnx-topk';
 import { mergeInto } from '../../lib/retrieval/topk-block';
 

@@ -1,7 +1,7 @@
 // A minimal writer for the ONNX protobuf format (onnx.proto, IR version 8): just the
 // messages an inference graph needs (ModelProto, GraphProto, NodeProto, AttributeProto,
 // TensorProto, ValueInfoProto). Field numbers are those of onnx/onnx.proto; weights go in
-// TensorProto.raw_data (little-endian). Used by onnx-export.ts (the encoder) and
+// TensorProto.raw_data (little-endian). Used by encoder/onnx-export.ts (the encoder) and
 // retrieval/onnx-topk.ts (the search graph); nothing here knows about either.
 
 /** Element types (TensorProto.DataType). */
