@@ -8,6 +8,7 @@ import { helpText, parseArgs } from './args';
 import type { Command } from './command';
 import { describeError, UsageError } from '../core/errors';
 import { readEnv } from '../core/env';
+import { installInterruptHandlers } from '../core/interrupt';
 import { projectRoot } from '../core/paths';
 
 const commandsDir = () => join(projectRoot(), 'lib', 'cli', 'commands');
@@ -81,6 +82,8 @@ export function installProcessHandlers(): void {
   };
   process.setUncaughtExceptionCaptureCallback(fatal);
   process.prependListener('unhandledRejection', fatal);
+  // Ctrl-C / SIGTERM: stop with exit 130; a training loop first saves the current step.
+  installInterruptHandlers(() => (current === 'gecko' ? 'gecko' : `gecko ${current}`));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,8 @@
 // File helpers that never leave a half-written file behind.
-import { mkdirSync, renameSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { stableStringify } from './hash';
+import { pidAlive } from './lock';
 
 let counter = 0;
 
@@ -33,3 +34,24 @@ export function ensureDir(path: string): string {
 }
 
 export { existsSync };
+
+/** `<name>.tmp-<pid>[-n]` / `<name>.old-<pid>`: the side files of atomic writes and checkpoint swaps. */
+export const SIDE_FILE = /\.(tmp|old)-(\d+)(?:-\d+)?$/;
+
+/**
+ * Remove `*.tmp-<pid>*` files and folders in `dir` left by processes that are gone (a crash or
+ * a kill during an atomic write). Returns the names removed. `.old-*` folders are left to
+ * recoverCheckpoint, which may need them.
+ * @example cleanStaleTemps(runDir);
+ */
+export function cleanStaleTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = SIDE_FILE.exec(name);
+    if (!m || m[1] !== 'tmp' || pidAlive(Number(m[2]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}

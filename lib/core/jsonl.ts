@@ -1,8 +1,9 @@
 // JSONL: one JSON record per line. Errors name the file and the 1-based line.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from './errors';
 import { writeFileAtomic } from './fs';
+import { readUtf8 } from './text';
 
 /**
  * Read every record of a JSONL file. Blank lines are skipped. A line that is not JSON,
@@ -12,7 +13,7 @@ import { writeFileAtomic } from './fs';
  */
 export function readJsonl<T = unknown>(path: string, validate?: (row: any) => true | string): T[] {
   if (!existsSync(path)) throw new DataError(path, 'file not found');
-  const text = readFileSync(path, 'utf8');
+  const text = readUtf8(path); // UTF-8 only; a byte-order mark is dropped
   const out: T[] = [];
   let lineNo = 0;
   for (const line of text.split('\n')) {
@@ -45,7 +46,7 @@ export function readJsonl<T = unknown>(path: string, validate?: (row: any) => tr
  */
 export function readJsonlTolerant<T = unknown>(path: string): T[] {
   if (!existsSync(path)) return [];
-  const text = readFileSync(path, 'utf8');
+  const text = readUtf8(path);
   const lines = text.split('\n');
   const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
   const out: T[] = [];

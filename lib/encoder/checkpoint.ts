@@ -7,10 +7,11 @@
 //   optimizer.bin   AdamW moments m then v (optional: only for resuming training)
 // A folder is written beside the target and renamed into place, so a crash never leaves a
 // half-written checkpoint under the final name.
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { GeckoError } from '../core/errors';
-import { ensureDir, writeFileAtomic, writeJson } from '../core/fs';
+import { cleanStaleTemps, ensureDir, SIDE_FILE, writeFileAtomic, writeJson } from '../core/fs';
+import { pidAlive } from '../core/lock';
 import { sha256, stableStringify } from '../core/hash';
 import { checkEncoderConfig, type EncoderConfig } from './config';
 import { paramCount, paramSpecs } from './params';
@@ -87,6 +88,48 @@ export function saveCheckpoint(dir: string, ck: Omit<Checkpoint, 'id'>): string 
   renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
   return id;
+}
+
+/**
+ * After a crash during a checkpoint swap (between its two renames) `dir` is missing while
+ * `<dir>.old-<pid>` (the previous one) and maybe `<dir>.tmp-<pid>` (the new one, complete once
+ * encoder.json exists) are beside it. Put the complete one with the highest step back at `dir`,
+ * then remove the stale side folders. Returns a note of what was done, or undefined.
+ * @example const note = recoverCheckpoint(ckptDir); if (note) log.warn(note);
+ */
+export function recoverCheckpoint(dir: string): string | undefined {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return undefined;
+  const base = basename(dir);
+  let note: string | undefined;
+  if (!isCheckpoint(dir)) {
+    const candidates = readdirSync(parent)
+      .filter((n) => n.startsWith(base + '.') && SIDE_FILE.test(n.slice(base.length)))
+      .filter((n) => !pidAlive(Number(SIDE_FILE.exec(n)![2])) && isCheckpoint(join(parent, n)))
+      .map((n) => {
+        let step = -1;
+        try {
+          step = Number(JSON.parse(readFileSync(join(parent, n, 'meta.json'), 'utf8')).step ?? -1);
+        } catch {
+          /* no meta: least preferred */
+        }
+        return { n, step };
+      })
+      .sort((a, b) => b.step - a.step);
+    const best = candidates[0];
+    if (best) {
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(join(parent, best.n), dir);
+      note = `recovered the checkpoint of step ${best.step} from ${join(parent, best.n)} (a previous run stopped while saving)`;
+    }
+  }
+  cleanStaleTemps(parent);
+  for (const n of readdirSync(parent)) {
+    const m = SIDE_FILE.exec(n);
+    if (n.startsWith(base + '.old-') && m && !pidAlive(Number(m[2])) && isCheckpoint(dir))
+      rmSync(join(parent, n), { recursive: true, force: true });
+  }
+  return note;
 }
 
 /** True when `dir` holds a checkpoint. */

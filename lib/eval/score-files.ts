@@ -1,17 +1,15 @@
 // Score any system's outputs from files: BEIR qrels + TREC run for retrieval, a gold/predicted
 // TSV for STS. Parsers are strict: a malformed line is a DataError naming file and line.
-import { readFileSync } from 'node:fs';
 import { DataError } from '../core/errors';
 import { existsSync } from '../core/fs';
+import { readUtf8 } from '../core/text';
 import type { Qrels, RunScores } from '../core/types';
 import { pearson, spearman } from './metrics/correlation';
 import { retrievalMetrics } from './metrics/retrieval';
 
 function lines(path: string): string[] {
   if (!existsSync(path)) throw new DataError(path, 'file not found');
-  return readFileSync(path, 'utf8')
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/);
+  return readUtf8(path).split(/\r?\n/);
 }
 
 /**
@@ -62,7 +60,31 @@ export function parseTrecRun(path: string): RunScores {
 
 /** Retrieval metrics (MTEB keys) of a run file against a qrels file, plus query counts. */
 export function scoreRetrievalFiles(qrelsPath: string, runPath: string): Record<string, number> {
-  const s = retrievalMetrics(parseQrels(qrelsPath), parseTrecRun(runPath));
+  const qrels = parseQrels(qrelsPath);
+  const run = parseTrecRun(runPath);
+  const judged = Object.keys(qrels).filter((q) => Object.values(qrels[q]!).some((g) => g > 0));
+  if (judged.length === 0)
+    throw new DataError(
+      qrelsPath,
+      'holds no relevance judgements (empty, or a header only)',
+      undefined,
+      'give a qrels file with query-id, corpus-id, score lines',
+    );
+  if (Object.keys(run).length === 0)
+    throw new DataError(
+      runPath,
+      'holds no ranked documents (empty run file)',
+      undefined,
+      "give a TREC run: 'qid Q0 docid rank score tag' per line",
+    );
+  if (!judged.some((q) => q in run))
+    throw new DataError(
+      runPath,
+      `none of its ${Object.keys(run).length} query ids appears in ${qrelsPath} (e.g. run '${Object.keys(run)[0]}', qrels '${judged[0]}')`,
+      undefined,
+      'score a run against the qrels of the same queries',
+    );
+  const s = retrievalMetrics(qrels, run);
   return {
     main_score: s.metrics.ndcg_at_10!,
     ...s.metrics,
@@ -101,6 +123,19 @@ export function scoreStsFile(path: string): Record<string, number> {
     pred.push(p);
   });
   if (gold.length < 2) throw new DataError(path, `needs at least 2 rows of scores, got ${gold.length}`);
+  for (const [name, xs] of [
+    ['predicted', pred],
+    ['gold', gold],
+  ] as const)
+    if (xs.every((x) => x === xs[0]))
+      throw new DataError(
+        path,
+        `every '${name}' score is ${xs[0]}: a correlation with a constant is undefined`,
+        undefined,
+        name === 'predicted'
+          ? 'the system gives the same score to every pair; check its output'
+          : 'check the gold column',
+      );
   const s = spearman(pred, gold);
   return { main_score: s, spearman: s, pearson: pearson(pred, gold), pairs: gold.length };
 }

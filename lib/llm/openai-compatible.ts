@@ -49,6 +49,37 @@ export interface OpenAiProviderOptions {
 type Body = Record<string, unknown>;
 
 /**
+ * fetch that says what it is waiting for: a line every 10 s while a request is open, and one
+ * per failed attempt (the client then retries, up to maxRetries). No URL query or key is logged.
+ */
+function watchedFetch(log: Logger, timeoutMs: number, maxRetries: number): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const where = `${url.host}${url.pathname}`;
+    const t0 = Date.now();
+    const timer = setInterval(
+      () =>
+        log.info(
+          `teacher: waiting for ${where} (${Math.round((Date.now() - t0) / 1000)}s of the ${Math.round(timeoutMs / 1000)}s timeout; up to ${maxRetries} retries)`,
+        ),
+      10_000,
+    );
+    timer.unref();
+    try {
+      return await fetch(input, init);
+    } catch (e) {
+      const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
+      if ((e as Error).name !== 'AbortError')
+        log.warn(`teacher: request to ${where} failed after ${Date.now() - t0} ms (${cause})`);
+      else log.warn(`teacher: no answer from ${where} within ${Math.round(timeoutMs / 1000)}s`);
+      throw e;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+}
+
+/**
  * @example const p = new OpenAiProvider({ model: 'gpt-4o-mini' }); // key and base URL from the environment
  */
 export class OpenAiProvider implements LlmProvider {
@@ -87,11 +118,14 @@ export class OpenAiProvider implements LlmProvider {
     const log = opts.log ?? silentLogger;
     const scrub = (args: unknown[]) =>
       redact(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '), [this.secret]);
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const maxRetries = opts.maxRetries ?? 4;
     const client = new OpenAI({
       apiKey,
       baseURL: this.baseURL,
-      timeout: opts.timeoutMs ?? 60_000,
-      maxRetries: opts.maxRetries ?? 4,
+      timeout: timeoutMs,
+      maxRetries,
+      fetch: watchedFetch(log, timeoutMs, maxRetries),
       logLevel: 'warn',
       logger: {
         error: (...a) => log.warn(scrub(a)),

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ResolvedConfig } from '../config/resolve';
 import type { ExperimentConfig } from '../config/schema';
-import { ensureDir, writeJson } from '../core/fs';
+import { cleanStaleTemps, ensureDir, writeJson } from '../core/fs';
+import { acquireLock } from '../core/lock';
+import { GeckoError } from '../core/errors';
+import { checkEnvDirs, checkOutputDir } from '../core/preflight';
 import { consoleLogger, type Logger } from '../core/log';
 import { projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
@@ -76,17 +79,23 @@ function stamp(d = new Date()): string {
  */
 export async function startRun(resolved: ResolvedConfig, opts: { command?: string; dir?: string; log?: Logger; quiet?: boolean } = {}): Promise<RunContext> {
   const log = opts.log ?? consoleLogger;
+  checkEnvDirs();
+  const requestedDir = opts.dir ?? runsDir();
+  checkOutputDir(requestedDir, opts.dir ? '--out' : 'GECKO_RUNS_DIR');
   const backend = await selectBackend();
   const id = opts.dir ? opts.dir.split('/').filter(Boolean).pop()! : `${stamp()}-${resolved.config.name}-${resolved.hash.slice(0, 8)}`;
   const dir = opts.dir ?? join(runsDir(), id);
   const configPath = join(dir, 'config.json');
   if (existsSync(configPath)) {
+    acquireLock(dir, opts.command ?? 'gecko');
+    cleanStaleTemps(dir);
     const prev = JSON.parse(readFileSync(configPath, 'utf8'));
     if (prev.hash !== resolved.hash) {
-      throw new Error(`run folder ${dir} holds a different config (hash ${String(prev.hash).slice(0, 8)} vs ${resolved.hash.slice(0, 8)}); use a new --out folder or the same settings`);
+      throw new GeckoError(`run folder ${dir} holds a run of a different config (hash ${String(prev.hash).slice(0, 8)} vs ${resolved.hash.slice(0, 8)})`, 'use a new --out folder, or the same --preset and --set values to resume it');
     }
   } else {
     ensureDir(dir);
+    acquireLock(dir, opts.command ?? 'gecko');
     writeJson(configPath, { preset: resolved.preset, hash: resolved.hash, overrides: resolved.overrides, config: resolved.config });
   }
   const info: RunInfo = {

@@ -1,10 +1,14 @@
 // Read a user's passage file as a seed corpus: JSONL ({id?, title?, text} per line), a
 // BEIR corpus.jsonl ({_id, title, text}; a folder holding one works too), or plain text
 // (one passage per blank-line-separated paragraph). Errors name the file and line.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { readUtf8 } from '../core/text';
 import { DataError } from '../core/errors';
 import type { Passage } from '../core/types';
+
+/** Extensions read as corpora: JSONL, and plain text ('' = no extension). */
+const TEXT_EXTS = ['.jsonl', '.txt', '.text', '.md', ''];
 
 const clean = (s: string) => s.replace(/\s+/g, ' ').trim();
 
@@ -33,7 +37,15 @@ export function readCorpusFile(path: string): Passage[] {
     return readCorpusFile(beir);
   }
   const source = basename(path);
-  const text = readFileSync(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  if (!TEXT_EXTS.includes(ext))
+    throw new DataError(
+      path,
+      `'${ext}' is not a corpus format this reads (it would be taken as plain text)`,
+      undefined,
+      `convert it to JSONL ({id?, title?, text} per line) or plain text (${TEXT_EXTS.filter(Boolean).join(', ')}; paragraphs separated by blank lines)`,
+    );
+  const text = readUtf8(path);
   const firstLine =
     text
       .split('\n')

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { appendJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
 import type { Logger } from '../core/log';
 import { progress as startProgress } from '../core/progress';
-import { isCheckpoint, loadCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
+import { isCheckpoint, loadCheckpoint, recoverCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
+import { InterruptedError } from '../core/errors';
+import { cooperate, interruptRequested } from '../core/interrupt';
 import type { EncoderConfig } from '../encoder/config';
 import type { TextTokenizer } from '../encoder/tokenizer';
 import { createEngine } from './create-engine';
@@ -84,7 +86,14 @@ export interface LoopResult {
  * @example const r = await runLoop({ stage: 'finetune', dir: ctx.path('finetune'), ... });
  */
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
+  // Ctrl-C / SIGTERM inside the loop: finish the step, save it, then stop (InterruptedError, exit 130).
+  return cooperate(() => loop(o));
+}
+
+async function loop(o: LoopOptions): Promise<LoopResult> {
   const ckptDir = join(o.dir, 'ckpt');
+  const recovered = recoverCheckpoint(ckptDir);
+  if (recovered) o.log.warn(`${o.stage}: ${recovered}`);
   const metricsPath = join(o.dir, 'metrics.jsonl');
   let params: Float32Array;
   let optimizer;
@@ -197,6 +206,19 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       if (done === o.steps || (o.checkpointEvery > 0 && done % o.checkpointEvery === 0)) {
         id = await save(engine, done, r.loss);
         lastSaved = done;
+        o.log.info(`${o.stage}: saved checkpoint at step ${done}`);
+      }
+      const signal = interruptRequested();
+      if (signal && done < o.steps) {
+        if (lastSaved !== done) {
+          id = save(engine, done, r.loss);
+          lastSaved = done;
+        }
+        bar?.done(`stopped by ${signal}`);
+        throw new InterruptedError(
+          `${o.stage}: stopped by ${signal} after step ${done} of ${o.steps}; checkpoint saved at ${ckptDir}`,
+          'rerun the same command (same --out) to resume from this step',
+        );
       }
       if (o.onEval && o.evalEvery && o.evalEvery > 0 && (done % o.evalEvery === 0 || done === o.steps)) {
         const scores = await o.onEval(engine, done);

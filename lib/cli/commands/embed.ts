@@ -1,7 +1,6 @@
 // `gecko embed`: texts in, vectors out. Input: .txt (one text per line) or .jsonl
 // ({id?, text, title?} per line). With --role the texts are formatted in the paper's
 // unified format first; without it they are embedded as they are (already formatted).
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
 import { DataError, UsageError } from '../../core/errors';
 import { formatPassage, formatQuery } from '../../core/format';
@@ -10,6 +9,11 @@ import { consoleLogger } from '../../core/log';
 import { progress } from '../../core/progress';
 import { selectBackend } from '../../backend/select';
 import { loadEmbedder } from '../../encoder/embedder';
+import { checkEnvDirs, checkInputFile, checkOutputDir } from '../../core/preflight';
+import { readUtf8 } from '../../core/text';
+import { checkDims } from '../../pipeline/checks';
+import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { truncateAndNormalize } from '../../encoder/truncate-normalize';
 
 interface InputRow {
@@ -32,12 +36,7 @@ function readInput(path: string): InputRow[] {
       ...(typeof r.title === 'string' ? { title: r.title } : {}),
     }));
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DataError(path, `cannot read (${(e as Error).message.split('\n')[0]})`);
-  }
+  const text = readUtf8(path);
   const lines = text.split('\n');
   const rows: InputRow[] = [];
   lines.forEach((l, i) => {
@@ -69,6 +68,14 @@ export const command: Command = {
     const role = f.role as string | undefined;
     if (role !== undefined && role !== 'query' && role !== 'passage')
       throw new UsageError(`--role must be query or passage, got '${role}'`);
+    checkInputFile(f.in as string, '--in', { exts: ['.txt', '.jsonl'] });
+    const outPath = f.out as string;
+    if (existsSync(outPath) && statSync(outPath).isDirectory())
+      throw new UsageError(`--out ${outPath} is a folder`, 'give a file path for the vectors, e.g. vectors.jsonl');
+    checkOutputDir(dirname(outPath), '--out');
+    checkEnvDirs();
+    if (f.dim !== undefined && !(Number.isInteger(f.dim) && (f.dim as number) > 0))
+      throw new UsageError(`--dim ${String(f.dim)}: give a positive whole number`);
     const rows = readInput(f.in as string);
     if (rows.length === 0)
       throw new DataError(
@@ -96,6 +103,7 @@ export const command: Command = {
       },
     });
     try {
+      if (f.dim !== undefined) checkDims([f.dim as number], e.dim, '--dim');
       let vecs = await e.embed(texts);
       bar.done(e.id);
       if (f.dim !== undefined) vecs = truncateAndNormalize(vecs, f.dim as number);

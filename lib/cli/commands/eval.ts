@@ -11,6 +11,8 @@ import { evaluate } from '../../eval/evaluate';
 import { closeModel, MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
 import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../../eval/results';
 import { selectTasks } from '../../eval/tasks/registry';
+import { checkEnvDirs, claimOutputDir, checkOutputDir } from '../../core/preflight';
+import { checkDims, checkSomeTasks } from '../../pipeline/checks';
 
 export const command: Command = {
   name: 'eval',
@@ -34,7 +36,9 @@ export const command: Command = {
     const spec = args.flags.model as string | undefined;
     if (!spec) throw new UsageError('--model is required', `use ${MODEL_SPECS_HELP}`);
     const { preset, config } = configFromArgs(args);
-    const tasks = selectTasks((args.flags.tasks as string[] | undefined) ?? config.eval.tasks);
+    const taskNames = (args.flags.tasks as string[] | undefined) ?? config.eval.tasks;
+    const tasks = selectTasks(taskNames);
+    checkSomeTasks(tasks.length, taskNames);
     const dimsFlag = args.flags.dims as string[] | undefined;
     let dims: number[];
     if (dimsFlag) {
@@ -51,7 +55,16 @@ export const command: Command = {
         spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
     }
     const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
+    checkEnvDirs();
+    checkOutputDir(outDir);
     const model = await resolveModel(spec, { config });
+    try {
+      if (model.kind === 'dense') checkDims(dims, model.embedder.dim, '--dims');
+      claimOutputDir(join(outDir, modelSlug(model.id)), '--out', 'gecko eval'); // one writer per model's results
+    } catch (e) {
+      await closeModel(model);
+      throw e;
+    }
     const log = consoleLogger;
     log.info(
       `gecko eval: model ${model.id}, ${tasks.length} task(s), dims ${model.kind === 'bm25' ? 'n/a (lexical)' : dims.length ? dims.join(',') : 'full'}, preset ${preset}, out ${outDir}`,

@@ -1,11 +1,13 @@
 // `gecko fret`: FRet end to end (paper §3.2): seed passages → task + query
 // (step 1) → top-N neighbours → QL + RC → RRF → positive and hard negative (step 2).
 // Resumable: rerun the same command and it continues where it stopped.
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { resolveConfig } from '../../config/resolve';
 import { overridesOf, presetOf } from '../config';
-import { ConfigError } from '../../core/errors';
+import { checkEnvDirs, claimOutputDir, requireSome } from '../../core/preflight';
+import { checkRetrieverSpec } from '../../pipeline/checks';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
 import { describeTeacher, teacherFromConfig } from '../../llm/factory';
@@ -13,7 +15,6 @@ import { loadSeedCorpus } from '../../seeding/corpus';
 import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
 import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../../fret/retrieve';
 import { hashEmbedder } from '../../eval/hash-embedder';
-import { isCheckpoint } from '../../encoder/checkpoint';
 import { progress } from '../../core/progress';
 import type { Passage } from '../../core/types';
 
@@ -22,13 +23,7 @@ async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<Ca
   if (spec === 'bm25') return bm25Retriever(pool);
   const hash = /^hash(?::(\d+))?$/.exec(spec);
   if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
-  if (!isCheckpoint(spec)) {
-    throw new ConfigError(
-      'fret.retriever',
-      `'${spec}' is neither 'bm25', 'hash[:DIM]' nor an encoder checkpoint folder`,
-      'pass --retriever bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
-    );
-  }
+  checkRetrieverSpec(spec);
   // Loaded lazily: BM25 runs need no TF.js.
   const { loadEmbedder } = await import('../../encoder/embedder');
   const embedder = await loadEmbedder(spec);
@@ -42,6 +37,16 @@ async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<Ca
   });
   bar.done();
   return r;
+}
+
+/**
+ * A run that failed before any query was generated keeps nothing: its settings file would only
+ * block the corrected rerun (e.g. with another --retriever) on the same --out.
+ */
+function forgetFailedStart(out: string): void {
+  const q = join(out, FRET_FILES.queries);
+  if (existsSync(q) && statSync(q).size > 0) return; // work was done: keep it, resumable
+  for (const f of [FRET_FILES.settings, FRET_FILES.seeds]) rmSync(join(out, f), { force: true });
 }
 
 export const command: Command = {
@@ -100,7 +105,12 @@ export const command: Command = {
     log.info(
       `gecko fret → ${out} (preset ${preset}, corpus ${settings.corpus}, teacher ${settings.teacher}, n ${settings.n}, N ${settings.numCandidates}, k ${settings.rrfK}, negative ${settings.negativeStrategy})`,
     );
+    // Every check before the first write: a failed start leaves nothing that blocks the corrected rerun.
+    checkRetrieverSpec(settings.retriever);
+    checkEnvDirs();
     const corpus = loadSeedCorpus(settings.corpus); // refuses evaluation collections before anything is written
+    const fresh = !existsSync(join(out, FRET_FILES.settings));
+    claimOutputDir(out, '--out', 'gecko fret');
     pinSettings(out, settings);
     const teacher = teacherFromConfig(cfg.llm, { background: corpus, log });
     const t0 = Date.now();
@@ -117,10 +127,22 @@ export const command: Command = {
         log,
         retriever: (pool) => makeRetriever(settings.retriever, pool),
       });
+    } catch (e) {
+      if (fresh) forgetFailedStart(out);
+      throw e;
     } finally {
       await teacher.close?.();
     }
     const r = res.report;
+    if (r.seeding.seeds < settings.n)
+      log.warn(
+        `asked for ${settings.n} seed passages but ${settings.corpus} has only ${r.seeding.eligible} eligible (length ${settings.minChars}-${settings.maxChars} chars, no duplicates): used ${r.seeding.seeds}`,
+      );
+    requireSome(
+      r.examples,
+      `fret produced 0 training examples from ${r.seeding.seeds} seed passages (skipped: ${JSON.stringify(r.skipped)})`,
+      `see the *.skipped.jsonl files in ${out} for why each was skipped; check the teacher and the corpus`,
+    );
     log.info(`teacher: ${describeTeacher(teacher)}`);
     log.info(
       `done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${r.examples} examples; positive != seed passage in ${(r.relabelRate * 100).toFixed(1)}% (paper: ~15%)` +

@@ -8,6 +8,8 @@ import { writeJsonl } from '../../core/jsonl';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
 import { buildMixture } from '../../mixture/build';
+import { checkEnvDirs, checkInputFile, checkOutputDir, claimOutputDir, requireSome } from '../../core/preflight';
+import { UsageError } from '../../core/errors';
 
 export const command: Command = {
   name: 'mixture',
@@ -27,6 +29,11 @@ export const command: Command = {
     const cfg = resolved.config;
     const out = (f.out as string | undefined) ?? join(runsDir(), `mixture-${resolved.hash.slice(0, 8)}`);
     const log = consoleLogger;
+    if (f.fret) checkInputFile(f.fret as string, '--fret', { exts: ['.jsonl'], inFolder: 'fret-examples.jsonl' });
+    if (f.n !== undefined && !(Number.isInteger(f.n) && (f.n as number) > 0))
+      throw new UsageError(`--n ${String(f.n)}: give a positive whole number of examples`);
+    checkEnvDirs();
+    checkOutputDir(out);
     log.info(`gecko mixture → ${out} (weights ${JSON.stringify(cfg.finetune.mixture)}, seed ${cfg.seed})`);
     const t0 = Date.now();
     const { examples, report } = buildMixture({
@@ -35,6 +42,18 @@ export const command: Command = {
       n: f.n as number | undefined,
       fretPath: f.fret as string | undefined,
     });
+    if (f.fret)
+      requireSome(
+        report.available.fret ?? 0,
+        `--fret ${String(f.fret)} holds no FRet examples`,
+        'run gecko fret first (it writes <out>/fret-examples.jsonl), or leave out --fret',
+      );
+    requireSome(
+      examples.length,
+      'the mixture is empty: every source has weight 0 or no examples',
+      'check finetune.mixture',
+    );
+    claimOutputDir(out, '--out', 'gecko mixture');
     writeJsonl(join(out, 'mixture.jsonl'), examples);
     writeJson(join(out, 'mixture.report.json'), report);
     log.info(

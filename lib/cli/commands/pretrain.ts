@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { configFromArgs } from '../config';
 import { startRun } from '../../runs/run';
 import { pretrain } from '../../train/pretrain';
+import { checkTrains } from '../../pipeline/checks';
 
 export const command: Command = {
   name: 'pretrain',
@@ -15,6 +16,7 @@ export const command: Command = {
   async run(args) {
     const f = args.flags;
     const resolved = configFromArgs(args);
+    checkTrains('pretrain', resolved.config.pretrain);
     const ctx = await startRun(resolved, { command: 'gecko pretrain', ...(f.out ? { dir: f.out as string } : {}) });
     const r = await pretrain({ config: ctx.config, dir: ctx.dir, log: ctx.log });
     ctx.log.info(

@@ -10,6 +10,8 @@ import { prefinetunePairs } from '../../pairs/title-body';
 import { trainContrastive, type ContrastiveStage } from '../../train/contrastive-stage';
 import { readTrainingData } from '../../train/data';
 import { squadPairsSplit } from '../../train/heldout';
+import { checkInputFile } from '../../core/preflight';
+import { checkInitCheckpoint, checkTrains } from '../../pipeline/checks';
 
 export const command: Command = {
   name: 'train',
@@ -39,13 +41,28 @@ export const command: Command = {
         'pass the checkpoint folder to start from, e.g. runs/<pretrain run>/ckpt',
       );
     const resolved = configFromArgs(args);
+    // Everything is checked before the run folder is made: a failed start leaves nothing behind.
+    checkInitCheckpoint(f.init as string, resolved.config.encoder);
+    checkTrains(stage, stage === 'prefinetune' ? resolved.config.prefinetune : resolved.config.finetune);
+    if (f.data && f.data !== 'squad-pairs') checkInputFile(f.data as string, '--data', { exts: ['.jsonl'] });
+    if (!f.data && stage === 'finetune')
+      throw new UsageError(
+        '--data is required for --stage finetune',
+        'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl',
+      );
+    const early = f.data && f.data !== 'squad-pairs' ? readTrainingData(f.data as string) : undefined;
+    if (early && early.length === 0)
+      throw new UsageError(
+        `--data ${String(f.data)} holds no training examples`,
+        'give a JSONL file with one example per line',
+      );
     const ctx = await startRun(resolved, {
       command: `gecko train --stage ${stage}`,
       ...(f.out ? { dir: f.out as string } : {}),
     });
     let examples;
     if (f.data === 'squad-pairs') examples = squadPairsSplit({ seed: ctx.config.seed }).train;
-    else if (f.data) examples = readTrainingData(f.data as string);
+    else if (early) examples = early;
     else if (stage === 'prefinetune') examples = prefinetunePairs({ seed: ctx.config.seed });
     else
       throw new UsageError(
