@@ -211,7 +211,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
       const signal = interruptRequested();
       if (signal && done < o.steps) {
         if (lastSaved !== done) {
-          id = save(engine, done, r.loss);
+          id = await save(engine, done, r.loss);
           lastSaved = done;
         }
         bar?.done(`stopped by ${signal}`);
