@@ -42,3 +42,10 @@ export function pythonWith(module: string): string | undefined {
   console.warn(`skipping: ${msg}`);
   return undefined;
 }
+
+/** Run a committed fixture script with Python `py` and parse the JSON it prints. */
+export function runPythonJson(py: string, script: string): unknown {
+  const r = spawnSync(py, [script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}

@@ -1,8 +1,26 @@
+// The optimizer against PyTorch: test/fixtures/adamw_torch.json is the output of the committed
+// test/fixtures/adamw_torch.py (torch.optim.AdamW, Debian python3-torch); where PyTorch is
+// installed (CI), a test re-runs the script and checks the fixture still matches it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adamwInit, adamwStep, ADAMW_DEFAULTS } from '../../lib/train/adamw';
 import { clipGlobalNorm, globalNorm } from '../../lib/train/clip';
 import { lrAt } from '../../lib/train/schedule';
 import { batchIndices } from '../../lib/train/batches';
+import { pythonWith, runPythonJson } from '../helpers';
+
+const FIXTURES = join(__dirname, '..', 'fixtures');
+const TORCH = JSON.parse(readFileSync(join(FIXTURES, 'adamw_torch.json'), 'utf8')) as {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  init: number[];
+  decayed: number[];
+  lrs: number[];
+  trajectory: number[][];
+};
+const TORCH_PY = pythonWith('torch');
 
 describe('AdamW', () => {
   it('first step is a signed step of size lr after decay (hand-computed)', () => {
@@ -16,26 +34,22 @@ describe('AdamW', () => {
     expect(s.t).toBe(1);
   });
 
-  it('matches a float64 reference of torch.optim.AdamW over 5 steps', () => {
-    const p = Float32Array.from([0.5, -0.25]);
-    const s = adamwInit(2);
-    const ref = [0.5, -0.25],
-      m = [0, 0],
-      v = [0, 0];
-    const o = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.1 },
-      lr = 0.01;
-    for (let t = 1; t <= 5; t++) {
-      const g = [Math.sin(t), Math.cos(3 * t)];
-      adamwStep(p, Float32Array.from(g), s, lr, o);
-      for (let i = 0; i < 2; i++) {
-        ref[i]! *= 1 - lr * o.weightDecay;
-        m[i] = o.beta1 * m[i]! + (1 - o.beta1) * g[i]!;
-        v[i] = o.beta2 * v[i]! + (1 - o.beta2) * g[i]! ** 2;
-        ref[i]! -= (lr * (m[i]! / (1 - o.beta1 ** t))) / (Math.sqrt(v[i]! / (1 - o.beta2 ** t)) + o.eps);
-      }
-    }
-    expect(p[0]).toBeCloseTo(ref[0]!, 6);
-    expect(p[1]).toBeCloseTo(ref[1]!, 6);
+  it('follows torch.optim.AdamW (test/fixtures/adamw_torch.json, printed by adamw_torch.py) over 8 steps', () => {
+    const p = Float32Array.from(TORCH.init);
+    const s = adamwInit(p.length);
+    const decay = Uint8Array.from(TORCH.decayed);
+    const o = { beta1: TORCH.betas[0], beta2: TORCH.betas[1], eps: TORCH.eps, weightDecay: TORCH.weightDecay };
+    TORCH.trajectory.forEach((want, k) => {
+      const t = k + 1;
+      const g = Float32Array.from(p, (_, i) => Math.sin(t * (i + 1)) * 10 ** ((i % 3) - 1));
+      adamwStep(p, g, s, TORCH.lrs[k]!, o, decay);
+      want.forEach((w, i) => expect(p[i], `step ${t}, element ${i}`).toBeCloseTo(w, 6));
+    });
+  });
+
+  it.skipIf(!TORCH_PY)("the fixture is what adamw_torch.py prints with this machine's PyTorch", () => {
+    const now = runPythonJson(TORCH_PY!, join(FIXTURES, 'adamw_torch.py')) as typeof TORCH;
+    now.trajectory.forEach((row, k) => row.forEach((v, i) => expect(v).toBeCloseTo(TORCH.trajectory[k]![i]!, 6)));
   });
 });
 
