@@ -4,6 +4,7 @@
 // from the same checkpoint that agree, and each path resuming the other's checkpoint.
 // Run: npx vitest run test/train/device.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/select';
@@ -68,6 +69,10 @@ const lossFn = (E: tf.Tensor2D) => {
   )(b);
 };
 
+const rel = (x: number, y: number) => Math.abs(x - y) / Math.abs(y);
+/** The measured differences, printed so that the figures quoted in README.md can be reproduced. */
+const report = (line: string) => console.info(`device-vs-packed ${line}`);
+
 /** Largest |a - b| over one parameter, relative to that parameter's largest |b|; 0 when both are all zero. */
 function worstParamRelDiff(a: Float32Array, b: Float32Array): { rel: number; name: string } {
   let worst = { rel: 0, name: '' };
@@ -110,10 +115,14 @@ describe('device path = packed path (cpu backend)', () => {
       { chunkSize: 5, gradCache: false },
     ]) {
       const b = await device.contrastive(seqs, lossFn, { ...opts, dropoutSeeds: seeds });
-      expect(Math.abs(b.loss - a.loss) / Math.abs(a.loss)).toBeLessThan(1e-4);
       const g = await device.hostGrads(b);
       device.release(b);
-      expect(worstParamRelDiff(g, a.grads).rel).toBeLessThan(1e-4);
+      const w = worstParamRelDiff(g, a.grads);
+      report(
+        `contrastive ${JSON.stringify(opts)}: loss rel diff ${rel(b.loss, a.loss)}, worst gradient ${w.name} ${w.rel.toExponential(2)}`,
+      );
+      expect(rel(b.loss, a.loss)).toBeLessThan(1e-4);
+      expect(w.rel, w.name).toBeLessThan(1e-4);
     }
     // the dropout masks matter: other seeds give another loss on both paths
     const c = await device.contrastive(seqs, lossFn, {
@@ -138,6 +147,7 @@ describe('device path = packed path (cpu backend)', () => {
     const g = await device.hostGrads(b);
     device.release(b);
     const w = worstParamRelDiff(g, a.grads);
+    report(`MLM: loss rel diff ${rel(b.loss, a.loss)}, worst gradient ${w.name} ${w.rel.toExponential(2)}`);
     expect(w.rel, w.name).toBeLessThan(1e-4);
   });
 
@@ -147,6 +157,7 @@ describe('device path = packed path (cpu backend)', () => {
     const b = await device.encode(seqs, 4);
     let worst = 0;
     a.forEach((row, i) => row.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b[i]![j]!)))));
+    report(`encodings: max abs diff ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-5); // unit vectors: 1e-5 is float32 noise
   });
 
@@ -193,7 +204,7 @@ describe('device path = packed path (cpu backend)', () => {
         step: (eng, s) =>
           eng.contrastive(batches[s]!, lossFn, {
             chunkSize: 8,
-            gradCache: s % 2 === 0,
+            gradCache: s % 4 === 0,
             dropoutSeeds: batches[s]!.map((_, i) => deriveSeed(7, 'dropout', s, i)),
           }),
         replicas: 1,
@@ -202,25 +213,36 @@ describe('device path = packed path (cpu backend)', () => {
         stopAfter,
         showProgress: false,
       });
+    // each path runs 10 steps, its step-10 folder is copied and resumed by the other path,
+    // and the original goes on to step 20 on its own path
     const root = tmpDir();
-    const packed = await train(join(root, 'packed'), 'packed');
-    const device = await train(join(root, 'device'), 'device');
-    await train(join(root, 'd2p'), 'device', 10);
-    const d2p = await train(join(root, 'd2p'), 'packed');
-    await train(join(root, 'p2d'), 'packed', 10);
-    const p2d = await train(join(root, 'p2d'), 'device');
-    expect([d2p.resumedFrom, p2d.resumedFrom]).toEqual([10, 10]);
+    const halves = async (own: EnginePath, other: EnginePath) => {
+      const first = await train(join(root, own), own, 10);
+      cpSync(join(root, own), join(root, `${own}-then-${other}`), { recursive: true });
+      const rest = await train(join(root, own), own);
+      const crossed = await train(join(root, `${own}-then-${other}`), other);
+      expect([rest.resumedFrom, crossed.resumedFrom]).toEqual([10, 10]);
+      return { whole: { ...rest, losses: [...first.losses, ...rest.losses] }, crossed };
+    };
+    const { whole: packed, crossed: p2d } = await halves('packed', 'device');
+    const { whole: device, crossed: d2p } = await halves('device', 'packed');
     expect(loadCheckpoint(d2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });
-    // Stated tolerance: per-step losses within 1e-5 relative (observed 1.2e-7), final weights
-    // within 1e-4 absolute (observed <= 7.1e-6) while training moved them by about 0.02.
-    for (let s = 0; s < 20; s++)
-      expect(Math.abs(device.losses[s]! - packed.losses[s]!) / packed.losses[s]!).toBeLessThan(1e-5);
+    // Stated tolerance: per-step losses within 1e-5 relative, final weights and first moments
+    // within 1e-4 absolute, while training moves the weights by about 0.02 (printed below).
+    const lossDiff = Math.max(...device.losses.map((l, s) => rel(l, packed.losses[s]!)));
+    expect(device.losses).toHaveLength(20);
+    report(`20 steps, device vs packed: max per-step loss rel diff ${lossDiff.toExponential(2)}`);
+    expect(lossDiff).toBeLessThan(1e-5);
     const init = initParams(cfg, 21);
     const ref = loadCheckpoint(packed.checkpoint, { optimizer: true });
     const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((a, v, i) => Math.max(a, Math.abs(v - y[i]!)), 0);
-    expect(maxDiff(ref.params, init)).toBeGreaterThan(1e-2);
-    for (const r of [device, d2p, p2d]) {
+    const moved = maxDiff(ref.params, init);
+    expect(moved).toBeGreaterThan(1e-2);
+    for (const [name, r] of Object.entries({ device, d2p, p2d })) {
       const ck = loadCheckpoint(r.checkpoint, { optimizer: true });
+      report(
+        `20 steps, ${name} vs packed: max weight diff ${maxDiff(ck.params, ref.params).toExponential(2)} (weights moved ${moved.toFixed(4)})`,
+      );
       expect(maxDiff(ck.params, ref.params)).toBeLessThan(1e-4);
       expect(maxDiff(ck.optimizer!.m, ref.optimizer!.m)).toBeLessThan(1e-4);
       expect(ck.optimizer!.t).toBe(20);
