@@ -13,7 +13,17 @@ import { runPairClassification } from './runners/pair-classification';
 import { runReranking } from './runners/reranking';
 import { runRetrieval } from './runners/retrieval';
 import { runSts } from './runners/sts';
-import { readExistingResult, rowOf, toMtebResult, writeResult, type MtebResult, type ScoreRow } from './results';
+import { existsSync } from 'node:fs';
+import { writeJsonl } from '../core/jsonl';
+import {
+  itemsPath,
+  readExistingResult,
+  rowOf,
+  toMtebResult,
+  writeResult,
+  type MtebResult,
+  type ScoreRow,
+} from './results';
 import { writeTrecFiles } from './trec';
 import { loadTaskData, type SubsampleOptions, type TaskData } from './task-data';
 import type { TaskMeta } from './tasks/types';
@@ -36,6 +46,8 @@ export interface EvaluateOptions {
   log?: Logger;
   /** Show progress bars on stderr (core/progress; GECKO_PROGRESS controls the style). */
   progress?: boolean;
+  /** Also write per-item scores (<Task>.items.jsonl beside each result file); reuse then needs them too. */
+  items?: boolean;
   /** Recompute even when result files with the same config exist. Default false. */
   force?: boolean;
   data?: LoadOptions;
@@ -119,7 +131,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     if (opts.outDir && !opts.force) {
       const dims = opts.model.kind === 'bm25' ? [null] : opts.dims;
       const existing = dims.map((d) => readExistingResult(opts.outDir!, opts.model.id, d, task.name, evalConfig(task)));
-      if (dims.length > 0 && existing.every(Boolean)) {
+      const haveItems =
+        !opts.items ||
+        (dims as readonly (number | null)[]).every((d) =>
+          existsSync(itemsPath(opts.outDir!, opts.model.id, d, task.name)),
+        );
+      if (dims.length > 0 && existing.every(Boolean) && haveItems) {
         log.info(`${task.name}: results exist with the same config, reusing (--force recomputes)`);
         for (const r of existing) {
           report.results.push(r!);
@@ -165,6 +182,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       const r = toMtebResult(task, opts.model.id, ds, seconds, evalConfig(task));
       report.results.push(r);
       report.rows.push(rowOf(r, task));
+      if (opts.outDir && opts.items && ds.items)
+        writeJsonl(itemsPath(opts.outDir, opts.model.id, ds.dim, task.name), ds.items);
       if (opts.outDir) report.files.push(writeResult(opts.outDir, r));
       if (opts.outDir && ds.trec) {
         const t = writeTrecFiles(opts.outDir, opts.model.id, ds.dim, task.name, ds.trec);

@@ -104,6 +104,11 @@ export function toMtebResult(
   };
 }
 
+/** The per-item scores beside a result file: <Task>.items.jsonl ({item, score} rows; see eval/item-scores.ts). */
+export function itemsPath(outDir: string, modelId: string, dim: number | null, task: string): string {
+  return resultPath(outDir, modelId, dim, task).replace(/\.json$/, '.items.jsonl');
+}
+
 export function writeResult(outDir: string, r: MtebResult): string {
   const path = resultPath(outDir, r.model, r.dim, r.task_name);
   writeJson(path, r);

@@ -23,6 +23,7 @@ import { markdownTable, prependEntry } from './experiments-log';
 import { runFigures } from './plots';
 import { checkpointProjection } from './projection';
 import { finetuneForRun, prefinetuneForRun, pretrainForRun } from './train';
+import { withStages } from './context';
 
 export interface DemoOptions {
   preset?: PresetName;
@@ -78,7 +79,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   await ensureDatasets(log);
   const resolved = resolveConfig(opts.preset ?? 'demo', opts.overrides ?? {});
-  const ctx = await startRun(resolved, { command: opts.command, dir: opts.dir, log });
+  // stage folders are content-addressed (shared with notebooks, the CLI and ablations), linked into the run folder
+  const ctx = withStages(await startRun(resolved, { command: opts.command, dir: opts.dir, log }));
 
   const fret = await step(1, 'seeding + FRet (steps 1 and 2)', () => fretForRun(ctx));
   const fretInfo = {

@@ -15,6 +15,8 @@ export interface RunEvalOptions {
   tasks?: readonly string[];
   /** Prefix dimensions for dense models (default: config eval.dims; baselines such as hash:D score the ones <= D). */
   dims?: readonly number[];
+  /** Write per-item scores beside the result files (eval/item-scores.ts). */
+  items?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function evaluateForRun(
       dims: m.kind === 'bm25' ? [] : [...(opts.dims ?? cfg.dims)],
       outDir: ctx.path('eval'),
       batchSize: cfg.batchSize,
+      items: opts.items,
       subsample: {
         maxQueries: cfg.maxQueries,
         maxCorpus: cfg.maxCorpus,

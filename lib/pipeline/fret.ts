@@ -8,7 +8,11 @@ import type { RunContext } from '../runs/run';
 import { teacherFromConfig } from '../llm/factory';
 import { loadSeedCorpus } from '../seeding/corpus';
 import { runFret, seedStage, type FretSettings, type RunFretResult, type SeedStageResult } from '../fret/pipeline';
-import { bm25Retriever } from '../fret/retrieve';
+import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../fret/retrieve';
+import { hashEmbedder } from '../eval/hash-embedder';
+import { isCheckpoint } from '../encoder/checkpoint';
+import { progress } from '../core/progress';
+import { asStage, stageView } from './context';
 
 /** The FRet settings a config implies (the same mapping as `gecko fret`). */
 export function fretSettingsOf(cfg: Readonly<ExperimentConfig>): FretSettings {
@@ -36,13 +40,14 @@ export function fretDir(ctx: Pick<RunContext, 'path'>): string {
  * Step 0 only: the seed corpus, the sampled seed passages and the candidate pool (seeds.jsonl in <run>/fret/).
  * @example const { corpus, seeding, report } = seedForRun(ctx); showTable(seeding.seeds.map((s) => s.passage), { limit: 5 });
  */
-export function seedForRun(ctx: Pick<RunContext, 'config' | 'path'>): {
+export function seedForRun(ctx: Pick<RunContext, 'config' | 'path' | 'log'>): {
   corpus: Passage[];
   seeding: SeedStageResult;
   report: SeedingReport;
 } {
-  const corpus = loadSeedCorpus(ctx.config.seeding.corpus);
-  const seeding = seedStage(corpus, fretSettingsOf(ctx.config), fretDir(ctx));
+  const c = stageView(ctx, 'seeding');
+  const corpus = loadSeedCorpus(c.config.seeding.corpus);
+  const seeding = seedStage(corpus, fretSettingsOf(c.config), fretDir(c));
   const s = ctx.config.seeding;
   return {
     corpus,
@@ -78,34 +83,63 @@ export interface SeedingReport {
 }
 
 /**
+ * The initial retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline),
+ * or a pre-finetuned encoder checkpoint folder (the same choices for the CLI, notebooks and demo).
+ */
+export async function fretRetriever(spec: string, pool: readonly Passage[]): Promise<CandidateRetriever> {
+  if (spec === 'bm25') return bm25Retriever(pool);
+  const hash = /^hash(?::(\d+))?$/.exec(spec);
+  if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
+  if (!isCheckpoint(spec)) {
+    throw new ConfigError(
+      'fret.retriever',
+      `'${spec}' is neither 'bm25', 'hash[:DIM]' nor an encoder checkpoint folder`,
+      'use bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
+    );
+  }
+  // Loaded lazily: BM25 runs need no TF.js.
+  const { loadEmbedder } = await import('../encoder/embedder');
+  const embedder = await loadEmbedder(spec);
+  const bar = progress('fret: embed candidate pool', pool.length, 'passages');
+  let shown = 0;
+  const r = await denseRetriever(embedder, pool, {
+    onProgress: (done) => {
+      bar.tick(done - shown);
+      shown = done;
+    },
+  });
+  bar.done();
+  return r;
+}
+
+/**
  * The whole of FRet for the run (seeds → task + query → QL, RC, RRF → positive and negative),
  * resumable; also returns the candidate pool so candidates can be shown with their text.
+ * An LLM teacher first checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
  * @example const fret = await fretForRun(ctx); showReport(fret.report);
  */
 export async function fretForRun(
   ctx: Pick<RunContext, 'config' | 'path' | 'log'>,
 ): Promise<RunFretResult & { pool: Passage[]; poolById: Map<string, Passage> }> {
-  const settings = fretSettingsOf(ctx.config);
-  if (settings.retriever !== 'bm25') {
-    throw new ConfigError(
-      'fret.retriever',
-      `'${settings.retriever}': the notebooks retrieve FRet candidates with BM25 only`,
-      "use fret.retriever = 'bm25', or run `npx gecko fret` for other retrievers",
-    );
-  }
-  const { corpus, seeding } = seedForRun(ctx);
-  const teacher = teacherFromConfig(ctx.config.llm, { background: corpus, log: ctx.log });
-  try {
-    const res = await runFret({
-      corpus,
-      settings,
-      teacher,
-      out: fretDir(ctx),
-      concurrency: ctx.config.llm.concurrency,
-      retriever: (pool) => bm25Retriever(pool),
-    });
-    return { ...res, pool: seeding.pool, poolById: new Map(seeding.pool.map((p) => [p.id, p])) };
-  } finally {
-    await teacher.close?.();
-  }
+  return asStage(ctx, 'fret', async () => {
+    const c = stageView(ctx, 'fret');
+    const settings = fretSettingsOf(c.config);
+    const { corpus, seeding } = seedForRun(c);
+    const teacher = teacherFromConfig(c.config.llm, { background: corpus, log: c.log });
+    try {
+      await teacher.preflight?.(['generate', 'continuationLogprobs', 'labelLogprobs']);
+      const res = await runFret({
+        corpus,
+        settings,
+        teacher,
+        out: fretDir(c),
+        concurrency: c.config.llm.concurrency,
+        log: c.log,
+        retriever: (pool) => fretRetriever(settings.retriever, pool),
+      });
+      return { ...res, pool: seeding.pool, poolById: new Map(seeding.pool.map((p) => [p.id, p])) };
+    } finally {
+      await teacher.close?.();
+    }
+  });
 }

@@ -9,6 +9,7 @@ import type { RunContext } from '../runs/run';
 import { buildMixture, type MixtureReport } from '../mixture/build';
 import { FRET_FILES } from '../fret/pipeline';
 import { fretDir, fretForRun } from './fret';
+import { asStage, stageView } from './context';
 
 /**
  * Build (or read back) the run's mixture. When FRet has a weight and the run has no FRet
@@ -20,13 +21,21 @@ export async function mixtureForRun(ctx: Pick<RunContext, 'config' | 'path' | 'l
   report: MixtureReport;
   path: string;
 }> {
+  if ((ctx.config.finetune.mixture.fret ?? 0) > 0 && !existsSync(join(fretDir(ctx), FRET_FILES.examples)))
+    await fretForRun(ctx);
+  return asStage(ctx, 'mixture', () => mixtureBody(stageView(ctx, 'mixture')));
+}
+
+function mixtureBody(ctx: Pick<RunContext, 'config' | 'path'>): {
+  examples: TrainingExample[];
+  report: MixtureReport;
+  path: string;
+} {
   const path = ctx.path('mixture', 'mixture.jsonl');
   const reportPath = ctx.path('mixture', 'mixture.report.json');
   if (existsSync(path) && existsSync(reportPath))
     return { examples: readJsonl<TrainingExample>(path), report: readJson<MixtureReport>(reportPath), path };
   const cfg = ctx.config;
-  if ((cfg.finetune.mixture.fret ?? 0) > 0 && !existsSync(join(fretDir(ctx), FRET_FILES.examples)))
-    await fretForRun(ctx);
   const { examples, report } = buildMixture({
     weights: cfg.finetune.mixture,
     seed: cfg.seed,

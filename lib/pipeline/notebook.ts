@@ -1,10 +1,12 @@
 // The run a notebook works in. All notebooks of one preset and config share one folder,
-// runs/notebooks-<preset>-<hash8>, so stage outputs written by notebook 01 are reused
-// (resumed, not recomputed) by 02..07, and "Restart and Run All" stays cheap.
+// runs/notebooks-<preset>-<hash8>, whose stage folders link to the content-addressed stages
+// (lib/pipeline/stages.ts): outputs written by notebook 01 are reused by 02..08, by the demo
+// and by ablation arms with the same settings, and "Restart and Run All" stays cheap.
 import { join } from 'node:path';
 import { presetFromEnv, resolveConfig } from '../config/resolve';
 import { runsDir } from '../core/paths';
 import { startRun, type RunContext } from '../runs/run';
+import { withStages, type PipelineContext } from './context';
 
 /** The shared folder for a preset + config hash. */
 export function notebookRunDir(preset: string, configHash: string): string {
@@ -16,11 +18,16 @@ export function notebookRunDir(preset: string, configHash: string): string {
  * `overrides` change the config, and so the folder (an ablation gets its own).
  * @example const ctx = await notebookRun('03-llm-mining'); showRunHeader(ctx);
  */
-export async function notebookRun(notebook: string, overrides: Record<string, unknown> = {}): Promise<RunContext> {
+export async function notebookRun(
+  notebook: string,
+  overrides: Record<string, unknown> = {},
+): Promise<RunContext & PipelineContext> {
   const resolved = resolveConfig(presetFromEnv('smoke'), overrides);
-  return startRun(resolved, {
-    dir: notebookRunDir(resolved.preset, resolved.hash),
-    command: `notebook ${notebook}`,
-    quiet: true,
-  });
+  return withStages(
+    await startRun(resolved, {
+      dir: notebookRunDir(resolved.preset, resolved.hash),
+      command: `notebook ${notebook}`,
+      quiet: true,
+    }),
+  );
 }

@@ -7,7 +7,6 @@
 // finetuneForRun(ctx, { matryoshka: false }) trains the ablation without Matryoshka
 // (one loss at the full dimension) into <run>/finetune-plain/.
 import { join } from 'node:path';
-import type { ExperimentConfig } from '../config/schema';
 import { existsSync } from 'node:fs';
 import { ensureDir, readJson } from '../core/fs';
 import { readJsonlTolerant } from '../core/jsonl';
@@ -18,6 +17,10 @@ import { pretrain } from '../train/pretrain';
 import { trainContrastive } from '../train/contrastive-stage';
 import type { LoopResult, MetricsRow } from '../train/loop';
 import { mixtureForRun } from './mixture';
+import { asStage, stageView } from './context';
+import { withoutMatryoshka } from './stages';
+
+export { withoutMatryoshka };
 
 /** A finished (or resumed) stage: the loop's result plus every metrics row logged so far. */
 export interface StageRun extends LoopResult {
@@ -75,10 +78,13 @@ export function finishedStage(stage: string, dir: string, steps: number): StageR
  * @example const pre = await pretrainForRun(ctx); show(lossCurve(pre.metrics))
  */
 export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
-  const dir = stageDir(ctx, 'pretrain');
-  const finished = finishedStage('pretrain', dir, ctx.config.pretrain.steps);
-  if (finished) return finished;
-  return done('pretrain', dir, await pretrain({ config: ctx.config, dir, log: opts.log ?? silentLogger }));
+  return asStage(ctx, 'pretrain', async () => {
+    const c = stageView(ctx, 'pretrain');
+    const dir = stageDir(c, 'pretrain');
+    const finished = finishedStage('pretrain', dir, c.config.pretrain.steps);
+    if (finished) return finished;
+    return done('pretrain', dir, await pretrain({ config: c.config, dir, log: opts.log ?? silentLogger }));
+  });
 }
 
 /**
@@ -86,28 +92,26 @@ export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Pro
  * @example const pft = await prefinetuneForRun(ctx); show(lossCurve(pft.metrics))
  */
 export async function prefinetuneForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
-  const dir = stageDir(ctx, 'prefinetune');
-  const finished = finishedStage('prefinetune', dir, ctx.config.prefinetune.steps);
-  if (finished) return finished;
   const init = (await pretrainForRun(ctx, opts)).checkpoint;
-  const examples = prefinetunePairs({ seed: ctx.config.seed });
-  return done(
-    'prefinetune',
-    dir,
-    await trainContrastive({
-      stage: 'prefinetune',
-      config: ctx.config,
-      examples,
-      init,
+  return asStage(ctx, 'prefinetune', async () => {
+    const c = stageView(ctx, 'prefinetune');
+    const dir = stageDir(c, 'prefinetune');
+    const finished = finishedStage('prefinetune', dir, c.config.prefinetune.steps);
+    if (finished) return finished;
+    const examples = prefinetunePairs({ seed: c.config.seed });
+    return done(
+      'prefinetune',
       dir,
-      log: opts.log ?? silentLogger,
-    }),
-  );
-}
-
-/** The config of the no-Matryoshka ablation: one loss term at the full encoder width. */
-export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentConfig {
-  return { ...cfg, finetune: { ...cfg.finetune, matryoshkaDims: [cfg.encoder.dModel], matryoshkaWeights: [1] } };
+      await trainContrastive({
+        stage: 'prefinetune',
+        config: c.config,
+        examples,
+        init,
+        dir,
+        log: opts.log ?? silentLogger,
+      }),
+    );
+  });
 }
 
 /**
@@ -118,15 +122,18 @@ export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentCo
 export async function finetuneForRun(ctx: Ctx, opts: { matryoshka?: boolean; log?: Logger } = {}): Promise<StageRun> {
   const plain = opts.matryoshka === false;
   const stage = plain ? 'finetune-plain' : 'finetune';
-  const dir = stageDir(ctx, stage);
-  const finished = finishedStage(stage, dir, ctx.config.finetune.steps);
-  if (finished) return finished;
   const init = (await prefinetuneForRun(ctx, opts)).checkpoint;
-  const { examples } = await mixtureForRun(ctx);
-  const config = plain ? withoutMatryoshka(ctx.config) : ctx.config;
-  return done(
-    stage,
-    dir,
-    await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }),
-  );
+  const { examples } = await mixtureForRun(ctx); // runs FRet first when the mixture needs it
+  return asStage(ctx, stage, async () => {
+    const c = stageView(ctx, 'finetune');
+    const dir = stageDir(c, stage);
+    const finished = finishedStage(stage, dir, c.config.finetune.steps);
+    if (finished) return finished;
+    const config = plain ? withoutMatryoshka(c.config) : c.config;
+    return done(
+      stage,
+      dir,
+      await trainContrastive({ stage: 'finetune', config, examples, init, dir, log: opts.log ?? silentLogger }),
+    );
+  });
 }

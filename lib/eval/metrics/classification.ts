@@ -101,6 +101,8 @@ export interface ClassificationInput {
   testRows: readonly Float32Array[];
   testLabels: readonly number[];
   maxIter?: number;
+  /** Called with each experiment's test predictions (for per-item scores). */
+  onPredictions?: (predictions: number[]) => void;
 }
 
 /**
@@ -115,7 +117,9 @@ export function classificationExperiments(input: ClassificationInput): Record<st
       idxs.map((i) => input.trainLabels[i]!),
       { maxIter: input.maxIter ?? 100 },
     );
-    const scores = classificationScores(input.testLabels, predictLogisticRegression(model, input.testRows));
+    const predictions = predictLogisticRegression(model, input.testRows);
+    input.onPredictions?.(predictions);
+    const scores = classificationScores(input.testLabels, predictions);
     for (const [k, v] of Object.entries(scores)) sums[k] = (sums[k] ?? 0) + v;
   }
   const out: Record<string, number> = {};

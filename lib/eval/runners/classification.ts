@@ -6,6 +6,7 @@ import { classificationExperiments, undersamplePlan } from '../metrics/classific
 import type { ClassificationData } from '../task-data';
 import type { ClassificationTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
+import { classificationItems } from '../item-scores';
 import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runClassification(getTask('Banking77Classification'), data, ctx); */
@@ -36,6 +37,7 @@ export async function runClassification(
   return dimsFor(ctx.dims, testVecs[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
     const tr = truncateAndNormalize(trainVecs, dim);
     const row = new Map(used.map((i, j) => [i, tr[j]!]));
+    const predictions: number[][] = [];
     const scores: Record<string, number> = {
       ...classificationExperiments({
         trainRow: (i) => row.get(i)!,
@@ -43,11 +45,17 @@ export async function runClassification(
         plan,
         testRows: truncateAndNormalize(testVecs, dim),
         testLabels,
+        onPredictions: (p) => predictions.push(p),
       }),
       n_experiments: plan.length,
       samples_per_label: task.samplesPerLabel,
       test_size: testLabels.length,
     };
-    return { dim, main_score: scores.accuracy!, scores };
+    const items = classificationItems(
+      testLabels.map((_, i) => String(i)),
+      testLabels,
+      predictions,
+    );
+    return { dim, main_score: scores.accuracy!, scores, items };
   });
 }

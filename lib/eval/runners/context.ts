@@ -4,6 +4,7 @@ import type { Logger } from '../../core/log';
 import type { Embedder, Qrels, RunScores } from '../../core/types';
 import type { Bm25Options } from '../../retrieval/bm25';
 import type { TextRole } from '../embedding-cache';
+import type { ItemScore } from '../item-scores';
 
 /** A model as the harness sees it: lexical BM25, or anything behind the Embedder interface. */
 export type EvalModel =
@@ -26,6 +27,8 @@ export interface DimScores {
   scores: Record<string, number>;
   /** Retrieval: the run that was scored and the qrels it was scored against (written as TREC files). */
   trec?: { run: RunScores; qrels: Qrels };
+  /** One score per item whose mean is main_score (definitions in eval/item-scores.ts). */
+  items?: ItemScore[];
 }
 
 /** Raised by runners for a (task type, model) pair that makes no sense, e.g. BM25 on STS. */

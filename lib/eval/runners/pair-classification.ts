@@ -5,6 +5,7 @@ import { pairClassificationMetrics } from '../metrics/pair-classification';
 import type { PairData } from '../task-data';
 import type { PairClassificationTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
+import { apItems } from '../item-scores';
 import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runPairClassification(getTask('MRPC'), data, ctx); */
@@ -25,10 +26,22 @@ export async function runPairClassification(
   );
   const labels = data.pairs.map((p) => p.label);
   return dimsFor(ctx.dims, a[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
+    const x = truncateAndNormalize(a, dim),
+      y = truncateAndNormalize(b, dim);
     const scores: Record<string, number> = {
-      ...pairClassificationMetrics(truncateAndNormalize(a, dim), truncateAndNormalize(b, dim), labels),
+      ...pairClassificationMetrics(x, y, labels),
       pairs: labels.length,
     };
-    return { dim, main_score: scores[task.mainScore]!, scores };
+    // per-positive precision (mean = cosine AP): unit vectors, so cosine = dot
+    const cos = x.map((u, i) => u.reduce((s, v, j) => s + v * y[i]![j]!, 0));
+    const items =
+      task.mainScore === 'cosine_ap'
+        ? apItems(
+            labels.map((_, i) => String(i)),
+            labels,
+            cos,
+          )
+        : undefined;
+    return { dim, main_score: scores[task.mainScore]!, scores, ...(items ? { items } : {}) };
   });
 }

@@ -6,6 +6,7 @@ import { rerankingMetrics } from '../metrics/reranking';
 import type { RerankingData } from '../task-data';
 import type { RerankingTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
+import { rerankingItems } from '../item-scores';
 import { dimsFor, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runReranking(getTask('SciFactReranking'), data, ctx); */
@@ -14,24 +15,27 @@ export async function runReranking(
   data: RerankingData,
   ctx: EvalContext,
 ): Promise<DimScores[]> {
-  const pack = (r: ReturnType<typeof rerankingMetrics>, dim: number | null): DimScores => ({
+  const pack = (
+    r: ReturnType<typeof rerankingMetrics>,
+    dim: number | null,
+    qs: readonly { scores: readonly number[]; relevant: readonly boolean[] }[],
+  ): DimScores => ({
     dim,
     main_score: r.map,
     scores: { map: r.map, mrr_at_10: r.mrr_at_10, evaluated_queries: r.evaluated },
+    items: rerankingItems(qs.map((q, i) => ({ ...q, id: data.queries[i]!.id }))),
   });
   if (ctx.model.kind === 'bm25') {
     const index = new Bm25Index(data.corpus, ctx.model.options); // corpus statistics of the full collection
     const position = new Map(data.corpus.map((p, i) => [p.id, i]));
     return [
-      pack(
-        rerankingMetrics(
-          data.queries.map((q) => {
-            const all = index.scores(q.text);
-            return { scores: q.candidates.map((c) => all[position.get(c.id)!]!), relevant: q.relevant };
-          }),
-        ),
-        null,
-      ),
+      (() => {
+        const qs = data.queries.map((q) => {
+          const all = index.scores(q.text);
+          return { scores: q.candidates.map((c) => all[position.get(c.id)!]!), relevant: q.relevant };
+        });
+        return pack(rerankingMetrics(qs), null, qs);
+      })(),
     ];
   }
   const qv = await ctx.encode(
@@ -58,6 +62,6 @@ export async function runReranking(
       offset += query.candidates.length;
       return { scores, relevant: query.relevant };
     });
-    return pack(rerankingMetrics(queries), dim);
+    return pack(rerankingMetrics(queries), dim, queries);
   });
 }

@@ -8,6 +8,7 @@ import { MTEB_K_VALUES, retrievalMetrics } from '../metrics/retrieval';
 import type { RetrievalData } from '../task-data';
 import type { RetrievalTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
+import { retrievalItems } from '../item-scores';
 import { dimsFor, type DimScores, type EvalContext } from './context';
 
 const TOP_K = Math.max(...MTEB_K_VALUES);
@@ -19,6 +20,7 @@ function score(task: RetrievalTaskMeta, data: RetrievalData, run: RunScores, dim
     main_score: s.metrics[task.mainScore]!,
     scores: { ...s.metrics, evaluated_queries: s.evaluated, corpus_size: data.corpus.length },
     trec: { run, qrels: data.qrels },
+    ...(task.mainScore === 'ndcg_at_10' ? { items: retrievalItems(data.qrels, run, 10) } : {}),
   };
 }
 

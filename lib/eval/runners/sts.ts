@@ -5,6 +5,7 @@ import { pearson, spearman } from '../metrics/correlation';
 import type { StsData } from '../task-data';
 import type { StsTaskMeta } from '../tasks/types';
 import { truncateAndNormalize } from '../truncate';
+import { stsItems } from '../item-scores';
 import { dimsFor, NotApplicableError, type DimScores, type EvalContext } from './context';
 
 /** @example const scores = await runSts(getTask('STSBenchmark'), data, ctx); */
@@ -49,6 +50,15 @@ export async function runSts(task: StsTaskMeta, data: StsData, ctx: EvalContext)
       manhattan_pearson: pearson(man, gold),
       pairs: gold.length,
     };
-    return { dim, main_score: scores.cosine_spearman, scores };
+    return {
+      dim,
+      main_score: scores.cosine_spearman,
+      scores,
+      items: stsItems(
+        gold.map((_, i) => String(i)),
+        cos,
+        gold,
+      ),
+    };
   });
 }

@@ -1,0 +1,244 @@
+// The one wiring of the recipe: every stage is content-addressed by the slice of the config it
+// depends on, the hashes of its upstream stages, and its seed. A stage's output lives in
+//   <cache>/stages/<stage>-<hash12>/
+// so any run, notebook, demo or ablation arm that needs the same stage with the same inputs
+// reads it back instead of recomputing it. An ablation whose arms differ only in fine-tuning
+// keys shares seeding, FRet, pretraining and pre-finetuning across all its arms and seeds.
+//
+//   stage        config keys it reads                       upstream           seed
+//   seeding      seeding.*, fret.poolSize                    -                  fret seed
+//   fret         llm.teacher, fret.*, format, data.*         seeding            fret seed
+//   pretrain     tokenizer.*, encoder.*, pretrain.*          -                  base seed
+//   prefinetune  prefinetune.*, format                       pretrain           base seed
+//   mixture      finetune.mixture, data.*, format            fret (if weight>0) mixture seed
+//   finetune     finetune.*, format (mixture via upstream)   prefinetune, mixture finetune seed
+//   eval         eval.*, format                              the model's stage  base seed (same items for every arm and seed)
+//
+// Seeds: `StageSeeds` gives a stage its own seed; by default every stage uses config.seed. An
+// ablation seed varies fine-tuning and the mixture's sampling, and (for specs whose arms change
+// FRet) seeding + FRet as well; pretraining, pre-finetuning and evaluation's sub-sampling keep the
+// base seed so every arm and seed shares them and is scored on the same items.
+// Seeding and FRet share one seed because the FRet pipeline samples seeds with FRet's seed.
+// Keys that cannot change a result (concurrency, timeouts, batch size of evaluation, ...) are in
+// OPERATIONAL_KEYS; a test checks that every config key is claimed by a stage or listed there.
+import { existsSync, lstatSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ExperimentConfig } from '../config/schema';
+import { ensureDir, readJson, writeJson } from '../core/fs';
+import { hashOf } from '../core/hash';
+import { cacheDir } from '../core/paths';
+
+export const STAGE_NAMES = ['seeding', 'fret', 'pretrain', 'prefinetune', 'mixture', 'finetune', 'eval'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+/** Run-folder names that map to a stage: finetune-plain is the fine-tuning stage of the no-Matryoshka config. */
+export type StageFolder = StageName | 'finetune-plain';
+
+/** Bump to invalidate every cached stage of one kind (e.g. after a change in what it computes). */
+const STAGE_VERSION: Record<StageName, number> = {
+  seeding: 1,
+  fret: 1,
+  pretrain: 1,
+  prefinetune: 1,
+  mixture: 1,
+  finetune: 1,
+  eval: 1,
+};
+
+/** Config key paths (a section or a leaf) each stage reads. */
+// A key that this version of the config lacks hashes as absent, so keys may be listed before they land.
+export const STAGE_KEYS: Record<StageName, readonly string[]> = {
+  seeding: ['seeding', 'fret.poolSize'],
+  fret: ['llm.teacher', 'fret', 'format', 'data'],
+  pretrain: ['tokenizer', 'encoder', 'pretrain'],
+  prefinetune: ['prefinetune', 'format'],
+  mixture: ['finetune.mixture', 'data', 'format'],
+  finetune: ['finetune', 'format'],
+  eval: ['eval', 'format'],
+};
+
+/** Keys that change how fast or how a stage runs, never what it computes (left out of every hash). */
+export const OPERATIONAL_KEYS: readonly string[] = [
+  'name',
+  'seed', // enters each stage's hash as that stage's seed
+  'llm.cacheMode',
+  'llm.concurrency',
+  'llm.timeoutMs',
+  'llm.maxRetries',
+  'llm.budgetTokens',
+  'pretrain.checkpointEvery',
+  'prefinetune.checkpointEvery',
+  'finetune.checkpointEvery',
+  'eval.batchSize',
+];
+
+const UPSTREAM: Record<StageName, readonly StageName[]> = {
+  seeding: [],
+  fret: ['seeding'],
+  pretrain: [],
+  prefinetune: ['pretrain'],
+  mixture: ['fret'],
+  finetune: ['prefinetune', 'mixture'],
+  eval: ['finetune'],
+};
+
+/** A seed per stage; a missing stage uses config.seed. Seeding always takes FRet's seed. */
+export type StageSeeds = Partial<Record<'fret' | 'mixture' | 'finetune', number>>;
+
+export interface StageKey {
+  stage: StageName;
+  hash: string;
+  seed: number;
+  dir: string;
+  /** The config values the hash covers, for stage.json. */
+  slice: Record<string, unknown>;
+  upstream: Record<string, string>;
+}
+
+export type StagePlan = Record<StageFolder, StageKey>;
+
+function getPath(obj: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+function without(value: unknown, path: string, drop: readonly string[]): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const p = `${path}.${k}`;
+    if (drop.includes(p)) continue;
+    out[k] = without(v, p, drop);
+  }
+  return out;
+}
+
+/** The config values a stage reads (operational keys removed; finetune's mixture belongs to the mixture stage). */
+export function configSlice(cfg: Readonly<ExperimentConfig>, stage: StageName): Record<string, unknown> {
+  const drop = [...OPERATIONAL_KEYS, ...(stage === 'finetune' ? ['finetune.mixture'] : [])];
+  return Object.fromEntries(STAGE_KEYS[stage].map((k) => [k, without(getPath(cfg, k), k, drop)]));
+}
+
+/** The seed a stage uses. */
+export function stageSeed(cfg: Readonly<ExperimentConfig>, stage: StageName, seeds: StageSeeds = {}): number {
+  if (stage === 'seeding' || stage === 'fret') return seeds.fret ?? cfg.seed;
+  if (stage === 'mixture') return seeds.mixture ?? cfg.seed;
+  if (stage === 'finetune') return seeds.finetune ?? cfg.seed;
+  return cfg.seed;
+}
+
+/** Where content-addressed stage folders live: <GECKO_CACHE_DIR>/stages. */
+export function stagesRoot(): string {
+  return join(cacheDir(), 'stages');
+}
+
+/**
+ * The hash and folder of every stage for a config (and per-stage seeds).
+ * @example const plan = stagePlan(resolveConfig('smoke').config, { finetune: 2 }); plan.pretrain.dir
+ */
+export function stagePlan(cfg: Readonly<ExperimentConfig>, seeds: StageSeeds = {}, root = stagesRoot()): StagePlan {
+  const keys = {} as Record<StageName, StageKey>;
+  const key = (c: Readonly<ExperimentConfig>, stage: StageName, up: Record<StageName, StageKey>): StageKey => {
+    const upstream: Record<string, string> = {};
+    for (const u of UPSTREAM[stage]) {
+      if (stage === 'mixture' && u === 'fret' && !((c.finetune.mixture.fret ?? 0) > 0)) continue; // no FRet in the mixture
+      upstream[u] = up[u].hash;
+    }
+    const slice = configSlice(c, stage);
+    const seed = stageSeed(c, stage, seeds);
+    const hash = hashOf({ stage, v: STAGE_VERSION[stage], slice, seed, upstream });
+    return { stage, hash, seed, slice, upstream, dir: join(root, `${stage}-${hash.slice(0, 12)}`) };
+  };
+  for (const s of STAGE_NAMES) keys[s] = key(cfg, s, keys);
+  const plain = withoutMatryoshka(cfg);
+  const ftPlain = key(plain, 'finetune', keys);
+  return { ...keys, 'finetune-plain': ftPlain };
+}
+
+/** The config of the no-Matryoshka ablation: one loss term at the full encoder width. */
+export function withoutMatryoshka(cfg: Readonly<ExperimentConfig>): ExperimentConfig {
+  return { ...cfg, finetune: { ...cfg.finetune, matryoshkaDims: [cfg.encoder.dModel], matryoshkaWeights: [1] } };
+}
+
+// ---- execution records: which stages ran here and which were read back ----
+
+export interface StageEvent {
+  stage: StageFolder;
+  hash: string;
+  dir: string;
+  /** 'ran': computed (or resumed) in this process; 'reused': found finished. */
+  action: 'ran' | 'reused';
+  seconds: number;
+}
+
+const listeners = new Set<(e: StageEvent) => void>();
+
+/**
+ * Listen to stage executions in this process (tests count them; `gecko ablate` reports them).
+ * @example const off = onStage((e) => events.push(e)); ...; off();
+ */
+export function onStage(fn: (e: StageEvent) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+const DONE = 'stage.json';
+
+/** Whether a stage folder holds a finished stage (its stage.json is written last). */
+export function stageDone(dir: string): boolean {
+  return existsSync(join(dir, DONE));
+}
+
+/**
+ * Run `fn` for a stage unless its folder already holds a finished result; either way return
+ * what `fn` returns (a finished stage's `fn` reads its outputs back) and report the event.
+ * @example const pre = await runStage(plan.pretrain, 'pretrain', () => pretrainForRun(ctx));
+ */
+export async function runStage<T>(key: StageKey, folder: StageFolder, fn: () => Promise<T> | T): Promise<T> {
+  const was = stageDone(key.dir);
+  const t0 = Date.now();
+  ensureDir(key.dir);
+  const out = await fn();
+  finishStage(key, folder, was, t0);
+  return out;
+}
+
+function finishStage(key: StageKey, folder: StageFolder, was: boolean, t0: number): void {
+  const seconds = (Date.now() - t0) / 1000;
+  if (!was) {
+    writeJson(join(key.dir, DONE), {
+      stage: folder,
+      hash: key.hash,
+      seed: key.seed,
+      slice: key.slice,
+      upstream: key.upstream,
+      seconds,
+      finishedAt: new Date().toISOString(),
+    });
+  }
+  const e: StageEvent = { stage: folder, hash: key.hash, dir: key.dir, action: was ? 'reused' : 'ran', seconds };
+  for (const l of listeners) l(e);
+}
+
+/** The stage.json of a finished stage (undefined while it is not finished). */
+export function stageRecord(dir: string): { seconds: number; stage: string; hash: string } | undefined {
+  return stageDone(dir) ? readJson(join(dir, DONE)) : undefined;
+}
+
+/**
+ * Make <runDir>/<stage> a link to the stage's cache folder, so tools that read a run folder
+ * (plots, run comparisons) see the stage's outputs. A real folder already there is left alone.
+ */
+export function linkStage(runDir: string, folder: string, target: string): void {
+  const link = join(runDir, folder);
+  ensureDir(target);
+  try {
+    const st = lstatSync(link);
+    if (!st.isSymbolicLink()) return;
+    if (resolve(runDir, readlinkSync(link)) === resolve(target)) return;
+    rmSync(link);
+  } catch {
+    /* no link yet */
+  }
+  symlinkSync(resolve(target), link, 'dir');
+}
