@@ -1,0 +1,303 @@
+// `gecko ablate <spec> --seeds N`: every arm of a spec, N seeds each, on the content-addressed
+// pipeline (lib/pipeline/stages.ts), so arms and seeds share every upstream stage they can.
+// A seed varies fine-tuning and the mixture's sampling; for specs whose arms change FRet
+// (spec.seedVariesFret) it varies seeding + FRet too. Pretraining, pre-finetuning and the
+// evaluation sub-sample keep the base seed: every arm and seed starts from the same
+// pre-finetuned encoder (unless an arm changes pre-finetuning's own keys) and is scored on the
+// same items, which is what makes the per-item pairing valid.
+// Resumes after a kill: finished stages are read back, finished (arm, seed) jobs are skipped.
+// Writes to <runs>/ablate-<spec>-<preset>-<hash8>/: items.jsonl ({task, item, arm, seed, score}),
+// jobs.jsonl (what each job ran and reused, and its wall time), results.json, plots/.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PresetName } from '../config/presets';
+import type { ExperimentConfig } from '../config/schema';
+import { GeckoError } from '../core/errors';
+import { writeJson } from '../core/fs';
+import { hashOf } from '../core/hash';
+import { appendJsonl, readJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
+import { consoleLogger, silentLogger, type Logger } from '../core/log';
+import { runsDir } from '../core/paths';
+import { progress } from '../core/progress';
+import type { ItemScore } from '../eval/item-scores';
+import { evaluateForRun } from '../pipeline/eval';
+import { asStage, pipelineContext } from '../pipeline/context';
+import { onStage, stageDone, type StageEvent, type StageSeeds } from '../pipeline/stages';
+import { finetuneForRun } from '../pipeline/train';
+import { dimLabel } from '../eval/results';
+import { pairedBootstrap, tInterval, type Interval, type PairedResult } from './intervals';
+import { resolveArms, type AblationSpec } from './spec';
+
+export interface AblateOptions {
+  preset: PresetName;
+  /** The user's --set overrides (under every arm's own). */
+  overrides?: Record<string, unknown>;
+  seeds: number;
+  /** Output folder (default <runs>/ablate-<spec>-<preset>-<hash8>). */
+  out?: string;
+  log?: Logger;
+  /** Progress display (default true). */
+  progress?: boolean;
+  /** Bootstrap replicates (default 2000). */
+  replicates?: number;
+}
+
+/** One scored item: the per-item JSONL row. */
+export interface ItemRow {
+  task: string;
+  item: string;
+  arm: string;
+  seed: number;
+  score: number;
+}
+
+export interface JobRecord {
+  arm: string;
+  seed: number;
+  seconds: number;
+  ran: string[];
+  reused: string[];
+}
+
+export interface ArmResult {
+  arm: string;
+  note: string;
+  /** Mean and 95% t interval over seeds of the task's main score. */
+  perTask: Record<string, Interval>;
+  average: Interval;
+  /** Arm vs reference (absent for the reference arm). */
+  vsReference?: { perTask: Record<string, PairedResult>; average: PairedResult };
+  /** Wall time of this invocation's jobs of the arm, by seed. */
+  seconds: Record<string, number>;
+}
+
+export interface AblationResult {
+  spec: string;
+  mirrors: string;
+  question: string;
+  preset: string;
+  seeds: number[];
+  seedVaries: string[];
+  reference: string;
+  tasks: string[];
+  method: string;
+  arms: ArmResult[];
+  out: string;
+  jobs: JobRecord[];
+  standIn: string;
+}
+
+export const METHOD =
+  'Per arm: mean over seeds of each task main score, 95% Student-t interval over seeds. Arm - reference: crossed paired bootstrap ' +
+  '(2.5/97.5 percentiles of B replicates; each replicate resamples items, the same draw for every seed, and seeds), items paired by ' +
+  'id and seeds by seed value, so the interval covers both item sampling and training noise while the pairing removes what both arms ' +
+  'share; the seed-only t interval of per-seed differences is given beside it. Per-item scores average to the main score (lib/eval/item-scores.ts).';
+
+/** The ablation seeds: base seed, base + 1, ... (seed 0 of an arm equal to the preset reuses the demo's own stages). */
+export function ablationSeeds(base: number, n: number): number[] {
+  return Array.from({ length: n }, (_, k) => base + k);
+}
+
+/** Stage seeds of one ablation seed. */
+export function seedsFor(spec: AblationSpec, seed: number): StageSeeds {
+  return { finetune: seed, mixture: seed, ...(spec.seedVariesFret ? { fret: seed } : {}) };
+}
+
+/** Read the per-item files of a finished eval stage folder (one model per folder). */
+function readStageItems(evalDir: string, tasks: readonly string[], dims: readonly number[]): Map<string, ItemScore[]> {
+  const models = readdirSync(evalDir, { withFileTypes: true }).filter((d) => d.isDirectory() || d.isSymbolicLink());
+  if (models.length !== 1) throw new GeckoError(`${evalDir}: expected one model folder, found ${models.length}`);
+  const out = new Map<string, ItemScore[]>();
+  for (const dim of dims)
+    for (const t of tasks) {
+      const p = join(evalDir, models[0]!.name, dimLabel(dim), `${t}.items.jsonl`);
+      if (!existsSync(p)) throw new GeckoError(`${p} is missing`, 'delete the eval stage folder to recompute it');
+      out.set(taskKey(t, dim, dims), readJsonl<ItemScore>(p));
+    }
+  return out;
+}
+
+const taskKey = (t: string, dim: number, dims: readonly number[]) => (dims.length > 1 ? `${t}@${dim}` : t);
+
+/** One (arm, seed): fine-tune on the shared upstream stages and evaluate with per-item scores; reads back what is done. */
+async function runJob(
+  spec: AblationSpec,
+  arm: string,
+  config: Readonly<ExperimentConfig>,
+  seed: number,
+): Promise<JobRecord & { evalDir: string }> {
+  const t0 = Date.now();
+  const events: StageEvent[] = [];
+  const off = onStage((e) => events.push(e));
+  const ctx = pipelineContext(config, { seeds: seedsFor(spec, seed), log: silentLogger });
+  try {
+    if (!stageDone(ctx.plan.eval.dir)) {
+      const ft = await finetuneForRun(ctx, { log: silentLogger });
+      await asStage(ctx, 'eval', () => evaluateForRun(ctx, ft.checkpoint, { items: true }));
+    }
+  } finally {
+    off();
+  }
+  return {
+    arm,
+    seed,
+    seconds: (Date.now() - t0) / 1000,
+    ran: events.filter((e) => e.action === 'ran').map((e) => e.stage),
+    reused: events.filter((e) => e.action === 'reused').map((e) => e.stage),
+    evalDir: ctx.plan.eval.dir,
+  };
+}
+
+/**
+ * One arm at one seed (a notebook's tiny run): its main score per task, and what it ran or reused.
+ * @example const r = await runArm(SPECS['same-tower']!, 'off', { preset: 'smoke' }); showTable(r.scores);
+ */
+export async function runArm(
+  spec: AblationSpec,
+  armName: string,
+  o: { preset: PresetName; overrides?: Record<string, unknown>; seed?: number },
+): Promise<{ job: JobRecord; scores: { task: string; score: number; items: number }[] }> {
+  const arms = resolveArms(spec, o.preset, o.overrides ?? {});
+  const a = arms.find((x) => x.arm.name === armName);
+  if (!a)
+    throw new GeckoError(
+      `spec '${spec.name}' has no arm '${armName}'`,
+      `arms: ${arms.map((x) => x.arm.name).join(', ')}`,
+    );
+  const cfg = a.resolved.config;
+  const { evalDir, ...job } = await runJob(spec, armName, cfg, o.seed ?? cfg.seed);
+  const scores = [...readStageItems(evalDir, spec.tasks, cfg.eval.dims)].map(([task, rows]) => ({
+    task,
+    score: rows.reduce((s, r) => s + r.score, 0) / rows.length,
+    items: rows.length,
+  }));
+  return { job, scores };
+}
+
+/**
+ * Run (or resume) an ablation and compute its intervals.
+ * @example const r = await runAblation(SPECS['same-tower']!, { preset: 'smoke', seeds: 2 });
+ */
+export async function runAblation(spec: AblationSpec, opts: AblateOptions): Promise<AblationResult> {
+  const log = opts.log ?? consoleLogger;
+  if (!Number.isInteger(opts.seeds) || opts.seeds < 2)
+    throw new GeckoError(
+      `--seeds must be an integer >= 2 (got ${opts.seeds})`,
+      'use --seeds 3 or more for a real run; 2 only for a smoke test',
+    );
+  const arms = resolveArms(spec, opts.preset, opts.overrides ?? {}); // every arm's config checked before any work
+  const base = arms[0]!.resolved.config;
+  const seeds = ablationSeeds(base.seed, opts.seeds);
+  const dims = base.eval.dims;
+  const id = hashOf({ spec: spec.name, preset: opts.preset, overrides: opts.overrides ?? {} }).slice(0, 8);
+  const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
+  const seedVaries = [
+    'fine-tuning',
+    "the mixture's sampling",
+    ...(spec.seedVariesFret ? ['seeding + FRet (seed passages, teacher sampling, random negatives)'] : []),
+  ];
+  log.info(
+    `gecko ablate ${spec.name} (${spec.mirrors}): ${arms.length} arms x ${seeds.length} seeds (${seeds.join(', ')}) on the ${opts.preset} preset -> ${out}`,
+  );
+  log.info(`a seed varies: ${seedVaries.join(', ')}; pretraining, pre-finetuning and the evaluation sample are shared`);
+  if (opts.seeds < 3)
+    log.warn(`${opts.seeds} seeds: intervals over seeds are very wide; use --seeds 3 or more for a real run`);
+
+  const jobsPath = join(out, 'jobs.jsonl');
+  const bar =
+    opts.progress === false ? undefined : progress(`ablate ${spec.name}`, arms.length * seeds.length, 'arm-seeds');
+  const items: ItemRow[] = [];
+  const jobs: JobRecord[] = [];
+  for (const seed of seeds) {
+    for (const { arm, resolved } of arms) {
+      const job = await runJob(spec, arm.name, resolved.config, seed);
+      if (job.ran.length) appendJsonl(jobsPath, [job]);
+      jobs.push(job);
+      for (const [task, rows] of readStageItems(job.evalDir, spec.tasks, dims))
+        for (const r of rows) items.push({ task, item: r.item, arm: arm.name, seed, score: r.score });
+      bar?.tick(
+        1,
+        `${arm.name} seed ${seed}: ran ${job.ran.join(', ') || 'nothing (done)'} in ${job.seconds.toFixed(0)} s`,
+      );
+    }
+  }
+  bar?.done();
+  writeJsonl(join(out, 'items.jsonl'), items);
+  const result = analyse(spec, items, {
+    preset: opts.preset,
+    seeds,
+    seedVaries,
+    out,
+    replicates: opts.replicates ?? 2000,
+    jobs: readJsonlTolerant<JobRecord>(jobsPath),
+  });
+  writeJson(join(out, 'results.json'), result);
+  return result;
+}
+
+/**
+ * Intervals from per-item rows (also for rows read back from a finished ablation's items.jsonl).
+ * @example const r = analyse(spec, readJsonl('runs/ablate-.../items.jsonl'), { preset: 'demo', seeds: [1234, 1235, 1236], ... })
+ */
+export function analyse(
+  spec: AblationSpec,
+  items: readonly ItemRow[],
+  o: { preset: string; seeds: number[]; seedVaries: string[]; out: string; replicates: number; jobs: JobRecord[] },
+): AblationResult {
+  const tasks = [...new Set(items.map((r) => r.task))];
+  // score[arm][task][seed] = Map item -> score
+  const idx = new Map<string, Map<string, number>>();
+  const key = (arm: string, task: string, seed: number) => `${arm}\u0000${task}\u0000${seed}`;
+  for (const r of items) {
+    const k = key(r.arm, r.task, r.seed);
+    if (!idx.has(k)) idx.set(k, new Map());
+    idx.get(k)!.set(r.item, r.score);
+  }
+  const meanOf = (m: Map<string, number> | undefined) => {
+    if (!m || m.size === 0) return NaN;
+    let s = 0;
+    for (const v of m.values()) s += v;
+    return s / m.size;
+  };
+  const arms: ArmResult[] = spec.arms.map((arm) => {
+    const perTask: Record<string, Interval> = {};
+    for (const t of tasks) perTask[t] = tInterval(o.seeds.map((s) => meanOf(idx.get(key(arm.name, t, s)))));
+    const average = tInterval(
+      o.seeds.map((s) => tasks.reduce((acc, t) => acc + meanOf(idx.get(key(arm.name, t, s))), 0) / tasks.length),
+    );
+    const seconds: Record<string, number> = {};
+    for (const j of o.jobs.filter((j) => j.arm === arm.name))
+      seconds[String(j.seed)] = (seconds[String(j.seed)] ?? 0) + j.seconds;
+    const res: ArmResult = { arm: arm.name, note: arm.note, perTask, average, seconds };
+    if (arm.name !== spec.reference) {
+      const diffs: Record<string, number[][]> = {};
+      for (const t of tasks) {
+        const ids = [...(idx.get(key(spec.reference, t, o.seeds[0]!))?.keys() ?? [])].sort();
+        const shared = ids.filter((i) =>
+          o.seeds.every((s) => idx.get(key(arm.name, t, s))?.has(i) && idx.get(key(spec.reference, t, s))?.has(i)),
+        );
+        if (shared.length === 0) throw new GeckoError(`task ${t}: arm ${arm.name} and reference share no scored items`);
+        diffs[t] = o.seeds.map((s) =>
+          shared.map((i) => idx.get(key(arm.name, t, s))!.get(i)! - idx.get(key(spec.reference, t, s))!.get(i)!),
+        );
+      }
+      res.vsReference = pairedBootstrap(diffs, { replicates: o.replicates, seed: o.seeds[0]! });
+    }
+    return res;
+  });
+  return {
+    spec: spec.name,
+    mirrors: spec.mirrors,
+    question: spec.question,
+    preset: o.preset,
+    seeds: o.seeds,
+    seedVaries: o.seedVaries,
+    reference: spec.reference,
+    tasks,
+    method: METHOD,
+    arms,
+    out: o.out,
+    jobs: o.jobs,
+    standIn: spec.standIn,
+  };
+}

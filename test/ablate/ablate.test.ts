@@ -1,0 +1,97 @@
+// `gecko ablate` on the smoke preset with two seeds (the CI ablation): per-item rows, intervals,
+// and the benchmark: no arm or seed redoes pretraining or pre-finetuning (stage executions are
+// counted), and a second invocation reruns nothing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ablate } from '../../lib/ablate/command';
+import { resolveArms } from '../../lib/ablate/spec';
+import { SPECS } from '../../lib/ablate/specs/index';
+import { onStage, type StageEvent } from '../../lib/pipeline/stages';
+import { silentLogger } from '../../lib/core/log';
+import { have, SHARED_DATA, tmpDir } from '../helpers';
+
+const haveData = have(SHARED_DATA, 'shared data sets');
+// small evaluation caps keep it fast; the spec's own tasks and arms are unchanged
+const small = { eval: { maxQueries: 10, maxCorpus: 100, maxTest: 60, maxTrain: 100 } };
+
+describe('gecko ablate (smoke preset, 2 seeds)', () => {
+  const env: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    for (const k of ['GECKO_CACHE_DIR', 'GECKO_RUNS_DIR', 'GECKO_DATA_DIR', 'GECKO_PROGRESS']) env[k] = process.env[k];
+    process.env.GECKO_CACHE_DIR = tmpDir('gecko-ablate-cache-');
+    process.env.GECKO_RUNS_DIR = tmpDir('gecko-ablate-runs-');
+    process.env.GECKO_DATA_DIR = SHARED_DATA;
+    process.env.GECKO_PROGRESS = 'off';
+  });
+  afterAll(() => {
+    for (const [k, v] of Object.entries(env))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+
+  it('refuses a bad arm before any work, naming the spec and arm', () => {
+    const bad = {
+      ...SPECS['same-tower']!,
+      arms: [...SPECS['same-tower']!.arms, { name: 'typo', overrides: { finetune: { sameTowr: true } }, note: '' }],
+    };
+    expect(() => resolveArms(bad, 'smoke', {})).toThrow(/same-tower.*arm 'typo'.*sameTowr/s);
+  });
+
+  it.skipIf(!haveData)(
+    'runs same-tower with two seeds: shared upstream stages run once, intervals and items written, a rerun redoes nothing',
+    async () => {
+      const events: StageEvent[] = [];
+      const off = onStage((e) => events.push(e));
+      const spec = SPECS['same-tower']!;
+      const opts = {
+        preset: 'smoke' as const,
+        overrides: small,
+        seeds: 2,
+        command: 'test',
+        experimentsPath: null,
+        plots: false,
+        progress: false,
+        log: silentLogger,
+        replicates: 200,
+      };
+      const { result } = await ablate(spec, opts);
+      off();
+      const ran = (stage: string) => events.filter((e) => e.stage === stage && e.action === 'ran').length;
+      const summary = Object.fromEntries(
+        ['pretrain', 'prefinetune', 'fret', 'mixture', 'finetune', 'eval'].map((s) => [s, ran(s)]),
+      );
+      console.log(`stage executions for 2 arms x 2 seeds: ${JSON.stringify(summary)}`);
+      expect(ran('pretrain')).toBe(1);
+      expect(ran('prefinetune')).toBe(1);
+      expect(ran('fret')).toBe(1); // same-tower does not change FRet, and a seed does not vary it here
+      expect(ran('mixture')).toBe(2); // one per seed, shared by both arms
+      expect(ran('finetune')).toBe(4);
+      expect(ran('eval')).toBe(4);
+
+      const rows = readFileSync(join(result.out, 'items.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(Object.keys(rows[0]).sort()).toEqual(['arm', 'item', 'score', 'seed', 'task']);
+      expect(new Set(rows.map((r) => r.task))).toEqual(new Set(spec.tasks));
+      expect(new Set(rows.map((r) => `${r.arm}/${r.seed}`)).size).toBe(4);
+      const off2 = result.arms.find((a) => a.arm === 'off')!;
+      expect(off2.vsReference!.average.lo).toBeLessThanOrEqual(off2.vsReference!.average.mean);
+      expect(off2.vsReference!.average.hi).toBeGreaterThanOrEqual(off2.vsReference!.average.mean);
+      // the arm's mean over items and seeds equals the mean of the rows
+      const sts = rows.filter((r) => r.arm === 'off' && r.task === 'STSBenchmark');
+      expect(off2.perTask.STSBenchmark!.mean).toBeCloseTo(sts.reduce((s, r) => s + r.score, 0) / sts.length, 10);
+      expect(existsSync(join(result.out, 'results.json'))).toBe(true);
+      expect(existsSync(join(result.out, 'figures.json'))).toBe(true);
+
+      const again: StageEvent[] = [];
+      const off3 = onStage((e) => again.push(e));
+      const second = await ablate(spec, opts);
+      off3();
+      expect(again.filter((e) => e.action === 'ran')).toEqual([]);
+      expect(second.result.arms.map((a) => a.average.mean)).toEqual(result.arms.map((a) => a.average.mean));
+    },
+    600_000,
+  );
+});
