@@ -4,7 +4,6 @@
 import type { Command } from '../command';
 import { overridesOf, presetOf } from '../config';
 import { UsageError } from '../../core/errors';
-import { ablate } from '../../ablate/command';
 import { SPECS, SPEC_NAMES } from '../../ablate/specs/index';
 
 export const command: Command = {
@@ -39,6 +38,7 @@ export const command: Command = {
     const seeds = (f.seeds as number | undefined) ?? 3;
     const sets = (f.set as string[] | undefined) ?? [];
     const specs = f.all ? Object.values(SPECS) : [SPECS[name!]!];
+    const { ablate } = await import('../../ablate/command'); // loaded lazily: --help needs no TF.js
     for (const spec of specs) {
       await ablate(spec, {
         preset,
