@@ -40,11 +40,11 @@ describe('intervals', () => {
 
   it('one seed, many items: the interval matches mean ± 1.96 sd / sqrt(n) within 10%', () => {
     const rng = rngFor(7, 'test');
-    const n = 2000;
+    const n = 1000;
     const xs = Array.from({ length: n }, () => 0.05 + 0.2 * rng.normal());
     const mean = xs.reduce((s, x) => s + x, 0) / n;
     const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-    const r = pairedBootstrap({ T: [xs] }, { replicates: 2000, seed: 3 });
+    const r = pairedBootstrap({ T: [xs] }, { replicates: 1000, seed: 3 });
     const half = (1.96 * sd) / Math.sqrt(n);
     expect(r.perTask.T!.mean).toBeCloseTo(mean, 12);
     expect((r.perTask.T!.hi - r.perTask.T!.lo) / 2 / half).toBeGreaterThan(0.9);
