@@ -12,8 +12,13 @@ import { silentLogger } from '../../lib/core/log';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 const haveData = have(SHARED_DATA, 'shared data sets');
-// small evaluation caps keep it fast; the spec's own tasks and arms are unchanged
-const small = { eval: { maxQueries: 10, maxCorpus: 100, maxTest: 60, maxTrain: 100 } };
+// fewer steps and small evaluation caps keep it fast; the spec's own tasks and arms are unchanged
+const small = {
+  pretrain: { steps: 4 },
+  prefinetune: { steps: 4 },
+  finetune: { steps: 4 },
+  eval: { maxQueries: 10, maxCorpus: 100, maxTest: 60, maxTrain: 100 },
+};
 
 describe('gecko ablate (smoke preset, 2 seeds)', () => {
   const env: Record<string, string | undefined> = {};
