@@ -15,6 +15,7 @@ const bin = opt('--bin');
 const only = opt('--only');
 const f = await makeFixtures(mkdtempSync(join(tmpdir(), 'gecko-sweep-')));
 const cases = CASES.filter((c) => !only || c.id.includes(only));
+for (const c of cases) if (c.skip?.()) process.stdout.write(`skipped  [class ${c.cls}] ${c.id}: ${c.skip()}\n`);
 const results = await runCases(cases, f, 2, bin);
 await f.close();
 for (const r of results) {

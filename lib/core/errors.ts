@@ -141,7 +141,9 @@ export function describeError(e: unknown): ErrorReport {
       unexpected: false,
     };
   }
-  const name = typeof err?.name === 'string' ? err.name : e instanceof Error ? e.constructor.name : 'Error';
+  // Some libraries' error classes keep name 'Error' (openai's APIConnectionError): use the class name then.
+  const ctor = e instanceof Error ? e.constructor.name : '';
+  const name = typeof err?.name === 'string' && err.name !== 'Error' ? err.name : ctor || 'Error';
   const first = String(err?.message ?? e)
     .split('\n')[0]!
     .trim()

@@ -121,5 +121,5 @@ describe.skipIf(!have(join(SHARED_DATA, 'ag_news'), 'AG News'))('Ctrl-C during t
     expect(step).toBeGreaterThanOrEqual(2);
     expect(loadCheckpoint(m![2]!).meta.step).toBe(step);
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
-  });
+  }, 600_000);
 });
