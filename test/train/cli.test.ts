@@ -94,7 +94,7 @@ describe('gecko pretrain / train / embed (smoke preset)', () => {
   it('explains a missing --init and --data', () => {
     expect(gecko(['train', '--stage', 'finetune']).err).toMatch(/--init is required/);
     const r = gecko(['train', '--stage', 'sideways', '--init', 'x']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // a usage error
     expect(r.err).toMatch(/--stage must be prefinetune or finetune/);
   });
 });
