@@ -134,7 +134,7 @@ ${scoreTable(c.scores)}
 
 ## Training config
 
-${c.run ? `From \`${c.run.dir}/config.json\` (the resolved experiment config of the run that trained it):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder (no config.json two levels up), so the training config is unknown here.'}
+${c.run ? `From \`${c.run.dir}/config.json\` (the resolved experiment config of the run that trained it):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder (no config.json and env.json above it), so the training config is unknown here.'}
 `;
 }
 

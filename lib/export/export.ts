@@ -33,7 +33,7 @@ export const ST_PROMPTS = { query: 'task: search result | query: ', document: 't
 export interface ExportOptions {
   /** Replace an existing output folder. */
   force?: boolean;
-  /** The run folder to read config and eval scores from (default: two levels above the checkpoint when it holds config.json). */
+  /** The run folder to read config and eval scores from (default: the folder above the checkpoint, or the one above that, that holds config.json and env.json). */
   runDir?: string;
   /** Show progress on stderr (default true). */
   progress?: boolean;
@@ -85,10 +85,16 @@ function specialTokens(ck: Checkpoint): Record<string, string> {
   return out;
 }
 
-/** The run folder holding a checkpoint (<run>/<stage>/ckpt), when there is one. */
+/**
+ * The run folder holding a checkpoint, when there is one: <run>/ckpt (gecko pretrain / train
+ * --out <run>) or <run>/<stage>/ckpt (the pipeline's runs). A run folder holds config.json.
+ */
 function findRunDir(ckptDir: string): string | undefined {
-  const run = resolve(ckptDir, '..', '..');
-  return existsSync(join(run, 'config.json')) ? run : undefined;
+  for (const up of [['..'], ['..', '..']]) {
+    const run = resolve(ckptDir, ...up);
+    if (existsSync(join(run, 'config.json')) && existsSync(join(run, 'env.json'))) return run;
+  }
+  return undefined;
 }
 
 /** The eval scores of this checkpoint in <run>/eval/<model>/<dim>/<Task>.json (as `gecko eval --out <run>/eval` writes them). */

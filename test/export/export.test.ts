@@ -2,7 +2,7 @@
 // sentence-transformers folder. Numerical parity with PyTorch is in torch-parity.test.ts.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
 import { paramSpecs } from '../../lib/encoder/params';
@@ -137,6 +137,16 @@ describe('exportCheckpoint', () => {
     expect(card).toMatch(/\| SciFact \| Retrieval \| 16 \| 0\.1235 \| ndcg_at_10 \| maxQueries=30 /);
     expect(card).toContain('"matryoshkaDims"');
     expect(card).toContain('dimensions 16, 8');
+  });
+
+  it('finds the run folder of a <run>/ckpt checkpoint too (gecko pretrain/train --out), and works without one', () => {
+    const dir = tmpDir();
+    const { ckptDir, runDir } = makeFixtureRun(dir, null);
+    expect(exportCheckpoint(ckptDir, join(dir, 'o1'), { progress: false })).toMatchObject({ runDir, scores: 1 });
+    rmSync(join(runDir, 'config.json'));
+    const r = exportCheckpoint(ckptDir, join(dir, 'o2'), { progress: false });
+    expect(r.runDir).toBeUndefined();
+    expect(readFileSync(join(dir, 'o2', 'README.md'), 'utf8')).toMatch(/not inside a run folder/);
   });
 
   it('refuses a non-empty output folder without force, and a checkpoint that is not one', () => {

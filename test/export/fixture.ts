@@ -30,21 +30,25 @@ export function fixtureParams(cfg: EncoderConfig, seed: number): Float32Array {
   return flat;
 }
 
-/** Writes <dir>/run/finetune/ckpt (+ run config.json and one eval result); returns the paths. */
-export function makeFixtureRun(dir: string): { runDir: string; ckptDir: string; id: string; cfg: EncoderConfig } {
+/** Writes <run>/<stage>/ckpt, or <run>/ckpt when stage is null (+ run config.json, env.json and one eval result). */
+export function makeFixtureRun(
+  dir: string,
+  stage: string | null = 'finetune',
+): { runDir: string; ckptDir: string; id: string; cfg: EncoderConfig } {
   const tok = trainWordPiece(FIXTURE_TEXTS.concat(['dogs chase cats in the park', 'question answering is fun']), {
     vocabSize: 120,
     lowercase: true,
   });
   const cfg = encoderConfigFrom({ layers: 2, dModel: 16, heads: 4, ffn: 24, maxLen: 12, dropout: 0.1 }, tok.vocabSize);
   const runDir = join(dir, 'runs', '20260101-000000-fixture-abcdef12');
-  const ckptDir = join(runDir, 'finetune', 'ckpt');
+  const ckptDir = stage ? join(runDir, stage, 'ckpt') : join(runDir, 'ckpt');
   const id = saveCheckpoint(ckptDir, {
     config: cfg,
     params: fixtureParams(cfg, 7),
     tokenizer: tok,
     meta: { stage: 'finetune', step: 3 },
   });
+  writeJson(join(runDir, 'env.json'), { command: 'fixture' });
   writeJson(join(runDir, 'config.json'), {
     preset: 'fixture',
     hash: 'abcdef12',

@@ -14,7 +14,7 @@ export const command: Command = {
     out: { type: 'string', help: 'output folder (created; must be empty unless --force)' },
     run: {
       type: 'string',
-      help: 'run folder to read the training config and eval scores from (default: the folder two levels above the checkpoint)',
+      help: 'run folder to read the training config and eval scores from (default: <run>/ckpt or <run>/<stage>/ckpt)',
     },
     force: { type: 'boolean', help: 'replace an existing output folder' },
   },
