@@ -1,0 +1,84 @@
+// `gecko score` and `gecko mixture` run from the command line (node bin/gecko.js) on tiny files
+// with answers worked out by hand.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers';
+
+const ROOT = join(__dirname, '..', '..');
+function gecko(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('node', [join(ROOT, 'bin', 'gecko.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, GECKO_PROGRESS: 'off' },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('gecko score (command line)', () => {
+  it('retrieval: nDCG@10 and MRR@10 of a TREC run against BEIR qrels', () => {
+    const dir = tmpDir('gecko-score-');
+    writeFileSync(join(dir, 'qrels.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n');
+    // q1 finds d1 second; q2 finds d3 first
+    writeFileSync(join(dir, 'run.trec'), 'q1 Q0 d2 1 0.9 t\nq1 Q0 d1 2 0.8 t\nq2 Q0 d3 1 0.7 t\nq2 Q0 d1 2 0.1 t\n');
+    const r = gecko(['score', 'retrieval', '--qrels', join(dir, 'qrels.tsv'), '--run', join(dir, 'run.trec')]);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Record<string, number>;
+    expect(s.ndcg_at_10).toBeCloseTo((1 / Math.log2(3) + 1) / 2, 12);
+    expect(s.mrr_at_10).toBeCloseTo(0.75, 12);
+    expect(s.main_score).toBe(s.ndcg_at_10);
+  });
+
+  it('sts: Spearman of predictions against gold (a reversed order gives -1)', () => {
+    const dir = tmpDir('gecko-score-');
+    writeFileSync(join(dir, 'sts.tsv'), 'gold\tpredicted\n5\t0.1\n3\t0.4\n1\t0.9\n0\t0.95\n');
+    const r = gecko(['score', 'sts', '--file', join(dir, 'sts.tsv')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Record<string, number>).spearman).toBeCloseTo(-1, 12);
+  });
+
+  it('a missing flag is a usage error (exit 2) naming what is needed', () => {
+    const r = gecko(['score', 'retrieval', '--qrels', 'x.tsv']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/needs --qrels and --run/);
+  });
+});
+
+describe('gecko mixture (command line)', () => {
+  it('builds a FRet-only mixture in the unified format and reports it', () => {
+    const dir = tmpDir('gecko-mixture-');
+    const fret = join(dir, 'fret-examples.jsonl');
+    const ex = (i: number) => ({
+      id: `fret-${i}`,
+      source: 'fret',
+      symmetric: false,
+      task: 'Given a query, find a passage that answers it',
+      query: `query ${i}`,
+      positive: { title: `t${i}`, text: `positive ${i}` },
+      negatives: [{ text: `negative ${i}` }],
+    });
+    writeFileSync(fret, [0, 1, 2, 3].map((i) => JSON.stringify(ex(i))).join('\n') + '\n');
+    const out = join(dir, 'out');
+    const zero = ['squad', 'nli', 'sts', 'banking77'].flatMap((k) => ['--set', `finetune.mixture.${k}=0`]);
+    const r = gecko(['mixture', '--fret', fret, '--out', out, '--preset', 'smoke', ...zero]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(join(out, 'mixture.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: string; source: string });
+    expect(rows.map((x) => x.query).sort()).toEqual(['query 0', 'query 1', 'query 2', 'query 3']);
+    const report = JSON.parse(readFileSync(join(out, 'mixture.report.json'), 'utf8')) as {
+      taken: Record<string, number>;
+    };
+    expect(report.taken).toEqual({ fret: 4 });
+  });
+
+  it('an unknown mixture source is refused with the key and the known sources', () => {
+    const dir = tmpDir('gecko-mixture-');
+    const r = gecko(['mixture', '--out', join(dir, 'o'), '--preset', 'smoke', '--set', 'finetune.mixture.bogus=1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/finetune\.mixture\.bogus[\s\S]*known sources/);
+  });
+});
