@@ -12,7 +12,8 @@ export const ENV_VARS = {
   GECKO_MODELS_DIR: 'folder holding GGUF models for tests (default: ../shared/models)',
   GECKO_CHROMIUM:
     'Chromium binary for PNG/SVG plot export (default: chromium, chromium-browser or google-chrome on PATH)',
-  GECKO_PROGRESS: 'progress display: bar | lines | off (default: bar on a terminal, lines otherwise)',
+  GECKO_PROGRESS:
+    'progress display: bar | lines | off (default: bar on a terminal, one updating line in a notebook, lines otherwise)',
   GECKO_ONNX: 'encoding and exact search on onnxruntime-node: auto (default: when it loads) | off (TF.js only)',
   GECKO_WORKERS: 'training/encoding threads (TF.js engines): default 2 on wasm (one per core), 1 on tfjs-node(-gpu)',
   OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',

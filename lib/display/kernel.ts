@@ -30,13 +30,23 @@ export function inKernel(): boolean {
   return typeof tslabJupyter()?.lastWriteDisplayData === 'function';
 }
 
+/** The kernel's writer for the cell running now (a new one per execute request); undefined outside a kernel. */
+export function kernelWriter(): unknown {
+  return tslabJupyter()?.lastWriteDisplayData ?? undefined;
+}
+
 /**
  * Send one rich output with several mime types (e.g. text/html + text/plain) to the notebook.
+ * With `displayId`, `update: true` replaces the earlier output of that id (update_display_data).
  * Returns false (and does nothing) outside a kernel.
  */
-export function displayData(bundle: MimeBundle): boolean {
+export function displayData(
+  bundle: MimeBundle,
+  opts: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
+): boolean {
   const write = tslabJupyter()?.lastWriteDisplayData;
   if (typeof write !== 'function') return false;
-  write({ data: bundle, metadata: {}, transient: {} }, false);
+  const transient = opts.displayId ? { display_id: opts.displayId } : {};
+  write({ data: bundle, metadata: opts.metadata ?? {}, transient }, opts.update === true && !!opts.displayId);
   return true;
 }

@@ -111,7 +111,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     prompt: task.prompt,
   });
 
-  for (const task of opts.tasks) {
+  // One bar over the tasks (ETA from the tasks done so far); each task's encoding adds its own bar beside it.
+  const overall = opts.progress ? startProgress(`eval ${opts.model.id}`, opts.tasks.length, 'tasks') : undefined;
+  try {
+    for (const task of opts.tasks) {
+      overall?.tick(0, task.name);
+      await evaluateTask(task);
+      overall?.tick(1, task.name);
+    }
+  } finally {
+    overall?.done(`${report.encoded} texts encoded`);
+  }
+  report.seconds = (Date.now() - t0) / 1000;
+  return report;
+
+  async function evaluateTask(task: TaskMeta): Promise<void> {
     if (opts.model.kind === 'bm25' && !LEXICAL_TYPES.has(task.type)) {
       report.notApplicable.push({
         task: task.name,
@@ -126,7 +140,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
         metric: task.mainScore,
         note: 'not applicable',
       });
-      continue;
+      return;
     }
     if (opts.outDir && !opts.force) {
       const dims = opts.model.kind === 'bm25' ? [null] : opts.dims;
@@ -142,7 +156,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
           report.results.push(r!);
           report.rows.push(rowOf(r!, task));
         }
-        continue;
+        return;
       }
     }
     const start = Date.now();
@@ -155,16 +169,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       encode: async (role: TextRole, texts: readonly string[]) => {
         if (opts.model.kind !== 'dense') throw new Error('encode called for a lexical model');
         let bar: ReturnType<typeof startProgress> | undefined;
-        const { vectors, stats } = await cache.embed(opts.model.embedder, task.dataset, role, texts, {
-          batchSize: opts.batchSize * 8,
-          onPlan: (st) => {
-            if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts');
-          },
-          onBatch: (n) => bar?.tick(n),
-        });
-        bar?.done(`${stats.cached} more were cached`);
-        report.encoded += stats.encoded;
-        return vectors;
+        let cached = 0;
+        try {
+          const { vectors, stats } = await cache.embed(opts.model.embedder, task.dataset, role, texts, {
+            batchSize: opts.batchSize * 8,
+            onPlan: (st) => {
+              cached = st.cached;
+              if (opts.progress && st.encoded > 0) bar = startProgress(`${task.name} ${role}s`, st.encoded, 'texts');
+            },
+            onBatch: (n) => bar?.tick(n),
+          });
+          report.encoded += stats.encoded;
+          return vectors;
+        } finally {
+          bar?.done(`${cached} more were cached`);
+        }
       },
     };
     let scores: DimScores[];
@@ -173,7 +192,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     } catch (e) {
       if (e instanceof NotApplicableError) {
         report.notApplicable.push({ task: task.name, why: e.message });
-        continue;
+        return;
       }
       throw e;
     }
@@ -194,6 +213,4 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       `${task.name}: ${scores.map((s) => `${s.dim === null ? 'bm25' : 'd' + s.dim} ${task.mainScore}=${s.main_score.toFixed(4)}`).join(', ')} (${seconds.toFixed(1)}s)`,
     );
   }
-  report.seconds = (Date.now() - t0) / 1000;
-  return report;
 }

@@ -17,6 +17,8 @@ export interface RunEvalOptions {
   dims?: readonly number[];
   /** Write per-item scores beside the result files (eval/item-scores.ts). */
   items?: boolean;
+  /** Progress with ETA (stderr, or one updating line in a notebook); default true. GECKO_PROGRESS=off silences it. */
+  progress?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function evaluateForRun(
       outDir: ctx.path('eval'),
       batchSize: cfg.batchSize,
       items: opts.items,
+      progress: opts.progress ?? true,
       subsample: {
         maxQueries: cfg.maxQueries,
         maxCorpus: cfg.maxCorpus,

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { presetFromEnv, resolveConfig } from '../config/resolve';
 import { runsDir } from '../core/paths';
+import { useNotebookProgress } from '../display/progress';
 import { startRun, type RunContext } from '../runs/run';
 import { withStages, type PipelineContext } from './context';
 
@@ -14,7 +15,8 @@ export function notebookRunDir(preset: string, configHash: string): string {
 }
 
 /**
- * Start (or resume) the shared notebook run for the preset GECKO_PRESET names (default smoke).
+ * Start (or resume) the shared notebook run for the preset GECKO_PRESET names (default smoke), and
+ * route progress to one updating display line per cell.
  * `overrides` change the config, and so the folder (an ablation gets its own).
  * @example const ctx = await notebookRun('03-llm-mining'); showRunHeader(ctx);
  */
@@ -22,6 +24,7 @@ export async function notebookRun(
   notebook: string,
   overrides: Record<string, unknown> = {},
 ): Promise<RunContext & PipelineContext> {
+  useNotebookProgress(); // long stages draw one updating line per cell, not a printed line every 5 s
   const resolved = resolveConfig(presetFromEnv('smoke'), overrides);
   return withStages(
     await startRun(resolved, {
