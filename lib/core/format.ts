@@ -12,3 +12,20 @@ export function formatQuery(task: string, text: string): string {
 export function formatPassage(title: string | undefined, text: string): string {
   return `title: ${title && title.trim() ? title.trim() : 'none'} | text: ${text}`;
 }
+
+/**
+ * The text inside a formatted input, for models not trained with the Gecko format (USE-lite):
+ * the query of `task: … | query: …`, and `title text` of `title: … | text: …` (no 'none' title).
+ * Unformatted text comes back as is.
+ * @example plainText(formatQuery('fact checking', 'Gecko is small')) === 'Gecko is small'
+ * @example plainText(formatPassage('Hamlet', 'A tragedy.')) === 'Hamlet. A tragedy.'
+ */
+export function plainText(formatted: string): string {
+  const q = /^task: [^|]*\| query: ([\s\S]*)$/.exec(formatted);
+  if (q) return q[1]!;
+  const p = /^title: ([\s\S]*?) \| text: ([\s\S]*)$/.exec(formatted);
+  if (!p) return formatted;
+  const title = p[1]!;
+  if (title === 'none') return p[2]!;
+  return /[.!?:]$/.test(title) ? `${title} ${p[2]}` : `${title}. ${p[2]}`;
+}

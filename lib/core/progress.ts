@@ -59,7 +59,7 @@ export function progressText(
   note?: string,
 ) {
   const rate = count / Math.max(elapsedS, 1e-9);
-  const eta = total > 0 ? (total - count) / Math.max(rate, 1e-9) : NaN;
+  const eta = total > 0 && count > 0 ? (total - count) / rate : NaN;
   const pct = total > 0 ? Math.min(1, count / total) : 0;
   const width = 24;
   const filled = Math.round(pct * width);

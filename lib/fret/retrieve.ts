@@ -1,6 +1,7 @@
 // The initial retriever of FRet step 2 (paper §3.2, positive and negative mining): top-N neighbours of the
-// formatted query (task + query) over the candidate pool. BM25 or a pre-finetuned
-// encoder (any core Embedder); both behind one small interface.
+// formatted query (task + query) over the candidate pool. BM25, a pre-finetuned encoder (any
+// core Embedder), or the pretrained USE-lite (the paper's initial retriever is a trained dense
+// embedder); all behind one small interface.
 import type { Embedder, Passage } from '../core/types';
 import { formatPassage } from '../core/format';
 import { Bm25Index, type Bm25Options } from '../retrieval/bm25';
@@ -67,4 +68,17 @@ export async function denseRetriever(
         .map((i, r) => ({ id: ids[i]!, score: hit!.score[r]! }));
     },
   };
+}
+
+/**
+ * Universal Sentence Encoder Lite (pretrained, 512-d; lib/encoder/use-lite.ts) as a dense
+ * initial retriever. Loaded lazily: BM25 runs load no TF.js.
+ * @example const r = await useLiteRetriever(pool); await r.search(formatQuery(task, q), 20);
+ */
+export async function useLiteRetriever(
+  pool: readonly Passage[],
+  opts: { onProgress?: (done: number, total: number) => void } = {},
+): Promise<CandidateRetriever> {
+  const { UseLiteEmbedder } = await import('../encoder/use-lite');
+  return denseRetriever(await UseLiteEmbedder.load(), pool, opts);
 }

@@ -13,10 +13,10 @@ import { isCheckpoint } from '../encoder/checkpoint';
  * @example checkRetrieverSpec(cfg.fret.retriever);
  */
 export function checkRetrieverSpec(spec: string): void {
-  if (spec === 'bm25' || /^hash(?::[1-9]\d*)?$/.test(spec) || isCheckpoint(spec)) return;
+  if (spec === 'bm25' || spec === 'use-lite' || /^hash(?::[1-9]\d*)?$/.test(spec) || isCheckpoint(spec)) return;
   throw new ConfigError(
     'fret.retriever',
-    `'${spec}' is neither 'bm25', 'hash[:DIM]' nor an encoder checkpoint folder`,
+    `'${spec}' is neither 'bm25', 'hash[:DIM]', 'use-lite' nor an encoder checkpoint folder`,
     'pass --retriever bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
   );
 }

@@ -52,7 +52,9 @@ export const command: Command = {
         });
     } else {
       dims =
-        spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') ? [] : [...config.eval.dims];
+        spec.startsWith('bm25') || spec.startsWith('hash') || spec.startsWith('openai:') || spec === 'use-lite'
+          ? []
+          : [...config.eval.dims];
     }
     const outDir = (args.flags.out as string | undefined) ?? join(runsDir(), 'eval');
     checkEnvDirs();

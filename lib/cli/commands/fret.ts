@@ -13,14 +13,21 @@ import { runsDir } from '../../core/paths';
 import { describeTeacher, teacherFromConfig } from '../../llm/factory';
 import { loadSeedCorpus } from '../../seeding/corpus';
 import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
-import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../../fret/retrieve';
+import { bm25Retriever, denseRetriever, useLiteRetriever, type CandidateRetriever } from '../../fret/retrieve';
 import { hashEmbedder } from '../../eval/hash-embedder';
 import { progress } from '../../core/progress';
 import type { Passage } from '../../core/types';
 
-/** The retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline), or a pre-finetuned encoder checkpoint folder. */
+/** The retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline), 'use-lite' (pretrained USE Lite), or a pre-finetuned encoder checkpoint folder. */
 async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<CandidateRetriever> {
   if (spec === 'bm25') return bm25Retriever(pool);
+  if (spec === 'use-lite') {
+    const bar = progress('fret: embed candidate pool (use-lite)', pool.length, 'passages');
+    let shown = 0;
+    const r = await useLiteRetriever(pool, { onProgress: (done) => (bar.tick(done - shown), (shown = done)) });
+    bar.done();
+    return r;
+  }
   const hash = /^hash(?::(\d+))?$/.exec(spec);
   if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
   checkRetrieverSpec(spec);
@@ -69,7 +76,7 @@ export const command: Command = {
     },
     retriever: {
       type: 'string',
-      help: "initial retriever: 'bm25', 'hash[:DIM]' (dense, training-free) or a pre-finetuned checkpoint folder (default: fret.retriever)",
+      help: "initial retriever: 'bm25', 'hash[:DIM]' (dense, training-free), 'use-lite' (pretrained USE Lite) or a pre-finetuned checkpoint folder (default: fret.retriever)",
     },
     negative: { type: 'string', help: "hard negative: 'lowest' (p_N) or 'random' (default: fret.negativeStrategy)" },
     concurrency: { type: 'number', help: 'examples (and teacher calls) in flight (default: llm.concurrency)' },
