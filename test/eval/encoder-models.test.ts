@@ -88,7 +88,8 @@ describe.runIf(ok)('gecko eval on an encoder checkpoint (smoke preset)', () => {
     }
     const [modelDir] = readdirSync(out);
     expect(modelDir).toMatch(/^ckpt_[0-9a-f]{12}$/);
-    for (const d of ['d32', 'd8']) expect(readdirSync(join(out, modelDir!, d))).toHaveLength(11);
+    for (const d of ['d32', 'd8'])
+      expect(readdirSync(join(out, modelDir!, d)).filter((f) => f.endsWith('.json'))).toHaveLength(17);
     expect(existsSync(join(out, modelDir!, 'summary.json'))).toBe(true);
-  });
+  }, 300_000); // 17 tasks x 2 dims on 2 shared cores
 });
