@@ -2,14 +2,20 @@
 // this project's encoder, trainer, embedder and exact search, side by side with the PyTorch
 // reference in the same invocation. Each side runs in its own child process, alternating,
 // `--runs` times (default 3); the figures are medians, and ratios are project / torch.
+// Training runs on the TF.js engine; encoding and exact search on the path a user gets
+// (onnxruntime-node when it loads, else TF.js), with the TF.js figures beside them.
 //
-//   npm run bench                      # 3 alternating runs of both, ~5 min
+//   npm run bench                      # 3 alternating runs of both, ~6 min
 //   npm run bench -- --quick           # smoke: 2 timed steps, 256 passages, 1 retrieval run
 //   npm run bench -- --only project    # skip torch
-// Prints one JSON line: the torch field names (medians, project side) plus backend, the
+//   npm run bench -- --torch-avx2      # torch limited to AVX2 kernels (ATEN_CPU_CAPABILITY=avx2):
+//                                      # an estimate for AVX2-only CPUs on an AVX-512 machine
+// Prints one JSON line: the torch field names (medians, project side) plus the CPU and its SIMD,
+// backend and paths, peak memory (max RSS) of each side, the load average around each run, the
 // torch medians and the ratios.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select';
@@ -18,10 +24,16 @@ import type { EncoderConfig } from '../lib/encoder/config';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
 import { defaultReplicaCount } from '../lib/encoder/worker-pool';
 import { inBatchLoss } from '../lib/losses/in-batch';
+import { inferenceRuntime } from '../lib/backend/onnx';
+import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
 import { exactTopK } from '../lib/retrieval/search';
 import { createEngine } from '../lib/train/create-engine';
 
-const TORCH_REF = join(process.cwd(), '..', 'shared', 'bench', 'torch_ref.py');
+/** ../shared from the main checkout (/work/main), ../../shared from a worktree (/work/wt/NAME). */
+const TORCH_REF =
+  [join(process.cwd(), '..', 'shared'), join(process.cwd(), '..', '..', 'shared')]
+    .map((d) => join(d, 'bench', 'torch_ref.py'))
+    .find((p) => existsSync(p)) ?? join(process.cwd(), '..', 'shared', 'bench', 'torch_ref.py');
 const PYTHON = '/usr/bin/python3';
 
 const CFG: EncoderConfig = {
@@ -53,6 +65,40 @@ const median = (a: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** The CPU model and the widest x86 SIMD it reports (/proc/cpuinfo flags; wasm itself uses 128-bit SIMD). */
+export function cpuInfo(): { cpu_model: string; simd: string; simd_flags: string[] } {
+  let text = '';
+  try {
+    text = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    /* not Linux */
+  }
+  const model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? 'unknown';
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
+  const known = [
+    'sse4_2',
+    'avx',
+    'avx2',
+    'fma',
+    'avx512f',
+    'avx512bw',
+    'avx512vl',
+    'avx512_vnni',
+    'avx512_bf16',
+    'amx_tile',
+  ];
+  const simd = flags.has('avx512f')
+    ? 'AVX-512'
+    : flags.has('avx2')
+      ? 'AVX2'
+      : flags.has('avx')
+        ? 'AVX'
+        : flags.has('sse4_2')
+          ? 'SSE4.2'
+          : 'unknown';
+  return { cpu_model: model, simd, simd_flags: known.filter((f) => flags.has(f)) };
+}
 
 /** Token ids 1..VOCAB-1 with a length uniform in [min, max] (no padding: we pack). */
 function randomSeqs(rng: Rng, n: number, min: number, max: number): number[][] {
@@ -125,7 +171,26 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     const emb = await engine.encode(data, ENC_BATCH);
     const encS = (performance.now() - t0) / 1000;
     if (emb.length !== passages) throw new Error('encode: wrong count');
-    Object.assign(out, { encode_passages: passages, encode_s: encS, encode_passages_per_s: passages / encS });
+    Object.assign(out, { encode_passages: passages, encode_tfjs_s: encS, encode_tfjs_passages_per_s: passages / encS });
+    out.rss_after_train_mb = process.memoryUsage().rss / 2 ** 20;
+
+    // the path users get: the same weights exported to ONNX, run by onnxruntime-node
+    const ort = inferenceRuntime();
+    out.inference_runtime = ort.name;
+    out.inference_runtime_reason = ort.reason;
+    if (ort.ort) {
+      const enc = await OnnxEncoder.create(CFG, initParams(CFG, 0), ort.ort);
+      try {
+        await enc.encode(data.slice(0, ENC_BATCH), ENC_BATCH); // untimed warm-up batch
+        const t1 = performance.now();
+        const e2 = await enc.encode(data, ENC_BATCH);
+        const s2 = (performance.now() - t1) / 1000;
+        if (e2.length !== passages) throw new Error('encode (onnxruntime): wrong count');
+        Object.assign(out, { encode_s: s2, encode_passages_per_s: passages / s2 });
+      } finally {
+        await enc.close();
+      }
+    } else Object.assign(out, { encode_s: encS, encode_passages_per_s: passages / encS });
   } finally {
     await engine.close();
   }
@@ -140,15 +205,22 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     const n = Math.sqrt(ss);
     return v.map((x) => x / n);
   };
-  const search = () => exactTopK(queries.map(unit), corpus.map(unit), RET_K); // timed: normalise both + search
-  await search(); // warm-up
-  const rt: number[] = [];
-  let hits = await search();
-  for (let r = 0; r < (quick ? 1 : 3); r++) {
-    const t0 = performance.now();
-    hits = await search();
-    rt.push((performance.now() - t0) / 1000);
-  }
+  // timed: normalise both + search (onnxruntime when it loads: the path users get; then TF.js)
+  const search = (runtime: 'auto' | 'tfjs') => exactTopK(queries.map(unit), corpus.map(unit), RET_K, { runtime });
+  const timeSearch = async (runtime: 'auto' | 'tfjs') => {
+    await search(runtime); // warm-up
+    const times: number[] = [];
+    let h = await search(runtime);
+    for (let r = 0; r < (quick ? 1 : 3); r++) {
+      const t0 = performance.now();
+      h = await search(runtime);
+      times.push((performance.now() - t0) / 1000);
+    }
+    return { h, times };
+  };
+  const tfjsSearch = await timeSearch('tfjs');
+  out.retrieval_tfjs_s = median(tfjsSearch.times);
+  const { h: hits, times: rt } = await timeSearch('auto');
   // untimed check of 8 queries against a float64 brute force
   let ok = true;
   const unitCorpus = corpus.map(unit);
@@ -166,22 +238,34 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     if (ref.join() !== Array.from(hits[qi]!.index).join()) ok = false;
   }
   Object.assign(out, { retrieval_s: median(rt), retrieval_check: ok });
+  out.peak_rss_mb = process.resourceUsage().maxRSS / 1024; // whole process, worker threads included
   return out;
 }
 
-function runChild(args: string[]): Record<string, unknown> {
+/** torch_ref.py run through a wrapper that adds its peak RSS (ru_maxrss) as a second JSON line. */
+const TORCH_WRAP = [
+  'import json, resource, runpy, sys',
+  'sys.argv = sys.argv[1:]',
+  'runpy.run_path(sys.argv[0], run_name="__main__")',
+  'print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))',
+].join('\n');
+
+function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const load0 = loadavg()[0]!;
   const r = spawnSync(args[0]!, args.slice(1), {
+    env,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const line = (r.stdout ?? '')
+  const lines = (r.stdout ?? '')
     .trim()
     .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .pop();
-  if (r.status !== 0 || !line) throw new Error(`${args.join(' ')} failed (status ${r.status})`);
-  return JSON.parse(line);
+    .filter((l) => l.startsWith('{'));
+  if (r.status !== 0 || lines.length === 0) throw new Error(`${args.join(' ')} failed (status ${r.status})`);
+  const out = Object.assign({}, ...lines.map((l) => JSON.parse(l))) as Record<string, unknown>;
+  out.load_avg_1min = [load0, loadavg()[0]!].map((x) => Math.round(x * 100) / 100); // before, after
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -193,6 +277,8 @@ async function main(): Promise<void> {
   }
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 3;
+  const torchAvx2 = argv.includes('--torch-avx2');
+  const torchEnv = torchAvx2 ? { ...process.env, ATEN_CPU_CAPABILITY: 'avx2' } : process.env;
   const withTorch =
     only !== 'project' &&
     existsSync(PYTHON) &&
@@ -200,6 +286,15 @@ async function main(): Promise<void> {
     spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (only !== 'project' && !withTorch)
     process.stderr.write(`bench: PyTorch reference not run (needs ${PYTHON} with torch and ${TORCH_REF})\n`);
+  const cpu = cpuInfo();
+  const ort = inferenceRuntime();
+  process.stderr.write(
+    `bench: CPU ${cpu.cpu_model}, widest SIMD ${cpu.simd} (${cpu.simd_flags.join(' ')}); load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n` +
+      `bench: training on TF.js; encoding and exact search on ${ort.name} (${ort.reason})` +
+      `${torchAvx2 ? '; torch limited to AVX2 (ATEN_CPU_CAPABILITY=avx2)' : ''}\n`,
+  );
   const ours: Record<string, unknown>[] = [],
     torch: Record<string, unknown>[] = [];
   const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -208,22 +303,33 @@ async function main(): Promise<void> {
     ours.push(runChild([process.execPath, tsx, 'bench/train.ts', '--child', ...(quick ? ['--quick'] : [])]));
     if (withTorch) {
       process.stderr.write(`bench: run ${i + 1}/${runs}: torch...\n`);
-      torch.push(runChild([PYTHON, TORCH_REF, ...(quick ? ['--quick'] : [])]));
+      torch.push(runChild([PYTHON, '-c', TORCH_WRAP, TORCH_REF, ...(quick ? ['--quick'] : [])], torchEnv));
     }
   }
-  const FIELDS = ['train_step_s_median', 'train_pairs_per_s', 'encode_passages_per_s', 'retrieval_s'] as const;
+  const FIELDS = [
+    'train_step_s_median',
+    'train_pairs_per_s',
+    'encode_passages_per_s',
+    'retrieval_s',
+    'peak_rss_mb',
+    'load_avg_1min',
+  ] as const;
+  const EXTRA = ['encode_tfjs_passages_per_s', 'retrieval_tfjs_s'] as const;
   const med = (rows: Record<string, unknown>[], k: string) => median(rows.map((r) => Number(r[k])));
-  const result: Record<string, unknown> = { ...ours[0], runs };
-  for (const k of FIELDS) result[k] = med(ours, k);
+  const result: Record<string, unknown> = { ...ours[0], ...cpuInfo(), runs };
+  for (const k of [...FIELDS, ...EXTRA]) if (k !== 'load_avg_1min') result[k] = med(ours, k);
   result.retrieval_check = ours.every((r) => r.retrieval_check === true);
-  result.per_run = ours.map((r) => Object.fromEntries(FIELDS.map((k) => [k, r[k]])));
+  result.per_run = ours.map((r) => Object.fromEntries([...FIELDS, ...EXTRA].map((k) => [k, r[k]])));
   if (withTorch) {
     const t: Record<string, unknown> = {
       version: torch[0]!.version,
       num_threads: torch[0]!.num_threads,
       cpu_model: torch[0]!.cpu_model,
+      aten_cpu_capability: torchAvx2
+        ? 'avx2 (forced: an estimate for AVX2-only CPUs)'
+        : 'default (the widest this CPU has)',
     };
-    for (const k of FIELDS) t[k] = med(torch, k);
+    for (const k of FIELDS) if (k !== 'load_avg_1min') t[k] = med(torch, k);
     t.retrieval_check = torch.every((r) => r.retrieval_check === true);
     t.per_run = torch.map((r) => Object.fromEntries(FIELDS.map((k) => [k, r[k]])));
     result.torch = t;
