@@ -5,9 +5,10 @@
 // over attention_mask, L2 normalisation (x / sqrt(sum x^2 + 1e-24), as poolForward).
 //   inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, seq] (1 = token, 0 = pad;
 //           right padding: a token's position is its column)
-//   output  sentence_embedding float32 [batch, dModel]
-// The names follow the sentence-transformers / Hugging Face ONNX convention, so the file runs
-// anywhere ONNX does. onnx-runtime.ts runs it with onnxruntime-node.
+//   outputs sentence_embedding float32 [batch, dModel] (pooled, L2-normalised)
+//           last_hidden_state float32 [batch, seq, dModel] (token embeddings after the final LayerNorm)
+// The names follow the sentence-transformers / Hugging Face ONNX convention (its ONNX backend
+// reads last_hidden_state and pools it itself), so the file runs anywhere ONNX does. onnx-runtime.ts runs it with onnxruntime-node.
 // @example writeFileSync('model.onnx', exportEncoderOnnx(ck.config, ck.params));
 import type { EncoderConfig } from './config';
 import { DT, encodeModel, type NodeSpec, type TensorInit } from '../core/onnx-proto';
@@ -110,7 +111,11 @@ export function exportEncoderOnnx(
     x = node('Add', [x1, f], p('x2'));
   }
   const hidden2 = ln(x, 'lnf.g', 'lnf.b', 'hidden2');
-  const hidden = node('Reshape', [hidden2, node('Concat', [bl, i64('d_tail', [D])], 'bld', { axis: 0 })], 'hidden'); // [B, L, D]
+  const hidden = node(
+    'Reshape',
+    [hidden2, node('Concat', [bl, i64('d_tail', [D])], 'bld', { axis: 0 })],
+    'last_hidden_state',
+  ); // [B, L, D]
   // mean pooling over real tokens, then L2 normalisation
   const summed = node('ReduceSum', [node('Mul', [hidden, keep], 'masked'), i64('ax1', [1])], 'summed', { keepdims: 0 });
   const count = node('ReduceSum', [keep, 'ax1'], 'count', { keepdims: 0 }); // [B, 1]
@@ -127,7 +132,10 @@ export function exportEncoderOnnx(
       { name: 'input_ids', type: DT.INT64, dims: ['batch', 'sequence'] },
       { name: 'attention_mask', type: DT.INT64, dims: ['batch', 'sequence'] },
     ],
-    outputs: [{ name: 'sentence_embedding', type: DT.FLOAT, dims: ['batch', D] }],
+    outputs: [
+      { name: 'sentence_embedding', type: DT.FLOAT, dims: ['batch', D] },
+      { name: 'last_hidden_state', type: DT.FLOAT, dims: ['batch', 'sequence', D] },
+    ],
     opset: ONNX_OPSET,
     producer: 'gecko-workbench',
     docString:

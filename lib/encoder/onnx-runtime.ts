@@ -43,10 +43,13 @@ export class OnnxEncoder {
   async encodeBatch(seqs: readonly (readonly number[])[]): Promise<Float32Array> {
     const { ids, mask, L } = padBatch(seqs);
     const B = seqs.length;
-    const out = await this.session.run({
-      input_ids: new this.ort.Tensor('int64', ids, [B, L]),
-      attention_mask: new this.ort.Tensor('int64', mask, [B, L]),
-    });
+    const out = await this.session.run(
+      {
+        input_ids: new this.ort.Tensor('int64', ids, [B, L]),
+        attention_mask: new this.ort.Tensor('int64', mask, [B, L]),
+      },
+      ['sentence_embedding'],
+    );
     const e = out.sentence_embedding!;
     const data = e.data as Float32Array;
     e.dispose?.();

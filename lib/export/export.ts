@@ -1,6 +1,8 @@
 // `gecko export`: a checkpoint folder -> a folder the Python ecosystem loads as it is, in the
 // sentence-transformers layout:
 //   model.safetensors                 weights under XLMRobertaXLModel's names (see hf-model.ts)
+//   onnx/model.onnx                   the encoder as ONNX (encoder/onnx-export.ts): input_ids +
+//                                     attention_mask -> last_hidden_state, sentence_embedding
 //   config.json                       transformers config (model_type xlm-roberta-xl)
 //   tokenizer.json                    the checkpoint's tokenizer, unchanged
 //   tokenizer_config.json             PreTrainedTokenizerFast, special tokens, model_max_length
@@ -20,6 +22,7 @@ import { ensureDir, readJson, writeFileAtomic, writeJson } from '../core/fs';
 import { progress as startProgress } from '../core/progress';
 import { producedBy } from '../core/version';
 import { loadCheckpoint, type Checkpoint } from '../encoder/checkpoint';
+import { exportEncoderOnnx } from '../encoder/onnx-export';
 import { saveTokenizer } from '../encoder/tokenizer';
 import type { MtebResult } from '../eval/results';
 import { getTask } from '../eval/tasks/registry';
@@ -174,6 +177,8 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
   const bytes = safetensorsBytes(tensors, metadata, (name) => bar?.tick(1, name));
   put('model.safetensors', bytes);
   bar?.tick(1, 'model.safetensors');
+  // the same weights as an ONNX graph, where sentence-transformers' ONNX backend looks for it
+  put('onnx/model.onnx', exportEncoderOnnx(ck.config, ck.params, { gecko_checkpoint: ck.id }));
 
   putJson('config.json', hfConfig(ck.config, padId, { gecko: { checkpoint: ck.id, producer, encoder: ck.config } }));
   saveTokenizer(join(tmp, 'tokenizer.json'), ck.tokenizer);
