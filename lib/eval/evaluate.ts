@@ -111,6 +111,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     prompt: task.prompt,
   });
 
+  if (opts.model.kind === 'dense') {
+    // our encoder says which runtime encodes (onnxruntime or TF.js) and why
+    const e = opts.model.embedder as { runtime?: string; runtimeReason?: string };
+    if (e.runtime) log.info(`${opts.model.id}: encoding on ${e.runtime} (${e.runtimeReason ?? ''})`);
+  }
   // One bar over the tasks (ETA from the tasks done so far); each task's encoding adds its own bar beside it.
   const overall = opts.progress ? startProgress(`eval ${opts.model.id}`, opts.tasks.length, 'tasks') : undefined;
   try {

@@ -102,6 +102,7 @@ export const command: Command = {
         last = d;
       },
     });
+    consoleLogger.info(`encoder runtime: ${e.runtime} (${e.runtimeReason})`);
     try {
       if (f.dim !== undefined) checkDims([f.dim as number], e.dim, '--dim');
       let vecs = await e.embed(texts);
