@@ -252,9 +252,9 @@ describe('device path = packed path (cpu backend)', () => {
   it('the embedder encodes on the device path under GECKO_ENGINE=device, with the same vectors', async () => {
     const params = initParams(cfg, 2);
     const texts = ['cats and dogs play', 'stock prices fell on monday', 'the game', 'a draw'];
-    const packed = await EncoderEmbedder.create(cfg, params, tok, { replicas: 1, batchSize: 3 });
+    const packed = await EncoderEmbedder.create(cfg, params, tok, { replicas: 1, batchSize: 3, runtime: 'tfjs' });
     process.env.GECKO_ENGINE = 'device';
-    const device = await EncoderEmbedder.create(cfg, params, tok, { batchSize: 3 }).finally(
+    const device = await EncoderEmbedder.create(cfg, params, tok, { batchSize: 3, runtime: 'tfjs' }).finally(
       () => delete process.env.GECKO_ENGINE,
     );
     engines.push(packed, device);
