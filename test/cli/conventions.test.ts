@@ -145,6 +145,15 @@ describe('reportError: any error becomes one line and a fix', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(describeError(new GeckoError('m', 'h'))).toMatchObject({ message: 'm', hint: 'h', exitCode: 1 });
   });
+  it('GECKO_DEBUG=1 adds the stack trace', async () => {
+    process.env.GECKO_DEBUG = '1';
+    try {
+      const r = await quiet(new RangeError('Invalid array length'));
+      expect(r.err).toMatch(/\n\s+at /);
+    } finally {
+      delete process.env.GECKO_DEBUG;
+    }
+  });
 });
 
 describe('bin/gecko.js in a fresh process', () => {
