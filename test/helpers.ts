@@ -1,5 +1,5 @@
 // Shared test helpers: where the shared data and models are, and how to skip honestly.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,4 +48,25 @@ export function runPythonJson(py: string, script: string): unknown {
   const r = spawnSync(py, [script], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/**
+ * Run a command without blocking the test worker (a blocking spawnSync starves vitest's worker RPC
+ * on a loaded machine). Never rejects: the exit status is in `status`.
+ * @example const r = await runAsync(process.execPath, ['bin/gecko.js', 'export', '-h']); r.status // 0
+ */
+export function runAsync(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (e) => done({ status: null, stdout, stderr: stderr + String(e) }));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
 }

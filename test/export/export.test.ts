@@ -1,7 +1,6 @@
 // gecko export: the safetensors writer, the weight mapping to XLMRobertaXLModel's layout and the
 // sentence-transformers folder. Numerical parity with PyTorch is in torch-parity.test.ts.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
@@ -9,7 +8,7 @@ import { paramSpecs } from '../../lib/encoder/params';
 import { exportCheckpoint } from '../../lib/export/export';
 import { hfPositionRows, hfTensors } from '../../lib/export/hf-model';
 import { readSafetensors, safetensorsBytes } from '../../lib/export/safetensors';
-import { tmpDir } from '../helpers';
+import { runAsync, tmpDir } from '../helpers';
 import { makeFixtureRun } from './fixture';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -165,25 +164,24 @@ describe('exportCheckpoint', () => {
 });
 
 describe('gecko export (command line)', () => {
-  it('exports, and says what is missing', () => {
+  it('exports, and says what is missing', async () => {
     const dir = tmpDir();
     const { ckptDir } = makeFixtureRun(dir);
     const run = (args: string[]) =>
-      spawnSync(process.execPath, [join(ROOT, 'bin', 'gecko.js'), 'export', ...args], {
+      runAsync(process.execPath, [join(ROOT, 'bin', 'gecko.js'), 'export', ...args], {
         cwd: ROOT,
-        encoding: 'utf8',
         env: { ...process.env, GECKO_PROGRESS: 'lines' },
       });
-    const ok = run([ckptDir, '--out', join(dir, 'cli')]);
+    const ok = await run([ckptDir, '--out', join(dir, 'cli')]);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/export: 100%/); // progress with ETA
     expect(ok.stderr).toMatch(/exported ckpt:[0-9a-f]{12} as XLMRobertaXLModel/);
     expect(existsSync(join(dir, 'cli', 'model.safetensors'))).toBe(true);
-    const noOut = run([ckptDir]);
+    const noOut = await run([ckptDir]);
     expect(noOut.status).toBe(2); // a usage error
     expect(noOut.stderr).toMatch(/needs --out/);
-    expect(run([ckptDir, 'extra', '--out', join(dir, 'x')]).status).toBe(2);
-    const help = run(['-h']);
+    expect((await run([ckptDir, 'extra', '--out', join(dir, 'x')])).status).toBe(2);
+    const help = await run(['-h']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/<checkpoint folder>/);
   });

@@ -5,19 +5,18 @@
 // and the architecture; the tokenizer.json itself is checked against @huggingface/tokenizers in
 // test/encoder/tokenizer.test.ts). Needs a Python with torch (CI installs python3-torch).
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
 import { exportCheckpoint } from '../../lib/export/export';
-import { pythonWith, tmpDir } from '../helpers';
+import { pythonWith, runAsync, tmpDir } from '../helpers';
 import { FIXTURE_TEXTS, makeFixtureRun } from './fixture';
 
 const ROOT = resolve(__dirname, '..', '..');
 const python = pythonWith('torch');
 
 describe.skipIf(!python)('exported checkpoint in PyTorch', () => {
-  it('matches gecko embed within 1e-4 (cosine >= 0.9999) on every text', () => {
+  it('matches gecko embed within 1e-4 (cosine >= 0.9999) on every text', async () => {
     const dir = tmpDir();
     const { ckptDir } = makeFixtureRun(dir);
     const out = join(dir, 'exported');
@@ -27,10 +26,10 @@ describe.skipIf(!python)('exported checkpoint in PyTorch', () => {
     const inPath = join(dir, 'texts.jsonl');
     writeFileSync(inPath, FIXTURE_TEXTS.map((text, i) => JSON.stringify({ id: String(i), text })).join('\n') + '\n');
     const vecPath = join(dir, 'gecko.jsonl');
-    const g = spawnSync(
+    const g = await runAsync(
       process.execPath,
       [join(ROOT, 'bin', 'gecko.js'), 'embed', '--model', ckptDir, '--in', inPath, '--out', vecPath],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GECKO_PROGRESS: 'off' } },
+      { cwd: ROOT, env: { ...process.env, GECKO_PROGRESS: 'off' } },
     );
     expect(g.status, g.stderr).toBe(0);
     const ours = readFileSync(vecPath, 'utf8')
@@ -45,9 +44,14 @@ describe.skipIf(!python)('exported checkpoint in PyTorch', () => {
     const idsPath = join(dir, 'ids.json');
     writeFileSync(idsPath, JSON.stringify(ids));
     const torchOut = join(dir, 'torch.json');
-    const p = spawnSync(python!, [join(ROOT, 'scripts', 'torch_embed.py'), out, '--ids', idsPath, '--out', torchOut], {
-      encoding: 'utf8',
-    });
+    const p = await runAsync(python!, [
+      join(ROOT, 'scripts', 'torch_embed.py'),
+      out,
+      '--ids',
+      idsPath,
+      '--out',
+      torchOut,
+    ]);
     expect(p.status, p.stderr).toBe(0);
     const theirs = JSON.parse(readFileSync(torchOut, 'utf8')).vectors as number[][];
 
