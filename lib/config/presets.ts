@@ -25,6 +25,7 @@ export const ALL_TASKS = [
 const demo: ExperimentConfig = {
   name: 'demo',
   seed: 1234,
+  format: 'unified',
   seeding: { corpus: 'bbc_news', n: 1000, minChars: 200, maxChars: 1200 },
   llm: {
     teacher: 'offline',
@@ -34,7 +35,19 @@ const demo: ExperimentConfig = {
     maxRetries: 4,
     budgetTokens: 0,
   },
-  fret: { numCandidates: 20, rrfK: 0, negativeStrategy: 'lowest', retriever: 'bm25', poolSize: 0 },
+  // The paper's final recipe: fused top-1 positive, lowest fused (p_20) negative, RRF(QL, RC) with k = 0, all task types.
+  fret: {
+    numCandidates: 20,
+    rrfK: 0,
+    positive: 'fused',
+    negativeStrategy: 'lowest',
+    signals: 'both',
+    taskTypes: [],
+    retriever: 'bm25',
+    initialSteps: 200,
+    poolSize: 0,
+  },
+  data: { uniqueIds: true, inDomainPrompt: 'eval' },
   tokenizer: { vocabSize: 8000, lowercase: true },
   encoder: { layers: 2, dModel: 128, heads: 4, ffn: 512, maxLen: 128, dropout: 0.1 },
   pretrain: {
@@ -72,6 +85,10 @@ const demo: ExperimentConfig = {
     temperature: 0.05,
     hardNegatives: true,
     sameTower: true,
+    // Matryoshka: the paper optimises two sizes (768 and 256, full and a third) and gives no
+    // weights. The presets train the full width and its halvings down to 1/8 (the sizes the
+    // dimension notebook evaluates) with equal weights, MRL's default (Kusupati et al. 2022).
+    // The paper's two sizes: --set finetune.matryoshkaDims=[128,43] --set finetune.matryoshkaWeights=[1,1].
     matryoshkaDims: [128, 64, 32, 16],
     matryoshkaWeights: [1, 1, 1, 1],
     mixture: { fret: 0.5, squad: 0.2, nli: 0.1, sts: 0.1, banking77: 0.1 },
@@ -97,7 +114,7 @@ const smoke: ExperimentConfig = {
   ...demo,
   name: 'smoke',
   seeding: { ...demo.seeding, n: 60 },
-  fret: { ...demo.fret, numCandidates: 10 },
+  fret: { ...demo.fret, numCandidates: 10, initialSteps: 10 },
   tokenizer: { vocabSize: 2000, lowercase: true },
   encoder: { layers: 1, dModel: 32, heads: 2, ffn: 64, maxLen: 48, dropout: 0.1 },
   pretrain: { ...demo.pretrain, corpora: ['ag_news'], steps: 10, batchSize: 8, seqLen: 32 },

@@ -2,6 +2,14 @@
 // SCHEMA is the single source of truth for keys and types; resolveConfig() checks
 // every override against it. Presets live in presets.ts.
 import { int, num, str, bool, oneOf, arr, record, obj, type Infer } from './spec';
+import {
+  FRET_TASK_TYPES,
+  IN_DOMAIN_PROMPTS,
+  NEGATIVE_STRATEGIES,
+  POSITIVE_CHOICES,
+  RANKING_SIGNALS,
+  TEXT_FORMATS,
+} from './choices';
 
 export const TEACHERS_HELP = "'offline' (a stand-in, not an LLM), 'openai:MODEL' or 'gguf:PATH'";
 
@@ -19,6 +27,13 @@ export const SCHEMA = obj({
   name: str(),
   /** Root seed: every stage derives its own stream from it and the stage's label. */
   seed: int({ min: 0 }),
+  /**
+   * Text format of every encoder input (paper App. B, Tables 2 and 7): 'unified' =
+   * `task: … | query: …` / `title: … | text: …`; 'plain' = naive concatenation
+   * `{task} {query}` / `{title} {text}`. One setting for pre-finetuning, fine-tuning,
+   * FRet's dense retrieval and evaluation.
+   */
+  format: oneOf(TEXT_FORMATS),
 
   /** Step 0: seed passages sampled from an unlabeled corpus (never an evaluation collection). */
   seeding: obj({
@@ -42,9 +57,19 @@ export const SCHEMA = obj({
   fret: obj({
     numCandidates: int({ min: 2 }), // N neighbours per query (paper: 20)
     rrfK: num({ min: 0 }), // Gecko's printed formula: k = 0
-    negativeStrategy: oneOf(['lowest', 'random'] as const),
-    retriever: str(), // 'bm25' or a checkpoint path of a pre-finetuned encoder
+    positive: oneOf(POSITIVE_CHOICES), // 'fused' = fused top-1 (LLM-mined), 'seed' = the seed passage (Fig. 4)
+    negativeStrategy: oneOf(NEGATIVE_STRATEGIES), // relative to the chosen positive: lowest fused | random | none
+    signals: oneOf(RANKING_SIGNALS), // 'both' = RRF(QL, RC); 'ql' or 'rc' alone (App. A, Table 6)
+    taskTypes: arr(oneOf(FRET_TASK_TYPES)), // task diversity (Table 2): [] = all task types, else only these
+    retriever: str(), // 'bm25', 'hash[:DIM]', 'initial' (trained on the run's own queries, footnote 1) or a checkpoint path
+    initialSteps: int({ min: 1 }), // training steps of the 'initial' retriever
     poolSize: int({ min: 0 }), // candidate pool: 0 = every eligible corpus passage, else seeds + a seeded sample
+  }),
+
+  /** Training data: the unique-id trick and in-domain prompts. */
+  data: obj({
+    uniqueIds: bool(), // classification triples get a shared unique id (paper §3.3)
+    inDomainPrompt: oneOf(IN_DOMAIN_PROMPTS), // in-domain training sets use the evaluation prompt ('eval') or their own ('source')
   }),
 
   /** Subword vocabulary trained on the pretraining corpus. */

@@ -3,6 +3,7 @@
 // disk), then scored at every prefix dimension. A task whose result files already exist with
 // the same eval config is read back instead of recomputed, so an interrupted run resumes.
 import type { LoadOptions } from '../data/loaders';
+import type { TextFormat } from '../core/format';
 import { silentLogger, type Logger } from '../core/log';
 import { progress as startProgress } from '../core/progress';
 import { EmbeddingCache, type TextRole } from './embedding-cache';
@@ -51,6 +52,8 @@ export interface EvaluateOptions {
   /** Recompute even when result files with the same config exist. Default false. */
   force?: boolean;
   data?: LoadOptions;
+  /** Input format of queries and passages (config `format`; default 'unified'), as the model was trained. */
+  format?: TextFormat;
 }
 
 export interface EvaluateReport {
@@ -109,6 +112,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     dims: opts.model.kind === 'bm25' ? [] : [...opts.dims],
     task: task.name,
     prompt: task.prompt,
+    // Only a non-default format enters the config (results of unified runs keep their hash).
+    ...(opts.format && opts.format !== 'unified' ? { format: opts.format } : {}),
   });
 
   if (opts.model.kind === 'dense') {
@@ -170,6 +175,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       model: opts.model,
       dims: opts.dims,
       seed: opts.subsample.seed,
+      format: opts.format ?? 'unified',
       log,
       encode: async (role: TextRole, texts: readonly string[]) => {
         if (opts.model.kind !== 'dense') throw new Error('encode called for a lexical model');

@@ -1,4 +1,5 @@
-// FRet records → TrainingExample (paper §3.3 and appendix B format): asymmetric, one hard negative.
+// FRet records → TrainingExample (paper §3.3 and appendix B format): asymmetric, one hard negative
+// (none when the record's negative strategy is 'none').
 import type { Passage, TrainingExample } from '../core/types';
 import type { FretRecord } from './types';
 
@@ -19,14 +20,17 @@ export function toTrainingExample(r: FretRecord, pool: ReadonlyMap<string, Passa
     task: r.task,
     query: r.query,
     positive: text(r.positiveId),
-    negatives: [text(r.negativeId)],
+    negatives: r.negativeId === null ? [] : [text(r.negativeId)],
     symmetric: false,
     meta: {
       seedIndex: r.seedIndex,
       seedPassageId: r.seedPassageId,
       positiveIsSeed: r.positiveIsSeed,
       seedFusedRank: r.seedFusedRank,
-      negativeFusedRank: r.candidates.find((c) => c.passageId === r.negativeId)!.fusedRank,
+      negativeFusedRank:
+        r.negativeId === null ? null : r.candidates.find((c) => c.passageId === r.negativeId)!.fusedRank,
+      positiveRule: r.positive ?? 'fused',
+      negativeStrategy: r.negativeStrategy,
       teacher: r.teacher,
     },
   };

@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
-import { formatQuery } from '../core/format';
 import { readJson, writeJson } from '../core/fs';
 import { appendJsonl, readJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
 import { silentLogger, type Logger } from '../core/log';
@@ -19,11 +18,12 @@ import type { Teacher, Usage } from '../llm/types';
 import { candidatePool, eligiblePassages, sampleSeedPassages } from '../seeding/sample';
 import { toTrainingExample } from './examples';
 import { generateQuery } from './generate';
-import { relabelQuery } from './relabel';
+import { relabelQuery, searchTextOf } from './relabel';
 import { fretReport, type FretReport } from './report';
 import { repairJsonlTail, runResumable, skippedPath } from './resume';
 import type { CandidateRetriever } from './retrieve';
-import type { NegativeStrategy } from './select';
+import type { FretTaskType, NegativeStrategy, PositiveChoice, RankingSignals, TextFormat } from '../config/choices';
+import { filterByTaskType } from './tasks';
 import type { FretRecord, QueryRecord, SeedRecord, SkipRecord } from './types';
 
 /** File names inside a FRet output folder. */
@@ -51,6 +51,14 @@ export interface FretSettings {
   numCandidates: number;
   rrfK: number;
   negativeStrategy: NegativeStrategy;
+  /** Fig. 4: fused top-1 or the seed passage. */
+  positive: PositiveChoice;
+  /** Table 6: RRF of both signals, or QL / RC alone. */
+  signals: RankingSignals;
+  /** Table 2: [] = every task type, else only queries of these types. */
+  taskTypes: FretTaskType[];
+  /** Format of a dense retriever's query text (and of the pool passages it embeds). */
+  format: TextFormat;
 }
 
 /**
@@ -178,6 +186,9 @@ export interface RelabelStageOptions extends StageOptions {
   numCandidates: number;
   rrfK: number;
   negativeStrategy: NegativeStrategy;
+  positive?: PositiveChoice;
+  signals?: RankingSignals;
+  format?: TextFormat;
   rootSeed: number;
 }
 
@@ -187,7 +198,7 @@ export interface RelabelStageOptions extends StageOptions {
  */
 export async function relabelStage(queries: readonly QueryRecord[], o: RelabelStageOptions) {
   const poolById = new Map(o.pool.map((p) => [p.id, p]));
-  await o.retriever.prefetch?.(queries.map((q) => formatQuery(q.task, q.query)));
+  await o.retriever.prefetch?.(queries.map((q) => searchTextOf(o.retriever, q, o.format).text));
   const bar = progress('fret step 2: relabel', queries.length, 'queries');
   const usage = usageLogger(o.out, 'relabel', o.teacher);
   try {
@@ -232,7 +243,11 @@ export interface RunFretOptions {
   corpus: readonly Passage[];
   settings: FretSettings;
   teacher: Teacher;
-  retriever: (pool: readonly Passage[]) => Promise<CandidateRetriever> | CandidateRetriever;
+  /** Built after step 1: an 'initial' retriever trains on the run's own generated queries. */
+  retriever: (
+    pool: readonly Passage[],
+    queries: readonly QueryRecord[],
+  ) => Promise<CandidateRetriever> | CandidateRetriever;
   out: string;
   concurrency: number;
   log?: Logger;
@@ -246,6 +261,9 @@ export interface RunFretResult {
   report: FretReport & {
     seeding: Omit<SeedStageResult, 'seeds' | 'pool'> & { corpus: string; pool: number; seeds: number };
     usageByStage: Record<string, Usage>;
+    taskTypes: FretTaskType[];
+    queriesGenerated: number;
+    queriesKept: number;
   };
 }
 
@@ -269,16 +287,24 @@ export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
       `teacher '${o.teacher.id}' is a stand-in, not an LLM: the records test the pipeline, not LLM distillation`,
     );
   const q = await queryStage(seeding.seeds, o.teacher, s.seed, { out: o.out, concurrency: o.concurrency, log });
-  const retriever = await o.retriever(seeding.pool);
+  const queries = filterByTaskType(q.records, s.taskTypes);
+  if (queries.length < q.records.length)
+    log.info(
+      `task types ${s.taskTypes.join(', ')}: ${queries.length} of ${q.records.length} generated queries kept for step 2`,
+    );
+  const retriever = await o.retriever(seeding.pool, queries);
   let r;
   try {
-    r = await relabelStage(q.records, {
+    r = await relabelStage(queries, {
       teacher: o.teacher,
       retriever,
       pool: seeding.pool,
       numCandidates: s.numCandidates,
       rrfK: s.rrfK,
       negativeStrategy: s.negativeStrategy,
+      positive: s.positive,
+      signals: s.signals,
+      format: s.format,
       rootSeed: s.seed,
       out: o.out,
       concurrency: o.concurrency,
@@ -297,6 +323,9 @@ export async function runFret(o: RunFretOptions): Promise<RunFretResult> {
   const { byStage, ...usage } = totalUsage(o.out);
   const report = {
     ...fretReport(r.records, { teacher: o.teacher.id, standIn: o.teacher.standIn, skips, usage }),
+    taskTypes: s.taskTypes,
+    queriesGenerated: q.records.length,
+    queriesKept: queries.length,
     seeding: {
       corpus: s.corpus,
       seeds: seeding.seeds.length,

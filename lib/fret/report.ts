@@ -12,7 +12,11 @@ export interface FretReport {
   standIn: boolean;
   note?: string;
   retriever: string;
+  /** What the retriever was given: 'bare' (the query alone; lexical) or the task + query format (dense). */
+  searchFormat: string;
   rrfK: number;
+  signals: string;
+  positive: string;
   negativeStrategy: string;
   examples: number;
   skipped: Record<string, number>;
@@ -34,6 +38,15 @@ export interface FretReport {
     /** Fraction of queries where QL and RC put the same passage first. */
     top1: number;
   };
+  /**
+   * Fused-rank ties (broken by zSum, then a hash key; see select.ts): queries whose top /
+   * bottom fused score is shared by two or more candidates, and the largest such groups.
+   * A tie at the top means the positive (rule 'fused') was chosen by the tie-break, not by
+   * the teacher; a tie at the bottom, the same for the 'lowest' negative.
+   */
+  ties: { top: number; bottom: number; topRate: number; bottomRate: number; maxTop: number; maxBottom: number };
+  /** Teacher answers still unusable after the retries (those candidates were ranked last), and retries spent. */
+  failures: { ql: number; rc: number; retries: number; queriesWithFailures: number };
   usage?: Usage & { perExample: { calls: number; tokens: number; costUsd: number } };
 }
 
@@ -92,7 +105,10 @@ export function fretReport(
       ? { note: 'teacher is the offline stand-in, not an LLM: these statistics describe lexical heuristics' }
       : {}),
     retriever: first?.retriever ?? '',
+    searchFormat: first?.searchFormat ?? '',
     rrfK: first?.rrfK ?? NaN,
+    signals: first?.signals ?? '',
+    positive: first?.positive ?? '',
     negativeStrategy: first?.negativeStrategy ?? '',
     examples: n,
     skipped,
@@ -115,6 +131,20 @@ export function fretReport(
       spearman: mean(sp.filter(Number.isFinite)),
       kendall: mean(kt.filter(Number.isFinite)),
       top1: n ? top1 / n : NaN,
+    },
+    ties: {
+      top: records.filter((r) => (r.ties?.top ?? 1) > 1).length,
+      bottom: records.filter((r) => (r.ties?.bottom ?? 1) > 1).length,
+      topRate: n ? records.filter((r) => (r.ties?.top ?? 1) > 1).length / n : NaN,
+      bottomRate: n ? records.filter((r) => (r.ties?.bottom ?? 1) > 1).length / n : NaN,
+      maxTop: Math.max(0, ...records.map((r) => r.ties?.top ?? 0)),
+      maxBottom: Math.max(0, ...records.map((r) => r.ties?.bottom ?? 0)),
+    },
+    failures: {
+      ql: records.reduce((s, r) => s + (r.failures?.ql ?? 0), 0),
+      rc: records.reduce((s, r) => s + (r.failures?.rc ?? 0), 0),
+      retries: records.reduce((s, r) => s + (r.failures?.retries ?? 0), 0),
+      queriesWithFailures: records.filter((r) => (r.failures?.ql ?? 0) + (r.failures?.rc ?? 0) > 0).length,
     },
   };
   if (opts.usage) {

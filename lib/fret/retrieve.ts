@@ -1,9 +1,9 @@
-// The initial retriever of FRet step 2 (paper §3.2, positive and negative mining): top-N neighbours of the
-// formatted query (task + query) over the candidate pool. BM25, a pre-finetuned encoder (any
-// core Embedder), or the pretrained USE-lite (the paper's initial retriever is a trained dense
-// embedder); all behind one small interface.
+// The initial retriever of FRet step 2 (paper §3.2, positive and negative mining): top-N
+// neighbours over the candidate pool. BM25 (lexical: searched with the bare query), an encoder
+// (dense: any core Embedder, searched with the formatted task + query), or the pretrained
+// USE-lite (dense); all behind one small interface.
 import type { Embedder, Passage } from '../core/types';
-import { formatPassage } from '../core/format';
+import { formatPassage, type TextFormat } from '../core/format';
 import { Bm25Index, type Bm25Options } from '../retrieval/bm25';
 import { exactTopK } from '../retrieval/search';
 
@@ -11,6 +11,8 @@ import { exactTopK } from '../retrieval/search';
 export interface CandidateRetriever {
   /** 'bm25' or the embedder's id; written into every FRet record. */
   readonly id: string;
+  /** 'lexical' retrievers get the bare query, 'dense' ones the formatted task + query (relabel.ts searchTextOf). */
+  readonly kind: 'lexical' | 'dense';
   /** Top-k passage ids with scores, best first (ties by id). */
   search(queryText: string, k: number): Promise<{ id: string; score: number }[]>;
   /** Optional: embed many queries in one batch before searching them one by one. */
@@ -29,29 +31,32 @@ export function bm25Retriever(pool: readonly Passage[], opts: Bm25Options = {}):
     pool.map((p) => ({ id: p.id, title: p.title, text: p.text })),
     opts,
   );
-  return { id: 'bm25', search: async (queryText, k) => index.search(queryText, k) };
+  return { id: 'bm25', kind: 'lexical', search: async (queryText, k) => index.search(queryText, k) };
 }
 
 /**
  * Exact cosine search with an embedder (vectors are L2-normalised, so cosine = dot).
- * Passages are embedded once, formatted as `title: … | text: …`; the caller formats queries.
+ * Passages are embedded once, formatted as `title: … | text: …` (or plain); the caller formats queries.
  * @example const r = await denseRetriever(embedder, pool); await r.search(formatQuery(task, q), 20);
  */
 export async function denseRetriever(
   embedder: Embedder & { close?(): Promise<void> },
   pool: readonly Passage[],
-  opts: { chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: { chunk?: number; onProgress?: (done: number, total: number) => void; format?: TextFormat } = {},
 ): Promise<CandidateRetriever> {
   const ids = pool.map((p) => p.id);
   const vecs: Float32Array[] = [];
   const chunk = opts.chunk ?? 512;
   for (let i = 0; i < pool.length; i += chunk) {
-    vecs.push(...(await embedder.embed(pool.slice(i, i + chunk).map((p) => formatPassage(p.title, p.text)))));
+    vecs.push(
+      ...(await embedder.embed(pool.slice(i, i + chunk).map((p) => formatPassage(p.title, p.text, opts.format)))),
+    );
     opts.onProgress?.(vecs.length, pool.length);
   }
   const queryVecs = new Map<string, Float32Array>();
   return {
     id: embedder.id,
+    kind: 'dense',
     async prefetch(texts) {
       const todo = [...new Set(texts)].filter((t) => !queryVecs.has(t));
       for (let i = 0; i < todo.length; i += chunk) {
@@ -77,7 +82,7 @@ export async function denseRetriever(
  */
 export async function useLiteRetriever(
   pool: readonly Passage[],
-  opts: { onProgress?: (done: number, total: number) => void } = {},
+  opts: { onProgress?: (done: number, total: number) => void; format?: TextFormat } = {},
 ): Promise<CandidateRetriever> {
   const { UseLiteEmbedder } = await import('../encoder/use-lite');
   return denseRetriever(await UseLiteEmbedder.load(), pool, opts);

@@ -3,16 +3,20 @@
 // Gecko's printed formula has no constant (k = 0); the usual RRF default is k = 60.
 // k is always passed explicitly. Pure functions, no I/O.
 
-/** A scored item: higher score = more relevant. */
+/** A scored item: higher score = more relevant. `tie`: continuous tie-break keys, compared in order, higher first. */
 export interface Scored {
   id: string;
   score: number;
+  tie?: readonly number[];
 }
 
 /**
- * 1-based ranks by descending score; ties (and NaN, ranked last) broken by ascending id,
- * so every item gets a distinct rank and the result never depends on input order.
- * @example rankByScore([{id: 'b', score: 1}, {id: 'a', score: 1}, {id: 'c', score: 2}]) // { c: 1, a: 2, b: 3 }
+ * 1-based ranks by descending score. Equal scores (and NaN, ranked last) are ordered by
+ * the `tie` keys, higher first, key by key; only items equal on every key fall back to
+ * ascending id. Every item gets a distinct rank and the result never depends on input
+ * order. Callers pass a continuous tie key (FRet: see select.ts): the id is not a neutral
+ * key (BBC ids begin with their category).
+ * @example rankByScore([{id: 'b', score: 1, tie: [0.9]}, {id: 'a', score: 1, tie: [0.1]}, {id: 'c', score: 2}]) // { c: 1, b: 2, a: 3 }
  */
 export function rankByScore(items: readonly Scored[]): Record<string, number> {
   const ids = new Set<string>();
@@ -21,7 +25,17 @@ export function rankByScore(items: readonly Scored[]): Record<string, number> {
     ids.add(it.id);
   }
   const key = (s: number) => (Number.isNaN(s) ? -Infinity : s);
-  const sorted = items.slice().sort((a, b) => key(b.score) - key(a.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byTie = (a: Scored, b: Scored) => {
+    const n = Math.max(a.tie?.length ?? 0, b.tie?.length ?? 0);
+    for (let i = 0; i < n; i++) {
+      const d = key(b.tie?.[i] ?? NaN) - key(a.tie?.[i] ?? NaN);
+      if (d !== 0 && !Number.isNaN(d)) return d;
+    }
+    return 0;
+  };
+  const sorted = items
+    .slice()
+    .sort((a, b) => key(b.score) - key(a.score) || byTie(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: Record<string, number> = {};
   sorted.forEach((it, i) => {
     out[it.id] = i + 1;

@@ -4,7 +4,14 @@
 import type { Passage } from '../core/types';
 import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
-import type { GeneratedTaskQuery, RelevanceJudgement, Teacher, TeacherCapabilities, Usage } from './types';
+import type {
+  GeneratedTaskQuery,
+  RelevanceJudgement,
+  RetryOptions,
+  Teacher,
+  TeacherCapabilities,
+  Usage,
+} from './types';
 import { join } from 'node:path';
 import { sha256 } from '../core/hash';
 import type { BatchOp, ContinuationRequest, GenerateRequest, LabelRequest, LlmProvider, TokenCounts } from './provider';
@@ -47,6 +54,14 @@ export interface BatchReport {
   submitted: number;
   answered: number;
   failed: Record<string, number>;
+}
+
+/**
+ * The prompt identity of a call; a retry (attempt > 0) gets its own cache key, so it is a
+ * fresh call and not the cached unusable answer. Attempt 0 keeps the key it always had.
+ */
+function retryPrompt(p: { id: string; version: string }, attempt = 0): { id: string; version: string } {
+  return attempt > 0 ? { ...p, version: `${p.version}#retry${attempt}` } : p;
 }
 
 interface Plan {
@@ -186,21 +201,21 @@ export class LlmTeacher implements Teacher {
     };
   }
 
-  private planQL(query: string, passage: Passage): Plan {
+  private planQL(query: string, passage: Passage, attempt = 0): Plan {
     const req = QL.queryLikelihoodPrompt(query, passage);
     return {
       op: 'continuation',
-      prompt: { id: QL.PROMPT_ID, version: QL.PROMPT_VERSION },
+      prompt: retryPrompt({ id: QL.PROMPT_ID, version: QL.PROMPT_VERSION }, attempt),
       req,
       estimate: estimateTokens(req.prompt + req.continuation) + 1,
     };
   }
 
-  private planRC(task: string, query: string, passage: Passage): Plan {
+  private planRC(task: string, query: string, passage: Passage, attempt = 0): Plan {
     const req = { messages: RC.relevanceMessages(task, query, passage), labels: RC.LABELS };
     return {
       op: 'labels',
-      prompt: { id: RC.PROMPT_ID, version: RC.PROMPT_VERSION },
+      prompt: retryPrompt({ id: RC.PROMPT_ID, version: RC.PROMPT_VERSION }, attempt),
       req,
       estimate: estimateTokens(renderPlain(req.messages)) + 1,
     };
@@ -223,8 +238,8 @@ export class LlmTeacher implements Teacher {
     return { ...parsed, raw: r.text, promptId: QG.PROMPT_ID, promptVersion: QG.PROMPT_VERSION };
   }
 
-  async queryLikelihood(query: string, passage: Passage): Promise<number> {
-    const plan = this.planQL(query, passage);
+  async queryLikelihood(query: string, passage: Passage, opts: RetryOptions = {}): Promise<number> {
+    const plan = this.planQL(query, passage, opts.attempt);
     // The probe runs only when a real call is due: a fully cached rerun makes zero calls.
     if (!this.cache.get(LlmCache.keyOf(this.keyMaterial(plan.op, plan.prompt, plan.req)))) await this.ensureProbe();
     const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () =>
@@ -235,8 +250,8 @@ export class LlmTeacher implements Teacher {
     return r.logprob;
   }
 
-  async relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement> {
-    const plan = this.planRC(task, query, passage);
+  async relevance(task: string, query: string, passage: Passage, opts: RetryOptions = {}): Promise<RelevanceJudgement> {
+    const plan = this.planRC(task, query, passage, opts.attempt);
     const r = await this.call(plan.op, plan.prompt, plan.req, plan.estimate, () =>
       this.provider.labelLogprobs(plan.req as LabelRequest),
     );

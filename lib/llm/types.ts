@@ -38,6 +38,11 @@ export interface RelevanceJudgement {
   score: number;
 }
 
+/** A retry of an unusable answer: attempt 0 is the first call. */
+export interface RetryOptions {
+  attempt?: number;
+}
+
 export interface Teacher {
   /** 'offline', 'openai:MODEL' or 'gguf:PATH'. */
   readonly id: string;
@@ -46,10 +51,13 @@ export interface Teacher {
   readonly capabilities: TeacherCapabilities;
   /** Step 1: a task description and a query for a seed passage. `seed` makes sampling reproducible. */
   generateTaskQuery(passage: Passage, opts: { seed: number }): Promise<GeneratedTaskQuery>;
-  /** Step 2, QL: log p(query | passage) under the teacher. */
-  queryLikelihood(query: string, passage: Passage): Promise<number>;
-  /** Step 2, RC: relevance label log-probabilities for (task, query, passage). */
-  relevance(task: string, query: string, passage: Passage): Promise<RelevanceJudgement>;
+  /**
+   * Step 2, QL: log p(query | passage) under the teacher. `attempt` > 0 asks again after an
+   * unusable answer: a fresh call (LLM teachers put it in the cache key), same request.
+   */
+  queryLikelihood(query: string, passage: Passage, opts?: RetryOptions): Promise<number>;
+  /** Step 2, RC: relevance label log-probabilities for (task, query, passage). `attempt` as for QL. */
+  relevance(task: string, query: string, passage: Passage, opts?: RetryOptions): Promise<RelevanceJudgement>;
   /** Accounting so far. */
   usage(): Usage;
   /** Optional: what the teacher is, e.g. the offline teacher's "stand-in, not an LLM" note. */

@@ -9,7 +9,8 @@ import type { TrainingExample } from '../core/types';
 import { loadClassification, loadNli, loadSickNli, loadSquad, loadSts } from '../data/loaders';
 import { assertTrainingSplit } from '../data/registry';
 import { mixExamples, type MixReport } from './mix';
-import { classificationExamples, nliExamples, squadExamples, stsExamples } from './sources';
+import { classificationExamples, MIXTURE_TASKS, nliExamples, squadExamples, stsExamples } from './sources';
+import type { InDomainPrompt } from '../config/choices';
 
 /** Where each mixture source comes from: data set and training split(s). */
 export const MIXTURE_SOURCES = {
@@ -23,6 +24,15 @@ export const MIXTURE_SOURCES = {
     dataset: 'sick',
     splits: ['train', 'trial'],
     what: 'SICK NLI: entailment positive, contradiction negative (symmetric)',
+    inDomainTask: 'SICK-R',
+    evalPrompt: 'semantic similarity',
+  },
+  sts: {
+    dataset: 'stsbenchmark',
+    splits: ['train'],
+    what: 'STS Benchmark train pairs scored >= 4 (symmetric)',
+    inDomainTask: 'STSBenchmark',
+    evalPrompt: 'semantic similarity',
   },
   // MultiNLI and SNLI share no sentence with the SICK-R test file (SICK train/trial do: see
   // ../shared/data/README.md); available sources, weighted in the config.
@@ -36,13 +46,41 @@ export const MIXTURE_SOURCES = {
     splits: ['dev_nosick'],
     what: 'SNLI dev less the 94 pairs sharing a sentence with SICK: entailment positive, contradiction negative (symmetric)',
   },
-  sts: { dataset: 'stsbenchmark', splits: ['train'], what: 'STS Benchmark train pairs scored >= 4 (symmetric)' },
   banking77: {
     dataset: 'banking77',
     splits: ['train'],
     what: 'Banking77 train: same-label positive, other-label negative, shared unique id (symmetric)',
+    inDomainTask: 'Banking77Classification',
+    evalPrompt: 'classification',
   },
 } as const;
+
+/** A source's evaluation task when its training split comes from the same data set (in-domain), else undefined. */
+export function inDomainTaskOf(source: string): string | undefined {
+  const s = (MIXTURE_SOURCES as Record<string, { inDomainTask?: string }>)[source];
+  return s?.inDomainTask;
+}
+
+/**
+ * The evaluation tasks a mixture is in-domain for: those whose data set's train split is in it
+ * (sources with a positive weight). Averages over tasks mark these.
+ * @example inDomainTasks({ fret: 0.5, banking77: 0.1, sts: 0.1 }) // ['Banking77Classification', 'STSBenchmark']
+ */
+export function inDomainTasks(weights: Readonly<Record<string, number>>): string[] {
+  return Object.keys(weights)
+    .filter((k) => weights[k]! > 0)
+    .map(inDomainTaskOf)
+    .filter((t): t is string => t !== undefined)
+    .sort();
+}
+
+/** The task string an in-domain source's examples carry: the evaluation prompt ('eval') or the source's own ('source'). */
+export function mixtureTaskOf(source: MixtureSource, inDomainPrompt: InDomainPrompt = 'eval'): string | undefined {
+  // evalPrompt repeats the evaluation task's prompt (lib/eval is a layer above; a test checks they agree).
+  const evalPrompt = (MIXTURE_SOURCES as Record<string, { evalPrompt?: string }>)[source]?.evalPrompt;
+  if (inDomainPrompt === 'eval' && evalPrompt) return evalPrompt;
+  return (MIXTURE_TASKS as Record<string, string>)[source];
+}
 export type MixtureSource = keyof typeof MIXTURE_SOURCES;
 
 function validExample(r: any): true | string {
@@ -62,7 +100,16 @@ function validExample(r: any): true | string {
  */
 export function loadSourceExamples(
   name: string,
-  o: { seed: number; fretPath?: string; dataDir?: string; splits?: Partial<Record<string, readonly string[]>> },
+  o: {
+    seed: number;
+    fretPath?: string;
+    dataDir?: string;
+    splits?: Partial<Record<string, readonly string[]>>;
+    /** Classification triples share a unique id (default true; paper §3.3). */
+    uniqueIds?: boolean;
+    /** In-domain sources carry the evaluation prompt ('eval', default) or their own task string ('source'). */
+    inDomainPrompt?: InDomainPrompt;
+  },
 ): TrainingExample[] {
   const known = (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name];
   if (!known)
@@ -75,6 +122,7 @@ export function loadSourceExamples(
   for (const split of src.splits) assertTrainingSplit(src.dataset, split);
   const rng = rngFor(o.seed, 'mixture', name);
   const opts = { dataDir: o.dataDir };
+  const task = mixtureTaskOf(name as MixtureSource, o.inDomainPrompt);
   switch (name as MixtureSource) {
     case 'fret': {
       if (!o.fretPath)
@@ -98,6 +146,7 @@ export function loadSourceExamples(
       return nliExamples(
         src.splits.flatMap((s) => loadSickNli(s, opts)),
         rng,
+        { task },
       );
     case 'multinli':
     case 'snli':
@@ -106,12 +155,17 @@ export function loadSourceExamples(
         rng,
       ).map((e) => ({ ...e, id: `${name}-${e.id}`, source: name }));
     case 'sts':
-      return stsExamples(src.splits.flatMap((s) => loadSts('stsbenchmark', s, opts)));
+      return stsExamples(
+        src.splits.flatMap((s) => loadSts('stsbenchmark', s, opts)),
+        { task },
+      );
     case 'banking77':
       return classificationExamples(
         src.splits.flatMap((s) => loadClassification('banking77', s, opts)),
         rng,
         'banking77',
+        task,
+        { uniqueIds: o.uniqueIds ?? true },
       );
   }
 }
@@ -121,6 +175,10 @@ export interface MixtureReport extends MixReport {
   sources: Record<string, string>;
   symmetric: number;
   withNegatives: number;
+  uniqueIds: boolean;
+  inDomainPrompt: InDomainPrompt;
+  /** Evaluation tasks whose training split is in this mixture (their scores are in-domain). */
+  inDomainTasks: string[];
   fretPath?: string;
 }
 
@@ -135,6 +193,8 @@ export function buildMixture(o: {
   fretPath?: string;
   dataDir?: string;
   splits?: Partial<Record<string, readonly string[]>>;
+  uniqueIds?: boolean;
+  inDomainPrompt?: InDomainPrompt;
 }): { examples: TrainingExample[]; report: MixtureReport } {
   const known = Object.keys(MIXTURE_SOURCES);
   for (const name of Object.keys(o.weights)) {
@@ -159,6 +219,9 @@ export function buildMixture(o: {
       ),
       symmetric: examples.filter((e) => e.symmetric).length,
       withNegatives: examples.filter((e) => e.negatives.length > 0).length,
+      uniqueIds: o.uniqueIds ?? true,
+      inDomainPrompt: o.inDomainPrompt ?? 'eval',
+      inDomainTasks: inDomainTasks(weights),
       ...(o.fretPath ? { fretPath: o.fretPath } : {}),
     },
   };

@@ -7,7 +7,11 @@ import type { Rng } from '../core/rng';
 import type { TrainingExample } from '../core/types';
 import type { LabeledText, NliPair, SquadQuestion, StsPair } from '../data/loaders';
 
-/** Task strings written into the examples (short features, as in the paper's pre-finetuning). */
+/**
+ * Task strings of the sources' own (short features, as in the paper's pre-finetuning).
+ * In-domain sources carry the evaluation prompt instead unless data.inDomainPrompt = 'source'
+ * (mixture/build.ts mixtureTaskOf): Banking77 is evaluated with 'classification'.
+ */
 export const MIXTURE_TASKS = {
   squad: 'question answering',
   nli: 'semantic similarity',
@@ -62,7 +66,7 @@ export function squadExamples(
  * hypothesis of the same premise is the hard negative when there is one.
  * @example nliExamples(loadSickNli('train'), rng)
  */
-export function nliExamples(rows: readonly NliPair[], rng: Rng): TrainingExample[] {
+export function nliExamples(rows: readonly NliPair[], rng: Rng, opts: { task?: string } = {}): TrainingExample[] {
   const byPremise = new Map<string, { ent: string[]; con: string[] }>();
   for (const r of rows) {
     const e = byPremise.get(r.premise) ?? { ent: [], con: [] };
@@ -77,7 +81,7 @@ export function nliExamples(rows: readonly NliPair[], rng: Rng): TrainingExample
       out.push({
         id: `nli-${i++}`,
         source: 'nli',
-        task: MIXTURE_TASKS.nli,
+        task: opts.task ?? MIXTURE_TASKS.nli,
         query: premise,
         positive: { text: hyp },
         negatives: con.length ? [{ text: rng.choice(con) }] : [],
@@ -92,14 +96,17 @@ export function nliExamples(rows: readonly NliPair[], rng: Rng): TrainingExample
  * STS: pairs scored >= minScore (default 4 of 5) as symmetric positives, no negatives.
  * @example stsExamples(loadSts('stsbenchmark', 'train'))
  */
-export function stsExamples(rows: readonly StsPair[], opts: { minScore?: number } = {}): TrainingExample[] {
+export function stsExamples(
+  rows: readonly StsPair[],
+  opts: { minScore?: number; task?: string } = {},
+): TrainingExample[] {
   const min = opts.minScore ?? 4;
   return rows
     .filter((r) => r.score >= min)
     .map((r, i) => ({
       id: `sts-${i}`,
       source: 'sts',
-      task: MIXTURE_TASKS.sts,
+      task: opts.task ?? MIXTURE_TASKS.sts,
       query: r.text1,
       positive: { text: r.text2 },
       negatives: [],
@@ -111,9 +118,10 @@ export function stsExamples(rows: readonly StsPair[], opts: { minScore?: number 
 export const withUid = (text: string, uid: string) => `${text} [${uid}]`;
 
 /**
- * Classification as contrastive data (paper 1.5): x → x+ (same label) with x- (another
- * label), and the same unique id appended to x, x+ and x-, so in-batch negatives are
- * trivially separable and the model learns to tell x+ from x-.
+ * Classification as contrastive data (paper §3.3): x → x+ (same label) with x- (another
+ * label), and (uniqueIds, the default) the same unique id appended to x, x+ and x-, so
+ * in-batch negatives are trivially separable and the model learns to tell x+ from x-.
+ * `uniqueIds: false` is the ablation without the trick (texts as they are).
  * @example classificationExamples(loadClassification('banking77', 'train'), rng, 'banking77')
  */
 export function classificationExamples(
@@ -121,7 +129,10 @@ export function classificationExamples(
   rng: Rng,
   source: string,
   task: string = MIXTURE_TASKS.banking77,
+  opts: { uniqueIds?: boolean } = {},
 ): TrainingExample[] {
+  const uniqueIds = opts.uniqueIds ?? true;
+  const tag = (text: string, uid: string) => (uniqueIds ? withUid(text, uid) : text);
   const byLabel = new Map<string, LabeledText[]>();
   for (const r of rows) byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), r]);
   if (byLabel.size < 2)
@@ -138,9 +149,9 @@ export function classificationExamples(
       id: `${source}-${x.id}`,
       source,
       task,
-      query: withUid(x.text, uid),
-      positive: { id: pos.id, text: withUid(pos.text, uid) },
-      negatives: [{ id: neg.id, text: withUid(neg.text, uid) }],
+      query: tag(x.text, uid),
+      positive: { id: pos.id, text: tag(pos.text, uid) },
+      negatives: [{ id: neg.id, text: tag(neg.text, uid) }],
       symmetric: true,
       meta: { label: x.label, positiveLabel: pos.label, negativeLabel: neg.label },
     });

@@ -8,16 +8,23 @@ import { ConfigError, UsageError } from '../core/errors';
 import { isCheckpoint } from '../encoder/checkpoint';
 
 /**
- * fret.retriever must be 'bm25', 'hash[:DIM]' or an encoder checkpoint folder: checked before
+ * fret.retriever must be 'bm25', 'hash[:DIM]', 'initial' or an encoder checkpoint folder: checked before
  * query generation (the paid step with an LLM teacher).
  * @example checkRetrieverSpec(cfg.fret.retriever);
  */
 export function checkRetrieverSpec(spec: string): void {
-  if (spec === 'bm25' || spec === 'use-lite' || /^hash(?::[1-9]\d*)?$/.test(spec) || isCheckpoint(spec)) return;
+  if (
+    spec === 'bm25' ||
+    spec === 'use-lite' ||
+    spec === 'initial' ||
+    /^hash(?::[1-9]\d*)?$/.test(spec) ||
+    isCheckpoint(spec)
+  )
+    return;
   throw new ConfigError(
     'fret.retriever',
-    `'${spec}' is neither 'bm25', 'hash[:DIM]', 'use-lite' nor an encoder checkpoint folder`,
-    'pass --retriever bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
+    `'${spec}' is neither 'bm25', 'hash[:DIM]', 'use-lite', 'initial' nor an encoder checkpoint folder`,
+    'pass --retriever bm25, initial (with --init), or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
   );
 }
 

@@ -42,6 +42,7 @@ export async function evaluateForRun(
       batchSize: cfg.batchSize,
       items: opts.items,
       progress: opts.progress ?? true,
+      format: ctx.config.format,
       subsample: {
         maxQueries: cfg.maxQueries,
         maxCorpus: cfg.maxCorpus,

@@ -1,17 +1,15 @@
-// FRet for a run, in one call: the seed corpus, the teacher and BM25 from the run's
-// config, written to <run>/fret/ and resumed on every later call (a notebook re-run or
+// FRet for a run, in one call: the seed corpus, the teacher and the retriever (fret.retriever,
+// pipeline/fret-retriever.ts, the same mapping as `gecko fret`) from the run's config, written to <run>/fret/ and resumed on every later call (a notebook re-run or
 // the next notebook reads the records instead of recomputing them).
-import { ConfigError } from '../core/errors';
 import type { Passage } from '../core/types';
 import type { ExperimentConfig } from '../config/schema';
 import type { RunContext } from '../runs/run';
 import { teacherFromConfig } from '../llm/factory';
 import { loadSeedCorpus } from '../seeding/corpus';
 import { runFret, seedStage, type FretSettings, type RunFretResult, type SeedStageResult } from '../fret/pipeline';
-import { bm25Retriever, denseRetriever, type CandidateRetriever } from '../fret/retrieve';
-import { hashEmbedder } from '../eval/hash-embedder';
-import { isCheckpoint } from '../encoder/checkpoint';
-import { progress } from '../core/progress';
+import { offlineKinds } from '../fret/tasks';
+import { retrieverFromSpec } from './fret-retriever';
+import { prefinetuneForRun } from './pretrain-stages';
 import { asStage, stageView } from './context';
 
 /** The FRet settings a config implies (the same mapping as `gecko fret`). */
@@ -28,6 +26,10 @@ export function fretSettingsOf(cfg: Readonly<ExperimentConfig>): FretSettings {
     numCandidates: cfg.fret.numCandidates,
     rrfK: cfg.fret.rrfK,
     negativeStrategy: cfg.fret.negativeStrategy,
+    positive: cfg.fret.positive,
+    signals: cfg.fret.signals,
+    taskTypes: [...cfg.fret.taskTypes],
+    format: cfg.format,
   };
 }
 
@@ -83,36 +85,6 @@ export interface SeedingReport {
 }
 
 /**
- * The initial retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline),
- * or a pre-finetuned encoder checkpoint folder (the same choices for the CLI, notebooks and demo).
- */
-export async function fretRetriever(spec: string, pool: readonly Passage[]): Promise<CandidateRetriever> {
-  if (spec === 'bm25') return bm25Retriever(pool);
-  const hash = /^hash(?::(\d+))?$/.exec(spec);
-  if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
-  if (!isCheckpoint(spec)) {
-    throw new ConfigError(
-      'fret.retriever',
-      `'${spec}' is neither 'bm25', 'hash[:DIM]' nor an encoder checkpoint folder`,
-      'use bm25, or the ckpt folder of a pre-finetuned model (gecko train --stage prefinetune writes <out>/ckpt)',
-    );
-  }
-  // Loaded lazily: BM25 runs need no TF.js.
-  const { loadEmbedder } = await import('../encoder/embedder');
-  const embedder = await loadEmbedder(spec);
-  const bar = progress('fret: embed candidate pool', pool.length, 'passages');
-  let shown = 0;
-  const r = await denseRetriever(embedder, pool, {
-    onProgress: (done) => {
-      bar.tick(done - shown);
-      shown = done;
-    },
-  });
-  bar.done();
-  return r;
-}
-
-/**
  * The whole of FRet for the run (seeds → task + query → QL, RC, RRF → positive and negative),
  * resumable; also returns the candidate pool so candidates can be shown with their text.
  * An LLM teacher first checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
@@ -125,7 +97,12 @@ export async function fretForRun(
     const c = stageView(ctx, 'fret');
     const settings = fretSettingsOf(c.config);
     const { corpus, seeding } = seedForRun(c);
-    const teacher = teacherFromConfig(c.config.llm, { background: corpus, log: c.log });
+    const kinds = offlineKinds(settings.taskTypes);
+    const teacher = teacherFromConfig(c.config.llm, {
+      background: corpus,
+      log: c.log,
+      ...(kinds ? { offline: { kinds } } : {}),
+    });
     try {
       await teacher.preflight?.(['generate', 'continuationLogprobs', 'labelLogprobs']);
       const res = await runFret({
@@ -135,7 +112,14 @@ export async function fretForRun(
         out: fretDir(c),
         concurrency: c.config.llm.concurrency,
         log: c.log,
-        retriever: (pool) => fretRetriever(settings.retriever, pool),
+        // 'initial' starts from the run's pre-finetuned model (trained first if needed).
+        retriever: (pool, queries) =>
+          retrieverFromSpec(settings.retriever, pool, queries, {
+            config: c.config,
+            out: fretDir(c),
+            init: async () => (await prefinetuneForRun(ctx)).checkpoint,
+            log: c.log,
+          }),
       });
       return { ...res, pool: seeding.pool, poolById: new Map(seeding.pool.map((p) => [p.id, p])) };
     } finally {

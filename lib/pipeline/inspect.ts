@@ -107,40 +107,71 @@ const rrfTerm = (k: number, r: number | string) => (k === 0 ? `1/${r}` : `1/(${k
  */
 export function explainChoice(record: FretRecord, pool?: ReadonlyMap<string, Passage>): string {
   const k = record.rrfK;
+  const signals = record.signals ?? 'both';
   const byRank = record.candidates.slice().sort((a, b) => a.fusedRank - b.fusedRank);
+  const terms = (c: FretRecord['candidates'][number]) =>
+    signals === 'ql'
+      ? rrfTerm(k, c.qlRank)
+      : signals === 'rc'
+        ? rrfTerm(k, c.rcRank)
+        : `${rrfTerm(k, c.qlRank)} + ${rrfTerm(k, c.rcRank)}`;
   const line = (label: string, c: FretRecord['candidates'][number]) =>
-    `| ${label} | \`${c.passageId}\` | ${c.qlRank} | ${c.rcRank} | ${rrfTerm(k, c.qlRank)} + ${rrfTerm(k, c.rcRank)} = **${c.fused.toFixed(3)}** | ${c.fusedRank} |`;
+    `| ${label} | \`${c.passageId}\` | ${c.qlRank} | ${c.rcRank} | ${terms(c)} = **${c.fused.toFixed(3)}** | ${c.fusedRank} |`;
   const pos = byRank.find((c) => c.passageId === record.positiveId)!;
   const seed = byRank.find((c) => c.isSeed)!;
-  const neg = byRank.find((c) => c.passageId === record.negativeId)!;
+  const neg = record.negativeId === null ? undefined : byRank.find((c) => c.passageId === record.negativeId);
   const runnerUp = byRank.find((c) => c.passageId !== record.positiveId);
   const rows = [line('positive', pos)];
   if (runnerUp && runnerUp !== seed && runnerUp !== neg) rows.push(line('runner-up', runnerUp));
   if (seed !== pos) rows.push(line('seed passage', seed));
-  rows.push(line(`negative (${record.negativeStrategy})`, neg));
-  const verdict = record.positiveIsSeed
-    ? `The seed passage (the one the query was written from) also ranks first after fusion, so it stays the positive.`
-    : `The seed passage ranks **${seed.fusedRank}** after fusion: the teacher judged \`${pos.passageId}\` a better answer to this query than the passage the query was generated from, so FRet **relabels** the positive (the paper reports this for about 15% of queries).`;
+  if (neg) rows.push(line(`negative (${record.negativeStrategy})`, neg));
+  const topTie = (record.ties?.top ?? 1) > 1;
+  const bottomTie = (record.ties?.bottom ?? 1) > 1;
+  const rule = record.positive ?? 'fused';
+  const tieNote = (n: number, where: string) =>
+    ` **${n} candidates tie** on the fused score at the ${where}: the teacher's signals do not order them, and the documented tie-break (the sum of the signals' z-scores within the query, then a hash of query and passage id) chose.`;
+  let verdict: string;
+  if (rule === 'seed')
+    verdict = `The positive rule is 'seed' (Fig. 4's control): the seed passage is the positive whatever its fused rank (here **${seed.fusedRank}**).`;
+  else if (record.positiveIsSeed)
+    verdict = topTie
+      ? `The seed passage is the positive.${tieNote(record.ties.top, 'top')}`
+      : `The seed passage (the one the query was written from) also ranks first after fusion, so it stays the positive.`;
+  else if (topTie && seed.fused === pos.fused)
+    verdict = `The seed passage ties with \`${pos.passageId}\` for first place; FRet **relabels** the positive, but by the tie-break, not by the teacher's judgement.${tieNote(record.ties.top, 'top')}`;
+  else
+    verdict =
+      `The seed passage ranks **${seed.fusedRank}** after fusion: the teacher's ${signals === 'both' ? 'fused signals rank' : signals.toUpperCase() + ' ranks'} \`${pos.passageId}\` above the passage the query was generated from, so FRet **relabels** the positive (the paper reports this for about 15% of queries).` +
+      (topTie ? tieNote(record.ties.top, 'top') : '');
+  const negNote = neg
+    ? bottomTie && record.negativeStrategy === 'lowest'
+      ? ` The negative is the lowest-ranked other candidate;${tieNote(record.ties.bottom, 'bottom')}`
+      : ''
+    : ' No hard negative (strategy none).';
   const seedNote = record.seedRetrieved
     ? ''
     : ' The retriever missed the seed passage, so it was added to the candidates.';
+  const ranking =
+    signals === 'both'
+      ? `Each of the ${record.candidates.length} candidates is ranked twice by the teacher: by query likelihood (QL: how likely the query is given the passage) and by relevance classification (RC: how relevant the teacher judges the passage). Reciprocal rank fusion adds ${rrfTerm(k, 'rank')} over the two rankings (k = ${k}); the highest sum is the positive.`
+      : `The ${record.candidates.length} candidates are ranked by ${signals === 'ql' ? 'query likelihood (QL)' : 'relevance classification (RC)'} alone (score ${rrfTerm(k, 'rank')}).`;
   return [
     `**Query** (task: *${record.task}*): ${record.query}`,
     '',
-    `Each of the ${record.candidates.length} candidates is ranked twice by the teacher: by query likelihood (QL: how likely the query is given the passage) and by relevance classification (RC: how relevant the teacher judges the passage). Reciprocal rank fusion adds ${rrfTerm(k, 'rank')} over the two rankings (k = ${k}); the highest sum is the positive.`,
+    ranking,
     '',
     '| | passage | QL rank | RC rank | RRF score | fused rank |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    verdict + seedNote,
+    verdict + negNote + seedNote,
     ...(pool
       ? [
           '',
           ...texts(pool, [
             ['positive', pos],
             ...(seed !== pos ? [['seed passage', seed] as const] : []),
-            [`negative`, neg],
+            ...(neg ? [['negative', neg] as const] : []),
           ]),
         ]
       : []),
@@ -155,10 +186,20 @@ export function fretSummary(report: FretReport): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const skipped = Object.entries(report.skipped);
   return [
-    `- **${report.examples}** training examples from teacher \`${report.teacher}\`${report.standIn ? ' (a stand-in, not an LLM)' : ''}, retriever \`${report.retriever}\`, RRF k = ${report.rrfK}, negative = ${report.negativeStrategy}`,
+    `- **${report.examples}** training examples from teacher \`${report.teacher}\`${report.standIn ? ' (a stand-in, not an LLM)' : ''}, retriever \`${report.retriever}\` (searched: ${report.searchFormat}), signals ${report.signals}, RRF k = ${report.rrfK}, positive = ${report.positive}, negative = ${report.negativeStrategy}`,
     `- positive is **not** the seed passage (relabelled): **${pct(report.relabelRate)}** (${report.relabelled} queries; the paper reports about 15%)`,
     `- the retriever missed the seed passage: ${pct(report.seedAddedRate)}`,
     `- QL and RC agree: mean Spearman ρ ${report.agreement.spearman.toFixed(3)}, Kendall τ ${report.agreement.kendall.toFixed(3)}, same top-1 passage ${pct(report.agreement.top1)}`,
+    ...(report.ties
+      ? [
+          `- fused-rank ties (broken by the documented key, not by the teacher): at the top in ${report.ties.top} queries (${pct(report.ties.topRate)}), at the bottom in ${report.ties.bottom} (${pct(report.ties.bottomRate)})`,
+        ]
+      : []),
+    ...(report.failures
+      ? [
+          `- teacher answers unusable after retries: QL ${report.failures.ql}, RC ${report.failures.rc} (ranked last; ${report.failures.retries} retries spent)`,
+        ]
+      : []),
     `- skipped: ${skipped.length ? skipped.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,
     ...(report.usage
       ? [

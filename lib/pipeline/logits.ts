@@ -45,7 +45,10 @@ export async function exampleLogits(
     return e;
   });
   const options = lossOptionsFor(cfg, 'finetune');
-  const layout = batchLayout(examples.map(formatExample), options.hardNegatives);
+  const layout = batchLayout(
+    examples.map((e) => formatExample(e)),
+    options.hardNegatives,
+  );
   const embedder = await loadEmbedder(checkpoint, { replicas: 1 });
   let vectors: Float32Array[];
   try {

@@ -40,6 +40,8 @@ function mixtureBody(ctx: Pick<RunContext, 'config' | 'path'>): {
     weights: cfg.finetune.mixture,
     seed: cfg.seed,
     fretPath: join(fretDir(ctx), FRET_FILES.examples),
+    uniqueIds: cfg.data.uniqueIds,
+    inDomainPrompt: cfg.data.inDomainPrompt,
   });
   writeJsonl(path, examples);
   writeJson(reportPath, report);

@@ -116,7 +116,12 @@ function without(value: unknown, path: string, drop: readonly string[]): unknown
 /** The config values a stage reads (operational keys removed; finetune's mixture belongs to the mixture stage). */
 export function configSlice(cfg: Readonly<ExperimentConfig>, stage: StageName): Record<string, unknown> {
   const drop = [...OPERATIONAL_KEYS, ...(stage === 'finetune' ? ['finetune.mixture'] : [])];
-  return Object.fromEntries(STAGE_KEYS[stage].map((k) => [k, without(getPath(cfg, k), k, drop)]));
+  // FRet's 'initial' retriever starts from the pre-finetuned model: its config is part of FRet's inputs.
+  const keys =
+    stage === 'fret' && cfg.fret.retriever === 'initial'
+      ? [...STAGE_KEYS.fret, ...STAGE_KEYS.pretrain, ...STAGE_KEYS.prefinetune.filter((k) => k !== 'format')]
+      : STAGE_KEYS[stage];
+  return Object.fromEntries(keys.map((k) => [k, without(getPath(cfg, k), k, drop)]));
 }
 
 /** The seed a stage uses. */

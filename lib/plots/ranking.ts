@@ -23,7 +23,7 @@ export interface RankedQuery {
   query: string;
   candidates: readonly RankedCandidate[];
   positiveId: string;
-  negativeId: string;
+  negativeId: string | null;
   seedFusedRank: number;
 }
 

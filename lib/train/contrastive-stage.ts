@@ -3,11 +3,11 @@
 //   finetune: + each example's own hard negatives, + same-tower negatives, with Matryoshka
 //             over prefix dimensions (paper Eq. 3 and MRL), as the config says.
 // Queries are formatted with formatQuery; positives and negatives with formatPassage, or
-// with formatQuery for symmetric examples. Equal positive texts in a batch are masked.
+// with formatQuery for symmetric examples, in the config's format (unified or plain). Equal positive texts in a batch are masked.
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import { GeckoError } from '../core/errors';
-import { formatPassage, formatQuery } from '../core/format';
+import { formatPassage, formatQuery, type TextFormat } from '../core/format';
 import type { Logger } from '../core/log';
 import { deriveSeed } from '../core/rng';
 import type { ExampleText, TrainingExample } from '../core/types';
@@ -43,10 +43,15 @@ export interface FormattedExample {
   negatives: string[];
 }
 
-/** The texts of one example, formatted for the encoder. */
-export function formatExample(ex: TrainingExample): FormattedExample {
-  const target = (t: ExampleText) => (ex.symmetric ? formatQuery(ex.task, t.text) : formatPassage(t.title, t.text));
-  return { query: formatQuery(ex.task, ex.query), positive: target(ex.positive), negatives: ex.negatives.map(target) };
+/** The texts of one example, formatted for the encoder (config `format`: unified or plain). */
+export function formatExample(ex: TrainingExample, format: TextFormat = 'unified'): FormattedExample {
+  const target = (t: ExampleText) =>
+    ex.symmetric ? formatQuery(ex.task, t.text, format) : formatPassage(t.title, t.text, format);
+  return {
+    query: formatQuery(ex.task, ex.query, format),
+    positive: target(ex.positive),
+    negatives: ex.negatives.map(target),
+  };
 }
 
 /**
@@ -129,7 +134,7 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   const weights = o.stage === 'finetune' ? o.config.finetune.matryoshkaWeights : [1];
   for (const d of dims)
     if (d > cfg.dModel) throw new GeckoError(`finetune.matryoshkaDims: ${d} exceeds the encoder width ${cfg.dModel}`);
-  const formatted = o.examples.map(formatExample);
+  const formatted = o.examples.map((e) => formatExample(e, o.config.format));
   const tokens = new Map<string, number[]>();
   const ids = (t: string) => {
     let v = tokens.get(t);

@@ -4,7 +4,7 @@
 // test; the real evaluation lives in lib/eval.
 import { sha256 } from '../core/hash';
 import type { TrainingExample } from '../core/types';
-import { formatPassage, formatQuery } from '../core/format';
+import { formatPassage, formatQuery, type TextFormat } from '../core/format';
 import { loadSquad } from '../data/loaders';
 import { squadExamples, MIXTURE_TASKS } from '../mixture/sources';
 import { rngFor } from '../core/rng';
@@ -28,7 +28,7 @@ export function isHeldOutArticle(title: string, fraction = 0.25): boolean {
  * seeded, against every paragraph of the held-out articles).
  * @example const { train, heldOut } = squadPairsSplit({ seed: 1, maxQueries: 200 });
  */
-export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?: string }): {
+export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?: string; format?: TextFormat }): {
   train: TrainingExample[];
   heldOut: HeldOut;
 } {
@@ -42,14 +42,14 @@ export function squadPairsSplit(o: { seed: number; maxQueries?: number; dataDir?
     const key = `${r.title}\u0000${r.context}`;
     if (!index.has(key)) {
       index.set(key, passages.length);
-      passages.push(formatPassage(r.title, r.context));
+      passages.push(formatPassage(r.title, r.context, o.format));
     }
   }
   const picked = rngFor(o.seed, 'squad-heldout').sample(testRows, o.maxQueries ?? 200);
   return {
     train,
     heldOut: {
-      queries: picked.map((r) => formatQuery(MIXTURE_TASKS.squad, r.question)),
+      queries: picked.map((r) => formatQuery(MIXTURE_TASKS.squad, r.question, o.format)),
       passages,
       relevant: picked.map((r) => index.get(`${r.title}\u0000${r.context}`)!),
     },

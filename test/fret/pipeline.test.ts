@@ -37,6 +37,10 @@ const settings = (over: Partial<FretSettings> = {}): FretSettings => ({
   numCandidates: 5,
   rrfK: 0,
   negativeStrategy: 'lowest',
+  positive: 'fused',
+  signals: 'both',
+  taskTypes: [],
+  format: 'unified',
   ...over,
 });
 

@@ -96,7 +96,7 @@ describe('rankCandidates + selectPositiveNegative', () => {
       expect(pick.positiveId).toBe('z');
       expect(pick.negativeId).not.toBe('z');
       expect(selectPositiveNegative(r, 'random', new Rng(s))).toEqual(pick);
-      seen.add(pick.negativeId);
+      seen.add(pick.negativeId!);
     }
     expect([...seen].sort()).toEqual(['v', 'w', 'x', 'y']);
   });
@@ -104,5 +104,45 @@ describe('rankCandidates + selectPositiveNegative', () => {
     const r = rankCandidates(cands, { rrfK: 0 });
     expect(() => selectPositiveNegative(r, 'random')).toThrow(/needs an rng/);
     expect(() => selectPositiveNegative(r.slice(0, 1), 'lowest')).toThrow(/at least 2/);
+  });
+});
+
+describe('switches: positive rule, negative relative to the positive, ranking signals', () => {
+  // fused order (both, k = 0): z, x, y, w, v; the seed is x.
+  it("positive 'seed': the seed passage, whatever its fused rank; 'lowest' is the last other candidate", () => {
+    const r = rankCandidates(cands, { rrfK: 0 });
+    expect(selectPositiveNegative(r, { positive: 'seed', negative: 'lowest' })).toEqual({
+      positiveId: 'x',
+      negativeId: 'v',
+    });
+    expect(selectPositiveNegative(r, { positive: 'seed', negative: 'none' })).toEqual({
+      positiveId: 'x',
+      negativeId: null,
+    });
+  });
+  it("'random' never draws the chosen positive (the seed here)", () => {
+    const r = rankCandidates(cands, { rrfK: 0 });
+    const seen = new Set<string>();
+    for (let s = 0; s < 100; s++)
+      seen.add(selectPositiveNegative(r, { positive: 'seed', negative: 'random' }, new Rng(s)).negativeId!);
+    expect([...seen].sort()).toEqual(['v', 'w', 'y', 'z']);
+  });
+  it("signals 'ql' / 'rc' rank by one signal alone", () => {
+    expect(rankCandidates(cands, { rrfK: 0, signals: 'ql' }).map((c) => c.passageId)).toEqual([
+      'x',
+      'y',
+      'z',
+      'w',
+      'v',
+    ]);
+    expect(rankCandidates(cands, { rrfK: 0, signals: 'rc' }).map((c) => c.passageId)).toEqual([
+      'z',
+      'y',
+      'w',
+      'v',
+      'x',
+    ]);
+    const ql = rankCandidates(cands, { rrfK: 0, signals: 'ql' });
+    expect(ql[0]!.fused).toBe(1); // 1/(0 + 1), no RC term
   });
 });

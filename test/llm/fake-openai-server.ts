@@ -25,6 +25,12 @@ export interface FakeServerOptions {
   retryAfterSeconds?: number;
   /** Batches report 'in_progress' this many times before 'completed' (default 1). */
   batchPolls?: number;
+  /**
+   * A fault plan: the n-th model request (0-based, counted in arrival order, after any queued
+   * failNext failures) fails this way, or not (undefined). Deterministic for a client that
+   * sends one request at a time. E.g. every 4th request: (n) => n % 4 === 3 ? '429' : undefined.
+   */
+  faults?: (n: number) => Failure | undefined;
 }
 
 export interface RecordedCall {
@@ -234,7 +240,8 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
         : embeddingAnswer(body);
 
   let inFlight = 0,
-    maxInFlight = 0;
+    maxInFlight = 0,
+    modelRequests = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
     const isModel = req.method === 'POST' && modelPaths.includes(new URL(req.url ?? '/', 'http://x').pathname);
     if (isModel) {
@@ -255,7 +262,7 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
 
     if (req.method === 'POST' && modelPaths.includes(path)) {
-      const failure = failures.shift();
+      const failure = failures.shift() ?? options.faults?.(modelRequests++);
       if (failure === 'echo-auth')
         return send(401, {
           error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' },

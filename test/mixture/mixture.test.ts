@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, rngFor } from '../../lib/core/rng';
 import type { TrainingExample } from '../../lib/core/types';
-import { buildMixture, loadSourceExamples } from '../../lib/mixture/build';
+import {
+  buildMixture,
+  inDomainTaskOf,
+  inDomainTasks,
+  loadSourceExamples,
+  mixtureTaskOf,
+} from '../../lib/mixture/build';
+import { getTask } from '../../lib/eval/tasks/registry';
 import { allot, largestN, mixExamples } from '../../lib/mixture/mix';
 import { classificationExamples, nliExamples, squadExamples, stsExamples } from '../../lib/mixture/sources';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
@@ -124,6 +131,41 @@ describe('buildMixture on the shared data', () => {
       writeFileSync(join(dir, 'bad.jsonl'), JSON.stringify(ex('fret', 0)) + '\n{"id": "x"}\n');
       expect(() => buildMixture({ weights: { fret: 1 }, seed: 5, fretPath: join(dir, 'bad.jsonl') })).toThrow(
         /bad\.jsonl:2: field 'source'/,
+      );
+    },
+  );
+});
+
+describe('switches: unique ids and in-domain prompts', () => {
+  const rows = ['a', 'a', 'b', 'b'].map((label, i) => ({ id: `r${i}`, text: `text ${i}`, label }));
+  it('uniqueIds false leaves the texts as they are', () => {
+    const out = classificationExamples(rows, new Rng(3), 'toy', 'toy task', { uniqueIds: false });
+    for (const e of out) {
+      expect(e.query).toMatch(/^text \d$/);
+      expect(e.positive.text).toMatch(/^text \d$/);
+    }
+    const tagged = classificationExamples(rows, new Rng(3), 'toy', 'toy task');
+    expect(tagged[0]!.query).toMatch(/\[toy-0\]$/);
+  });
+  it('in-domain sources carry the evaluation prompt by default, their own on request', () => {
+    expect(mixtureTaskOf('banking77')).toBe('classification'); // Banking77Classification's prompt
+    expect(mixtureTaskOf('banking77', 'source')).toBe('banking intent classification');
+    expect(mixtureTaskOf('sts')).toBe('semantic similarity');
+    expect(mixtureTaskOf('squad')).toBe('question answering'); // not evaluated: its own task
+    for (const src of ['banking77', 'sts', 'nli'] as const)
+      expect(mixtureTaskOf(src)).toBe(getTask(inDomainTaskOf(src)!).prompt); // the same prompt as the evaluation
+    expect(inDomainTasks({ fret: 1, banking77: 0.1, sts: 0.1, nli: 0 })).toEqual([
+      'Banking77Classification',
+      'STSBenchmark',
+    ]);
+  });
+  it.skipIf(!have(join(SHARED_DATA, 'banking77'), 'Banking77'))(
+    'Banking77 examples are built with the evaluation prompt',
+    () => {
+      const ex = loadSourceExamples('banking77', { seed: 1 });
+      expect(ex[0]!.task).toBe('classification');
+      expect(loadSourceExamples('banking77', { seed: 1, inDomainPrompt: 'source' })[0]!.task).toBe(
+        'banking intent classification',
       );
     },
   );

@@ -30,6 +30,11 @@ const cand = (
   rcRank,
   fused: 1 / qlRank + 1 / rcRank,
   fusedRank,
+  zSum: 0,
+  tieHash: 0.5,
+  qlFailed: false,
+  rcFailed: false,
+  failed: false,
   ...extra,
 });
 
@@ -43,13 +48,19 @@ const relabelled: FretRecord = {
   teacher: 'offline',
   retriever: 'bm25',
   rrfK: 0,
+  signals: 'both',
+  positive: 'fused',
   negativeStrategy: 'lowest',
+  searchText: 'who won',
+  searchFormat: 'bare',
   seedRetrieved: true,
   candidates: [cand('a', 1, 2, 1), cand('s', 3, 1, 2, { isSeed: true }), cand('z', 2, 3, 3)],
   positiveId: 'a',
   negativeId: 'z',
   positiveIsSeed: false,
   seedFusedRank: 2,
+  ties: { top: 1, bottom: 1 },
+  failures: { ql: 0, rc: 0, retries: 0 },
 };
 const kept: FretRecord = {
   ...relabelled,

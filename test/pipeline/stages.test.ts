@@ -29,7 +29,13 @@ describe('notebook stage helpers', () => {
       numCandidates: cfg.fret.numCandidates,
       rrfK: 0,
       negativeStrategy: 'lowest',
+      positive: 'fused',
+      signals: 'both',
+      taskTypes: [],
+      format: 'unified',
     });
+    const plain = resolveConfig('smoke', { format: 'plain', fret: { positive: 'seed', signals: 'rc' } }).config;
+    expect(fretSettingsOf(plain)).toMatchObject({ format: 'plain', positive: 'seed', signals: 'rc' });
   });
 
   it.skipIf(!have(SHARED_DATA, 'shared data sets'))(
@@ -76,7 +82,7 @@ describe('notebook stage helpers', () => {
         expect(s.report.eligible).toBe(s.report.passages - s.report.duplicates - s.report.tooShort - s.report.tooLong);
         const a = await fretForRun(ctx);
         expect(a.records.length + Object.values(a.report.skipped).reduce((x, y) => x + y, 0)).toBe(12);
-        expect(a.records.every((r) => a.poolById.has(r.positiveId) && a.poolById.has(r.negativeId))).toBe(true);
+        expect(a.records.every((r) => a.poolById.has(r.positiveId) && a.poolById.has(r.negativeId!))).toBe(true);
         const b = await fretForRun(ctx); // resumed from <run>/fret/, identical
         expect(b.records).toEqual(a.records);
         const m = await mixtureForRun(ctx);

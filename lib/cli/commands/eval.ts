@@ -82,6 +82,7 @@ export const command: Command = {
         progress: true,
         force: Boolean(args.flags.force),
         batchSize: config.eval.batchSize,
+        format: config.format,
         subsample: {
           maxQueries: config.eval.maxQueries,
           maxCorpus: config.eval.maxCorpus,

@@ -6,45 +6,17 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { resolveConfig } from '../../config/resolve';
 import { overridesOf, presetOf } from '../config';
+import { ConfigError } from '../../core/errors';
 import { checkEnvDirs, claimOutputDir, requireSome } from '../../core/preflight';
 import { checkRetrieverSpec } from '../../pipeline/checks';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
 import { describeTeacher, teacherFromConfig } from '../../llm/factory';
 import { loadSeedCorpus } from '../../seeding/corpus';
-import { FRET_FILES, pinSettings, runFret, type FretSettings } from '../../fret/pipeline';
-import { bm25Retriever, denseRetriever, useLiteRetriever, type CandidateRetriever } from '../../fret/retrieve';
-import { hashEmbedder } from '../../eval/hash-embedder';
-import { progress } from '../../core/progress';
-import type { Passage } from '../../core/types';
-
-/** The retriever fret.retriever names: 'bm25', 'hash[:DIM]' (training-free dense baseline), 'use-lite' (pretrained USE Lite), or a pre-finetuned encoder checkpoint folder. */
-async function makeRetriever(spec: string, pool: readonly Passage[]): Promise<CandidateRetriever> {
-  if (spec === 'bm25') return bm25Retriever(pool);
-  if (spec === 'use-lite') {
-    const bar = progress('fret: embed candidate pool (use-lite)', pool.length, 'passages');
-    let shown = 0;
-    const r = await useLiteRetriever(pool, { onProgress: (done) => (bar.tick(done - shown), (shown = done)) });
-    bar.done();
-    return r;
-  }
-  const hash = /^hash(?::(\d+))?$/.exec(spec);
-  if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool);
-  checkRetrieverSpec(spec);
-  // Loaded lazily: BM25 runs need no TF.js.
-  const { loadEmbedder } = await import('../../encoder/embedder');
-  const embedder = await loadEmbedder(spec);
-  const bar = progress('fret: embed candidate pool', pool.length, 'passages');
-  let shown = 0;
-  const r = await denseRetriever(embedder, pool, {
-    onProgress: (done) => {
-      bar.tick(done - shown);
-      shown = done;
-    },
-  });
-  bar.done();
-  return r;
-}
+import { FRET_FILES, pinSettings, runFret } from '../../fret/pipeline';
+import { retrieverFromSpec } from '../../pipeline/fret-retriever';
+import { offlineKinds } from '../../fret/tasks';
+import { fretSettingsOf } from '../../pipeline/fret';
 
 /**
  * A run that failed before any query was generated keeps nothing: its settings file would only
@@ -76,7 +48,11 @@ export const command: Command = {
     },
     retriever: {
       type: 'string',
-      help: "initial retriever: 'bm25', 'hash[:DIM]' (dense, training-free), 'use-lite' (pretrained USE Lite) or a pre-finetuned checkpoint folder (default: fret.retriever)",
+      help: "initial retriever: 'bm25' (searched with the bare query), 'hash[:DIM]' (dense, training-free), 'use-lite' (pretrained USE Lite), 'initial' (trained on this run's queries from --init) or a pre-finetuned checkpoint folder (default: fret.retriever)",
+    },
+    init: {
+      type: 'string',
+      help: '--retriever initial: the checkpoint it starts from (e.g. the pre-finetuned <run>/prefinetune/ckpt)',
     },
     negative: { type: 'string', help: "hard negative: 'lowest' (p_N) or 'random' (default: fret.negativeStrategy)" },
     concurrency: { type: 'number', help: 'examples (and teacher calls) in flight (default: llm.concurrency)' },
@@ -94,32 +70,27 @@ export const command: Command = {
     merge('fret', { retriever: f.retriever, negativeStrategy: f.negative });
     const resolved = resolveConfig(preset, over);
     const cfg = resolved.config;
-    const settings: FretSettings = {
-      corpus: cfg.seeding.corpus,
-      seed: cfg.seed,
-      n: cfg.seeding.n,
-      minChars: cfg.seeding.minChars,
-      maxChars: cfg.seeding.maxChars,
-      poolSize: cfg.fret.poolSize,
-      teacher: cfg.llm.teacher,
-      retriever: cfg.fret.retriever,
-      numCandidates: cfg.fret.numCandidates,
-      rrfK: cfg.fret.rrfK,
-      negativeStrategy: cfg.fret.negativeStrategy,
-    };
+    const settings = fretSettingsOf(cfg);
     const out = (f.out as string | undefined) ?? join(runsDir(), `fret-${resolved.hash.slice(0, 8)}`);
     const log = consoleLogger;
     log.info(
-      `gecko fret → ${out} (preset ${preset}, corpus ${settings.corpus}, teacher ${settings.teacher}, n ${settings.n}, N ${settings.numCandidates}, k ${settings.rrfK}, negative ${settings.negativeStrategy})`,
+      `gecko fret → ${out} (preset ${preset}, corpus ${settings.corpus}, teacher ${settings.teacher}, n ${settings.n}, N ${settings.numCandidates}, k ${settings.rrfK}, signals ${settings.signals}, positive ${settings.positive}, negative ${settings.negativeStrategy}, format ${settings.format})`,
     );
     // Every check before the first write: a failed start leaves nothing that blocks the corrected rerun.
     checkRetrieverSpec(settings.retriever);
+    if (settings.retriever === 'initial' && !f.init)
+      throw new ConfigError(
+        'fret.retriever',
+        "'initial' trains on this run's queries from a start checkpoint, but --init is missing",
+        'pass --init <pre-finetuned ckpt> (e.g. runs/<run>/prefinetune/ckpt)',
+      );
     checkEnvDirs();
     const corpus = loadSeedCorpus(settings.corpus); // refuses evaluation collections before anything is written
     const fresh = !existsSync(join(out, FRET_FILES.settings));
     claimOutputDir(out, '--out', 'gecko fret');
     pinSettings(out, settings);
-    const teacher = teacherFromConfig(cfg.llm, { background: corpus, log });
+    const kinds = offlineKinds(settings.taskTypes);
+    const teacher = teacherFromConfig(cfg.llm, { background: corpus, log, ...(kinds ? { offline: { kinds } } : {}) });
     const t0 = Date.now();
     let res;
     try {
@@ -132,7 +103,13 @@ export const command: Command = {
         out,
         concurrency: cfg.llm.concurrency,
         log,
-        retriever: (pool) => makeRetriever(settings.retriever, pool),
+        retriever: (pool, queries) =>
+          retrieverFromSpec(settings.retriever, pool, queries, {
+            config: cfg,
+            out,
+            ...(f.init ? { init: f.init as string } : {}),
+            log,
+          }),
       });
     } catch (e) {
       if (fresh) forgetFailedStart(out);

@@ -41,6 +41,8 @@ export const command: Command = {
       seed: cfg.seed,
       n: f.n as number | undefined,
       fretPath: f.fret as string | undefined,
+      uniqueIds: cfg.data.uniqueIds,
+      inDomainPrompt: cfg.data.inDomainPrompt,
     });
     if (f.fret)
       requireSome(

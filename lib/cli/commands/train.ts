@@ -71,7 +71,10 @@ export const command: Command = {
       );
     const sec = stage === 'prefinetune' ? ctx.config.prefinetune : ctx.config.finetune;
     // Periodic check on held-out SQuAD articles (a monitor: the mixture's SQuAD source may overlap it).
-    const heldOut = sec.evalEvery > 0 ? squadPairsSplit({ seed: ctx.config.seed, maxQueries: 200 }).heldOut : undefined;
+    const heldOut =
+      sec.evalEvery > 0
+        ? squadPairsSplit({ seed: ctx.config.seed, maxQueries: 200, format: ctx.config.format }).heldOut
+        : undefined;
     ctx.log.info(`${stage}: ${examples.length} examples from ${f.data ?? 'news title-body pairs'}`);
     const r = await trainContrastive({
       stage: stage as ContrastiveStage,

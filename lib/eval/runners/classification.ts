@@ -27,11 +27,11 @@ export async function runClassification(
   const used = [...new Set(plan.flat())].sort((x, y) => x - y);
   const trainVecs = await ctx.encode(
     'text',
-    used.map((i) => formatQuery(task.prompt, data.train[i]!.text)),
+    used.map((i) => formatQuery(task.prompt, data.train[i]!.text, ctx.format)),
   );
   const testVecs = await ctx.encode(
     'text',
-    data.test.map((r) => formatQuery(task.prompt, r.text)),
+    data.test.map((r) => formatQuery(task.prompt, r.text, ctx.format)),
   );
   const testLabels = data.test.map((r) => r.label);
   return dimsFor(ctx.dims, testVecs[0]?.length ?? 0, ctx.log, task.name).map((dim) => {

@@ -18,7 +18,7 @@ export async function runClustering(
   if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'clustering needs embeddings');
   const vecs = await ctx.encode(
     'text',
-    data.items.map((r) => formatQuery(task.prompt, r.text)),
+    data.items.map((r) => formatQuery(task.prompt, r.text, ctx.format)),
   );
   const labels = data.items.map((r) => r.label);
   const k = new Set(labels).size;

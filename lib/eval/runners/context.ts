@@ -1,6 +1,7 @@
 // What a task runner gets and returns. Runners embed through `encode` (cached, formatted
 // texts in, full-size unit vectors out) and score the same embeddings at every dimension.
 import type { Logger } from '../../core/log';
+import type { TextFormat } from '../../core/format';
 import type { Embedder, Qrels, RunScores } from '../../core/types';
 import type { Bm25Options } from '../../retrieval/bm25';
 import type { TextRole } from '../embedding-cache';
@@ -17,6 +18,8 @@ export interface EvalContext {
   /** Embed formatted texts with the model (through the embedding cache). */
   encode(role: TextRole, texts: readonly string[]): Promise<Float32Array[]>;
   seed: number;
+  /** Input format (formatQuery / formatPassage): the one the model was trained with. */
+  format: TextFormat;
   log: Logger;
 }
 

@@ -18,11 +18,11 @@ export async function runPairClassification(
     throw new NotApplicableError(task.name, ctx.model.id, 'pair classification needs embeddings');
   const a = await ctx.encode(
     'text',
-    data.pairs.map((p) => formatQuery(task.prompt, p.text1)),
+    data.pairs.map((p) => formatQuery(task.prompt, p.text1, ctx.format)),
   );
   const b = await ctx.encode(
     'text',
-    data.pairs.map((p) => formatQuery(task.prompt, p.text2)),
+    data.pairs.map((p) => formatQuery(task.prompt, p.text2, ctx.format)),
   );
   const labels = data.pairs.map((p) => p.label);
   return dimsFor(ctx.dims, a[0]?.length ?? 0, ctx.log, task.name).map((dim) => {

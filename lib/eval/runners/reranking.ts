@@ -40,12 +40,12 @@ export async function runReranking(
   }
   const qv = await ctx.encode(
     'query',
-    data.queries.map((q) => formatQuery(task.prompt, q.text)),
+    data.queries.map((q) => formatQuery(task.prompt, q.text, ctx.format)),
   );
   const flat = data.queries.flatMap((q) => q.candidates);
   const pv = await ctx.encode(
     'passage',
-    flat.map((p) => formatPassage(p.title, p.text)),
+    flat.map((p) => formatPassage(p.title, p.text, ctx.format)),
   );
   return dimsFor(ctx.dims, qv[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
     const q = truncateAndNormalize(qv, dim),

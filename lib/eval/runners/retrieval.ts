@@ -41,11 +41,11 @@ export async function runRetrieval(
   }
   const qv = await ctx.encode(
     'query',
-    data.queries.map((q) => formatQuery(task.prompt, q.text)),
+    data.queries.map((q) => formatQuery(task.prompt, q.text, ctx.format)),
   );
   const pv = await ctx.encode(
     'passage',
-    data.corpus.map((p) => formatPassage(p.title, p.text)),
+    data.corpus.map((p) => formatPassage(p.title, p.text, ctx.format)),
   );
   const out: DimScores[] = [];
   for (const dim of dimsFor(ctx.dims, qv[0]?.length ?? 0, ctx.log, task.name)) {

@@ -13,11 +13,11 @@ export async function runSts(task: StsTaskMeta, data: StsData, ctx: EvalContext)
   if (ctx.model.kind !== 'dense') throw new NotApplicableError(task.name, ctx.model.id, 'STS needs embeddings');
   const a = await ctx.encode(
     'text',
-    data.pairs.map((p) => formatQuery(task.prompt, p.text1)),
+    data.pairs.map((p) => formatQuery(task.prompt, p.text1, ctx.format)),
   );
   const b = await ctx.encode(
     'text',
-    data.pairs.map((p) => formatQuery(task.prompt, p.text2)),
+    data.pairs.map((p) => formatQuery(task.prompt, p.text2, ctx.format)),
   );
   const gold = data.pairs.map((p) => p.score);
   return dimsFor(ctx.dims, a[0]?.length ?? 0, ctx.log, task.name).map((dim) => {
