@@ -19,7 +19,7 @@ export interface EvalContext {
   encode(role: TextRole, texts: readonly string[]): Promise<Float32Array[]>;
   seed: number;
   /** Input format (formatQuery / formatPassage): the one the model was trained with. */
-  format: TextFormat;
+  format?: TextFormat;
   log: Logger;
 }
 
