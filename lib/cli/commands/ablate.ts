@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { overridesOf, presetOf } from '../config';
 import { UsageError } from '../../core/errors';
 import { SPECS, SPEC_NAMES } from '../../ablate/specs/index';
+import { resolveArms } from '../../ablate/spec';
 
 export const command: Command = {
   name: 'ablate',
@@ -38,6 +39,7 @@ export const command: Command = {
     const seeds = (f.seeds as number | undefined) ?? 3;
     const sets = (f.set as string[] | undefined) ?? [];
     const specs = f.all ? Object.values(SPECS) : [SPECS[name!]!];
+    for (const spec of specs) resolveArms(spec, preset, overridesOf(args)); // every arm of every spec checked before any work
     const { ablate } = await import('../../ablate/command'); // loaded lazily: --help needs no TF.js
     for (const spec of specs) {
       await ablate(spec, {
