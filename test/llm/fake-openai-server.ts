@@ -31,6 +31,8 @@ export interface FakeServerOptions {
    * sends one request at a time. E.g. every 4th request: (n) => n % 4 === 3 ? '429' : undefined.
    */
   faults?: (n: number) => Failure | undefined;
+  /** Hold every model request unanswered until `release()` lets it go (oldest first). */
+  hold?: boolean;
 }
 
 export interface RecordedCall {
@@ -50,8 +52,12 @@ export interface FakeOpenAiServer {
   modelCalls(): RecordedCall[];
   /** The next `count` model requests fail this way (queued after already queued failures). */
   failNext(failure: Failure, count?: number): void;
-  /** Most model requests that were in flight at once. */
+  /** Most model requests that were in flight at once (counted up on arrival, down just before the answer). */
   maxInFlight(): number;
+  /** Resolves once at least `n` model requests have arrived (an event, not a poll). */
+  waitForModelCalls(n: number): Promise<void>;
+  /** With `hold`, let the oldest held model request be answered. */
+  release(): void;
   options: FakeServerOptions;
   close(): Promise<void>;
 }
@@ -242,12 +248,21 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
   let inFlight = 0,
     maxInFlight = 0,
     modelRequests = 0;
+  const modelCalls = () => calls.filter((c) => modelPaths.includes(c.path));
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const held: (() => void)[] = [];
+  let releases = 0; // releases asked for before the request arrived
   const handle = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
     const isModel = req.method === 'POST' && modelPaths.includes(new URL(req.url ?? '/', 'http://x').pathname);
+    let open = isModel;
+    const settle = () => {
+      if (open) inFlight--;
+      open = false;
+    };
     if (isModel) {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      res.on('close', () => inFlight--);
+      res.on('close', settle);
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
@@ -255,11 +270,23 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     let body: any = null;
     if (isJson && raw.length) body = JSON.parse(raw.toString('utf8'));
     calls.push({ method: req.method ?? '', path, body, headers: { ...req.headers }, at: Date.now() });
+    if (isModel) {
+      const n = modelCalls().length;
+      for (const w of waiters.filter((x) => x.n <= n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      settle(); // before the bytes leave, so the client cannot start its next request first
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(typeof value === 'string' ? value : JSON.stringify(value));
     };
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    if (isModel && options.hold) {
+      if (releases > 0) releases--;
+      else await new Promise<void>((r) => held.push(r));
+    }
 
     if (req.method === 'POST' && modelPaths.includes(path)) {
       const failure = failures.shift() ?? options.faults?.(modelRequests++);
@@ -405,8 +432,15 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     baseURL: `http://127.0.0.1:${port}/v1`,
     calls,
     options,
-    modelCalls: () => calls.filter((c) => modelPaths.includes(c.path)),
+    modelCalls,
     maxInFlight: () => maxInFlight,
+    waitForModelCalls: (n) =>
+      modelCalls().length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
+    release() {
+      const next = held.shift();
+      if (next) next();
+      else releases++;
+    },
     failNext(failure, count = 1) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },

@@ -93,20 +93,34 @@ describe('OpenAI-compatible teacher (fake server)', () => {
   });
 
   it('retries 429 honouring Retry-After, and 500s', async () => {
-    server.options.retryAfterSeconds = 1;
-    server.failNext('429');
-    const before = server.modelCalls().length;
-    const t = teacher();
-    await t.generateTaskQuery(P, { seed: 100 });
-    const attempts = server.modelCalls().slice(before);
-    expect(attempts).toHaveLength(2);
-    expect(attempts[1]!.headers['x-stainless-retry-count']).toBe('1');
-    // The default first backoff is at most 0.5 s; a gap of >= 1 s shows the header was obeyed.
-    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(950);
-    server.options.retryAfterSeconds = 0.05;
-    server.failNext('500', 2);
-    await t.generateTaskQuery(P, { seed: 101 });
-    expect(server.modelCalls().length - before).toBe(2 + 3);
+    // The client's retry wait is a setTimeout: record every delay asked for, and let the one the
+    // server asks for (an odd 37 s, never a default backoff, which is at most 8 s) fire at once.
+    const realSetTimeout = globalThis.setTimeout;
+    const asked: number[] = [];
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...a: any[]) => {
+      asked.push(ms ?? 0);
+      return realSetTimeout(fn, ms === 37_000 || ms === 37 ? 0 : ms, ...a);
+    }) as typeof setTimeout);
+    try {
+      server.options.retryAfterSeconds = 37;
+      server.failNext('429');
+      const before = server.modelCalls().length;
+      const t = teacher();
+      await t.generateTaskQuery(P, { seed: 100 });
+      const attempts = server.modelCalls().slice(before);
+      expect(attempts).toHaveLength(2);
+      expect(attempts[1]!.headers['x-stainless-retry-count']).toBe('1');
+      expect(asked).toContain(37_000);
+      server.options.retryAfterSeconds = 0.037;
+      server.failNext('500', 2);
+      asked.length = 0;
+      await t.generateTaskQuery(P, { seed: 101 });
+      expect(server.modelCalls().length - before).toBe(2 + 3);
+      expect(asked.filter((ms) => ms === 37)).toHaveLength(2);
+    } finally {
+      spy.mockRestore();
+      server.options.retryAfterSeconds = 0.05;
+    }
   });
 
   it('times out a request that gets no answer', async () => {
@@ -176,10 +190,21 @@ describe('OpenAI-compatible teacher (fake server)', () => {
   });
 
   it('keeps at most `concurrency` calls in flight', async () => {
-    const s = await startFakeOpenAiServer({ latencyMs: 20 });
+    // The server holds every request; one is released only after `concurrency` are waiting there,
+    // so 3 in flight is reached by events, not by latency, and a 4th would show up in maxInFlight.
+    const s = await startFakeOpenAiServer({ hold: true });
     try {
       const t = createTeacher('openai:m', { apiKey: 'k', baseURL: s.baseURL, cacheDir: tmpDir(), concurrency: 3 });
-      await Promise.all(Array.from({ length: 12 }, (_, i) => t.relevance('task', `q${i}`, P)));
+      const all = Promise.all(Array.from({ length: 12 }, (_, i) => t.relevance('task', `q${i}`, P)));
+      // Cache misses reach the limiter synchronously: the client has started exactly 3 requests and
+      // queued 9, so once 3 have arrived no further one can be on its way.
+      const limiter = (t as unknown as { limiter: { active: number; pending: number } }).limiter;
+      expect([limiter.active, limiter.pending]).toEqual([3, 9]);
+      for (let k = 0; k < 12; k++) {
+        await s.waitForModelCalls(Math.min(k + 3, 12));
+        s.release();
+      }
+      await all;
       expect(s.modelCalls()).toHaveLength(12);
       expect(s.maxInFlight()).toBe(3);
     } finally {

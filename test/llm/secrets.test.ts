@@ -35,13 +35,16 @@ describe('the API key stays secret', () => {
     const log = captureLogs();
     const seen: string[] = [];
     try {
-      const t = createTeacher('openai:fake-model', { cacheDir: cache, log, maxRetries: 0, timeoutMs: 300 });
+      // Calls that must succeed get a generous timeout; only the 'timeout' failure uses the short one
+      // (the server never answers it, so the client's timer fires whatever the load).
+      const t = createTeacher('openai:fake-model', { cacheDir: cache, log, maxRetries: 0, timeoutMs: 60_000 });
+      const impatient = createTeacher('openai:fake-model', { cacheDir: cache, log, maxRetries: 0, timeoutMs: 300 });
       await t.generateTaskQuery(P, { seed: 1 });
       await t.queryLikelihood('lighthouse automated', P);
       await t.relevance('task', 'lighthouse automated', P);
       for (const f of ['echo-auth', '429', '500', 'malformed-json', 'timeout', 'truncated'] as const) {
         server.failNext(f);
-        const e = await t.generateTaskQuery(P, { seed: 10 + seen.length }).then(
+        const e = await (f === 'timeout' ? impatient : t).generateTaskQuery(P, { seed: 10 + seen.length }).then(
           () => null,
           (err) => err,
         );
@@ -55,7 +58,7 @@ describe('the API key stays secret', () => {
       // What a stage would write into its run folder, and what a notebook would print.
       writeFileSync(join(run, 'teacher.json'), JSON.stringify({ teacher: t, usage: t.usage() }));
       writeFileSync(join(run, 'teacher.txt'), inspect(t, { depth: 20, showHidden: false }));
-      seen.push(...log.lines, String(t));
+      seen.push(...log.lines, String(t), String(impatient), inspect(impatient, { depth: 20 }));
     } finally {
       vi.unstubAllEnvs();
     }
