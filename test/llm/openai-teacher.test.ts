@@ -97,9 +97,13 @@ describe('OpenAI-compatible teacher (fake server)', () => {
     // server asks for (an odd 37 s, never a default backoff, which is at most 8 s) fire at once.
     const realSetTimeout = globalThis.setTimeout;
     const asked: number[] = [];
-    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...a: any[]) => {
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      fn: unknown,
+      ms?: number,
+      ...rest: unknown[]
+    ) => {
       asked.push(ms ?? 0);
-      return realSetTimeout(fn, ms === 37_000 || ms === 37 ? 0 : ms, ...a);
+      return Reflect.apply(realSetTimeout, globalThis, [fn, ms === 37_000 || ms === 37 ? 0 : ms, ...rest]);
     }) as typeof setTimeout);
     try {
       server.options.retryAfterSeconds = 37;
