@@ -13,13 +13,15 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { DataError, GeckoError } from '../core/errors';
 import { sha256 } from '../core/hash';
 import { silentLogger, type Logger } from '../core/log';
+import { progress } from '../core/progress';
 import { dataDir } from '../core/paths';
+import { httpGet, HttpStatusError, withRetries, type RetryOptions } from './http';
 import { getDataset, type DatasetFile } from './registry';
 import { countRows } from './status';
 import { cisiToBeir, cranfieldToBeir, type BeirFiles } from './smart';
@@ -34,6 +36,8 @@ export interface FetchOptions {
   force?: boolean;
   /** Rewrites each canonical URL before it is requested (tests point it at a local server). */
   rewriteUrl?: (url: string) => string;
+  /** Retries of connection errors and 5xx (default 5 tries, backoff from 500 ms, capped at 8 s). */
+  retry?: RetryOptions;
   log?: Logger;
 }
 
@@ -70,6 +74,13 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
   const rewrite = opts.rewriteUrl ?? ((u: string) => u);
   const archives = new Map<string, Map<string, ZipEntry>>();
   const files: FetchedFile[] = [];
+  const retryOpts: RetryOptions = {
+    ...opts.retry,
+    onRetry: (e, attempt, ms) => {
+      log.warn(`${name}: ${(e as Error & { code?: string }).code ?? e.message}; retry ${attempt} in ${ms} ms`);
+      opts.retry?.onRetry?.(e, attempt, ms);
+    },
+  };
 
   const archive = async (key: string): Promise<Map<string, ZipEntry>> => {
     const cached = archives.get(key);
@@ -78,7 +89,7 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
     if (!url) throw new GeckoError(`registry: ${name} has no archive '${key}'`);
     const tmp = join(tmpdir(), `gecko-${name}-${key}-${process.pid}-${Date.now()}.zip`);
     log.info(`${name}: downloading ${rewrite(url)}`);
-    await download(rewrite(url), tmp);
+    await download(rewrite(url), tmp, retryOpts);
     try {
       const entries = readZip(readFileSync(tmp), url);
       archives.set(key, entries);
@@ -103,7 +114,7 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
       if (opts.from) {
         const url = `${opts.from.replace(/\/+$/, '')}/${f.path}`;
         log.info(`${name}: ${url}`);
-        await downloadVerified(url, target, f);
+        await downloadVerified(url, target, f, retryOpts);
         files.push({ path: f.path, status: 'downloaded', from: url, verified: 'sha256', rows: f.rows });
         continue;
       }
@@ -111,7 +122,7 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
       if (src.kind === 'raw') {
         const url = rewrite(src.url);
         log.info(`${name}: ${url}`);
-        await downloadVerified(url, target, f);
+        await downloadVerified(url, target, f, retryOpts);
         files.push({ path: f.path, status: 'downloaded', from: url, verified: 'sha256', rows: f.rows });
       } else if (src.kind === 'zip' || src.kind === 'converted') {
         const entries = await archive(src.archive);
@@ -147,28 +158,49 @@ function deriveBeir(converter: 'cranfield-beir' | 'cisi-beir', dir: string): Bei
     : cisiToBeir(read('CISI.ALL'), read('CISI.QRY'), read('CISI.REL'));
 }
 
-/** Stream a URL into `path` (a temp path: callers rename it into place); returns the sha256 of the bytes. */
-async function download(url: string, path: string): Promise<string> {
-  let res: Response;
+/**
+ * Stream a URL into `path` (a temp path: callers rename it into place); returns the sha256 of the
+ * bytes. Connection errors and 5xx are retried (http.ts), each try rewriting `path` from the start;
+ * HTTPS_PROXY/HTTP_PROXY are honoured; progress (KiB, rate, ETA) goes through core/progress.
+ */
+async function download(url: string, path: string, retry: RetryOptions = {}): Promise<string> {
   try {
-    res = await fetch(url);
+    return await withRetries(async () => {
+      const res = await httpGet(url);
+      mkdirSync(dirname(path), { recursive: true });
+      const hash = createHash('sha256');
+      const total = Number(res.headers['content-length'] ?? 0);
+      const bar = progress(`fetch ${url.split('/').pop() ?? url}`, Math.ceil(total / 1024), 'KiB');
+      let bytes = 0;
+      let shownKiB = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          const kib = Math.floor(bytes / 1024);
+          if (kib > shownKiB) bar.tick(kib - shownKiB);
+          shownKiB = kib;
+          cb(null, chunk);
+        },
+      });
+      await pipeline(res, tap, createWriteStream(path));
+      bar.done();
+      return hash.digest('hex');
+    }, retry);
   } catch (e) {
-    throw new GeckoError(`cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
-      'check the network, or use --from <mirror URL>');
+    if (e instanceof GeckoError) throw e;
+    const err = e as Error & { code?: string };
+    const why = e instanceof HttpStatusError ? err.message : `${err.code ? err.code + ' ' : ''}${err.message}`;
+    throw new GeckoError(`cannot download ${url}: ${why}`,
+      e instanceof HttpStatusError && e.status < 500 ? 'check the URL, or use --from <mirror URL>' : 'check the network (and HTTPS_PROXY), or use --from <mirror URL>');
   }
-  if (!res.ok || !res.body) throw new GeckoError(`cannot download ${url}: HTTP ${res.status} ${res.statusText}`, 'check the URL, or use --from <mirror URL>');
-  mkdirSync(dirname(path), { recursive: true });
-  const hash = createHash('sha256');
-  const tap = new Transform({ transform(chunk, _enc, cb) { hash.update(chunk); cb(null, chunk); } });
-  await pipeline(Readable.fromWeb(res.body as any), tap, createWriteStream(path));
-  return hash.digest('hex');
 }
 
 /** Download to a temp path, check sha256, and only then move it onto `target`. */
-async function downloadVerified(url: string, target: string, f: DatasetFile): Promise<void> {
+async function downloadVerified(url: string, target: string, f: DatasetFile, retry: RetryOptions): Promise<void> {
   const tmp = `${target}.download-${process.pid}`;
   try {
-    const got = await download(url, tmp);
+    const got = await download(url, tmp, retry);
     if (got !== f.sha256) {
       throw new DataError(url, `sha256 mismatch for ${f.path}: expected ${f.sha256}, got ${got}`, undefined,
         'the download is damaged or a different version; the existing file (if any) was left untouched');
