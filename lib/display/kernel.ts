@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths';
 
-/** Display data for one output: mime type -> content (strings; binary as base64). */
-export type MimeBundle = Record<string, string>;
+/** Display data for one output: mime type -> content (text or base64; JSON mime types take an object). */
+export type MimeBundle = Record<string, string | object>;
 
 interface TslabJupyter {
   lastWriteDisplayData:

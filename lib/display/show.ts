@@ -1,6 +1,8 @@
 // show(figure): an interactive plotly figure in a tslab notebook with no CDN. The first call
 // in a kernel outputs the plotly.js bundle from node_modules once (with `define` shadowed so
 // classic Notebook's require.js does not swallow it); every figure is then a div + newPlot.
+// Each figure output also carries the figure as application/vnd.plotly.v1+json ({data, layout}),
+// which JupyterLab and VS Code render natively (classic Notebook 6 uses the HTML).
 // Outside a kernel (vitest, plain Node) these functions print a one-line text summary.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,17 @@ import type { Figure } from '../plots/figure';
 import { displayData, inKernel } from './kernel';
 
 let plotlyLoaded = false;
+
+/** The mime type JupyterLab's and VS Code's built-in plotly renderers read. */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** The figure as plotly's mime bundle value: plain JSON {data, layout}. */
+export function plotlyMimeData(fig: Figure): { data: unknown[]; layout: Record<string, unknown> } {
+  return JSON.parse(JSON.stringify({ data: fig.data, layout: fig.layout })) as {
+    data: unknown[];
+    layout: Record<string, unknown>;
+  };
+}
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -62,7 +75,11 @@ export function show(fig: Figure): void {
     return;
   }
   loadPlotlyOnce();
-  displayData({ 'text/html': figureHtml(fig), 'text/plain': figureSummary(fig) });
+  displayData({
+    [PLOTLY_MIME]: plotlyMimeData(fig),
+    'text/html': figureHtml(fig),
+    'text/plain': figureSummary(fig),
+  });
 }
 
 /** Show raw HTML in a notebook (prints `text` or nothing elsewhere). */

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inKernel, type MimeBundle } from '../../lib/display/kernel';
-import { figureHtml, scriptJson, show, showMarkdown } from '../../lib/display/show';
+import { inKernel } from '../../lib/display/kernel';
+import { figureHtml, PLOTLY_MIME, scriptJson, show, showMarkdown } from '../../lib/display/show';
 import { formatCell, showTable, toDataFrame, toHtmlTable, toTextTable } from '../../lib/display/table';
 import { runHeaderMarkdown, showReport } from '../../lib/display/summary';
 import { lossCurve } from '../../lib/plots/training';
@@ -16,12 +16,15 @@ const fig = lossCurve(
   { title: 'Loss </script> test' },
 );
 
+/** One display_data as the fake kernel saw it: text mime types, plus plotly's JSON object. */
+type Output = Record<string, string> & { [PLOTLY_MIME]?: { data: unknown[]; layout: Record<string, unknown> } };
+
 /** Pretend to be inside a tslab kernel: put a fake tslab/dist/jupyter.js in Node's module cache. */
-function fakeKernel(): { outputs: MimeBundle[]; remove(): void } {
+function fakeKernel(): { outputs: Output[]; remove(): void } {
   const cache = createRequire(join(projectRoot(), 'package.json')).cache;
   const key = '/fake/node_modules/tslab/dist/jupyter.js';
-  const outputs: MimeBundle[] = [];
-  cache[key] = { exports: { lastWriteDisplayData: (d: { data: MimeBundle }) => outputs.push(d.data) } } as never;
+  const outputs: Output[] = [];
+  cache[key] = { exports: { lastWriteDisplayData: (d: { data: Output }) => outputs.push(d.data) } } as never;
   return {
     outputs,
     remove: () => {
@@ -59,9 +62,16 @@ describe('inside a (fake) kernel', () => {
       expect(bundle.startsWith('<script>(function(define, module, exports){')).toBe(true);
       expect(bundle.length).toBeGreaterThan(1_000_000); // the whole plotly.js, no CDN
       expect(bundle).not.toMatch(/src=["']http/);
+      expect(k.outputs[0]![PLOTLY_MIME]).toBeUndefined(); // the bundle output is no figure
       for (const out of k.outputs.slice(1)) {
         expect(out['text/html']).toContain('Plotly.newPlot(');
         expect(out['text/plain']).toContain('[figure] Loss');
+        // beside the HTML, in the same display_data: plotly's own mime type, a plain {data, layout} object
+        const plotly = out[PLOTLY_MIME]!;
+        expect(Object.keys(plotly).sort()).toEqual(['data', 'layout']);
+        expect(plotly).toEqual(JSON.parse(JSON.stringify({ data: fig.data, layout: fig.layout })));
+        expect(plotly.layout).toMatchObject({ title: { text: 'Loss </script> test' } });
+        expect(plotly.data).toHaveLength(1);
       }
       expect(k.outputs[1]!['text/html']).not.toBe(k.outputs[2]!['text/html']); // unique div ids
       showTable([{ a: 1 }]);
