@@ -61,7 +61,7 @@ describe('gecko mixture (command line)', () => {
     });
     writeFileSync(fret, [0, 1, 2, 3].map((i) => JSON.stringify(ex(i))).join('\n') + '\n');
     const out = join(dir, 'out');
-    const zero = ['squad', 'nli', 'sts', 'banking77'].flatMap((k) => ['--set', `finetune.mixture.${k}=0`]);
+    const zero = ['squad', 'nli', 'multinli', 'sts', 'banking77'].flatMap((k) => ['--set', `finetune.mixture.${k}=0`]);
     const r = gecko(['mixture', '--fret', fret, '--out', out, '--preset', 'smoke', ...zero]);
     expect(r.status, r.stderr).toBe(0);
     const rows = readFileSync(join(out, 'mixture.jsonl'), 'utf8')

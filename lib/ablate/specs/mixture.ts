@@ -2,7 +2,7 @@
 // and all sources (the preset's weights). Weights are relative; a 0 leaves a source out.
 import type { AblationSpec } from '../spec';
 
-const none = { fret: 0, squad: 0, nli: 0, sts: 0, banking77: 0 };
+const none = { fret: 0, squad: 0, nli: 0, multinli: 0, snli: 0, sts: 0, banking77: 0 };
 
 export const spec: AblationSpec = {
   name: 'mixture',
@@ -20,9 +20,9 @@ export const spec: AblationSpec = {
     {
       name: 'fret+nli',
       overrides: (b) => ({
-        finetune: { mixture: { ...none, fret: b.finetune.mixture.fret, nli: b.finetune.mixture.nli } },
+        finetune: { mixture: { ...none, fret: b.finetune.mixture.fret, multinli: b.finetune.mixture.multinli } },
       }),
-      note: 'FRet + NLI',
+      note: 'FRet + NLI (MultiNLI)',
     },
     {
       name: 'fret+classification',
