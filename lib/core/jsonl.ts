@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from './errors';
 import { writeFileAtomic } from './fs';
-import { readUtf8 } from './text';
+import { readLinesUtf8 } from './text';
 
 /**
  * Read every record of a JSONL file. Blank lines are skipped. A line that is not JSON,
@@ -13,11 +13,9 @@ import { readUtf8 } from './text';
  */
 export function readJsonl<T = unknown>(path: string, validate?: (row: any) => true | string): T[] {
   if (!existsSync(path)) throw new DataError(path, 'file not found');
-  const text = readUtf8(path); // UTF-8 only; a byte-order mark is dropped
   const out: T[] = [];
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
+  // streamed line by line: UTF-8 only, a byte-order mark is dropped
+  for (const { text: line, lineNo } of readLinesUtf8(path)) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
     let row: unknown;
@@ -46,18 +44,15 @@ export function readJsonl<T = unknown>(path: string, validate?: (row: any) => tr
  */
 export function readJsonlTolerant<T = unknown>(path: string): T[] {
   if (!existsSync(path)) return [];
-  const text = readUtf8(path);
-  const lines = text.split('\n');
-  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
   const out: T[] = [];
-  complete.forEach((line, i) => {
-    if (line.trim() === '') return;
+  for (const { text: line, lineNo, terminated } of readLinesUtf8(path)) {
+    if (!terminated || line.trim() === '') continue; // the unterminated last line may be torn
     try {
       out.push(JSON.parse(line) as T);
     } catch (e) {
-      throw new DataError(path, `not valid JSON (${(e as Error).message})`, i + 1);
+      throw new DataError(path, `not valid JSON (${(e as Error).message})`, lineNo);
     }
-  });
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Reading text files strictly: UTF-8 only. A byte-order mark is dropped (it is not content);
 // bytes that are not UTF-8 are refused with the file, line and column, never silently replaced
 // by U+FFFD (which would then travel into training data).
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { DataError } from './errors';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -65,5 +65,79 @@ export function readUtf8(path: string): string {
       at.line,
       'convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 IN > OUT',
     );
+  }
+}
+
+/** One line of a file read by readLinesUtf8: its text (no '\n'), 1-based number, and whether a '\n' ended it. */
+export interface FileLine {
+  text: string;
+  lineNo: number;
+  terminated: boolean;
+}
+
+/**
+ * The lines of a UTF-8 file, read in chunks of `chunkBytes` (so a file over the 512 MiB V8 string
+ * limit can be read), with readUtf8's rules: a leading byte-order mark is dropped, bytes that are not
+ * UTF-8 are a DataError with line and column. Lines are cut on the byte 0x0a (never inside a UTF-8
+ * sequence) and decoded whole, so a character split across chunks is read intact. A trailing '\r'
+ * stays on the line (callers trim).
+ * @example for (const { text, lineNo } of readLinesUtf8('corpus.jsonl')) ...
+ */
+export function* readLinesUtf8(path: string, chunkBytes = 1 << 20): Generator<FileLine> {
+  let fd: number;
+  try {
+    if (statSync(path).isDirectory())
+      throw new DataError(path, 'is a folder, not a file', undefined, 'give the path of a file inside it');
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const code = (e as { code?: string }).code;
+    throw new DataError(
+      path,
+      code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message.split('\n')[0]})`,
+      undefined,
+      code === 'ENOENT' ? 'check the path' : undefined,
+    );
+  }
+  const decode = (bytes: Buffer, lineNo: number): string => {
+    try {
+      return strict.decode(bytes);
+    } catch {
+      throw new DataError(
+        path,
+        `byte ${firstInvalid(bytes).column} of this line is not UTF-8 (is the file in another encoding, or binary?)`,
+        lineNo,
+        'convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 IN > OUT',
+      );
+    }
+  };
+  try {
+    const chunk = Buffer.alloc(Math.max(4, chunkBytes));
+    let pending: Buffer[] = [];
+    let lineNo = 1;
+    let first = true;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      let data = chunk.subarray(0, n);
+      if (first) {
+        first = false;
+        // a BOM split over the first reads is not worth handling: chunkBytes >= 4
+        if (data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
+      }
+      let start = 0;
+      for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+        pending.push(data.subarray(start, nl));
+        const text = decode(Buffer.concat(pending), lineNo);
+        pending = [];
+        yield { text, lineNo, terminated: true };
+        lineNo++;
+        start = nl + 1;
+      }
+      if (start < data.length) pending.push(Buffer.from(data.subarray(start))); // copy: chunk is reused
+    }
+    if (pending.length > 0) yield { text: decode(Buffer.concat(pending), lineNo), lineNo, terminated: false };
+  } finally {
+    closeSync(fd);
   }
 }

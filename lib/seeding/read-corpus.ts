@@ -3,7 +3,7 @@
 // (one passage per blank-line-separated paragraph). Errors name the file and line.
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { readUtf8 } from '../core/text';
+import { readLinesUtf8 } from '../core/text';
 import { DataError } from '../core/errors';
 import type { Passage } from '../core/types';
 
@@ -45,18 +45,20 @@ export function readCorpusFile(path: string): Passage[] {
       undefined,
       `convert it to JSONL ({id?, title?, text} per line) or plain text (${TEXT_EXTS.filter(Boolean).join(', ')}; paragraphs separated by blank lines)`,
     );
-  const text = readUtf8(path);
-  const firstLine =
-    text
-      .split('\n')
-      .find((l) => l.trim() !== '')
-      ?.trim() ?? '';
+  // Streamed line by line (a corpus may exceed the 512 MiB V8 string limit).
+  let firstLine = '';
+  for (const { text } of readLinesUtf8(path)) {
+    if (text.trim() === '') continue;
+    firstLine = text.trim();
+    break;
+  }
   const isJsonl = /\.jsonl$/i.test(path) || firstLine.startsWith('{');
   const out: Passage[] = [];
   const seen = new Set<string>();
   if (isJsonl) {
-    text.split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
+    for (const { text: line, lineNo } of readLinesUtf8(path)) {
+      const i = lineNo - 1;
+      if (line.trim() === '') continue;
       let row: any;
       try {
         row = JSON.parse(line);
@@ -89,15 +91,20 @@ export function readCorpusFile(path: string): Passage[] {
       seen.add(id);
       const title = typeof row.title === 'string' && clean(row.title) ? clean(row.title) : undefined;
       out.push({ id, ...(title ? { title } : {}), text: body, source });
-    });
+    }
   } else {
-    text
-      .split(/\r?\n\s*\r?\n/)
-      .map(clean)
-      .filter((p) => p !== '')
-      .forEach((p, k) => {
-        out.push({ id: `${source}#${k + 1}`, text: p, source });
-      });
+    // paragraphs: separated by lines holding only whitespace
+    let para: string[] = [];
+    const flush = () => {
+      const p = clean(para.join('\n'));
+      para = [];
+      if (p !== '') out.push({ id: `${source}#${out.length + 1}`, text: p, source });
+    };
+    for (const { text: line } of readLinesUtf8(path)) {
+      if (line.trim() === '') flush();
+      else para.push(line);
+    }
+    flush();
   }
   if (out.length === 0)
     throw new DataError(path, 'holds no passages', undefined, 'a corpus needs at least one non-empty passage');
