@@ -32,9 +32,12 @@ function sdOf(i: Interval, t: number): number {
 }
 
 /** Markdown: one row per arm (average, then each task), mean [95% interval]. */
+/** A task's column header: '(in-domain)' when its training split is in an arm's mixture. */
+const taskHeader = (r: AblationResult, t: string) => ((r.inDomain ?? []).includes(t) ? `${t} (in-domain)` : t);
+
 export function armsTable(r: AblationResult): string {
   return markdownTable(
-    ['arm', 'average', ...r.tasks],
+    ['arm', 'average', ...r.tasks.map((t) => taskHeader(r, t))],
     r.arms.map((a) => [
       a.arm + (a.arm === r.reference ? ' (reference)' : ''),
       ci(a.average),
@@ -47,7 +50,7 @@ export function armsTable(r: AblationResult): string {
 export function differencesTable(r: AblationResult): string {
   const mark = (i: Interval) => dci(i) + (excludesZero(i) ? ' *' : '');
   return markdownTable(
-    ['arm - reference', 'average (bootstrap)', 'average (seeds only, t)', ...r.tasks],
+    ['arm - reference', 'average (bootstrap)', 'average (seeds only, t)', ...r.tasks.map((t) => taskHeader(r, t))],
     r.arms
       .filter((a) => a.vsReference)
       .map((a) => [
@@ -182,7 +185,11 @@ A seed varies ${r.seedVaries.join(', ')}; pretraining, pre-finetuning and the ev
 Method: ${r.method}
 Teacher: ${r.standIn}
 
-Main score per arm, mean over seeds [95% t interval]:
+Main score per arm, mean over seeds [95% t interval]${
+    r.inDomain?.length
+      ? `. The average includes ${r.inDomain.join(', ')}, in-domain: ${r.inDomain.length === 1 ? 'its' : 'their'} training split is in the mixture`
+      : ''
+  }:
 
 ${armsTable(r)}
 

@@ -27,6 +27,8 @@ import { finetuneForRun } from '../pipeline/train';
 import { dimLabel } from '../eval/results';
 import { pairedBootstrap, tInterval, type Interval, type PairedResult } from './intervals';
 import { resolveArms, type AblationSpec } from './spec';
+import { leakPreflight } from '../pipeline/leak';
+import { inDomainTasks } from '../mixture/build';
 
 export interface AblateOptions {
   preset: PresetName;
@@ -85,6 +87,8 @@ export interface AblationResult {
   out: string;
   jobs: JobRecord[];
   standIn: string;
+  /** Tasks whose training split is in some arm's mixture: in-domain scores, marked wherever averaged. */
+  inDomain: string[];
 }
 
 export const METHOD =
@@ -186,6 +190,13 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
       'use --seeds 3 or more for a real run; 2 only for a smoke test',
     );
   const arms = resolveArms(spec, opts.preset, opts.overrides ?? {}); // every arm's config checked before any work
+  const checked = new Set<string>();
+  for (const { resolved } of arms) {
+    const c = resolved.config;
+    const key = JSON.stringify([c.seed, c.pretrain.corpora, c.seeding.corpus, c.finetune.mixture, c.data]);
+    if (!checked.has(key)) leakPreflight(c); // the text-level leak guard, for every distinct arm
+    checked.add(key);
+  }
   const base = arms[0]!.resolved.config;
   const seeds = ablationSeeds(base.seed, opts.seeds);
   const dims = base.eval.dims;
@@ -230,6 +241,7 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
     out,
     replicates: opts.replicates ?? 2000,
     jobs: readJsonlTolerant<JobRecord>(jobsPath),
+    inDomain: [...new Set(arms.flatMap((a) => inDomainTasks(a.resolved.config.finetune.mixture)))],
   });
   writeJson(join(out, 'results.json'), result);
   return result;
@@ -242,7 +254,15 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
 export function analyse(
   spec: AblationSpec,
   items: readonly ItemRow[],
-  o: { preset: string; seeds: number[]; seedVaries: string[]; out: string; replicates: number; jobs: JobRecord[] },
+  o: {
+    preset: string;
+    seeds: number[];
+    seedVaries: string[];
+    out: string;
+    replicates: number;
+    jobs: JobRecord[];
+    inDomain?: readonly string[];
+  },
 ): AblationResult {
   const tasks = [...new Set(items.map((r) => r.task))];
   // score[arm][task][seed] = Map item -> score
@@ -299,5 +319,6 @@ export function analyse(
     out: o.out,
     jobs: o.jobs,
     standIn: spec.standIn,
+    inDomain: tasks.filter((t) => o.inDomain?.includes(t)),
   };
 }

@@ -26,5 +26,5 @@ export const IN_DOMAIN_PROMPTS = ['eval', 'source'] as const;
 export type InDomainPrompt = (typeof IN_DOMAIN_PROMPTS)[number];
 
 /** What the text-level leak guard does with training texts found in an evaluated test set. */
-export const LEAK_GUARD_MODES = ['refuse', 'drop', 'off'] as const;
+export const LEAK_GUARD_MODES = ['refuse', 'drop'] as const;
 export type LeakGuardMode = (typeof LEAK_GUARD_MODES)[number];

@@ -5,6 +5,7 @@ import { int, num, str, bool, oneOf, arr, record, obj, type Infer } from './spec
 import {
   FRET_TASK_TYPES,
   IN_DOMAIN_PROMPTS,
+  LEAK_GUARD_MODES,
   NEGATIVE_STRATEGIES,
   POSITIVE_CHOICES,
   RANKING_SIGNALS,
@@ -70,6 +71,7 @@ export const SCHEMA = obj({
   data: obj({
     uniqueIds: bool(), // classification triples get a shared unique id (paper §3.3)
     inDomainPrompt: oneOf(IN_DOMAIN_PROMPTS), // in-domain training sets use the evaluation prompt ('eval') or their own ('source')
+    leakGuard: oneOf(LEAK_GUARD_MODES), // training texts found in an evaluation test set: 'refuse' the run, or 'drop' those items (lib/data/leak.ts)
   }),
 
   /** Subword vocabulary trained on the pretraining corpus. */

@@ -141,3 +141,17 @@ export function* readLinesUtf8(path: string, chunkBytes = 1 << 20): Generator<Fi
     closeSync(fd);
   }
 }
+
+/**
+ * The form two texts are compared in by the leak guard and the hold-out splits: Unicode NFKC,
+ * lower case, every run of characters that are not letters or digits as one space, trimmed.
+ * So "A man, is  playing." and "a man is playing" are the same text.
+ * @example normalizeText('  The Cat -- sat.') // 'the cat sat'
+ */
+export function normalizeText(s: string): string {
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}

@@ -3,14 +3,15 @@
 // file is a MissingDatasetError, a malformed row a DataError with file and 1-based line.
 // Nothing is cached: parsing every file takes well under a second, and callers get fresh,
 // freely mutable arrays.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError, GeckoError } from '../core/errors';
 import { readJsonl } from '../core/jsonl';
 import { dataDir } from '../core/paths';
 import type { Passage, Qrels, Query } from '../core/types';
 import { expectFields, numberField, parseCsv, parseDelimited, readText, datasetPath, tsvRows, splitLines } from './parse';
 import { getDataset, getSplit } from './registry';
-import { holdoutSplitOf } from './split';
+import { holdoutSplitOf, holdoutSplitsByText } from './split';
 
 /** Options shared by the loaders. */
 export interface LoadOptions {
@@ -224,7 +225,9 @@ export function loadClassification(name: string, split: string, opts: LoadOption
     return readAgNews(root).filter((r) => r.split === split)
       .map((r) => ({ id: r.id, text: joinTitle(r.title, r.description), label: r.label }));
   }
-  return readBbc(root).filter((r) => holdoutSplitOf('bbc_news', r.id) === split)
+  const articles = readBbc(root);
+  const splits = holdoutSplitsByText('bbc_news', articles, newsClusterTexts('ag_news', root));
+  return articles.filter((r) => splits.get(r.id) === split)
     .map((r) => ({ id: r.id, text: r.text, label: r.category }));
 }
 
@@ -249,21 +252,26 @@ function readBanking(split: string, root: string): LabeledText[] {
   });
 }
 
-/** One AG News row with its stable id ('ag_news/<row number>') and hold-out split. */
-export interface AgNewsRow { id: string; title: string; description: string; label: string; split: 'cluster' | 'corpus' }
+/** One AG News row with its stable id ('ag_news/<row number>') and hold-out split ('excluded': a corpus row whose text is a cluster row's). */
+export interface AgNewsRow { id: string; title: string; description: string; label: string; split: 'cluster' | 'corpus' | 'excluded' }
 
 /** @internal AG News rows (all 7,600), decoded, with their split. */
 export function readAgNews(root: string): AgNewsRow[] {
   const classesPath = datasetPath('ag_news', 'classes.txt', root);
   const classes = splitLines(readText(classesPath)).map((s) => s.trim()).filter(Boolean);
   const path = datasetPath('ag_news', 'test.csv', root);
-  return parseCsv(readText(path), path).map((row, i) => {
+  const rows = parseCsv(readText(path), path).map((row, i) => {
     expectFields(row, path, 3, 'class, title, description');
     const [cls, title, description] = row.fields as [string, string, string];
     const k = numberField(cls, path, row.line, 'class', [1, classes.length]);
-    const id = `ag_news/${i + 1}`;
-    return { id, title: decodeAgNewsText(title), description: decodeAgNewsText(description), label: classes[k - 1]!, split: holdoutSplitOf('ag_news', id) };
+    return { id: `ag_news/${i + 1}`, title: decodeAgNewsText(title), description: decodeAgNewsText(description), label: classes[k - 1]! };
   });
+  const splits = holdoutSplitsByText(
+    'ag_news',
+    rows.map((r) => ({ id: r.id, text: `${r.title}\n\n${r.description}` })), // the description is a passage of its own
+    newsClusterTexts('bbc_news', root),
+  );
+  return rows.map((r) => ({ ...r, split: splits.get(r.id)! }));
 }
 
 function joinTitle(title: string, body: string): string {
@@ -293,6 +301,25 @@ export function decodeAgNewsText(s: string): string {
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * The clustering hold-out texts of one news corpus (by id alone, so the two corpora do not depend
+ * on each other), or none when it is not in the data directory. The other corpus's 'corpus' split
+ * leaves these out too: AG News and BBC News carry some of the same wire stories.
+ */
+export function newsClusterTexts(name: 'ag_news' | 'bbc_news', root: string): string[] {
+  const present = name === 'ag_news' ? ['test.csv', 'classes.txt'] : ['bbc_fulltext.jsonl'];
+  if (!present.every((f) => existsSync(join(root, name, f)))) return [];
+  if (name === 'bbc_news') return readBbc(root).filter((a) => holdoutSplitOf('bbc_news', a.id) === 'cluster').map((a) => a.text);
+  const classesPath = datasetPath('ag_news', 'classes.txt', root);
+  const classes = splitLines(readText(classesPath)).map((s) => s.trim()).filter(Boolean);
+  const path = datasetPath('ag_news', 'test.csv', root);
+  return parseCsv(readText(path), path).flatMap((row, i) => {
+    const [cls, title, description] = row.fields as [string, string, string];
+    if (holdoutSplitOf('ag_news', `ag_news/${i + 1}`) !== 'cluster' || !classes[Number(cls) - 1]) return [];
+    return [joinTitle(decodeAgNewsText(title), decodeAgNewsText(description))];
+  });
 }
 
 /** One BBC article: id '<category>/<nnn>', the category, and the full text (headline first). */

@@ -5,9 +5,9 @@
 import { GeckoError } from '../core/errors';
 import { dataDir } from '../core/paths';
 import type { Passage } from '../core/types';
-import { forEachSquadParagraph, readAgNews, readBbc, type LoadOptions } from './loaders';
+import { forEachSquadParagraph, newsClusterTexts, readAgNews, readBbc, type LoadOptions } from './loaders';
 import { assertTrainingSplit, getDataset } from './registry';
-import { holdoutSplitOf } from './split';
+import { holdoutSplitsByText } from './split';
 
 /** The data sets loadPassages() accepts, with their default (training) split. */
 export const SEED_CORPORA: Readonly<Record<string, string>> = {
@@ -27,7 +27,7 @@ export interface PassageOptions extends LoadOptions {
  * - ag_news: `ag_news/<row>`, title = headline, text = description (escapes decoded);
  * - squad_v1.1_dev: `squad/<article index>/<paragraph index>`, title = article title.
  * Throws for evaluation collections and (via assertTrainingSplit) for evaluation splits.
- * @example loadPassages('bbc_news').length // 8,296 paragraphs of the 1,777 'corpus' articles
+ * @example loadPassages('bbc_news').length // 7,956 paragraphs of the 1,711 'corpus' articles
  */
 export function loadPassages(name: string, opts: PassageOptions = {}): Passage[] {
   getDataset(name);
@@ -44,8 +44,10 @@ export function loadPassages(name: string, opts: PassageOptions = {}): Passage[]
 
   if (name === 'bbc_news') {
     const out: Passage[] = [];
-    for (const a of readBbc(root)) {
-      if (holdoutSplitOf('bbc_news', a.id) !== split) continue;
+    const articles = readBbc(root);
+    const splits = holdoutSplitsByText('bbc_news', articles, newsClusterTexts('ag_news', root));
+    for (const a of articles) {
+      if (splits.get(a.id) !== split) continue;
       const [headline, ...body] = a.text.split(/\r?\n\s*\r?\n/).map((p) => p.replace(/\s+/g, ' ').trim());
       body.filter((p) => p !== '').forEach((text, k) =>
         out.push({ id: `${a.id}#${k + 1}`, title: headline, text, source: name }));

@@ -315,7 +315,7 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     ],
     splits: [
       { name: 'cluster', evaluation: true, rows: 1473, use: 'clustering / classification evaluation (stable 20% hash split of row ids)' },
-      { name: 'corpus', evaluation: false, rows: 6127, use: 'seed / pretraining corpus (the other 80%)' },
+      { name: 'corpus', evaluation: false, rows: 6121, use: 'seed / pretraining corpus (the other 80%, less 6 rows sharing text with a held-out AG News or BBC News text)' },
     ],
     license: 'research and other non-commercial use (readme.txt)',
     citation: 'Xiang Zhang, Junbo Zhao, Yann LeCun. 2015. Character-level Convolutional Networks for Text Classification. NIPS 2015.',
@@ -331,7 +331,7 @@ export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
     ],
     splits: [
       { name: 'cluster', evaluation: true, rows: 448, use: 'clustering / classification evaluation (stable 20% hash split of article ids)' },
-      { name: 'corpus', evaluation: false, rows: 1777, use: 'seed / pretraining corpus (the other 80%)' },
+      { name: 'corpus', evaluation: false, rows: 1711, use: 'seed / pretraining corpus (the other 80%, less 66 articles sharing their text or a paragraph with a held-out article)' },
     ],
     license: 'article copyright owned by the BBC; distributed for research use',
     citation: 'Derek Greene and Padraig Cunningham. 2006. Practical Solutions to the Problem of Diagonal Dominance in Kernel Document Clustering. ICML 2006.',

@@ -150,14 +150,20 @@ export interface CategoryAverage {
   /** Mean over the category averages. */
   meanOfCategories: number;
   tasks: number;
+  /** Tasks in this average whose training split was in the model's training data (their scores are in-domain). */
+  inDomain: string[];
+  /** Mean over the other tasks (null when every task is in-domain); equals `mean` when none is. */
+  meanOutOfDomain: number | null;
 }
 
 /**
  * Average main scores per (model, dim): per category, over tasks, and over categories.
- * Rows without a score (not applicable) are left out.
- * @example categoryAverages(rows)[0].categories.Retrieval
+ * Rows without a score (not applicable) are left out. `inDomain` names the tasks whose training
+ * split the model trained on (lib/mixture/build.ts inDomainTasks): they are listed with each
+ * average, and `meanOutOfDomain` leaves them out.
+ * @example categoryAverages(rows, ['Banking77Classification', 'STSBenchmark'])[0].meanOutOfDomain
  */
-export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
+export function categoryAverages(rows: readonly ScoreRow[], inDomain: readonly string[] = []): CategoryAverage[] {
   const groups = new Map<string, ScoreRow[]>();
   for (const r of rows) {
     if (r.main_score === null) continue;
@@ -172,6 +178,7 @@ export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
       const xs = g.filter((r) => r.type === t).map((r) => r.main_score!);
       if (xs.length) categories[t] = mean(xs);
     }
+    const outside = g.filter((r) => !inDomain.includes(r.task));
     return {
       model: g[0]!.model,
       dim: g[0]!.dim,
@@ -179,6 +186,8 @@ export function categoryAverages(rows: readonly ScoreRow[]): CategoryAverage[] {
       mean: mean(g.map((r) => r.main_score!)),
       meanOfCategories: mean(Object.values(categories)),
       tasks: g.length,
+      inDomain: g.filter((r) => inDomain.includes(r.task)).map((r) => r.task),
+      meanOutOfDomain: outside.length ? mean(outside.map((r) => r.main_score!)) : null,
     };
   });
 }
@@ -202,14 +211,19 @@ export const summaryColumn = (model: string, dim: number | null) => `${model} ${
 /**
  * The summary table as plain records (what summaryFrame shows; also in summary.json):
  * rows = tasks, 'avg <Category>' and 'mean'; columns = 'task' and one per (model, dim).
- * Not-applicable cells are null.
+ * Tasks in `inDomain` are labelled '<task> (in-domain)', and a last row gives the mean without
+ * them. Not-applicable cells are null.
  */
-export function summaryRecords(rows: readonly ScoreRow[]): Record<string, string | number | null>[] {
+export function summaryRecords(
+  rows: readonly ScoreRow[],
+  inDomain: readonly string[] = [],
+): Record<string, string | number | null>[] {
   const tasks = [...new Set(rows.map((r) => r.task))];
-  const averages = categoryAverages(rows);
+  const averages = categoryAverages(rows, inDomain);
   const columns = averages.map((a) => ({ a, name: summaryColumn(a.model, a.dim) }));
+  const marked = tasks.filter((t) => inDomain.includes(t));
   const out: Record<string, string | number | null>[] = tasks.map((t) => {
-    const rec: Record<string, string | number | null> = { task: t };
+    const rec: Record<string, string | number | null> = { task: inDomain.includes(t) ? `${t} (in-domain)` : t };
     for (const { a, name } of columns)
       rec[name] = rows.find((r) => r.model === a.model && r.dim === a.dim && r.task === t)?.main_score ?? null;
     return rec;
@@ -222,6 +236,11 @@ export function summaryRecords(rows: readonly ScoreRow[]): Record<string, string
     });
   }
   out.push({ task: 'mean', ...Object.fromEntries(columns.map(({ a, name }) => [name, a.mean])) });
+  if (marked.length)
+    out.push({
+      task: 'mean, in-domain tasks left out',
+      ...Object.fromEntries(columns.map(({ a, name }) => [name, a.meanOutOfDomain])),
+    });
   return out;
 }
 

@@ -8,6 +8,7 @@ import { rngFor } from '../core/rng';
 import type { TrainingExample } from '../core/types';
 import { loadClassification, loadNli, loadSickNli, loadSquad, loadSts } from '../data/loaders';
 import { assertTrainingSplit } from '../data/registry';
+import type { LeakReport } from '../data/leak';
 import { mixExamples, type MixReport } from './mix';
 import { classificationExamples, MIXTURE_TASKS, nliExamples, squadExamples, stsExamples } from './sources';
 import type { InDomainPrompt } from '../config/choices';
@@ -180,6 +181,8 @@ export interface MixtureReport extends MixReport {
   /** Evaluation tasks whose training split is in this mixture (their scores are in-domain). */
   inDomainTasks: string[];
   fretPath?: string;
+  /** The text-level leak guard's report per source (lib/pipeline/leak.ts), when it ran. */
+  leak?: LeakReport[];
 }
 
 /**
@@ -195,6 +198,8 @@ export function buildMixture(o: {
   splits?: Partial<Record<string, readonly string[]>>;
   uniqueIds?: boolean;
   inDomainPrompt?: InDomainPrompt;
+  /** Applied to each source's examples before mixing (the leak guard: it may throw, or drop items). */
+  guard?: (source: string, examples: TrainingExample[]) => { kept: TrainingExample[]; report: LeakReport };
 }): { examples: TrainingExample[]; report: MixtureReport } {
   const known = Object.keys(MIXTURE_SOURCES);
   for (const name of Object.keys(o.weights)) {
@@ -206,7 +211,16 @@ export function buildMixture(o: {
       );
   }
   const active = Object.keys(o.weights).filter((k) => o.weights[k]! > 0);
-  const sources = Object.fromEntries(active.map((k) => [k, loadSourceExamples(k, o)]));
+  const leak: LeakReport[] = [];
+  const sources = Object.fromEntries(
+    active.map((k) => {
+      const loaded = loadSourceExamples(k, o);
+      if (!o.guard) return [k, loaded];
+      const { kept, report } = o.guard(k, loaded);
+      leak.push(report);
+      return [k, kept];
+    }),
+  );
   const weights = Object.fromEntries(active.map((k) => [k, o.weights[k]!]));
   const { examples, report } = mixExamples(sources, weights, o.n, rngFor(o.seed, 'mixture'));
   return {
@@ -223,6 +237,7 @@ export function buildMixture(o: {
       inDomainPrompt: o.inDomainPrompt ?? 'eval',
       inDomainTasks: inDomainTasks(weights),
       ...(o.fretPath ? { fretPath: o.fretPath } : {}),
+      ...(o.guard ? { leak } : {}),
     },
   };
 }

@@ -24,6 +24,8 @@ import { runFigures } from './plots';
 import { checkpointProjection } from './projection';
 import { finetuneForRun, prefinetuneForRun, pretrainForRun } from './train';
 import { withStages } from './context';
+import { leakPreflight } from './leak';
+import { inDomainTasks } from '../mixture/build';
 
 export interface DemoOptions {
   preset?: PresetName;
@@ -79,6 +81,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   await ensureDatasets(log);
   const resolved = resolveConfig(opts.preset ?? 'demo', opts.overrides ?? {});
+  leakPreflight(resolved.config); // training texts found in a test set stop the demo here, before any work
   // stage folders are content-addressed (shared with notebooks, the CLI and ablations), linked into the run folder
   const ctx = withStages(await startRun(resolved, { command: opts.command, dir: opts.dir, log }));
 
@@ -150,10 +153,11 @@ export function demoEntry(r: {
   const cell = (model: string, task: string, dim: number | null) =>
     f3(rows.find((x) => x.model === model && x.task === task && x.dim === dim)?.main_score);
   const tasks = inTaskOrder([...new Set(rows.map((x) => x.task))].map((task) => ({ task }))).map((t) => t.task);
+  const inDomain = inDomainTasks(c.finetune.mixture).filter((t) => tasks.includes(t));
   const perTask = markdownTable(
     ['task', 'metric', `pre-finetuned d${full}`, `fine-tuned d${full}`, 'BM25'],
     tasks.map((t) => [
-      t,
+      inDomain.includes(t) ? `${t} (in-domain)` : t,
       rows.find((x) => x.task === t)?.metric ?? '',
       cell('pre-finetuned', t, full),
       cell('fine-tuned', t, full),
@@ -162,13 +166,24 @@ export function demoEntry(r: {
   );
   const dims = [...new Set(rows.filter((x) => x.dim !== null).map((x) => x.dim!))].sort((a, b) => b - a);
   const avg = (model: string, dim: number) =>
-    categoryAverages(rows.filter((x) => x.model === model && x.dim === dim))[0];
+    categoryAverages(
+      rows.filter((x) => x.model === model && x.dim === dim),
+      inDomain,
+    )[0];
   const byDim = markdownTable(
-    ['dim', 'pre-finetuned mean', 'fine-tuned mean', 'fine-tuned Retrieval', 'fine-tuned STS'],
+    [
+      'dim',
+      'pre-finetuned mean',
+      'fine-tuned mean',
+      'fine-tuned mean, in-domain left out',
+      'fine-tuned Retrieval',
+      'fine-tuned STS',
+    ],
     dims.map((d) => [
       d,
       f3(avg('pre-finetuned', d)?.mean),
       f3(avg('fine-tuned', d)?.mean),
+      f3(avg('fine-tuned', d)?.meanOutOfDomain),
       f3(avg('fine-tuned', d)?.categories.Retrieval),
       f3(avg('fine-tuned', d)?.categories.STS),
     ]),
@@ -190,7 +205,7 @@ FRet: ${r.fret.records} examples from ${c.seeding.n} ${c.seeding.corpus} seed pa
 Encoder: ${c.encoder.layers} layers, d ${full}, ${c.encoder.heads} heads; pretraining ${r.pre} steps, pre-finetuning ${c.prefinetune.steps} steps (batch ${c.prefinetune.batchSize}), fine-tuning ${c.finetune.steps} steps (batch ${c.finetune.batchSize}, Matryoshka dims ${c.finetune.matryoshkaDims.join('/')}, hard negatives ${c.finetune.hardNegatives}, same-tower ${c.finetune.sameTower}).
 Evaluation caps: ${c.eval.maxQueries || 'all'} queries, ${c.eval.maxCorpus || 'all'} passages (judged ones kept), ${c.eval.maxTrain || 'all'} classifier train texts, ${c.eval.maxTest || 'all'} test items per task.
 
-Main score per task:
+Main score per task (in-domain: the task's training split is in the fine-tuning mixture${inDomain.length ? `, here ${inDomain.join(', ')}` : ''}):
 
 ${perTask}
 

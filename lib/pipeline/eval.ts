@@ -9,6 +9,7 @@ import type { ScoreRow } from '../eval/results';
 import type { EvalModel } from '../eval/runners/context';
 import { selectTasks, TASK_NAMES } from '../eval/tasks/registry';
 import type { ScoreRecord } from '../plots/eval';
+import { inDomainTasks } from '../mixture/build';
 
 export interface RunEvalOptions {
   /** Task names or types (default: config eval.tasks). */
@@ -117,4 +118,13 @@ export function atFullSize(records: readonly ScoreRecord[]): ScoreRecord[] {
   const full = new Map<string, number>();
   for (const r of records) if (r.dims !== undefined) full.set(r.model, Math.max(full.get(r.model) ?? 0, r.dims));
   return records.filter((r) => r.dims === undefined || r.dims === full.get(r.model));
+}
+
+/**
+ * The tasks a model fine-tuned with this config is in-domain on (their training split is in the
+ * mixture): pass them to summaryRecords / categoryAverages so averages mark them.
+ * @example showTable(summaryRecords(rows, inDomainOf(ctx.config)))
+ */
+export function inDomainOf(config: Readonly<ExperimentConfig>): string[] {
+  return inDomainTasks(config.finetune.mixture);
 }

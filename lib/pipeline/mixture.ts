@@ -10,6 +10,7 @@ import { buildMixture, type MixtureReport } from '../mixture/build';
 import { FRET_FILES } from '../fret/pipeline';
 import { fretDir, fretForRun } from './fret';
 import { asStage, stageView } from './context';
+import { guardExamples, leakMode } from './leak';
 
 /**
  * Build (or read back) the run's mixture. When FRet has a weight and the run has no FRet
@@ -42,6 +43,7 @@ function mixtureBody(ctx: Pick<RunContext, 'config' | 'path'>): {
     fretPath: join(fretDir(ctx), FRET_FILES.examples),
     uniqueIds: cfg.data.uniqueIds,
     inDomainPrompt: cfg.data.inDomainPrompt,
+    guard: (source, examples) => guardExamples(`the mixture source '${source}'`, examples, leakMode(cfg)),
   });
   writeJsonl(path, examples);
   writeJson(reportPath, report);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readJsonl } from '../core/jsonl';
+import { readJson } from '../core/fs';
 import type { FretRecord } from '../fret/types';
 import type { Figure } from '../plots/figure';
 import { scoreBars, scoreByDimension, type ScoreRecord } from '../plots/eval';
@@ -17,6 +18,8 @@ import { atFullSize, inTaskOrder } from './eval';
 import { pickExample } from './inspect';
 import { collectRunResults } from './runs';
 import { readLossRows } from './train';
+import { inDomainTasks } from '../mixture/build';
+import type { ExperimentConfig } from '../config/schema';
 
 const STAGES: Record<string, string> = {
   pretrain: 'MLM pretraining loss by step',
@@ -71,7 +74,16 @@ export function runFigures(runDir: string): Record<string, Figure> {
     const multi = [...new Set(dense.map((r) => r.model))].filter(
       (m) => new Set(dense.filter((r) => r.model === m).map((r) => r.dims)).size > 1,
     );
-    if (multi.length) figs['score-by-dimension'] = scoreByDimension(dense.filter((r) => multi.includes(r.model)));
+    if (multi.length) {
+      const cfgPath = join(runDir, 'config.json');
+      const mixture = existsSync(cfgPath)
+        ? readJson<{ config?: ExperimentConfig }>(cfgPath).config?.finetune.mixture
+        : undefined;
+      figs['score-by-dimension'] = scoreByDimension(
+        dense.filter((r) => multi.includes(r.model)),
+        { inDomain: mixture ? inDomainTasks(mixture) : [] },
+      );
+    }
   }
   return figs;
 }

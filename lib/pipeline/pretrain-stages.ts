@@ -6,7 +6,7 @@
 // model) can call them without importing the mixture (which imports FRet: a cycle).
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ensureDir, readJson } from '../core/fs';
+import { ensureDir, readJson, writeJson } from '../core/fs';
 import { readJsonlTolerant } from '../core/jsonl';
 import { silentLogger, type Logger } from '../core/log';
 import type { RunContext } from '../runs/run';
@@ -15,6 +15,7 @@ import { pretrain } from '../train/pretrain';
 import { trainContrastive } from '../train/contrastive-stage';
 import type { LoopResult, MetricsRow } from '../train/loop';
 import { asStage, stageView } from './context';
+import { guardExamples, guardPretrainText, leakMode } from './leak';
 
 /** A finished (or resumed) stage: the loop's result plus every metrics row logged so far. */
 export interface StageRun extends LoopResult {
@@ -77,7 +78,13 @@ export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Pro
     const dir = stageDir(c, 'pretrain');
     const finished = finishedStage('pretrain', dir, c.config.pretrain.steps);
     if (finished) return finished;
-    return done('pretrain', dir, await pretrain({ config: c.config, dir, log: opts.log ?? silentLogger }));
+    const texts = guardPretrainText(c.config, leakMode(c.config));
+    writeJson(join(dir, 'leak.json'), texts.report);
+    return done(
+      'pretrain',
+      dir,
+      await pretrain({ config: c.config, dir, texts: texts.kept, log: opts.log ?? silentLogger }),
+    );
   });
 }
 
@@ -92,7 +99,13 @@ export async function prefinetuneForRun(ctx: Ctx, opts: { log?: Logger } = {}): 
     const dir = stageDir(c, 'prefinetune');
     const finished = finishedStage('prefinetune', dir, c.config.prefinetune.steps);
     if (finished) return finished;
-    const examples = prefinetunePairs({ seed: c.config.seed });
+    const pairs = guardExamples(
+      'the pre-finetuning pairs',
+      prefinetunePairs({ seed: c.config.seed }),
+      leakMode(c.config),
+    );
+    writeJson(join(dir, 'leak.json'), pairs.report);
+    const examples = pairs.kept;
     return done(
       'prefinetune',
       dir,

@@ -8,8 +8,9 @@
 //   stage        config keys it reads                       upstream           seed
 //   seeding      seeding.*, fret.poolSize                    -                  fret seed
 //   fret         llm.teacher, fret.*, format, data.*         seeding            fret seed
-//   pretrain     tokenizer.*, encoder.*, pretrain.*          -                  base seed
-//   prefinetune  prefinetune.*, format                       pretrain           base seed
+//   pretrain     tokenizer.*, encoder.*, pretrain.*,         -                  base seed
+//                data.leakGuard
+//   prefinetune  prefinetune.*, format, data.leakGuard       pretrain           base seed
 //   mixture      finetune.mixture, data.*, format            fret (if weight>0) mixture seed
 //   finetune     finetune.*, format (mixture via upstream)   prefinetune, mixture finetune seed
 //   eval         eval.*, format                              the model's stage  base seed (same items for every arm and seed)
@@ -34,12 +35,13 @@ export type StageName = (typeof STAGE_NAMES)[number];
 export type StageFolder = StageName | 'finetune-plain';
 
 /** Bump to invalidate every cached stage of one kind (e.g. after a change in what it computes). */
+// 2: the text-level leak guard, and the BBC / AG News corpus splits held by text (lib/data/split.ts).
 const STAGE_VERSION: Record<StageName, number> = {
-  seeding: 1,
+  seeding: 2,
   fret: 1,
-  pretrain: 1,
-  prefinetune: 1,
-  mixture: 1,
+  pretrain: 2,
+  prefinetune: 2,
+  mixture: 2,
   finetune: 1,
   eval: 1,
 };
@@ -49,8 +51,8 @@ const STAGE_VERSION: Record<StageName, number> = {
 export const STAGE_KEYS: Record<StageName, readonly string[]> = {
   seeding: ['seeding', 'fret.poolSize'],
   fret: ['llm.teacher', 'fret', 'format', 'data'],
-  pretrain: ['tokenizer', 'encoder', 'pretrain'],
-  prefinetune: ['prefinetune', 'format'],
+  pretrain: ['tokenizer', 'encoder', 'pretrain', 'data.leakGuard'],
+  prefinetune: ['prefinetune', 'format', 'data.leakGuard'],
   mixture: ['finetune.mixture', 'data', 'format'],
   finetune: ['finetune', 'format'],
   eval: ['eval', 'format'],

@@ -96,12 +96,13 @@ export function meanByDimension(records: readonly ScoreRecord[]): DimensionPoint
 
 /**
  * Score against embedding dimension, one line per model (e.g. 'Matryoshka-trained' vs
- * 'plain, truncated'); several tasks per point are averaged (the y label says how many).
+ * 'plain, truncated'); several tasks per point are averaged (the y label says how many, and
+ * names the `inDomain` tasks among them: those whose training split the models trained on).
  * @example show(scoreByDimension(records, { title: 'SciFact nDCG@10 against dimension' }))
  */
 export function scoreByDimension(
   records: readonly ScoreRecord[],
-  opts: { title?: string; yTitle?: string } = {},
+  opts: { title?: string; yTitle?: string; inDomain?: readonly string[] } = {},
 ): Figure {
   if (records.length === 0) throw new Error('scoreByDimension: no score records');
   const points = meanByDimension(records);
@@ -120,7 +121,12 @@ export function scoreByDimension(
   });
   const taskCount = Math.max(...points.map((p) => p.tasks));
   const dims = firstSeen(points.map((p) => p.dims)).sort((a, b) => a - b);
-  const yTitle = opts.yTitle ?? (taskCount > 1 ? `mean main score over ${taskCount} tasks` : 'main score');
+  const inDomain = (opts.inDomain ?? []).filter((t) => records.some((r) => r.task === t));
+  const yTitle =
+    opts.yTitle ??
+    (taskCount > 1
+      ? `mean main score over ${taskCount} tasks${inDomain.length ? ` (in-domain: ${inDomain.join(', ')})` : ''}`
+      : 'main score');
   return {
     data,
     layout: layout(opts.title ?? 'Score against embedding dimension', 'embedding dimension (log scale)', yTitle, {

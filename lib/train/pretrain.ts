@@ -19,6 +19,10 @@ import { batchIndices } from './batches';
 import type { MlmBatch } from './engine';
 import { runLoop, type LoopResult } from './loop';
 
+/** One passage as pretraining text: "title. text". */
+export const pretrainText = (p: { title?: string; text: string }): string =>
+  p.title ? `${p.title}. ${p.text}` : p.text;
+
 /**
  * The pretraining texts of the configured corpora (title and text of every passage).
  * @example pretrainCorpus(['ag_news']).length
@@ -26,8 +30,7 @@ import { runLoop, type LoopResult } from './loop';
 export function pretrainCorpus(corpora: readonly string[], dataDir?: string): string[] {
   const out: string[] = [];
   for (const name of corpora) {
-    for (const p of loadPassages(name, dataDir ? { dataDir } : {}))
-      out.push(p.title ? `${p.title}. ${p.text}` : p.text);
+    for (const p of loadPassages(name, dataDir ? { dataDir } : {})) out.push(pretrainText(p));
   }
   if (out.length === 0)
     throw new GeckoError(

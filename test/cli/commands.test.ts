@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tmpDir } from '../helpers';
+import { existsSync } from 'node:fs';
+import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = join(__dirname, '..', '..');
 function gecko(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -80,5 +81,67 @@ describe('gecko mixture (command line)', () => {
     const r = gecko(['mixture', '--out', join(dir, 'o'), '--preset', 'smoke', '--set', 'finetune.mixture.bogus=1']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/finetune\.mixture\.bogus[\s\S]*known sources/);
+  });
+
+  it.skipIf(!have(join(SHARED_DATA, 'sts12'), 'shared data (sts12)'))(
+    'the leak guard: a training text found in a test set is refused (exit 1, nothing written), or dropped when told',
+    () => {
+      const dir = tmpDir('gecko-mixture-');
+      const fret = join(dir, 'fret-examples.jsonl');
+      const ex = (i: number, query: string) => ({
+        id: `fret-${i}`,
+        source: 'fret',
+        symmetric: false,
+        task: 'Given a query, find a passage that answers it',
+        query,
+        positive: { text: `positive ${i}` },
+        negatives: [],
+      });
+      // "A woman is riding a horse." is a sentence of the STS12 test set
+      const rows = [ex(0, 'query 0'), ex(1, 'A woman is riding a horse.'), ex(2, 'query 2')];
+      writeFileSync(fret, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const zero = ['squad', 'nli', 'multinli', 'sts', 'banking77'].flatMap((k) => [
+        '--set',
+        `finetune.mixture.${k}=0`,
+      ]);
+      const out = join(dir, 'out');
+      const refused = gecko(['mixture', '--fret', fret, '--out', out, '--preset', 'smoke', ...zero]);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/leak guard[\s\S]*STS12: 1 of [\d,]+ test texts in 1 training items \(fret 1\)/);
+      expect(refused.stderr).toMatch(/fix: .*--set data\.leakGuard=drop/);
+      expect(existsSync(out)).toBe(false);
+      const dropped = gecko([
+        'mixture',
+        '--fret',
+        fret,
+        '--out',
+        out,
+        '--preset',
+        'smoke',
+        ...zero,
+        '--set',
+        'data.leakGuard=drop',
+      ]);
+      expect(dropped.status, dropped.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'mixture.report.json'), 'utf8')) as {
+        taken: Record<string, number>;
+        leak: { what: string; dropped: number; overlaps: { task: string }[] }[];
+      };
+      expect(report.taken).toEqual({ fret: 2 });
+      expect(report.leak[0]).toMatchObject({ what: "the mixture source 'fret'", dropped: 1 });
+      expect(report.leak[0]!.overlaps.map((o) => o.task)).toContain('STS12');
+    },
+  );
+});
+
+describe.skipIf(!have(join(SHARED_DATA, 'sick'), 'shared data (sick)'))('gecko leaks (command line)', () => {
+  it("reports the preset clean (exit 0) and SICK train/trial as SICK-R's test sentences (exit 1)", () => {
+    const clean = gecko(['leaks', '--preset', 'smoke']);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/the pretraining text: [\d,]+ items, 0 share a test text/);
+    const nli = gecko(['leaks', '--preset', 'smoke', '--set', 'finetune.mixture.nli=0.1']);
+    expect(nli.status).toBe(1);
+    expect(nli.stdout).toMatch(/the mixture source 'nli': [\d,]+ items, [\d,]+ share a test text\n {2}SICK-R: /);
+    expect(nli.stderr).toMatch(/a run of this config would be refused/);
   });
 });

@@ -30,7 +30,7 @@ describe('ablation switches', () => {
       const c = resolveConfig(name).config;
       expect(c.format).toBe('unified');
       expect(c.fret).toMatchObject({ positive: 'fused', negativeStrategy: 'lowest', signals: 'both', taskTypes: [] });
-      expect(c.data).toEqual({ uniqueIds: true, inDomainPrompt: 'eval' });
+      expect(c.data).toEqual({ uniqueIds: true, inDomainPrompt: 'eval', leakGuard: 'refuse' });
     }
   });
   it.each(SWITCHES)('%s changes the config hash', (_key, over) => {

@@ -90,9 +90,10 @@ describe('hold-out split (cluster 20% / corpus 80%)', () => {
     expect(differs).toBeGreaterThan(100);
   });
 
-  it('matches the registry counts on the real rows (AG News 1,473 / 6,127; BBC 448 / 1,777)', () => {
+  it('matches the registry counts on the real rows (AG News 1,473 / 6,127 by id, 6,121 by text)', () => {
     const ag = Array.from({ length: 7600 }, (_, i) => holdoutSplitOf('ag_news', `ag_news/${i + 1}`));
-    expect([ag.filter((s) => s === 'cluster').length, ag.filter((s) => s === 'corpus').length])
-      .toEqual([getSplit('ag_news', 'cluster').rows, getSplit('ag_news', 'corpus').rows]);
+    expect(ag.filter((s) => s === 'cluster').length).toBe(getSplit('ag_news', 'cluster').rows);
+    // the corpus split is held by text too: 6 of the 6,127 rows the id puts there share a held-out text
+    expect(ag.filter((s) => s === 'corpus').length - 6).toBe(getSplit('ag_news', 'corpus').rows);
   });
 });

@@ -13,6 +13,7 @@ import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../.
 import { selectTasks } from '../../eval/tasks/registry';
 import { checkEnvDirs, claimOutputDir, checkOutputDir } from '../../core/preflight';
 import { checkDims, checkSomeTasks } from '../../pipeline/checks';
+import { inDomainTasks } from '../../mixture/build';
 
 export const command: Command = {
   name: 'eval',
@@ -95,7 +96,9 @@ export const command: Command = {
       await closeModel(model);
     }
     for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
-    const records = summaryRecords(report.rows);
+    // A checkpoint trained with this config's mixture is in-domain on the tasks whose train split the mixture holds.
+    const inDomain = model.id.startsWith('ckpt:') ? inDomainTasks(config.finetune.mixture) : [];
+    const records = summaryRecords(report.rows, inDomain);
     const summaryDir = join(outDir, modelSlug(model.id));
     writeJson(join(summaryDir, 'summary.json'), {
       model: model.id,
@@ -103,7 +106,7 @@ export const command: Command = {
       seconds: report.seconds,
       encoded: report.encoded,
       rows: report.rows,
-      averages: categoryAverages(report.rows),
+      averages: categoryAverages(report.rows, inDomain),
       table: records,
     });
     log.info(

@@ -2,6 +2,7 @@
 // SQuAD + SICK NLI + STS Benchmark + Banking77, weighted by finetune.mixture, seeded.
 import { join } from 'node:path';
 import type { Command } from '../command';
+import { guardExamples, leakMode } from '../../pipeline/leak';
 import { configFromArgs } from '../config';
 import { writeJson } from '../../core/fs';
 import { writeJsonl } from '../../core/jsonl';
@@ -43,6 +44,7 @@ export const command: Command = {
       fretPath: f.fret as string | undefined,
       uniqueIds: cfg.data.uniqueIds,
       inDomainPrompt: cfg.data.inDomainPrompt,
+      guard: (source, ex) => guardExamples(`the mixture source '${source}'`, ex, leakMode(cfg)),
     });
     if (f.fret)
       requireSome(

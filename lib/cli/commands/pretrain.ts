@@ -4,6 +4,8 @@ import type { Command } from '../command';
 import { configFromArgs } from '../config';
 import { startRun } from '../../runs/run';
 import { pretrain } from '../../train/pretrain';
+import { writeJson } from '../../core/fs';
+import { guardPretrainText, leakMode } from '../../pipeline/leak';
 import { checkTrains } from '../../pipeline/checks';
 
 export const command: Command = {
@@ -17,8 +19,11 @@ export const command: Command = {
     const f = args.flags;
     const resolved = configFromArgs(args);
     checkTrains('pretrain', resolved.config.pretrain);
+    const cfg = resolved.config;
+    const texts = guardPretrainText(cfg, leakMode(cfg));
     const ctx = await startRun(resolved, { command: 'gecko pretrain', ...(f.out ? { dir: f.out as string } : {}) });
-    const r = await pretrain({ config: ctx.config, dir: ctx.dir, log: ctx.log });
+    writeJson(ctx.path('leak.json'), texts.report);
+    const r = await pretrain({ config: ctx.config, dir: ctx.dir, texts: texts.kept, log: ctx.log });
     ctx.log.info(
       `pretrain: ${r.steps} steps${r.losses.length ? `, loss ${r.losses[0]!.toFixed(3)} -> ${r.losses[r.losses.length - 1]!.toFixed(3)}` : ''}; checkpoint ${r.checkpointId} at ${r.checkpoint}`,
     );

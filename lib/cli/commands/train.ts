@@ -12,6 +12,8 @@ import { readTrainingData } from '../../train/data';
 import { squadPairsSplit } from '../../train/heldout';
 import { checkInputFile } from '../../core/preflight';
 import { checkInitCheckpoint, checkTrains } from '../../pipeline/checks';
+import { guardExamples, leakMode } from '../../pipeline/leak';
+import { writeJson } from '../../core/fs';
 
 export const command: Command = {
   name: 'train',
@@ -56,19 +58,20 @@ export const command: Command = {
         `--data ${String(f.data)} holds no training examples`,
         'give a JSONL file with one example per line',
       );
+    const seed = resolved.config.seed;
+    const data = f.data === 'squad-pairs' ? squadPairsSplit({ seed }).train : (early ?? prefinetunePairs({ seed })); // --data is required for finetune (checked above)
+    // The text-level leak guard, before the run folder exists: refuses (or drops) training items found in a test set.
+    const guarded = guardExamples(
+      `--data ${String(f.data ?? 'news title-body pairs')}`,
+      data,
+      leakMode(resolved.config),
+    );
+    const examples = guarded.kept;
     const ctx = await startRun(resolved, {
       command: `gecko train --stage ${stage}`,
       ...(f.out ? { dir: f.out as string } : {}),
     });
-    let examples;
-    if (f.data === 'squad-pairs') examples = squadPairsSplit({ seed: ctx.config.seed }).train;
-    else if (early) examples = early;
-    else if (stage === 'prefinetune') examples = prefinetunePairs({ seed: ctx.config.seed });
-    else
-      throw new UsageError(
-        '--data is required for --stage finetune',
-        'build the mixture first: npx gecko mixture --fret <fret-examples.jsonl> --out <dir>, then pass <dir>/mixture.jsonl',
-      );
+    writeJson(ctx.path('leak.json'), guarded.report);
     const sec = stage === 'prefinetune' ? ctx.config.prefinetune : ctx.config.finetune;
     // Periodic check on held-out SQuAD articles (a monitor: the mixture's SQuAD source may overlap it).
     const heldOut =
