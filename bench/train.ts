@@ -26,7 +26,7 @@ import { defaultReplicaCount } from '../lib/encoder/worker-pool';
 import { inBatchLoss } from '../lib/losses/in-batch';
 import { inferenceRuntime } from '../lib/backend/onnx';
 import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
-import { exactTopK } from '../lib/retrieval/search';
+import { cosineTopK } from '../lib/retrieval/search';
 import { createEngine } from '../lib/train/create-engine';
 
 /** ../shared from the main checkout (/work/main), ../../shared from a worktree (/work/wt/NAME). */
@@ -195,18 +195,23 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     await engine.close();
   }
 
-  const normal = (n: number) =>
-    Array.from({ length: n }, () => Float32Array.from({ length: RET_DIM }, () => rng.normal()));
-  const corpus = normal(RET_N),
-    queries = normal(RET_Q);
+  // Untimed, as torch_ref.py's torch.randn: raw vectors in one row-major matrix each.
+  const normal = (n: number) => Float32Array.from({ length: n * RET_DIM }, () => rng.normal());
+  const corpusM = { data: normal(RET_N), rows: RET_N, dim: RET_DIM },
+    queriesM = { data: normal(RET_Q), rows: RET_Q, dim: RET_DIM };
+  const rowsOf = (m: typeof corpusM) =>
+    Array.from({ length: m.rows }, (_, i) => m.data.subarray(i * RET_DIM, (i + 1) * RET_DIM));
+  const corpus = rowsOf(corpusM),
+    queries = rowsOf(queriesM);
   const unit = (v: Float32Array) => {
     let ss = 0;
     for (let j = 0; j < v.length; j++) ss += v[j]! * v[j]!;
     const n = Math.sqrt(ss);
     return v.map((x) => x / n);
   };
-  // timed: normalise both + search (onnxruntime when it loads: the path users get; then TF.js)
-  const search = (runtime: 'auto' | 'tfjs') => exactTopK(queries.map(unit), corpus.map(unit), RET_K, { runtime });
+  // timed, as torch_ref.py's top_k_cosine: normalise both + search (cosineTopK: onnxruntime when it
+  // loads, the path users get, normalising inside the graph; then TF.js, normalising in JS)
+  const search = (runtime: 'auto' | 'tfjs') => cosineTopK(queriesM, corpusM, RET_K, { runtime });
   const timeSearch = async (runtime: 'auto' | 'tfjs') => {
     await search(runtime); // warm-up
     const times: number[] = [];

@@ -10,12 +10,23 @@ import { mergeInto } from './topk-block';
 /** Scores held at once per block (floats): bounds memory at 64 MB. */
 const BLOCK_SCORES = 16 * 1024 * 1024;
 
-/** The graph: queries [q, d], corpus [n, d], k [1] -> values [q, k], indices int64 [q, k]. */
-export function topkGraph(): Uint8Array {
+/**
+ * The graph: queries [q, d], corpus [n, d], k [1] -> values [q, k], indices int64 [q, k].
+ * With `normalize`, both sides are L2-normalised first (LpNormalization, p = 2): cosine top-k of raw vectors.
+ */
+export function topkGraph(normalize = false): Uint8Array {
+  const [q, c] = normalize ? ['q_unit', 'c_unit'] : ['queries', 'corpus'];
+  const norm = normalize
+    ? [
+        { op: 'LpNormalization', inputs: ['queries'], outputs: ['q_unit'], attrs: { axis: 1, p: 2 } },
+        { op: 'LpNormalization', inputs: ['corpus'], outputs: ['c_unit'], attrs: { axis: 1, p: 2 } },
+      ]
+    : [];
   return encodeModel({
-    name: 'exact_topk',
+    name: normalize ? 'exact_cosine_topk' : 'exact_topk',
     nodes: [
-      { op: 'Gemm', inputs: ['queries', 'corpus'], outputs: ['scores'], attrs: { transB: 1 } },
+      ...norm,
+      { op: 'Gemm', inputs: [q, c], outputs: ['scores'], attrs: { transB: 1 } },
       {
         op: 'TopK',
         inputs: ['scores', 'k'],
@@ -38,11 +49,11 @@ export function topkGraph(): Uint8Array {
   });
 }
 
-let session: Promise<Ort.InferenceSession> | undefined;
+const sessions = new Map<boolean, Promise<Ort.InferenceSession>>();
 
 /**
  * Top-k of Q queries (row-major, Q x dim) against N corpus rows (row-major), exact float32
- * scores; ties to the lower row.
+ * scores; ties to the lower row. `normalize`: cosine of raw vectors (both sides L2-normalised in the graph).
  */
 export async function onnxTopK(
   ort: OrtModule,
@@ -53,9 +64,11 @@ export async function onnxTopK(
   dim: number,
   k: number,
   blockRows = Math.floor(BLOCK_SCORES / Q),
+  normalize = false,
 ): Promise<{ index: Int32Array; score: Float32Array }> {
-  session ??= ort.InferenceSession.create(topkGraph(), sessionOptions());
-  const s = await session;
+  if (!sessions.has(normalize))
+    sessions.set(normalize, ort.InferenceSession.create(topkGraph(normalize), sessionOptions()));
+  const s = await sessions.get(normalize)!;
   const kk = Math.min(k, N);
   const index = new Int32Array(Q * kk).fill(-1);
   const score = new Float32Array(Q * kk).fill(-Infinity);

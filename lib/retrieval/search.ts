@@ -150,6 +150,62 @@ export async function exactTopK(
   return unflatten({ index, score }, Q, kk);
 }
 
+/** Vectors as one row-major matrix (rows x dim), e.g. a corpus's embeddings: nothing to gather per row. */
+export interface Matrix {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+}
+
+/**
+ * Exact cosine top-k of raw (not normalised) vectors given as matrices: on onnxruntime both sides
+ * are L2-normalised inside the search graph; otherwise here, then searched on TF.js. Ties to the
+ * lower corpus row. `runtime: 'tfjs'` forces TF.js (tests, bench).
+ * @example const hits = await cosineTopK({ data: q, rows: 2, dim: 4 }, { data: c, rows: 100, dim: 4 }, 10);
+ */
+export async function cosineTopK(
+  queries: Matrix,
+  corpus: Matrix,
+  k: number,
+  opts: { runtime?: 'auto' | 'tfjs' } = {},
+): Promise<TopK[]> {
+  if (queries.dim !== corpus.dim)
+    throw new Error(`cosineTopK: queries have dim ${queries.dim}, the corpus ${corpus.dim}`);
+  const kk = Math.min(k, corpus.rows);
+  if (queries.rows === 0) return [];
+  const rt = opts.runtime === 'tfjs' ? undefined : inferenceRuntime();
+  if (rt?.ort && kk > 0 && queries.rows * corpus.rows * corpus.dim >= TF_MIN_WORK) {
+    const r = await onnxTopK(
+      rt.ort,
+      queries.data,
+      queries.rows,
+      corpus.data,
+      corpus.rows,
+      corpus.dim,
+      kk,
+      undefined,
+      true,
+    );
+    return unflatten(r, queries.rows, kk);
+  }
+  return exactTopK(unitRows(queries), unitRows(corpus), k, opts);
+}
+
+/** The rows of a matrix, each L2-normalised (a zero row stays zero). */
+function unitRows(m: Matrix): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < m.rows; i++) {
+    const v = m.data.subarray(i * m.dim, (i + 1) * m.dim);
+    let ss = 0;
+    for (let j = 0; j < m.dim; j++) ss += v[j]! * v[j]!;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    const u = new Float32Array(m.dim);
+    for (let j = 0; j < m.dim; j++) u[j] = v[j]! * inv;
+    out.push(u);
+  }
+  return out;
+}
+
 function unflatten(r: { index: Int32Array; score: Float32Array }, Q: number, kk: number): TopK[] {
   return Array.from({ length: Q }, (_, qi) => ({
     index: r.index.slice(qi * kk, (qi + 1) * kk),

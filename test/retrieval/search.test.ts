@@ -1,7 +1,7 @@
 // The fast exactTopK paths (TF.js blocks; + a worker thread; onnxruntime) against the plain JS loop.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/core/rng';
-import { exactTopK, plainTopK } from '../../lib/retrieval/search';
+import { cosineTopK, exactTopK, plainTopK } from '../../lib/retrieval/search';
 import { inferenceRuntime } from '../../lib/backend/onnx';
 import { onnxTopK } from '../../lib/retrieval/onnx-topk';
 import { mergeInto } from '../../lib/retrieval/topk-block';
@@ -65,6 +65,33 @@ describe('exactTopK', () => {
       expect(Array.from(r.index.subarray(i * 4, i * 4 + 4))).toEqual([a, a! + 10, a! + 20, b]);
     }
   });
+
+  // raw (not normalised) vectors and the plain loop on their unit rows
+  const cosineCase = () => {
+    const rng = new Rng(9);
+    const raw = (n: number) => Float32Array.from({ length: n * 32 }, () => 3 * rng.normal());
+    const q = { data: raw(300), rows: 300, dim: 32 },
+      c = { data: raw(4000), rows: 4000, dim: 32 }; // 3.8e7 multiply-adds: not the plain loop
+    const unit = (m: typeof q) =>
+      Array.from({ length: m.rows }, (_, i) => {
+        const v = m.data.slice(i * 32, (i + 1) * 32);
+        const s = Math.hypot(...v);
+        return v.map((x) => x / s);
+      });
+    return { q, c, ref: plainTopK(unit(q), unit(c), 10) };
+  };
+  it('cosineTopK on TF.js (normalised in JS) equals the plain loop on unit rows', async () => {
+    const { q, c, ref } = cosineCase();
+    expect(ref[0]!.score[0]!).toBeLessThanOrEqual(1 + 1e-6); // cosines, not raw dot products
+    expectSame(await cosineTopK(q, c, 10, { runtime: 'tfjs' }), ref);
+  });
+  it.skipIf(!inferenceRuntime().ort)(
+    'cosineTopK on onnxruntime (LpNormalization in the graph) equals it too',
+    async () => {
+      const { q, c, ref } = cosineCase();
+      expectSame(await cosineTopK(q, c, 10), ref);
+    },
+  );
 
   it('k larger than the corpus, and ties to the lower index when merging', async () => {
     const hits = await exactTopK(
