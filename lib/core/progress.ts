@@ -39,10 +39,11 @@ function mode(): Mode {
 /** Seconds as '42s', '3m07s' or '1h05m'; '?' when unknown. @example fmtTime(187) === '3m07s' */
 export function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
+  const whole = Math.round(s); // round once, so 119.6 s is '2m00s', never '1m60s'
+  if (whole < 60) return `${whole}s`;
+  const m = Math.floor(whole / 60);
   return m < 60
-    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    ? `${m}m${String(whole % 60).padStart(2, '0')}s`
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 

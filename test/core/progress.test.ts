@@ -14,6 +14,7 @@ describe('progress', () => {
       'eval [######..................] 3/12 tasks  0.10 tasks/s  ETA 1m30s',
     );
     expect(fmtTime(187)).toBe('3m07s');
+    expect([fmtTime(119.6), fmtTime(59.7), fmtTime(3599.8)]).toEqual(['2m00s', '1m00s', '1h00m']);
     expect(fmtTime(NaN)).toBe('?');
   });
 
