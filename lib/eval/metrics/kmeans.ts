@@ -64,29 +64,34 @@ function seedPlusPlus(rows: readonly Float32Array[], k: number, rng: Rng): Float
   return centres;
 }
 
+/** Assign every row to its nearest centre (ties to the lower index), in place; returns the inertia. */
+function assignNearest(rows: readonly Float32Array[], centroids: readonly Float64Array[], out: Int32Array): number {
+  let inertia = 0;
+  for (let i = 0; i < rows.length; i++) {
+    let best = 0,
+      bestD = Infinity;
+    for (let c = 0; c < centroids.length; c++) {
+      const dd = sqDist(rows[i]!, centroids[c]!);
+      if (dd < bestD) {
+        bestD = dd;
+        best = c;
+      }
+    }
+    out[i] = best;
+    inertia += bestD;
+  }
+  return inertia;
+}
+
 function lloyd(rows: readonly Float32Array[], init: Float64Array[], maxIter: number, tol: number): KMeansResult {
   const n = rows.length,
     k = init.length,
     d = rows[0]!.length;
   let centroids = init.map((c) => Float64Array.from(c));
   const assignments = new Int32Array(n);
-  let inertia = 0,
-    it = 0;
+  let it = 0;
   for (; it < maxIter; it++) {
-    inertia = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0,
-        bestD = Infinity;
-      for (let c = 0; c < k; c++) {
-        const dd = sqDist(rows[i]!, centroids[c]!);
-        if (dd < bestD) {
-          bestD = dd;
-          best = c;
-        }
-      }
-      assignments[i] = best;
-      inertia += bestD;
-    }
+    assignNearest(rows, centroids, assignments);
     const next = Array.from({ length: k }, () => new Float64Array(d));
     const counts = new Int32Array(k);
     for (let i = 0; i < n; i++) {
@@ -112,20 +117,7 @@ function lloyd(rows: readonly Float32Array[], init: Float64Array[], maxIter: num
     }
   }
   // final assignment against the final centres
-  inertia = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0,
-      bestD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const dd = sqDist(rows[i]!, centroids[c]!);
-      if (dd < bestD) {
-        bestD = dd;
-        best = c;
-      }
-    }
-    assignments[i] = best;
-    inertia += bestD;
-  }
+  const inertia = assignNearest(rows, centroids, assignments);
   return { assignments, centroids, inertia, iterations: it };
 }
 
