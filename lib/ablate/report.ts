@@ -179,7 +179,7 @@ export function ablationEntry(
   const date = new Date().toISOString().slice(0, 10);
   return `## ${date}: ablation ${r.spec} (${r.mirrors}), ${r.preset} preset, ${r.seeds.length} seeds
 
-Command: \`${o.command}\` (${o.machine}); wall time of this invocation ${(o.seconds / 60).toFixed(1)} min. Output: \`${rel(r.out)}\` (items.jsonl has one row per scored item: task, item, arm, seed, score).
+Command: \`${o.command}\` (${o.machine}${r.backend ? `; backend ${r.backend}` : ''}); wall time of this invocation ${(o.seconds / 60).toFixed(1)} min. Output: \`${rel(r.out)}\` (items.jsonl has one row per scored item: task, item, arm, seed, score).
 Question: ${r.question}
 A seed varies ${r.seedVaries.join(', ')}; pretraining, pre-finetuning and the evaluation sample are shared by every arm and seed.
 Method: ${r.method}

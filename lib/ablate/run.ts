@@ -29,6 +29,7 @@ import { pairedBootstrap, tInterval, type Interval, type PairedResult } from './
 import { resolveArms, type AblationSpec } from './spec';
 import { leakPreflight } from '../pipeline/leak';
 import { inDomainTasks } from '../mixture/build';
+import { selectBackend } from '../backend/select';
 
 export interface AblateOptions {
   preset: PresetName;
@@ -89,6 +90,8 @@ export interface AblationResult {
   standIn: string;
   /** Tasks whose training split is in some arm's mixture: in-domain scores, marked wherever averaged. */
   inDomain: string[];
+  /** The compute backend the arms trained on (selectBackend). */
+  backend?: string;
 }
 
 export const METHOD =
@@ -214,6 +217,8 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   if (opts.seeds < 3)
     log.warn(`${opts.seeds} seeds: intervals over seeds are very wide; use --seeds 3 or more for a real run`);
 
+  const backend = await selectBackend();
+  log.info(`backend: ${backend.name} (${backend.reason})`);
   const jobsPath = join(out, 'jobs.jsonl');
   const bar =
     opts.progress === false ? undefined : progress(`ablate ${spec.name}`, arms.length * seeds.length, 'arm-seeds');
@@ -243,6 +248,7 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
     jobs: readJsonlTolerant<JobRecord>(jobsPath),
     inDomain: [...new Set(arms.flatMap((a) => inDomainTasks(a.resolved.config.finetune.mixture)))],
   });
+  result.backend = backend.name;
   writeJson(join(out, 'results.json'), result);
   return result;
 }

@@ -18,6 +18,7 @@ import type { EncoderConfig } from '../encoder/config';
 import type { TextTokenizer } from '../encoder/tokenizer';
 import { createEngine } from './create-engine';
 import type { EnginePath } from '../backend/engine-path';
+import { selectBackend } from '../backend/select';
 import { NonFiniteError, type Engine, type EngineStep } from './engine';
 import { defaultReplicaCount } from '../encoder/worker-pool';
 import * as tf from '@tensorflow/tfjs';
@@ -132,6 +133,9 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
     });
   };
 
+  // The configured backend (GECKO_BACKEND, else the fastest that works), also when no run folder chose it
+  // first (an ablation arm, a bare pipeline context): TF.js alone would default to its slow 'cpu' backend.
+  await selectBackend();
   const engine = await createEngine(o.config, params, {
     replicas: o.replicas ?? defaultReplicaCount(tf.getBackend()),
     optimizer,

@@ -10,6 +10,8 @@ import { SPECS } from '../../lib/ablate/specs/index';
 import { onStage, type StageEvent } from '../../lib/pipeline/stages';
 import { silentLogger } from '../../lib/core/log';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../lib/backend/select';
 
 const haveData = have(SHARED_DATA, 'shared data sets');
 // fewer steps and small evaluation caps keep it fast; the spec's own tasks and arms are unchanged
@@ -62,6 +64,10 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
       };
       const { result } = await ablate(spec, opts);
       off();
+      // the arms trained on the selected backend (wasm here), not on TF.js's default 'cpu' backend
+      const trainedOn = tf.getBackend();
+      expect(trainedOn).toBe((await selectBackend()).tfBackend);
+      expect(result.backend).toBe((await selectBackend()).name);
       const ran = (stage: string) => events.filter((e) => e.stage === stage && e.action === 'ran').length;
       const summary = Object.fromEntries(
         ['pretrain', 'prefinetune', 'fret', 'mixture', 'finetune', 'eval'].map((s) => [s, ran(s)]),
