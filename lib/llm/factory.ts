@@ -152,6 +152,6 @@ export function teacherFromConfig(
 }
 
 /** How a teacher is named in reports: the offline one always says it is a stand-in. */
-export function describeTeacher(t: Teacher): string {
+export function describeTeacher(t: Pick<Teacher, 'id' | 'standIn'>): string {
   return t.standIn ? `${t.id} (stand-in, not an LLM)` : t.id;
 }

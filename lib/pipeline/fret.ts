@@ -1,18 +1,27 @@
 // FRet for a run, in one call: the seed corpus, the teacher and the retriever (fret.retriever,
-// pipeline/fret-retriever.ts, the same mapping as `gecko fret`) from the run's config, written to <run>/fret/ and resumed on every later call (a notebook re-run or
-// the next notebook reads the records instead of recomputing them).
+// pipeline/fret-retriever.ts) from the run's config, written to <run>/fret/ and resumed on every
+// later call (a notebook re-run or the next notebook reads the records instead of recomputing
+// them). The notebooks, the demo, `gecko ablate` and `gecko fret` (a context whose fret folder is
+// its --out) all run FRet through fretForRun.
 import type { Passage } from '../core/types';
 import type { ExperimentConfig } from '../config/schema';
 import type { RunContext } from '../runs/run';
 import { teacherFromConfig } from '../llm/factory';
 import { loadSeedCorpus } from '../seeding/corpus';
-import { runFret, seedStage, type FretSettings, type RunFretResult, type SeedStageResult } from '../fret/pipeline';
+import {
+  pinSettings,
+  runFret,
+  seedStage,
+  type FretSettings,
+  type RunFretResult,
+  type SeedStageResult,
+} from '../fret/pipeline';
 import { offlineKinds } from '../fret/tasks';
 import { retrieverFromSpec } from './fret-retriever';
 import { prefinetuneForRun } from './pretrain-stages';
 import { asStage, stageView } from './context';
 
-/** The FRet settings a config implies (the same mapping as `gecko fret`). */
+/** The FRet settings a config implies (pinned in the output folder's fret.settings.json). */
 export function fretSettingsOf(cfg: Readonly<ExperimentConfig>): FretSettings {
   return {
     corpus: cfg.seeding.corpus,
@@ -84,18 +93,29 @@ export interface SeedingReport {
   pool: number;
 }
 
+export interface FretForRunOptions {
+  /**
+   * fret.retriever 'initial': the checkpoint it starts from (`gecko fret --init`); default: the
+   * run's pre-finetuned model (prefinetuneForRun, trained first if needed).
+   */
+  init?: string;
+}
+
 /**
  * The whole of FRet for the run (seeds → task + query → QL, RC, RRF → positive and negative),
  * resumable; also returns the candidate pool so candidates can be shown with their text.
- * An LLM teacher first checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
+ * The settings are checked against the folder's before anything is written; an LLM teacher first
+ * checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
  * @example const fret = await fretForRun(ctx); showReport(fret.report);
  */
 export async function fretForRun(
   ctx: Pick<RunContext, 'config' | 'path' | 'log'>,
+  opts: FretForRunOptions = {},
 ): Promise<RunFretResult & { pool: Passage[]; poolById: Map<string, Passage> }> {
   return asStage(ctx, 'fret', async () => {
     const c = stageView(ctx, 'fret');
     const settings = fretSettingsOf(c.config);
+    pinSettings(fretDir(c), settings); // a folder of other settings is refused before seeds.jsonl is written
     const { corpus, seeding } = seedForRun(c);
     const kinds = offlineKinds(settings.taskTypes);
     const teacher = teacherFromConfig(c.config.llm, {
@@ -112,12 +132,12 @@ export async function fretForRun(
         out: fretDir(c),
         concurrency: c.config.llm.concurrency,
         log: c.log,
-        // 'initial' starts from the run's pre-finetuned model (trained first if needed).
+        // 'initial' starts from opts.init, else the run's pre-finetuned model (trained first if needed).
         retriever: (pool, queries) =>
           retrieverFromSpec(settings.retriever, pool, queries, {
             config: c.config,
             out: fretDir(c),
-            init: async () => (await prefinetuneForRun(ctx)).checkpoint,
+            init: opts.init ?? (async () => (await prefinetuneForRun(ctx)).checkpoint),
             log: c.log,
           }),
       });

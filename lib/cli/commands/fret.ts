@@ -1,6 +1,9 @@
 // `gecko fret`: FRet end to end (paper §3.2): seed passages → task + query
 // (step 1) → top-N neighbours → QL + RC → RRF → positive and hard negative (step 2).
 // Resumable: rerun the same command and it continues where it stopped.
+// A thin wrapper over the pipeline's stage (pipeline/fret.ts: fretForRun, the call the notebooks,
+// the demo and `gecko ablate` make) on a context whose fret folder is --out; the command adds the
+// checks before any write, --init for 'initial', the warnings and the summary lines.
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
@@ -11,12 +14,11 @@ import { checkEnvDirs, claimOutputDir, requireSome } from '../../core/preflight'
 import { checkRetrieverSpec } from '../../pipeline/checks';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
-import { describeTeacher, teacherFromConfig } from '../../llm/factory';
+import { describeTeacher } from '../../llm/factory';
 import { loadSeedCorpus } from '../../seeding/corpus';
-import { FRET_FILES, pinSettings, runFret } from '../../fret/pipeline';
-import { retrieverFromSpec } from '../../pipeline/fret-retriever';
-import { offlineKinds } from '../../fret/tasks';
-import { fretSettingsOf } from '../../pipeline/fret';
+import { FRET_FILES } from '../../fret/pipeline';
+import { fretForRun, fretSettingsOf } from '../../pipeline/fret';
+import { pipelineContext } from '../../pipeline/context';
 
 /**
  * A run that failed before any query was generated keeps nothing: its settings file would only
@@ -85,37 +87,17 @@ export const command: Command = {
         'pass --init <pre-finetuned ckpt> (e.g. runs/<run>/prefinetune/ckpt)',
       );
     checkEnvDirs();
-    const corpus = loadSeedCorpus(settings.corpus); // refuses evaluation collections before anything is written
+    loadSeedCorpus(settings.corpus); // refuses evaluation collections (and unreadable files) before anything is written
     const fresh = !existsSync(join(out, FRET_FILES.settings));
     claimOutputDir(out, '--out', 'gecko fret');
-    pinSettings(out, settings);
-    const kinds = offlineKinds(settings.taskTypes);
-    const teacher = teacherFromConfig(cfg.llm, { background: corpus, log, ...(kinds ? { offline: { kinds } } : {}) });
+    const ctx = pipelineContext(cfg, { dirs: { seeding: out, fret: out }, log });
     const t0 = Date.now();
     let res;
     try {
-      // An LLM teacher checks its capabilities (e.g. prompt logprobs for QL) before anything is spent.
-      await teacher.preflight?.(['generate', 'continuationLogprobs', 'labelLogprobs']);
-      res = await runFret({
-        corpus,
-        settings,
-        teacher,
-        out,
-        concurrency: cfg.llm.concurrency,
-        log,
-        retriever: (pool, queries) =>
-          retrieverFromSpec(settings.retriever, pool, queries, {
-            config: cfg,
-            out,
-            ...(f.init ? { init: f.init as string } : {}),
-            log,
-          }),
-      });
+      res = await fretForRun(ctx, f.init ? { init: f.init as string } : {});
     } catch (e) {
       if (fresh) forgetFailedStart(out);
       throw e;
-    } finally {
-      await teacher.close?.();
     }
     const r = res.report;
     if (r.seeding.seeds < settings.n)
@@ -127,11 +109,11 @@ export const command: Command = {
       `fret produced 0 training examples from ${r.seeding.seeds} seed passages (skipped: ${JSON.stringify(r.skipped)})`,
       `see the *.skipped.jsonl files in ${out} for why each was skipped; check the teacher and the corpus`,
     );
-    log.info(`teacher: ${describeTeacher(teacher)}`);
+    log.info(`teacher: ${describeTeacher({ id: r.teacher, standIn: r.standIn })}`);
     log.info(
       `done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${r.examples} examples; positive != seed passage in ${(r.relabelRate * 100).toFixed(1)}% (paper: ~15%)` +
         `; QL/RC agreement: Spearman ${r.agreement.spearman.toFixed(3)}, top-1 ${(r.agreement.top1 * 100).toFixed(1)}%` +
-        `; calls ${r.usage?.calls ?? 0} (+${r.usage?.cachedCalls ?? 0} cached)${teacher.standIn ? '; teacher is a stand-in, not an LLM' : ''}`,
+        `; calls ${r.usage?.calls ?? 0} (+${r.usage?.cachedCalls ?? 0} cached)${r.standIn ? '; teacher is a stand-in, not an LLM' : ''}`,
     );
     log.info(
       `wrote ${Object.values(FRET_FILES)

@@ -1,14 +1,14 @@
 // `gecko mixture`: the unified fine-tuning mixture (paper §3.3): FRet examples +
 // SQuAD + SICK NLI + STS Benchmark + Banking77, weighted by finetune.mixture, seeded.
+// A thin wrapper over the pipeline's mixture body (pipeline/mixture.ts: makeMixture, which
+// mixtureForRun calls too) with a --fret file and --n instead of the run's FRet stage; the
+// command adds the checks before any write and the summary line.
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { guardExamples, leakMode } from '../../pipeline/leak';
 import { configFromArgs } from '../config';
-import { writeJson } from '../../core/fs';
-import { writeJsonl } from '../../core/jsonl';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
-import { buildMixture } from '../../mixture/build';
+import { makeMixture } from '../../pipeline/mixture';
 import { checkEnvDirs, checkInputFile, checkOutputDir, claimOutputDir, requireSome } from '../../core/preflight';
 import { UsageError } from '../../core/errors';
 
@@ -37,29 +37,25 @@ export const command: Command = {
     checkOutputDir(out);
     log.info(`gecko mixture → ${out} (weights ${JSON.stringify(cfg.finetune.mixture)}, seed ${cfg.seed})`);
     const t0 = Date.now();
-    const { examples, report } = buildMixture({
-      weights: cfg.finetune.mixture,
-      seed: cfg.seed,
-      n: f.n as number | undefined,
-      fretPath: f.fret as string | undefined,
-      uniqueIds: cfg.data.uniqueIds,
-      inDomainPrompt: cfg.data.inDomainPrompt,
-      guard: (source, ex) => guardExamples(`the mixture source '${source}'`, ex, leakMode(cfg)),
+    const { report } = makeMixture(cfg, {
+      ...(f.fret ? { fretPath: f.fret as string } : {}),
+      ...(f.n !== undefined ? { n: f.n as number } : {}),
+      // Refuse an empty mixture and claim --out only once it is built: a refusal writes nothing.
+      check: ({ examples, report }) => {
+        if (f.fret)
+          requireSome(
+            report.available.fret ?? 0,
+            `--fret ${String(f.fret)} holds no FRet examples`,
+            'run gecko fret first (it writes <out>/fret-examples.jsonl), or leave out --fret',
+          );
+        requireSome(
+          examples.length,
+          'the mixture is empty: every source has weight 0 or no examples',
+          'check finetune.mixture',
+        );
+      },
+      out: () => claimOutputDir(out, '--out', 'gecko mixture'),
     });
-    if (f.fret)
-      requireSome(
-        report.available.fret ?? 0,
-        `--fret ${String(f.fret)} holds no FRet examples`,
-        'run gecko fret first (it writes <out>/fret-examples.jsonl), or leave out --fret',
-      );
-    requireSome(
-      examples.length,
-      'the mixture is empty: every source has weight 0 or no examples',
-      'check finetune.mixture',
-    );
-    claimOutputDir(out, '--out', 'gecko mixture');
-    writeJsonl(join(out, 'mixture.jsonl'), examples);
-    writeJson(join(out, 'mixture.report.json'), report);
     log.info(
       `wrote ${report.n} examples in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${Object.entries(report.taken)
         .map(([k, v]) => `${k} ${v}/${report.available[k]}`)

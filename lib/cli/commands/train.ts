@@ -2,6 +2,8 @@
 // prefinetune: in-batch negatives only; data defaults to the news title-body pairs.
 // finetune: + own hard negatives, same-tower negatives and Matryoshka, as configured;
 // data is a mixture file (gecko mixture) or any JSONL of TrainingExample / pairs.
+// A low-level primitive (--init + a data file), so it calls trainContrastive itself rather than
+// a pipeline stage: prefinetuneForRun / finetuneForRun (lib/pipeline) are the recipe's stages.
 import type { Command } from '../command';
 import { configFromArgs } from '../config';
 import { UsageError } from '../../core/errors';
