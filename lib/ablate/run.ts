@@ -325,6 +325,7 @@ export function analyse(
     out: o.out,
     jobs: o.jobs,
     standIn: spec.standIn,
-    inDomain: tasks.filter((t) => o.inDomain?.includes(t)),
+    // task keys carry '@<dim>' when a spec scores several widths
+    inDomain: tasks.filter((t) => o.inDomain?.includes(t.split('@')[0]!)),
   };
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { categoryAverages, summaryRecords, type ScoreRow } from '../../lib/eval/results';
 import { inDomainTasks } from '../../lib/mixture/build';
 import { armsTable } from '../../lib/ablate/report';
+import { analyse } from '../../lib/ablate/run';
+import { SPECS } from '../../lib/ablate/specs';
 import { scoreByDimension } from '../../lib/plots/eval';
 import { resolveConfig } from '../../lib/config/resolve';
 
@@ -57,5 +59,26 @@ describe('in-domain tasks in averages', () => {
     expect(JSON.stringify(scoreByDimension(recs, { inDomain: ['STSBenchmark'] }).layout.yaxis)).toMatch(
       /in-domain: STSBenchmark/,
     );
+  });
+  it('an ablation scored at several widths marks the in-domain task at each width', () => {
+    const spec = SPECS['matryoshka']!;
+    const items = ['matryoshka', 'plain'].flatMap((arm) =>
+      [1, 2].flatMap((seed) =>
+        ['Banking77Classification@128', 'SciFact@128'].flatMap((task) =>
+          ['a', 'b', 'c'].map((item, i) => ({ task, item, arm, seed, score: 0.1 * i + (arm === 'plain' ? 0.01 : 0) })),
+        ),
+      ),
+    );
+    const r = analyse(spec, items, {
+      preset: 'smoke',
+      seeds: [1, 2],
+      seedVaries: [],
+      out: '/tmp/x',
+      replicates: 50,
+      jobs: [],
+      inDomain: ['Banking77Classification'],
+    });
+    expect(r.inDomain).toEqual(['Banking77Classification@128']);
+    expect(armsTable(r)).toMatch(/Banking77Classification@128 \(in-domain\)/);
   });
 });
