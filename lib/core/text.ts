@@ -6,6 +6,18 @@ import { DataError } from './errors';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** A failure to stat or open `path` as a DataError naming it (a DataError passes through). */
+function openError(path: string, e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  const code = (e as { code?: string }).code;
+  return new DataError(
+    path,
+    code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message.split('\n')[0]})`,
+    undefined,
+    code === 'ENOENT' ? 'check the path' : undefined,
+  );
+}
+
 /** Where the first byte that is not UTF-8 sits: 1-based line and byte column. */
 function firstInvalid(buf: Uint8Array): { line: number; column: number } {
   let lineStart = 0;
@@ -44,14 +56,7 @@ export function readUtf8(path: string): string {
       throw new DataError(path, 'is a folder, not a file', undefined, 'give the path of a file inside it');
     buf = readFileSync(path);
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new DataError(
-      path,
-      code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message.split('\n')[0]})`,
-      undefined,
-      code === 'ENOENT' ? 'check the path' : undefined,
-    );
+    throw openError(path, e);
   }
   const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   const body = buf.subarray(bom);
@@ -90,14 +95,7 @@ export function* readLinesUtf8(path: string, chunkBytes = 1 << 20): Generator<Fi
       throw new DataError(path, 'is a folder, not a file', undefined, 'give the path of a file inside it');
     fd = openSync(path, 'r');
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new DataError(
-      path,
-      code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message.split('\n')[0]})`,
-      undefined,
-      code === 'ENOENT' ? 'check the path' : undefined,
-    );
+    throw openError(path, e);
   }
   const decode = (bytes: Buffer, lineNo: number): string => {
     try {
@@ -154,4 +152,21 @@ export function normalizeText(s: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
+}
+
+/** Paragraphs shorter than this (normalised) do not tie two documents together: headlines, datelines. */
+export const MIN_SHARED_PARAGRAPH = 40;
+
+/**
+ * A text as the leak guard and the hold-out splits compare it: its normalised whole, plus the
+ * normalised paragraphs (blank-line separated) of at least MIN_SHARED_PARAGRAPH characters.
+ * @example normalizedParts('Headline\n\nA body paragraph long enough to count on its own here.')
+ */
+export function normalizedParts(text: string): string[] {
+  const whole = normalizeText(text);
+  const paragraphs = text
+    .split(/\r?\n\s*\r?\n/)
+    .map(normalizeText)
+    .filter((p) => p.length >= MIN_SHARED_PARAGRAPH && p !== whole);
+  return whole === '' ? paragraphs : [whole, ...paragraphs];
 }

@@ -8,7 +8,7 @@
 //   STS, pair             both sentences of every pair
 //   classification       the test split's texts (the train split is the classifier's own data)
 //   clustering            every item
-// and every paragraph of a multi-paragraph test text (training passages are paragraphs).
+// and every paragraph of a multi-paragraph test text (training passages are paragraphs; core/text.ts normalizedParts).
 // Checking all registered tasks, not only the configured eval.tasks, keeps a trained model
 // clean for any later `gecko eval`, and keeps stage hashes independent of eval.tasks.
 // Mode 'refuse' (default) throws a LeakError that lists the overlap per task; 'drop' trains
@@ -16,7 +16,7 @@
 import type { LeakGuardMode } from '../config/choices';
 import { GeckoError, MissingDatasetError } from '../core/errors';
 import { dataDir } from '../core/paths';
-import { normalizeText } from '../core/text';
+import { normalizedParts, normalizeText } from '../core/text';
 import { loadBeir, loadClassification, loadPairClassification, loadSts } from './loaders';
 import { datasetStatus } from './status';
 
@@ -60,23 +60,6 @@ export function testTextsOf(task: EvalTaskRef, root: string): string[] {
   }
 }
 
-/** A paragraph of a test document counts when it has at least this many normalised characters. */
-export const MIN_PARAGRAPH_CHARS = 40;
-
-/**
- * The texts plus every paragraph (blank-line separated) of a multi-paragraph text: training
- * passages are paragraphs (a BBC article's body paragraphs), test items may be whole articles.
- * Short paragraphs (a one-line headline) are left out: they repeat across unrelated documents.
- */
-export function withParagraphs(texts: readonly string[]): string[] {
-  const out = [...texts];
-  for (const t of texts) {
-    const parts = t.split(/\r?\n\s*\r?\n/);
-    if (parts.length > 1) for (const p of parts) if (normalizeText(p).length >= MIN_PARAGRAPH_CHARS) out.push(p);
-  }
-  return out;
-}
-
 const indexCache = new Map<string, EvalTextIndex>();
 
 /**
@@ -105,7 +88,7 @@ export function evalTextIndex(tasks: readonly EvalTaskRef[], root = dataDir()): 
       }
       throw e;
     }
-    const distinct = new Set(withParagraphs(raw).map(normalizeText).filter((t) => t !== ''));
+    const distinct = new Set(raw.flatMap(normalizedParts));
     checked[task.name] = distinct.size;
     for (const t of distinct) {
       const list = texts.get(t);

@@ -255,17 +255,22 @@ function readBanking(split: string, root: string): LabeledText[] {
 /** One AG News row with its stable id ('ag_news/<row number>') and hold-out split ('excluded': a corpus row whose text is a cluster row's). */
 export interface AgNewsRow { id: string; title: string; description: string; label: string; split: 'cluster' | 'corpus' | 'excluded' }
 
-/** @internal AG News rows (all 7,600), decoded, with their split. */
-export function readAgNews(root: string): AgNewsRow[] {
+/** AG News rows (all 7,600), decoded, without their split. */
+function parseAgNews(root: string): Omit<AgNewsRow, 'split'>[] {
   const classesPath = datasetPath('ag_news', 'classes.txt', root);
   const classes = splitLines(readText(classesPath)).map((s) => s.trim()).filter(Boolean);
   const path = datasetPath('ag_news', 'test.csv', root);
-  const rows = parseCsv(readText(path), path).map((row, i) => {
+  return parseCsv(readText(path), path).map((row, i) => {
     expectFields(row, path, 3, 'class, title, description');
     const [cls, title, description] = row.fields as [string, string, string];
     const k = numberField(cls, path, row.line, 'class', [1, classes.length]);
     return { id: `ag_news/${i + 1}`, title: decodeAgNewsText(title), description: decodeAgNewsText(description), label: classes[k - 1]! };
   });
+}
+
+/** @internal AG News rows (all 7,600), decoded, with their split. */
+export function readAgNews(root: string): AgNewsRow[] {
+  const rows = parseAgNews(root);
   const splits = holdoutSplitsByText(
     'ag_news',
     rows.map((r) => ({ id: r.id, text: `${r.title}\n\n${r.description}` })), // the description is a passage of its own
@@ -312,14 +317,7 @@ export function newsClusterTexts(name: 'ag_news' | 'bbc_news', root: string): st
   const present = name === 'ag_news' ? ['test.csv', 'classes.txt'] : ['bbc_fulltext.jsonl'];
   if (!present.every((f) => existsSync(join(root, name, f)))) return [];
   if (name === 'bbc_news') return readBbc(root).filter((a) => holdoutSplitOf('bbc_news', a.id) === 'cluster').map((a) => a.text);
-  const classesPath = datasetPath('ag_news', 'classes.txt', root);
-  const classes = splitLines(readText(classesPath)).map((s) => s.trim()).filter(Boolean);
-  const path = datasetPath('ag_news', 'test.csv', root);
-  return parseCsv(readText(path), path).flatMap((row, i) => {
-    const [cls, title, description] = row.fields as [string, string, string];
-    if (holdoutSplitOf('ag_news', `ag_news/${i + 1}`) !== 'cluster' || !classes[Number(cls) - 1]) return [];
-    return [joinTitle(decodeAgNewsText(title), decodeAgNewsText(description))];
-  });
+  return parseAgNews(root).filter((r) => holdoutSplitOf('ag_news', r.id) === 'cluster').map((r) => joinTitle(r.title, r.description));
 }
 
 /** One BBC article: id '<category>/<nnn>', the category, and the full text (headline first). */

@@ -6,7 +6,7 @@
 // holdoutSplitsByText() also leaves out of 'corpus' every row that shares its text, or a
 // paragraph, with a 'cluster' row.
 import { sha256 } from '../core/hash';
-import { normalizeText } from '../core/text';
+import { normalizedParts } from '../core/text';
 import { CLUSTER_FRACTION } from './registry';
 
 export type HoldoutSplit = 'cluster' | 'corpus';
@@ -34,10 +34,10 @@ export function holdoutSplitsByText(
   rows: readonly { id: string; text: string }[],
   otherHeldOut: readonly string[] = [],
 ): Map<string, HoldoutSplit | 'excluded'> {
-  const byId = rows.map((r) => ({ r, split: holdoutSplitOf(dataset, r.id), parts: textParts(r.text) }));
+  const byId = rows.map((r) => ({ r, split: holdoutSplitOf(dataset, r.id), parts: normalizedParts(r.text) }));
   const clusterParts = new Set([
     ...byId.filter((x) => x.split === 'cluster').flatMap((x) => x.parts),
-    ...otherHeldOut.flatMap(textParts),
+    ...otherHeldOut.flatMap(normalizedParts),
   ]);
   return new Map(
     byId.map(({ r, split, parts }) => [
@@ -45,16 +45,4 @@ export function holdoutSplitsByText(
       split === 'corpus' && parts.some((p) => clusterParts.has(p)) ? 'excluded' : split,
     ]),
   );
-}
-
-/** Paragraphs shorter than this (normalised) do not tie two documents together: headlines, datelines. */
-const MIN_SHARED_PARAGRAPH = 40;
-
-/** A text's normalised whole and its normalised paragraphs of at least MIN_SHARED_PARAGRAPH characters. */
-function textParts(text: string): string[] {
-  const paragraphs = text
-    .split(/\r?\n\s*\r?\n/)
-    .map(normalizeText)
-    .filter((p) => p.length >= MIN_SHARED_PARAGRAPH);
-  return [normalizeText(text), ...paragraphs];
 }

@@ -35,19 +35,10 @@ export async function retrieverFromSpec(
 ): Promise<CandidateRetriever> {
   const format = ctx.config.format;
   if (spec === 'bm25') return bm25Retriever(pool);
-  if (spec === 'use-lite') {
-    const bar = progress('fret: embed candidate pool (use-lite)', pool.length, 'passages');
-    let shown = 0;
-    const r = await useLiteRetriever(pool, {
-      format,
-      onProgress: (done) => {
-        bar.tick(done - shown);
-        shown = done;
-      },
-    });
-    bar.done();
-    return r;
-  }
+  if (spec === 'use-lite')
+    return withPoolProgress('fret: embed candidate pool (use-lite)', pool.length, (onProgress) =>
+      useLiteRetriever(pool, { format, onProgress }),
+    );
   const hash = /^hash(?::(\d+))?$/.exec(spec);
   if (hash) return denseRetriever(hashEmbedder(hash[1] ? Number(hash[1]) : 256), pool, { format });
   if (spec === 'initial') {
@@ -81,14 +72,22 @@ export async function retrieverFromSpec(
   // Loaded lazily: BM25 runs need no TF.js.
   const { loadEmbedder } = await import('../encoder/embedder');
   const embedder = await loadEmbedder(spec);
-  const bar = progress('fret: embed candidate pool', pool.length, 'passages');
+  return withPoolProgress('fret: embed candidate pool', pool.length, (onProgress) =>
+    denseRetriever(embedder, pool, { format, onProgress }),
+  );
+}
+
+/** Build a retriever that reports how many pool passages it has embedded, as one progress bar. */
+async function withPoolProgress<R>(
+  label: string,
+  total: number,
+  build: (onProgress: (done: number) => void) => Promise<R>,
+): Promise<R> {
+  const bar = progress(label, total, 'passages');
   let shown = 0;
-  const r = await denseRetriever(embedder, pool, {
-    format,
-    onProgress: (done) => {
-      bar.tick(done - shown);
-      shown = done;
-    },
+  const r = await build((done) => {
+    bar.tick(done - shown);
+    shown = done;
   });
   bar.done();
   return r;

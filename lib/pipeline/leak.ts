@@ -12,7 +12,8 @@ import { TASKS } from '../eval/tasks/registry';
 import { loadSourceExamples } from '../mixture/build';
 import { prefinetunePairs } from '../pairs/title-body';
 import { loadSeedCorpus } from '../seeding/corpus';
-import { pretrainCorpus, pretrainText } from '../train/pretrain';
+import { pretrainText } from '../train/pretrain';
+import { GeckoError } from '../core/errors';
 import { loadPassages } from '../data/passages';
 
 /** The texts an example trains on: query, positive, negatives. */
@@ -49,9 +50,12 @@ export function guardPretrainText(
   const passages = cfg.pretrain.corpora.flatMap((name) => loadPassages(name));
   const view = (p: Passage) => ({ source: p.source, texts: p.title ? [p.title, p.text] : [p.text] });
   const { kept, report } = guardTraining('the pretraining text', passages, view, mode, evalTextIndex(TASKS));
-  const texts = kept.map(pretrainText);
-  if (texts.length === 0) pretrainCorpus(cfg.pretrain.corpora); // throws its "gave no text" error
-  return { kept: texts, report };
+  if (kept.length === 0)
+    throw new GeckoError(
+      `pretrain.corpora ${JSON.stringify(cfg.pretrain.corpora)} gave no text${passages.length ? ' the leak guard kept' : ''}`,
+      'list at least one seed corpus: bbc_news, ag_news, squad_v1.1_dev',
+    );
+  return { kept: kept.map(pretrainText), report };
 }
 
 /**
