@@ -2,8 +2,9 @@
 // this project's encoder, trainer, embedder and exact search, side by side with the PyTorch
 // reference in the same invocation. Each side runs in its own child process, alternating,
 // `--runs` times (default 3); the figures are medians, and ratios are project / torch.
-// Training runs on the TF.js engine; encoding and exact search on the path a user gets
-// (onnxruntime-node when it loads, else TF.js), with the TF.js figures beside them.
+// Training runs on the engine path a user gets (enginePath: onnx when onnxruntime-node loads,
+// else packed TF.js; GECKO_ENGINE=packed picks TF.js); encoding and exact search on the path a
+// user gets (onnxruntime-node when it loads, else TF.js), with the TF.js figures beside them.
 //
 //   npm run bench                      # 3 alternating runs of both, ~6 min
 //   npm run bench -- --quick           # smoke: 2 timed steps, 256 passages, 1 retrieval run
@@ -18,14 +19,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { enginePath } from '../lib/backend/engine-path';
 import { selectBackend } from '../lib/backend/select';
 import { Rng } from '../lib/core/rng';
 import type { EncoderConfig } from '../lib/encoder/config';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
 import { defaultReplicaCount } from '../lib/encoder/worker-pool';
 import { inBatchLoss } from '../lib/losses/in-batch';
-import { inferenceRuntime } from '../lib/backend/onnx';
+import { inferenceRuntime, ortThreads } from '../lib/backend/onnx';
 import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
+import { SUB_BATCH } from '../lib/encoder/onnx-replica';
 import { cosineTopK } from '../lib/retrieval/search';
 import { createEngine } from '../lib/train/create-engine';
 
@@ -107,6 +110,12 @@ function randomSeqs(rng: Rng, n: number, min: number, max: number): number[][] {
   );
 }
 
+const ARCH = {
+  packed: 'packed (unpadded) sequences on TF.js',
+  onnx: `onnxruntime-node training graphs (forward + hand-written backward), length-sorted sub-batches of ${SUB_BATCH}, ${ortThreads()} intra-op threads`,
+  device: 'device path: length-bucketed padded batches, tf.Variables',
+};
+
 async function project(quick: boolean): Promise<Record<string, unknown>> {
   const backend = await selectBackend();
   const replicas = defaultReplicaCount(backend.tfBackend);
@@ -124,7 +133,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     gpu: backend.gpu,
     replicas: engine.path === 'packed' ? replicas : 1,
     params: paramCount(paramSpecs(CFG)),
-    arch: `pre-LN, erf GELU, learned pos emb, mean pool, L2 norm, fp32; ${engine.path === 'packed' ? 'packed (unpadded) sequences' : 'device path: length-bucketed padded batches, tf.Variables'}`,
+    arch: `pre-LN, erf GELU, learned pos emb, mean pool, L2 norm, fp32; ${ARCH[engine.path]}`,
     quick,
     train_pairs: PAIRS,
     train_seq_len: TRAIN_LEN,
@@ -164,6 +173,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
       train_loss_last: losses[losses.length - 1],
     });
 
+    // the training engine's own encode (its path: onnx replica or TF.js replicas)
     const passages = quick ? 256 : ENC_PASSAGES;
     const data = randomSeqs(rng, passages, ENC_MIN, ENC_LEN);
     await engine.encode(data.slice(0, ENC_BATCH), ENC_BATCH); // untimed warm-up batch
@@ -171,7 +181,11 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     const emb = await engine.encode(data, ENC_BATCH);
     const encS = (performance.now() - t0) / 1000;
     if (emb.length !== passages) throw new Error('encode: wrong count');
-    Object.assign(out, { encode_passages: passages, encode_tfjs_s: encS, encode_tfjs_passages_per_s: passages / encS });
+    Object.assign(out, {
+      encode_passages: passages,
+      encode_engine_s: encS,
+      encode_engine_passages_per_s: passages / encS,
+    });
     out.rss_after_train_mb = process.memoryUsage().rss / 2 ** 20;
 
     // the path users get: the same weights exported to ONNX, run by onnxruntime-node
@@ -297,7 +311,7 @@ async function main(): Promise<void> {
     `bench: CPU ${cpu.cpu_model}, widest SIMD ${cpu.simd} (${cpu.simd_flags.join(' ')}); load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}\n` +
-      `bench: training on TF.js; encoding and exact search on ${ort.name} (${ort.reason})` +
+      `bench: training on the ${enginePath('wasm')} path (GECKO_ENGINE, default onnx when onnxruntime-node loads); encoding and exact search on ${ort.name} (${ort.reason})` +
       `${torchAvx2 ? '; torch limited to AVX2 (ATEN_CPU_CAPABILITY=avx2)' : ''}\n`,
   );
   const ours: Record<string, unknown>[] = [],
@@ -319,7 +333,7 @@ async function main(): Promise<void> {
     'peak_rss_mb',
     'load_avg_1min',
   ] as const;
-  const EXTRA = ['encode_tfjs_passages_per_s', 'retrieval_tfjs_s'] as const;
+  const EXTRA = ['encode_engine_passages_per_s', 'retrieval_tfjs_s'] as const;
   const med = (rows: Record<string, unknown>[], k: string) => median(rows.map((r) => Number(r[k])));
   const result: Record<string, unknown> = { ...ours[0], ...cpuInfo(), runs };
   for (const k of [...FIELDS, ...EXTRA]) if (k !== 'load_avg_1min') result[k] = med(ours, k);

@@ -50,5 +50,6 @@ export function sessionOptions(threads = ortThreads()): Ort.InferenceSession.Ses
     interOpNumThreads: 1,
     executionMode: 'sequential',
     executionProviders: ['cpu'],
+    logSeverityLevel: 3, // errors only: not the optimiser's notes on constants it folded away
   };
 }

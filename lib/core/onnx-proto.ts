@@ -6,7 +6,7 @@
 
 /** Element types (TensorProto.DataType). */
 export const DT = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
-type DataType = (typeof DT)[keyof typeof DT];
+export type DataType = (typeof DT)[keyof typeof DT];
 
 /** Protobuf bytes built field by field. */
 class Writer {

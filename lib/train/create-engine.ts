@@ -1,6 +1,6 @@
-// Pick and start the training engine for the active backend: the packed path (engine.ts) on
-// wasm and cpu, the device path (device-engine.ts) on tensorflow, tensorflow-gpu and webgpu.
-// GECKO_ENGINE=device|packed overrides (see enginePath).
+// Pick and start the training engine for the active backend (see enginePath): engine.ts with
+// one onnxruntime replica (onnx) or TF.js replicas (packed), or device-engine.ts (device).
+// GECKO_ENGINE=onnx|device|packed overrides.
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../encoder/config';
 import type { AdamWState } from './adamw';
@@ -18,5 +18,7 @@ export async function createEngine(
   opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean; path?: EnginePath } = {},
 ): Promise<Engine> {
   const path = opts.path ?? enginePath(tf.getBackend());
-  return path === 'packed' ? TrainEngine.create(config, params, opts) : DeviceEngine.create(config, params, opts);
+  return path === 'device'
+    ? DeviceEngine.create(config, params, opts)
+    : TrainEngine.create(config, params, { ...opts, path });
 }

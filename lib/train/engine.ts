@@ -9,7 +9,7 @@
 // Dropout masks are drawn per text from per-step seeds, so they are the same whichever
 // chunk or replica a text lands in: GradCache and plain training compute the same thing.
 //
-// This is the packed path (TrainEngine), built for wasm. The device path (device-engine.ts,
+// This is the packed path (TrainEngine), built for wasm; with one OnnxReplica it is the onnx path. The device path (device-engine.ts,
 // DeviceEngine) keeps weights and optimizer state on the backend's device; both implement
 // Engine, write the same checkpoints and compute the same steps. createEngine() (create-engine.ts)
 // picks one.
@@ -17,7 +17,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { EnginePath } from '../backend/engine-path';
 import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from '../encoder/config';
+import { inferenceRuntime } from '../backend/onnx';
 import { encodeSeqs } from '../encoder/embedder';
+import { OnnxReplica } from '../encoder/onnx-replica';
 import { paramCount, paramSpecs } from '../encoder/params';
 import type { Replica } from '../encoder/replica';
 import { startReplicas } from '../encoder/worker-pool';
@@ -227,11 +229,11 @@ export interface UpdateOptions {
  * @example const eng = await TrainEngine.create(cfg, initParams(cfg, seed)); const r = await eng.contrastive(seqs, lossFn, {...}); eng.update(0, r, {...}); await eng.close();
  */
 export class TrainEngine implements Engine {
-  readonly path = 'packed' as const;
   /** 1 where weight decay applies: matrices and embeddings (not biases, not LayerNorm). */
   readonly decayMask: Uint8Array;
 
   private constructor(
+    readonly path: 'packed' | 'onnx',
     readonly config: EncoderConfig,
     readonly params: Float32Array,
     public opt: AdamWState,
@@ -243,16 +245,25 @@ export class TrainEngine implements Engine {
       if (decayAll || s.shape.length === 2) this.decayMask.fill(1, s.offset, s.offset + s.size);
   }
 
-  /** Start replicas (this thread + replicas - 1 workers) with these weights. decayAll: weight decay on every parameter (torch's AdamW default). */
+  /**
+   * Start replicas with these weights: on the packed path this thread + replicas - 1 workers; on
+   * the onnx path one onnxruntime replica (it uses the cores itself; `replicas` is ignored).
+   * decayAll: weight decay on every parameter (torch's AdamW default).
+   */
   static async create(
     config: EncoderConfig,
     params: Float32Array,
-    opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean } = {},
+    opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean; path?: 'packed' | 'onnx' } = {},
   ): Promise<TrainEngine> {
     const n = paramCount(paramSpecs(config));
     if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
-    const replicas = await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
+    const path = opts.path ?? 'packed';
+    const replicas =
+      path === 'onnx'
+        ? [new OnnxReplica(config, inferenceRuntime().ort!)]
+        : await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
     const eng = new TrainEngine(
+      path,
       config,
       params.slice(),
       opts.optimizer ?? adamwInit(n),

@@ -1,7 +1,8 @@
 // The device path (padded batches, batched attention, autograd, tf.Variables, AdamW as TF.js
 // ops) against the packed path (hand-written backward, host AdamW), both on the cpu backend:
 // same loss and gradients (1e-4 relative, per parameter), same encodings, 20 training steps
-// from the same checkpoint that agree, and each path resuming the other's checkpoint.
+// from the same checkpoint that agree, and each path resuming the other's checkpoint. The onnx
+// path (onnxruntime training graphs, encoder/onnx-replica.ts) is held to the same 20 steps.
 // Run: npx vitest run test/train/device.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { contrastiveLoss, type ContrastiveBatch } from '../../lib/losses/contras
 import { matryoshkaLoss } from '../../lib/losses/matryoshka';
 import { DeviceEngine, type DeviceStep } from '../../lib/train/device-engine';
 import { enginePath, type EnginePath } from '../../lib/backend/engine-path';
+import { inferenceRuntime } from '../../lib/backend/onnx';
 import { TrainEngine } from '../../lib/train/engine';
 import { runLoop } from '../../lib/train/loop';
 import { tmpDir } from '../helpers';
@@ -69,6 +71,7 @@ const lossFn = (E: tf.Tensor2D) => {
   )(b);
 };
 
+type RunOf = { losses: number[]; checkpoint: string };
 const rel = (x: number, y: number) => Math.abs(x - y) / Math.abs(y);
 /** The measured differences, printed so that the figures quoted in README.md can be reproduced. */
 const report = (line: string) => console.info(`device-vs-packed ${line}`);
@@ -185,60 +188,61 @@ describe('device path = packed path (cpu backend)', () => {
     expect(tf.memory().numTensors).toBe(counts[0]); // the refused step's gradients were freed
   });
 
-  it('trains 20 steps like the packed path, and each path resumes the other one`s checkpoint', async () => {
-    const rng = new Rng(11);
-    const batches = Array.from({ length: 20 }, () => randomSeqs(rng, 2 * B + M));
-    const train = (dir: string, engine: EnginePath, stopAfter?: number) =>
-      runLoop({
-        stage: 'finetune',
-        dir,
-        config: cfg,
-        tokenizer: tok,
-        init: () => initParams(cfg, 21),
-        steps: 20,
-        lr: 2e-3,
-        warmupSteps: 3,
-        clipNorm: 1,
-        weightDecay: 0.5, // large, so that a weight-decay difference would show within 20 steps
-        checkpointEvery: 5,
-        step: (eng, s) =>
-          eng.contrastive(batches[s]!, lossFn, {
-            chunkSize: 8,
-            gradCache: s % 4 === 0,
-            dropoutSeeds: batches[s]!.map((_, i) => deriveSeed(7, 'dropout', s, i)),
-          }),
-        replicas: 1,
-        engine,
-        log: silentLogger,
-        stopAfter,
-        showProgress: false,
-      });
-    // each path runs 10 steps, its step-10 folder is copied and resumed by the other path,
-    // and the original goes on to step 20 on its own path
-    const root = tmpDir();
-    const halves = async (own: EnginePath, other: EnginePath) => {
-      const first = await train(join(root, own), own, 10);
-      cpSync(join(root, own), join(root, `${own}-then-${other}`), { recursive: true });
-      const rest = await train(join(root, own), own);
-      const crossed = await train(join(root, `${own}-then-${other}`), other);
-      expect([rest.resumedFrom, crossed.resumedFrom]).toEqual([10, 10]);
-      return { whole: { ...rest, losses: [...first.losses, ...rest.losses] }, crossed };
-    };
-    const { whole: packed, crossed: p2d } = await halves('packed', 'device');
-    const { whole: device, crossed: d2p } = await halves('device', 'packed');
-    expect(loadCheckpoint(d2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });
-    // Stated tolerance: per-step losses within 1e-5 relative, final weights and first moments
-    // within 1e-4 absolute, while training moves the weights by about 0.02 (printed below).
-    const lossDiff = Math.max(...device.losses.map((l, s) => rel(l, packed.losses[s]!)));
-    expect(device.losses).toHaveLength(20);
-    report(`20 steps, device vs packed: max per-step loss rel diff ${lossDiff.toExponential(2)}`);
+  const rng20 = new Rng(11);
+  const batches = Array.from({ length: 20 }, () => randomSeqs(rng20, 2 * B + M));
+  const root = tmpDir();
+  const train = (dir: string, engine: EnginePath, stopAfter?: number) =>
+    runLoop({
+      stage: 'finetune',
+      dir,
+      config: cfg,
+      tokenizer: tok,
+      init: () => initParams(cfg, 21),
+      steps: 20,
+      lr: 2e-3,
+      warmupSteps: 3,
+      clipNorm: 1,
+      weightDecay: 0.5, // large, so that a weight-decay difference would show within 20 steps
+      checkpointEvery: 5,
+      step: (eng, s) =>
+        eng.contrastive(batches[s]!, lossFn, {
+          chunkSize: 8,
+          gradCache: s % 4 === 0,
+          dropoutSeeds: batches[s]!.map((_, i) => deriveSeed(7, 'dropout', s, i)),
+        }),
+      replicas: 1,
+      engine,
+      log: silentLogger,
+      stopAfter,
+      showProgress: false,
+    });
+  // each path runs 10 steps, its step-10 folder is copied and resumed by the other path,
+  // and the original goes on to step 20 on its own path
+  const halves = async (own: EnginePath, other: EnginePath) => {
+    const first = await train(join(root, own), own, 10);
+    cpSync(join(root, own), join(root, `${own}-then-${other}`), { recursive: true });
+    const rest = await train(join(root, own), own);
+    const crossed = await train(join(root, `${own}-then-${other}`), other);
+    expect([rest.resumedFrom, crossed.resumedFrom]).toEqual([10, 10]);
+    return { whole: { ...rest, losses: [...first.losses, ...rest.losses] }, crossed };
+  };
+  let packedRun: Awaited<ReturnType<typeof halves>> | undefined;
+  const packedHalves = async () => (packedRun ??= await halves('packed', 'device'));
+  /**
+   * Stated tolerance: per-step losses within 1e-5 relative, final weights and first moments
+   * within 1e-4 absolute, while training moves the weights by about 0.02 (printed).
+   */
+  const agreeWithPacked = (label: string, whole: RunOf, others: Record<string, RunOf>, packed: RunOf) => {
+    const lossDiff = Math.max(...whole.losses.map((l, s) => rel(l, packed.losses[s]!)));
+    expect(whole.losses).toHaveLength(20);
+    report(`20 steps, ${label} vs packed: max per-step loss rel diff ${lossDiff.toExponential(2)}`);
     expect(lossDiff).toBeLessThan(1e-5);
     const init = initParams(cfg, 21);
     const ref = loadCheckpoint(packed.checkpoint, { optimizer: true });
     const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((a, v, i) => Math.max(a, Math.abs(v - y[i]!)), 0);
     const moved = maxDiff(ref.params, init);
     expect(moved).toBeGreaterThan(1e-2);
-    for (const [name, r] of Object.entries({ device, d2p, p2d })) {
+    for (const [name, r] of Object.entries({ [label]: whole, ...others })) {
       const ck = loadCheckpoint(r.checkpoint, { optimizer: true });
       report(
         `20 steps, ${name} vs packed: max weight diff ${maxDiff(ck.params, ref.params).toExponential(2)} (weights moved ${moved.toFixed(4)})`,
@@ -247,6 +251,21 @@ describe('device path = packed path (cpu backend)', () => {
       expect(maxDiff(ck.optimizer!.m, ref.optimizer!.m)).toBeLessThan(1e-4);
       expect(ck.optimizer!.t).toBe(20);
     }
+  };
+
+  it('trains 20 steps like the packed path, and each path resumes the other one`s checkpoint', async () => {
+    const { whole: packed, crossed: p2d } = await packedHalves();
+    const { whole: device, crossed: d2p } = await halves('device', 'packed');
+    expect(loadCheckpoint(d2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });
+    agreeWithPacked('device', device, { d2p, p2d }, packed);
+  });
+
+  it.skipIf(!inferenceRuntime().ort)('the onnx path trains the same 20 steps and resumes across paths', async () => {
+    const { whole: packed } = await packedHalves();
+    const { whole: onnx, crossed: o2p } = await halves('onnx', 'packed');
+    expect(loadCheckpoint(o2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });
+    expect(loadCheckpoint(onnx.checkpoint).meta).toMatchObject({ engine: 'onnx', step: 20 });
+    agreeWithPacked('onnx', onnx, { o2p }, packed);
   });
 
   it('the embedder encodes on the device path under GECKO_ENGINE=device, with the same vectors', async () => {
@@ -267,7 +286,8 @@ describe('device path = packed path (cpu backend)', () => {
   });
 
   it('picks the path from the backend, or GECKO_ENGINE', () => {
-    expect(enginePath('wasm', undefined)).toBe('packed');
+    expect(enginePath('wasm', undefined)).toBe(inferenceRuntime().ort ? 'onnx' : 'packed');
+    expect(enginePath('wasm', 'packed')).toBe('packed');
     expect(enginePath('cpu', undefined)).toBe('packed');
     expect(enginePath('tensorflow', 'auto')).toBe('device');
     expect(enginePath('webgpu', undefined)).toBe('device');
