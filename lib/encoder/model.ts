@@ -141,9 +141,7 @@ export function fillDropout(
   p: number,
   site: string,
 ): void {
-  const rng = new Rng(deriveSeed(seed, site));
-  const keep = 1 / (1 - p);
-  for (let i = start, end = start + count; i < end; i++) out[i] = rng.float() >= p ? keep : 0;
+  new Rng(deriveSeed(seed, site)).fillKeep(out, start, count, p, 1 / (1 - p));
 }
 
 /**

@@ -7,10 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
-import { mlmLossAndGrads } from '../losses/mlm';
 import type { EncoderConfig } from './config';
 import { fillDropout } from './model';
-import { backwardGraph, dropoutSites, forwardGraph, savedNames } from './onnx-train';
+import { backwardGraph, dropoutSites, forwardGraph, mlmGraph, savedNames } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
 
@@ -41,6 +40,7 @@ export class OnnxReplica implements Replica {
     readonly cfg: EncoderConfig,
     private readonly ort: OrtModule,
     private readonly threads?: number,
+    private readonly subBatch = SUB_BATCH,
   ) {
     this.specs = paramSpecs(cfg);
     this.byName = new Map(this.specs.map((s) => [s.name, s]));
@@ -74,8 +74,8 @@ export class OnnxReplica implements Replica {
       throw new Error(`replica: ${drop.length} dropout seeds for ${seqs.length} sequences`);
     const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.length - seqs[a]!.length || a - b);
     const out: SubBatch[] = [];
-    for (let i = 0; i < order.length; i += SUB_BATCH) {
-      const index = order.slice(i, i + SUB_BATCH);
+    for (let i = 0; i < order.length; i += this.subBatch) {
+      const index = order.slice(i, i + this.subBatch);
       const sub = index.map((j) => seqs[j]!);
       const B = sub.length,
         L = sub[0]!.length;
@@ -167,12 +167,16 @@ export class OnnxReplica implements Replica {
       dhidden: 'd_hidden' in grads,
     };
     const s = await this.session(`bwd ${JSON.stringify(o)}`, () => backwardGraph(this.cfg, o));
-    const r = await s.run(this.feedsFor(s, sub, { ...saved, ...grads }));
+    this.accumulate(sub, await s.run(this.feedsFor(s, sub, { ...saved, ...grads })));
+  }
+
+  /** Add a backward's outputs into the accumulator: every grad.<name>, and d_embedded into the two embedding tables. */
+  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType): void {
     const acc = this.acc;
-    for (const name of s.outputNames) {
+    for (const [name, t] of Object.entries(r)) {
       if (!name.startsWith('grad.')) continue;
-      const spec = this.byName.get(name.slice(5))!;
-      const g = r[name]!.data as Float32Array;
+      const spec = this.byName.get(name === 'grad.head.tok_emb' ? 'tok_emb' : name.slice(5))!;
+      const g = t.data as Float32Array;
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
     }
     // the embedding tables: each real token's row gradient into its id's and its position's row
@@ -201,70 +205,37 @@ export class OnnxReplica implements Replica {
     denominator: number,
     dropoutSeeds?: number[],
   ): Promise<number> {
-    const D = this.cfg.dModel;
-    // packed row -> (text, position), as the packed path numbers rows
-    const starts: number[] = [];
-    let off = 0;
-    for (const s of seqs) {
-      starts.push(off);
-      off += s.length;
-    }
-    const where = (row: number): [number, number] => {
-      let lo = 0,
-        hi = seqs.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= row) lo = mid;
-        else hi = mid - 1;
-      }
-      return [lo, row - starts[lo]!];
-    };
-    const tokSpec = this.byName.get('tok_emb')!,
-      biasSpec = this.byName.get('mlm.bias')!;
-    const tokEmb = tf.tensor2d(this.flat!.subarray(tokSpec.offset, tokSpec.offset + tokSpec.size), [
-      this.cfg.vocabSize,
-      D,
-    ]);
-    const bias = tf.tensor1d(this.flat!.subarray(biasSpec.offset, biasSpec.offset + biasSpec.size));
+    // packed row (as the packed path numbers them) -> (text, position)
+    const textOf: number[] = [],
+      posOf: number[] = [];
+    seqs.forEach((s, i) => {
+      for (let j = 0; j < s.length; j++) (textOf.push(i), posOf.push(j));
+    });
+    const scale = new this.ort.Tensor('float32', Float32Array.of(1 / denominator), []);
     let loss = 0;
     for (const sub of this.subBatches(seqs, dropoutSeeds)) {
       const slot = new Map(sub.index.map((j, b) => [j, b]));
-      const mine: number[] = [];
+      const padded: bigint[] = [],
+        tgt: bigint[] = [];
       rows.forEach((row, m) => {
-        if (slot.has(where(row)[0])) mine.push(m);
+        const b = slot.get(textOf[row]!);
+        if (b === undefined) return;
+        padded.push(BigInt(b * sub.L + posOf[row]!));
+        tgt.push(BigInt(targets[m]!));
       });
-      if (mine.length === 0) continue; // nothing to predict in this sub-batch: no gradient
-      const r = await this.runForward(sub, true, true);
-      const hidden = r.hidden!.data as Float32Array;
-      const at = mine.map((m) => {
-        const [j, t] = where(rows[m]!);
-        return (slot.get(j)! * sub.L + t) * D;
-      });
-      const sel = new Float32Array(mine.length * D);
-      at.forEach((a, i) => sel.set(hidden.subarray(a, a + D), i * D));
-      const selT = tf.tensor2d(sel, [mine.length, D]);
-      const res = mlmLossAndGrads(
-        selT,
-        Int32Array.from(mine, (_, i) => i),
-        Int32Array.from(mine, (m) => targets[m]!),
-        tokEmb,
-        bias,
-        denominator,
+      if (padded.length === 0) continue; // nothing to predict in this sub-batch: no gradient
+      const o = { dropout: 'drop.emb' in sub.feeds };
+      const s = await this.session(`mlm ${JSON.stringify(o)}`, () => mlmGraph(this.cfg, o));
+      const r = await s.run(
+        this.feedsFor(s, sub, {
+          mlm_rows: new this.ort.Tensor('int64', BigInt64Array.from(padded), [padded.length]),
+          mlm_targets: new this.ort.Tensor('int64', BigInt64Array.from(tgt), [tgt.length]),
+          mlm_scale: scale,
+        }),
       );
-      loss += res.loss.dataSync()[0]!;
-      const dsel = res.dhidden.dataSync();
-      const dh = new Float32Array(sub.index.length * sub.L * D);
-      at.forEach((a, i) => {
-        for (let k = 0; k < D; k++) dh[a + k] = dh[a + k]! + dsel[i * D + k]!;
-      });
-      addInto(this.acc, tokSpec.offset, res.dTokEmb.dataSync());
-      addInto(this.acc, biasSpec.offset, res.dBias.dataSync());
-      tf.dispose([selT, res.loss, res.dhidden, res.dTokEmb, res.dBias]);
-      await this.runBackward(sub, pick(r, savedNames(this.cfg)), {
-        d_hidden: new this.ort.Tensor('float32', dh, [sub.index.length * sub.L, D]),
-      });
+      loss += (r.mlm_loss!.data as Float32Array)[0]!;
+      this.accumulate(sub, r);
     }
-    tf.dispose([tokEmb, bias]);
     return loss;
   }
 
@@ -290,8 +261,4 @@ function pick(r: Ort.InferenceSession.ReturnType, names: string[]): Record<strin
   const out: Record<string, Ort.Tensor> = {};
   for (const n of names) out[n] = r[n]!;
   return out;
-}
-
-function addInto(acc: Float32Array, offset: number, g: ArrayLike<number>): void {
-  for (let i = 0; i < g.length; i++) acc[offset + i] = acc[offset + i]! + g[i]!;
 }

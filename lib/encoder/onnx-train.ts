@@ -70,6 +70,12 @@ class Graph {
     this.inits.push({ name, dims: [], data: Float32Array.of(v) });
     return name;
   }
+  /** A float vector constant (made once per name). */
+  f32v(name: string, v: number[]): string {
+    if (this.inits.some((t) => t.name === name)) return name;
+    this.inits.push({ name, dims: [v.length], data: Float32Array.from(v) });
+    return name;
+  }
   /** An int64 vector constant (made once per name). */
   i64(name: string, v: number[]): string {
     if (this.inits.some((t) => t.name === name)) return name;
@@ -161,19 +167,33 @@ const dense = (g: Graph, x: string, w: string, b: string) => g.op('Add', [g.op('
 export function forwardGraph(cfg: EncoderConfig, o: ForwardGraphOptions): Uint8Array {
   const g = new Graph();
   const c = common(g, cfg, o.dropout, (n) => n !== 'mlm.bias');
-  const ids = g.input('input_ids', ['B', 'L'], DT.INT64);
-  const seqLen = g.op('Shape', [ids], { start: 1, end: 2 });
-  const pos = g.op('Slice', ['pos_emb', g.i64('zero1', [0]), seqLen, c.ax0]); // [L, D]
-  let x = g.op('Reshape', [g.op('Add', [g.op('Gather', ['tok_emb', ids]), pos]), c.flat]); // [B*L, D]
-  if (o.dropout) x = g.op('Mul', [x, 'drop.emb']);
-  const bias = g.op('Unsqueeze', [
-    g.op('Mul', [g.op('Sub', [c.one, c.mask]), g.f32('neg', -1e9)]),
-    g.i64('ax12', [1, 2]),
-  ]); // [B, 1, 1, L]
   const save = (src: string, name: string) => {
     if (o.save)
       g.output(g.alias(src, `save.${name}`), name.endsWith('probs') ? ['B', c.H, 'L', 'L'] : ['BL', c.width(name)]);
   };
+  const hidden = forwardPart(g, c, cfg, o.dropout, save);
+  g.output(g.alias(pool(g, c, hidden).emb, 'sentence_embedding'), ['B', c.D]);
+  if (o.hidden) g.output(g.alias(hidden, 'hidden'), ['BL', c.D]);
+  return g.bytes('gecko_forward');
+}
+
+/** The encoder up to the final LayerNorm: hidden [B*L, D]; `save` sees every activation the backward needs. */
+function forwardPart(
+  g: Graph,
+  c: Common,
+  cfg: EncoderConfig,
+  dropout: boolean,
+  save: (src: string, name: string) => void,
+): string {
+  const ids = g.input('input_ids', ['B', 'L'], DT.INT64);
+  const seqLen = g.op('Shape', [ids], { start: 1, end: 2 });
+  const pos = g.op('Slice', ['pos_emb', g.i64('zero1', [0]), seqLen, c.ax0]); // [L, D]
+  let x = g.op('Reshape', [g.op('Add', [g.op('Gather', ['tok_emb', ids]), pos]), c.flat]); // [B*L, D]
+  if (dropout) x = g.op('Mul', [x, 'drop.emb']);
+  const bias = g.op('Unsqueeze', [
+    g.op('Mul', [g.op('Sub', [c.one, c.mask]), g.f32('neg', -1e9)]),
+    g.i64('ax12', [1, 2]),
+  ]); // [B, 1, 1, L]
   const half = g.f32('half', 0.5),
     sqrt2 = g.f32('sqrt2', Math.SQRT2);
   for (let l = 0; l < cfg.layers; l++) {
@@ -191,7 +211,7 @@ export function forwardGraph(cfg: EncoderConfig, o: ForwardGraphOptions): Uint8A
     const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), c.flat]);
     save(ctx, p('ctx'));
     let out = dense(g, ctx, p('wo'), p('bo'));
-    if (o.dropout) out = g.op('Mul', [out, `drop.${p('attn')}`]);
+    if (dropout) out = g.op('Mul', [out, `drop.${p('attn')}`]);
     const x1 = g.op('Add', [x, out]);
     save(x1, p('x1'));
     const h = dense(g, layerNorm(g, cfg, x1, p('ln2.g'), p('ln2.b')), p('w1'), p('b1'));
@@ -199,14 +219,11 @@ export function forwardGraph(cfg: EncoderConfig, o: ForwardGraphOptions): Uint8A
     // exact GELU; onnxruntime fuses this pattern into one kernel
     const gelu = g.op('Mul', [g.op('Mul', [h, g.op('Add', [g.op('Erf', [g.op('Div', [h, sqrt2])]), c.one])]), half]);
     let f = dense(g, gelu, p('w2'), p('b2'));
-    if (o.dropout) f = g.op('Mul', [f, `drop.${p('ffn')}`]);
+    if (dropout) f = g.op('Mul', [f, `drop.${p('ffn')}`]);
     x = g.op('Add', [x1, f]);
   }
   save(x, 'final');
-  const hidden = layerNorm(g, cfg, x, 'lnf.g', 'lnf.b');
-  g.output(g.alias(pool(g, c, hidden).emb, 'sentence_embedding'), ['B', c.D]);
-  if (o.hidden) g.output(g.alias(hidden, 'hidden'), ['BL', c.D]);
-  return g.bytes('gecko_forward');
+  return layerNorm(g, cfg, x, 'lnf.g', 'lnf.b');
 }
 
 /** LayerNorm recomputed from its input, and its backward: y, and (dy) -> dx, dgain, dbias. */
@@ -243,28 +260,86 @@ export function backwardGraph(cfg: EncoderConfig, o: BackwardGraphOptions): Uint
   const g = new Graph();
   const c = common(g, cfg, o.dropout, (n) => n !== 'mlm.bias' && n !== 'tok_emb' && n !== 'pos_emb');
   const saved = (n: string) => g.input(`save.${n}`, n.endsWith('probs') ? ['B', c.H, 'L', 'L'] : ['BL', c.width(n)]);
+  backwardPart(g, c, cfg, o.dropout, saved, (hidden) => {
+    let dhid: string | undefined;
+    if (o.demb) {
+      const { emb, norm, count } = pool(g, c, hidden);
+      const demb = g.input('d_sentence_embedding', ['B', c.D]);
+      const dot = g.op('ReduceSum', [g.op('Mul', [demb, emb]), c.axLast], { keepdims: 1 });
+      const dpooled = g.op('Div', [g.op('Sub', [demb, g.op('Mul', [emb, dot])]), norm]); // [B, D]
+      const per = g.op('Unsqueeze', [g.op('Div', [dpooled, count]), c.ax1]); // [B, 1, D]
+      dhid = g.op('Reshape', [g.op('Mul', [per, c.keep]), c.flat]); // [B*L, D]
+    }
+    if (o.dhidden) {
+      const dh = g.input('d_hidden', ['BL', c.D]);
+      dhid = dhid ? g.op('Add', [dhid, dh]) : dh;
+    }
+    return dhid!;
+  });
+  return g.bytes('gecko_backward');
+}
+
+/**
+ * ONNX bytes of one whole MLM step on a padded sub-batch: forward, the tied output layer
+ * (logits = hidden @ tok_emb^T + mlm.bias at the masked rows), the cross-entropy summed over
+ * those rows times mlm_scale (1 / the step's masked-token count), and the backward. MLM's loss
+ * is per token, so nothing leaves the graph between forward and backward.
+ *   extra inputs  mlm_rows int64 [M] (rows of the padded [B*L] layout, distinct), mlm_targets int64 [M], mlm_scale float []
+ *   extra outputs mlm_loss float [], grad.head.tok_emb [V, D] (the output layer's share of tok_emb's gradient), grad.mlm.bias [V]
+ */
+export function mlmGraph(cfg: EncoderConfig, o: { dropout: boolean }): Uint8Array {
+  const g = new Graph();
+  const c = common(g, cfg, o.dropout, () => true);
+  const acts = new Map<string, string>();
+  forwardPart(g, c, cfg, o.dropout, (src, name) => acts.set(name, src));
+  backwardPart(
+    g,
+    c,
+    cfg,
+    o.dropout,
+    (n) => acts.get(n)!,
+    (hidden) => {
+      const rows = g.input('mlm_rows', ['M'], DT.INT64);
+      const targets = g.input('mlm_targets', ['M'], DT.INT64);
+      const scale = g.input('mlm_scale', []);
+      const sel = g.op('Gather', [hidden, rows], { axis: 0 }); // [M, D]
+      const logp = g.op('LogSoftmax', [g.op('Gemm', [sel, 'tok_emb', 'mlm.bias'], { transB: 1 })], { axis: -1 }); // [M, V]
+      const onehot = g.op('OneHot', [targets, g.i64('vocab', [cfg.vocabSize]), g.f32v('off_on', [0, 1])], { axis: -1 });
+      const picked = g.op('ReduceSum', [g.op('Mul', [logp, onehot]), g.i64('all01', [0, 1])], { keepdims: 0 });
+      g.output(g.op('Neg', [g.op('Mul', [picked, scale])], undefined, 'mlm_loss'), []);
+      const dlogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logp]), onehot]), scale]); // [M, V]
+      g.output(g.op('Gemm', [dlogits, sel], { transA: 1 }, 'grad.head.tok_emb'), c.shape('tok_emb'));
+      g.output(g.op('ReduceSum', [dlogits, c.ax0], { keepdims: 0 }, 'grad.mlm.bias'), c.shape('mlm.bias'));
+      const dsel = g.op('MatMul', [dlogits, 'tok_emb']); // [M, D]
+      const zeros = g.op('ConstantOfShape', [g.op('Shape', [hidden])]); // float zeros
+      return g.op('ScatterND', [zeros, g.op('Unsqueeze', [rows, c.ax1]), dsel]); // [B*L, D]
+    },
+  );
+  return g.bytes('gecko_mlm');
+}
+
+/**
+ * The hand-written backward from the saved activations: `dhiddenOf` gets the recomputed final
+ * hidden states and returns d loss / d them. Outputs grad.<name> for every weight but the two
+ * embedding tables, and d_embedded [B*L, D].
+ */
+function backwardPart(
+  g: Graph,
+  c: Common,
+  cfg: EncoderConfig,
+  dropout: boolean,
+  saved: (name: string) => string,
+  dhiddenOf: (hidden: string) => string,
+): void {
   const sqrt2 = g.f32('sqrt2', Math.SQRT2),
     half = g.f32('half', 0.5),
     negHalf = g.f32('neg_half', -0.5),
     invSqrt2Pi = g.f32('inv_sqrt_2pi', 1 / Math.sqrt(2 * Math.PI));
   const T4 = { perm: [0, 1, 3, 2] };
 
-  // final LayerNorm and pooling, recomputed; then d hidden
+  // final LayerNorm, recomputed; then d hidden
   const lnf = layerNormParts(g, c, saved('final'), 'lnf.g', 'lnf.b');
-  let dhid: string | undefined;
-  if (o.demb) {
-    const { emb, norm, count } = pool(g, c, lnf.y);
-    const demb = g.input('d_sentence_embedding', ['B', c.D]);
-    const dot = g.op('ReduceSum', [g.op('Mul', [demb, emb]), c.axLast], { keepdims: 1 });
-    const dpooled = g.op('Div', [g.op('Sub', [demb, g.op('Mul', [emb, dot])]), norm]); // [B, D]
-    const per = g.op('Unsqueeze', [g.op('Div', [dpooled, count]), c.ax1]); // [B, 1, D]
-    dhid = g.op('Reshape', [g.op('Mul', [per, c.keep]), c.flat]); // [B*L, D]
-  }
-  if (o.dhidden) {
-    const dh = g.input('d_hidden', ['BL', c.D]);
-    dhid = dhid ? g.op('Add', [dhid, dh]) : dh;
-  }
-  let dx = lnf.backward(dhid!);
+  let dx = lnf.backward(dhiddenOf(lnf.y));
 
   for (let l = cfg.layers - 1; l >= 0; l--) {
     const p = (n: string) => `l${l}.${n}`;
@@ -275,7 +350,7 @@ export function backwardGraph(cfg: EncoderConfig, o: BackwardGraphOptions): Uint
       x1 = saved(p('x1')),
       h = saved(p('h'));
     // FFN branch: x2 = x1 + maskF * (gelu(LN2(x1) @ w1 + b1) @ w2 + b2)
-    const df = o.dropout ? g.op('Mul', [dx, `drop.${p('ffn')}`]) : dx;
+    const df = dropout ? g.op('Mul', [dx, `drop.${p('ffn')}`]) : dx;
     const cdf = g.op('Mul', [g.op('Add', [g.op('Erf', [g.op('Div', [h, sqrt2])]), c.one]), half]);
     const gelu = g.op('Mul', [h, cdf]);
     const dgelu = denseBackward(g, c, gelu, p('w2'), p('b2'), df);
@@ -285,7 +360,7 @@ export function backwardGraph(cfg: EncoderConfig, o: BackwardGraphOptions): Uint
     const dln2 = denseBackward(g, c, ln2.y, p('w1'), p('b1'), dh);
     const dx1 = g.op('Add', [dx, ln2.backward(dln2)]);
     // attention branch: x1 = x + maskO * (Attn(LN1(x)) @ wo + bo)
-    const dO = o.dropout ? g.op('Mul', [dx1, `drop.${p('attn')}`]) : dx1;
+    const dO = dropout ? g.op('Mul', [dx1, `drop.${p('attn')}`]) : dx1;
     const dctx = denseBackward(g, c, ctx, p('wo'), p('bo'), dO);
     const dc = g.op('Transpose', [g.op('Reshape', [dctx, c.ctxShape])], { perm: [0, 2, 1, 3] }); // [B, H, L, dh]
     const [q, k, v] = splitHeads(g, c, qkv);
@@ -310,6 +385,5 @@ export function backwardGraph(cfg: EncoderConfig, o: BackwardGraphOptions): Uint
     const dln1 = denseBackward(g, c, ln1.y, p('wqkv'), p('bqkv'), dqkv);
     dx = g.op('Add', [dx1, ln1.backward(dln1)]);
   }
-  g.output(g.alias(o.dropout ? g.op('Mul', [dx, 'drop.emb']) : dx, 'd_embedded'), ['BL', c.D]);
-  return g.bytes('gecko_backward');
+  g.output(g.alias(dropout ? g.op('Mul', [dx, 'drop.emb']) : dx, 'd_embedded'), ['BL', c.D]);
 }

@@ -29,6 +29,18 @@ describe('Rng', () => {
     expect(Math.max(...xs)).toBeLessThan(1);
     expect(Math.abs(xs.reduce((a, b) => a + b) / xs.length - 0.5)).toBeLessThan(0.01);
   });
+  it('fillKeep draws what the float() loop draws, and leaves the stream where that loop would', () => {
+    for (const p of [0.1, 0.5, 0.37]) {
+      const a = new Rng(11),
+        b = new Rng(11);
+      const fast = new Float32Array(5003),
+        slow = new Float32Array(5003);
+      a.fillKeep(fast, 2, 5000, p, 1 / (1 - p));
+      for (let i = 2; i < 5002; i++) slow[i] = b.float() >= p ? 1 / (1 - p) : 0;
+      expect(fast).toEqual(slow);
+      expect(a.uint32()).toBe(b.uint32());
+    }
+  });
   it('shuffle is a permutation and seeded', () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
     const s = new Rng(5).shuffle(items);
