@@ -1,9 +1,11 @@
 // The main job (`npm run demo`): the whole Gecko recipe in one resumable run, on the
 // offline stand-in teacher and the demo preset by default.
-//   1 seeding      2 FRet (step 1 + step 2)      3 MLM pretraining
-//   4 pre-finetuning on title-body pairs         5 fine-tuning on FRet + mixture with Matryoshka
+//   1 seeding + FRet (step 1 + step 2)      2 MLM pretraining
+//   3 pre-finetuning on title-body pairs     4 fine-tuning on FRet + mixture with Matryoshka
+//   5 the same fine-tuning without Matryoshka (one loss at full width): the control that shows
+//     what Matryoshka does at the smallest evaluated size
 //   6 evaluation of every task at several dimensions, against BM25 and the pre-finetuned model
-//   7 plots (PNG + SVG)                          8 a results entry in experiments.md
+//   7 plots (PNG + SVG)                      8 a results entry in experiments.md
 // Every stage reads its finished output back, so a killed demo restarted with the same
 // --out folder continues where it stopped.
 import { join, relative } from 'node:path';
@@ -26,6 +28,10 @@ import { finetuneForRun, prefinetuneForRun, pretrainForRun } from './train';
 import { withStages } from './context';
 import { leakPreflight } from './leak';
 import { inDomainTasks } from '../mixture/build';
+
+const STEPS = 8;
+/** The demo's label for the fine-tuned model trained without Matryoshka. */
+export const CONTROL = 'fine-tuned, no Matryoshka';
 
 export interface DemoOptions {
   preset?: PresetName;
@@ -71,11 +77,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const seconds: Record<string, number> = {};
   const t0 = Date.now();
   const step = async <T>(n: number, name: string, fn: () => Promise<T>): Promise<T> => {
-    log.info(`\n[${n}/8] ${name}`);
+    log.info(`\n[${n}/${STEPS}] ${name}`);
     const s = Date.now();
     const out = await fn();
     seconds[name] = (Date.now() - s) / 1000;
-    log.info(`[${n}/8] ${name}: done in ${seconds[name]!.toFixed(1)} s`);
+    log.info(`[${n}/${STEPS}] ${name}: done in ${seconds[name]!.toFixed(1)} s`);
     return out;
   };
 
@@ -98,11 +104,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const pre = await step(2, 'MLM pretraining', () => pretrainForRun(ctx, { log }));
   const pft = await step(3, 'pre-finetuning', () => prefinetuneForRun(ctx, { log }));
   const ft = await step(4, 'fine-tuning with Matryoshka', () => finetuneForRun(ctx, { log }));
+  const plain = await step(5, 'fine-tuning without Matryoshka (control)', () =>
+    finetuneForRun(ctx, { matryoshka: false, log }),
+  );
 
-  const models = { 'pre-finetuned': pft.checkpoint, 'fine-tuned': ft.checkpoint, BM25: 'bm25' };
-  const rows = await step(5, 'evaluation', () => evaluateModels(ctx, models));
+  const models = {
+    'pre-finetuned': pft.checkpoint,
+    'fine-tuned': ft.checkpoint,
+    [CONTROL]: plain.checkpoint,
+    BM25: 'bm25',
+  };
+  const rows = await step(6, 'evaluation', () => evaluateModels(ctx, models));
 
-  const plots = await step(6, 'plots', async () => {
+  const plots = await step(7, 'plots', async () => {
     const figs = runFigures(ctx.dir);
     figs['projection-fine-tuned'] = await checkpointProjection(ft.checkpoint, {
       seed: ctx.config.seed,
@@ -113,7 +127,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   seconds.total = (Date.now() - t0) / 1000;
 
   if (opts.experimentsPath !== null) {
-    await step(7, 'experiments.md', async () => {
+    await step(8, 'experiments.md', async () => {
       const path = opts.experimentsPath ?? join(projectRoot(), 'experiments.md');
       prependEntry(
         path,
@@ -149,7 +163,6 @@ export function demoEntry(r: {
   const { ctx, rows } = r;
   const c = ctx.config;
   const full = c.encoder.dModel;
-  const models = ['pre-finetuned', 'fine-tuned', 'BM25'];
   const cell = (model: string, task: string, dim: number | null) =>
     f3(rows.find((x) => x.model === model && x.task === task && x.dim === dim)?.main_score);
   const tasks = inTaskOrder([...new Set(rows.map((x) => x.task))].map((task) => ({ task }))).map((t) => t.task);
@@ -176,18 +189,34 @@ export function demoEntry(r: {
       'pre-finetuned mean',
       'fine-tuned mean',
       'fine-tuned mean, in-domain left out',
+      'no-Matryoshka control mean, in-domain left out',
       'fine-tuned Retrieval',
       'fine-tuned STS',
+      'control STS',
     ],
     dims.map((d) => [
       d,
       f3(avg('pre-finetuned', d)?.mean),
       f3(avg('fine-tuned', d)?.mean),
       f3(avg('fine-tuned', d)?.meanOutOfDomain),
+      f3(avg(CONTROL, d)?.meanOutOfDomain),
       f3(avg('fine-tuned', d)?.categories.Retrieval),
       f3(avg('fine-tuned', d)?.categories.STS),
+      f3(avg(CONTROL, d)?.categories.STS),
     ]),
   );
+  const small = dims[dims.length - 1]!;
+  const drop = (model: string, pick: (a: NonNullable<ReturnType<typeof avg>>) => number | null | undefined) => {
+    const hi = avg(model, full),
+      lo = avg(model, small);
+    const x = hi && pick(hi),
+      y = lo && pick(lo);
+    return x == null || y == null ? '–' : (x - y).toFixed(3);
+  };
+  const effect =
+    small === full
+      ? ''
+      : `\nThe Matryoshka effect, one seed (the controlled comparison over seeds is \`npx gecko ablate matryoshka --seeds 3\`): from d${full} to d${small} the fine-tuned model loses ${drop('fine-tuned', (a) => a.meanOutOfDomain)} of its mean (in-domain left out) and ${drop('fine-tuned', (a) => a.categories.STS)} of its STS mean; the same fine-tuning without Matryoshka loses ${drop(CONTROL, (a) => a.meanOutOfDomain)} and ${drop(CONTROL, (a) => a.categories.STS)}.\n`;
   const times = markdownTable(
     ['stage', 'seconds'],
     Object.entries(r.seconds).map(([k, v]) => [k, v.toFixed(1)]),
@@ -212,7 +241,7 @@ ${perTask}
 Mean over tasks (and two categories) by Matryoshka dimension:
 
 ${byDim}
-
+${effect}
 Plots (in the run folder): ${r.plots
     .filter((p) => p.endsWith('.png'))
     .map((p) => `\`${rel(p)}\``)

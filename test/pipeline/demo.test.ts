@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/core/log';
 import { prependEntry } from '../../lib/pipeline/experiments-log';
-import { runDemo } from '../../lib/pipeline/demo';
+import { CONTROL, runDemo } from '../../lib/pipeline/demo';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 describe('prependEntry', () => {
@@ -27,7 +27,7 @@ describe('runDemo (smoke preset)', () => {
       expect(r.fret.records).toBeGreaterThan(0);
       expect(r.fret.standIn).toBe(true);
       const models = new Set(r.rows.map((x) => x.model));
-      expect(models).toEqual(new Set(['pre-finetuned', 'fine-tuned', 'BM25']));
+      expect(models).toEqual(new Set(['pre-finetuned', 'fine-tuned', CONTROL, 'BM25']));
       expect(
         r.rows.some((x) => x.model === 'fine-tuned' && x.task === 'SciFact' && x.dim === 32 && x.main_score !== null),
       ).toBe(true);
@@ -45,6 +45,12 @@ describe('runDemo (smoke preset)', () => {
       expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, offline teacher\)/m);
       expect(entry).toContain('a stand-in, not an LLM');
       expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
+      // the Matryoshka control: its own fine-tuning stage, scored at every size, and the effect line from those scores
+      expect(r.seconds['fine-tuning without Matryoshka (control)']).toBeGreaterThan(0);
+      expect(r.rows.some((x) => x.model === CONTROL && x.dim === 16 && x.main_score !== null)).toBe(true);
+      expect(entry).toMatch(
+        /from d32 to d16 the fine-tuned model loses -?[0-9.]+ of its mean .* without Matryoshka loses -?[0-9.]+ and -?[0-9.]+\./,
+      );
       // Resume: the finished stages are read back, the scores are the same.
       const again = await runDemo({ preset: 'smoke', dir, experimentsPath: null, log: silentLogger });
       expect(again.rows).toEqual(r.rows);

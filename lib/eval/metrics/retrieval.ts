@@ -23,14 +23,25 @@ import type { Qrels, RunScores } from '../../core/types';
 export const MTEB_K_VALUES: readonly number[] = [1, 3, 5, 10, 20, 100, 1000];
 
 /**
- * Passage ids of one query's run, best first: score descending, then id ascending.
+ * Passage ids of one query's run, best first: score descending, then id ascending (computed once per scores object).
  * @example rankRun({ b: 1, a: 1, c: 2 }) // ['c', 'a', 'b']
  */
-export function rankRun(scores: Record<string, number>): string[] {
-  const ids = Object.keys(scores);
-  ids.sort((x, y) => scores[y]! - scores[x]! || (x < y ? -1 : x > y ? 1 : 0));
+export function rankRun(scores: Record<string, number>): readonly string[] {
+  let ids = rankings.get(scores);
+  if (!ids) {
+    const sorted = Object.keys(scores);
+    sorted.sort((x, y) => scores[y]! - scores[x]! || (x < y ? -1 : x > y ? 1 : 0));
+    ids = Object.freeze(sorted);
+    rankings.set(scores, ids);
+  }
   return ids;
 }
+
+/**
+ * Rankings by scores object: the metrics, the per-item scores and the TREC run file each rank the
+ * same run (1,000 passages per query), so each query is sorted once. Runs are not changed after scoring.
+ */
+const rankings = new WeakMap<Record<string, number>, readonly string[]>();
 
 const grade = (rels: Record<string, number>, id: string): number => {
   const g = rels[id];
