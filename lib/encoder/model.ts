@@ -133,6 +133,23 @@ function dropoutMask(
  * drawn from the sequence's seed and the site label. The packed and the device (padded) paths
  * both draw through this, so their masks are the same.
  */
+/**
+ * The (N * L) x D dropout values of one site for texts of these lengths padded to L: each text's
+ * rows as the packed path draws them, zero on padding. The device and onnx paths use this.
+ */
+export function paddedDropoutValues(
+  lengths: readonly number[],
+  L: number,
+  seeds: readonly number[],
+  D: number,
+  p: number,
+  site: string,
+): Float32Array {
+  const m = new Float32Array(lengths.length * L * D);
+  lengths.forEach((len, s) => fillDropout(m, s * L * D, len * D, seeds[s]!, p, site));
+  return m;
+}
+
 export function fillDropout(
   out: Float32Array,
   start: number,

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
 import type { EncoderConfig } from './config';
-import { fillDropout } from './model';
+import { paddedDropoutValues } from './model';
+import { padBatch } from './onnx-runtime';
 import { backwardGraph, dropoutSites, forwardGraph, mlmGraph, savedNames } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
@@ -77,26 +78,22 @@ export class OnnxReplica implements Replica {
     for (let i = 0; i < order.length; i += this.subBatch) {
       const index = order.slice(i, i + this.subBatch);
       const sub = index.map((j) => seqs[j]!);
-      const B = sub.length,
-        L = sub[0]!.length;
-      const ids = new BigInt64Array(B * L),
-        mask = new Float32Array(B * L);
-      sub.forEach((s, b) => {
-        for (let j = 0; j < s.length; j++) {
-          ids[b * L + j] = BigInt(s[j]!);
-          mask[b * L + j] = 1;
-        }
-      });
+      const { ids, mask, L } = padBatch(sub);
+      const B = sub.length;
       const feeds: Record<string, Ort.Tensor> = {
         input_ids: new this.ort.Tensor('int64', ids, [B, L]),
-        attention_mask: new this.ort.Tensor('float32', mask, [B, L]),
+        attention_mask: new this.ort.Tensor('int64', mask, [B, L]),
       };
-      if (drop)
-        for (const site of dropoutSites(this.cfg)) {
-          const m = new Float32Array(B * L * D);
-          sub.forEach((s, b) => fillDropout(m, b * L * D, s.length * D, drop[index[b]!]!, this.cfg.dropout, site));
-          feeds[`drop.${site}`] = new this.ort.Tensor('float32', m, [B * L, D]);
-        }
+      if (drop) {
+        const lengths = sub.map((s) => s.length),
+          seeds = index.map((j) => drop[j]!);
+        for (const site of dropoutSites(this.cfg))
+          feeds[`drop.${site}`] = new this.ort.Tensor(
+            'float32',
+            paddedDropoutValues(lengths, L, seeds, D, this.cfg.dropout, site),
+            [B * L, D],
+          );
+      }
       out.push({ index, seqs: sub, L, feeds });
     }
     return out;

@@ -112,7 +112,7 @@ function common(g: Graph, cfg: EncoderConfig, dropout: boolean, params: (name: s
     H = cfg.heads,
     dh = D / H;
   for (const s of paramSpecs(cfg)) if (params(s.name)) g.input(s.name, s.shape);
-  const mask = g.input('attention_mask', ['B', 'L']); // float 1 = token, 0 = pad
+  const mask = g.op('Cast', [g.input('attention_mask', ['B', 'L'], DT.INT64)], { to: DT.FLOAT }, 'mask_f'); // 1 = token, 0 = pad
   if (dropout) for (const s of dropoutSites(cfg)) g.input(`drop.${s}`, ['BL', D]);
   const bl = g.op('Shape', [mask], undefined, 'b_l'); // [B, L]
   return {

@@ -11,7 +11,7 @@
 // Nothing here reads a tensor back to the host.
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from './config';
-import { fillDropout, type ParamTensors } from './model';
+import { paddedDropoutValues, type ParamTensors } from './model';
 
 /** Token ids of N texts, each padded with id 0 to the longest (L). */
 export interface PaddedBatch {
@@ -37,9 +37,7 @@ export function padBatch(seqs: readonly (readonly number[])[]): PaddedBatch {
 
 /** The (N * L, D) dropout mask of one site, zero on padding; same values as the packed path's mask. */
 function paddedDropout(b: PaddedBatch, seeds: readonly number[], D: number, p: number, site: string): tf.Tensor2D {
-  const m = new Float32Array(b.N * b.L * D);
-  for (let s = 0; s < b.N; s++) fillDropout(m, s * b.L * D, b.lengths[s]! * D, seeds[s]!, p, site);
-  return tf.tensor2d(m, [b.N * b.L, D]);
+  return tf.tensor2d(paddedDropoutValues(b.lengths, b.L, seeds, D, p, site), [b.N * b.L, D]);
 }
 
 /** LayerNorm over the last axis, biased variance as in torch. x (T, D) -> (T, D) */

@@ -28,6 +28,7 @@ import { finetuneForRun, prefinetuneForRun, pretrainForRun } from './train';
 import { withStages } from './context';
 import { leakPreflight } from './leak';
 import { inDomainTasks } from '../mixture/build';
+import { enginePath } from '../backend/engine-path';
 
 const STEPS = 8;
 /** The demo's label for the fine-tuned model trained without Matryoshka. */
@@ -227,7 +228,7 @@ export function demoEntry(r: {
   const pftMean = avg('pre-finetuned', full)?.mean;
   return `## ${date}: demo run (${ctx.preset} preset, ${r.fret.teacher} teacher): fine-tuned mean ${f3(ftMean)} vs pre-finetuned ${f3(pftMean)} at d${full}, in ${(r.seconds.total! / 60).toFixed(1)} min
 
-Command: \`${r.command}\` (preset ${ctx.preset}, config ${ctx.configHash.slice(0, 8)}, seed ${c.seed}, backend ${ctx.backend.name}).
+Command: \`${r.command}\` (preset ${ctx.preset}, config ${ctx.configHash.slice(0, 8)}, seed ${c.seed}, backend ${ctx.backend.name}, training path ${enginePath(ctx.backend.tfBackend)}).
 Run folder: \`${rel(ctx.dir)}\` (ignored by git; rerun the command to reproduce it).
 Teacher: \`${r.fret.teacher}\`${r.fret.standIn ? ' (a stand-in, not an LLM: its FRet labels say nothing about what an LLM teacher gives)' : ''}.
 FRet: ${r.fret.records} examples from ${c.seeding.n} ${c.seeding.corpus} seed passages, N = ${c.fret.numCandidates}, RRF k = ${c.fret.rrfK}, negative = ${c.fret.negativeStrategy}; positive != seed passage in ${(100 * r.fret.relabelRate).toFixed(1)}% (paper: about 15%).

@@ -50,7 +50,7 @@ export interface RunInfo {
   platform: string;
 }
 
-const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
+const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'onnxruntime-node', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
 
 /** Installed versions of the packages that shape results (null = not installed). */
 export function packageVersions(): Record<string, string | null> {
