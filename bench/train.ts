@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { enginePath } from '../lib/backend/engine-path';
 import { selectBackend } from '../lib/backend/select';
+import { cpuInfo } from '../lib/core/cpu';
 import { Rng } from '../lib/core/rng';
 import type { EncoderConfig } from '../lib/encoder/config';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
@@ -68,40 +69,6 @@ const median = (a: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-
-/** The CPU model and the widest x86 SIMD it reports (/proc/cpuinfo flags; wasm itself uses 128-bit SIMD). */
-export function cpuInfo(): { cpu_model: string; simd: string; simd_flags: string[] } {
-  let text = '';
-  try {
-    text = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    /* not Linux */
-  }
-  const model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? 'unknown';
-  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
-  const known = [
-    'sse4_2',
-    'avx',
-    'avx2',
-    'fma',
-    'avx512f',
-    'avx512bw',
-    'avx512vl',
-    'avx512_vnni',
-    'avx512_bf16',
-    'amx_tile',
-  ];
-  const simd = flags.has('avx512f')
-    ? 'AVX-512'
-    : flags.has('avx2')
-      ? 'AVX2'
-      : flags.has('avx')
-        ? 'AVX'
-        : flags.has('sse4_2')
-          ? 'SSE4.2'
-          : 'unknown';
-  return { cpu_model: model, simd, simd_flags: known.filter((f) => flags.has(f)) };
-}
 
 /** Token ids 1..VOCAB-1 with a length uniform in [min, max] (no padding: we pack). */
 function randomSeqs(rng: Rng, n: number, min: number, max: number): number[][] {
@@ -319,7 +286,13 @@ async function main(): Promise<void> {
   const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`bench: run ${i + 1}/${runs}: project...\n`);
-    ours.push(runChild([process.execPath, tsx, 'bench/train.ts', '--child', ...(quick ? ['--quick'] : [])]));
+    // two threads on our side as on torch's (torch_ref.py --threads 2), unless GECKO_WORKERS says otherwise
+    ours.push(
+      runChild([process.execPath, tsx, 'bench/train.ts', '--child', ...(quick ? ['--quick'] : [])], {
+        GECKO_WORKERS: '2',
+        ...process.env,
+      }),
+    );
     if (withTorch) {
       process.stderr.write(`bench: run ${i + 1}/${runs}: torch...\n`);
       torch.push(runChild([PYTHON, '-c', TORCH_WRAP, TORCH_REF, ...(quick ? ['--quick'] : [])], torchEnv));

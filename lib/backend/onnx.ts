@@ -2,6 +2,7 @@
 // the npm package) when it loads, else TF.js. GECKO_ONNX=off forces TF.js. The answer and its
 // reason are kept so that commands and benchmarks can say which ran.
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { readEnv } from '../core/env';
@@ -36,10 +37,10 @@ export function inferenceRuntime(): InferenceRuntime {
   return cached;
 }
 
-/** Threads for one onnxruntime session: GECKO_WORKERS or 2 (the machine's 2 cores). */
+/** Threads for one onnxruntime session: GECKO_WORKERS, else one per core. */
 export function ortThreads(): number {
   const env = readEnv('GECKO_WORKERS');
-  return env !== undefined ? Math.max(1, Math.floor(Number(env)) || 1) : 2;
+  return env !== undefined ? Math.max(1, Math.floor(Number(env)) || 1) : Math.max(1, availableParallelism());
 }
 
 /** Session options used everywhere: all graph optimisations, intra-op threads, one inter-op thread. */

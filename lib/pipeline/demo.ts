@@ -29,6 +29,7 @@ import { withStages } from './context';
 import { leakPreflight } from './leak';
 import { inDomainTasks } from '../mixture/build';
 import { enginePath } from '../backend/engine-path';
+import { cpuInfo } from '../core/cpu';
 
 const STEPS = 8;
 /** The demo's label for the fine-tuned model trained without Matryoshka. */
@@ -223,12 +224,14 @@ export function demoEntry(r: {
     Object.entries(r.seconds).map(([k, v]) => [k, v.toFixed(1)]),
   );
   const rel = (p: string) => relative(projectRoot(), p);
+  const cpu = cpuInfo();
   const date = new Date().toISOString().slice(0, 10);
   const ftMean = avg('fine-tuned', full)?.mean;
   const pftMean = avg('pre-finetuned', full)?.mean;
   return `## ${date}: demo run (${ctx.preset} preset, ${r.fret.teacher} teacher): fine-tuned mean ${f3(ftMean)} vs pre-finetuned ${f3(pftMean)} at d${full}, in ${(r.seconds.total! / 60).toFixed(1)} min
 
 Command: \`${r.command}\` (preset ${ctx.preset}, config ${ctx.configHash.slice(0, 8)}, seed ${c.seed}, backend ${ctx.backend.name}, training path ${enginePath(ctx.backend.tfBackend)}).
+CPU: ${cpu.cpu_model}, ${cpu.cores} cores, widest SIMD ${cpu.simd} (timings differ between CPUs of one machine class).
 Run folder: \`${rel(ctx.dir)}\` (ignored by git; rerun the command to reproduce it).
 Teacher: \`${r.fret.teacher}\`${r.fret.standIn ? ' (a stand-in, not an LLM: its FRet labels say nothing about what an LLM teacher gives)' : ''}.
 FRet: ${r.fret.records} examples from ${c.seeding.n} ${c.seeding.corpus} seed passages, N = ${c.fret.numCandidates}, RRF k = ${c.fret.rrfK}, negative = ${c.fret.negativeStrategy}; positive != seed passage in ${(100 * r.fret.relabelRate).toFixed(1)}% (paper: about 15%).

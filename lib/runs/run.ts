@@ -15,6 +15,7 @@ import { projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
 import { gitState } from '../core/version';
+import { cpuInfo, type CpuInfo } from '../core/cpu';
 import { enginePath, type EnginePath } from '../backend/engine-path';
 
 export interface RunContext {
@@ -48,6 +49,7 @@ export interface RunInfo {
   };
   git: { commit: string | null; dirty: boolean | null };
   platform: string;
+  cpu: CpuInfo;
 }
 
 const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'onnxruntime-node', 'danfojs-node', 'openai', 'node-llama-cpp', 'tslab', 'plotly.js-dist-min'];
@@ -113,11 +115,13 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
     },
     git: gitState(),
     platform: `${process.platform}-${process.arch}`,
+    cpu: cpuInfo(),
   };
   writeJson(join(dir, 'env.json'), info);
   if (!opts.quiet) {
     log.info(`run ${id} (preset ${resolved.preset}, config ${resolved.hash.slice(0, 8)}, seed ${resolved.config.seed})`);
     log.info(`backend: ${backend.name} (${backend.reason}); training path: ${info.backend.enginePath}`);
+    log.info(`CPU: ${info.cpu.cpu_model}, ${info.cpu.cores} cores, widest SIMD ${info.cpu.simd}`);
   }
   return {
     id, dir, preset: resolved.preset, config: resolved.config, configHash: resolved.hash, backend, log,

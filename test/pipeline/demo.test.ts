@@ -44,6 +44,7 @@ describe('runDemo (smoke preset)', () => {
       const entry = readFileSync(log, 'utf8');
       expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, offline teacher\)/m);
       expect(entry).toContain('a stand-in, not an LLM');
+      expect(entry).toMatch(/^CPU: .+, \d+ cores, widest SIMD (AVX-512|AVX2|AVX|SSE4\.2|unknown) /m);
       expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
       // the Matryoshka control: its own fine-tuning stage, scored at every size, and the effect line from those scores
       expect(r.seconds['fine-tuning without Matryoshka (control)']).toBeGreaterThan(0);
