@@ -24,6 +24,11 @@ export function cpuInfo(): CpuInfo {
   } catch {
     /* not Linux */
   }
+  return parseCpuInfo(text, availableParallelism());
+}
+
+/** cpuInfo from the text of /proc/cpuinfo. @example parseCpuInfo('model name : X\nflags : avx avx2 fma', 2).simd // 'AVX2' */
+export function parseCpuInfo(text: string, cores: number): CpuInfo {
   const model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? 'unknown';
   const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
   const known = [
@@ -47,5 +52,5 @@ export function cpuInfo(): CpuInfo {
         : flags.has('sse4_2')
           ? 'SSE4.2'
           : 'unknown';
-  return { cpu_model: model, simd, simd_flags: known.filter((f) => flags.has(f)), cores: availableParallelism() };
+  return { cpu_model: model, simd, simd_flags: known.filter((f) => flags.has(f)), cores };
 }

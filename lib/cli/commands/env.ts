@@ -1,9 +1,10 @@
-// `gecko env`: the compute backend (and why), package versions, data directory, git state.
+// `gecko env`: the compute backend (and why), the CPU, package versions, data directory, git state.
 import { existsSync } from 'node:fs';
 import type { Command } from '../command';
 import { enginePath } from '../../backend/engine-path';
 import { selectBackend } from '../../backend/select';
 import { gitState } from '../../core/version';
+import { cpuInfo } from '../../core/cpu';
 import { packageVersions } from '../../runs/run';
 import { dataDir, cacheDir, runsDir } from '../../core/paths';
 import { ENV_VARS, readEnv } from '../../core/env';
@@ -24,6 +25,7 @@ export const command: Command = {
         gpu: backend.gpu,
         enginePath: enginePath(backend.tfBackend),
       },
+      cpu: cpuInfo(),
       node: process.version,
       versions: packageVersions(),
       dataDir: { path: dataDir(), exists: existsSync(dataDir()) },
@@ -45,6 +47,7 @@ export const command: Command = {
       `backend   ${info.backend.name}  (${info.backend.reason})`,
       `path      ${info.backend.enginePath} (GECKO_ENGINE; see README, "GPU: what works")`,
       `gpu       driver ${backend.gpu.driver ?? 'none'}; devices ${backend.gpu.devices.join(', ') || 'none'}; isUsingGpuDevice ${backend.gpu.isUsingGpuDevice ?? 'n/a (tfjs-node-gpu not loaded)'}`,
+      `cpu       ${info.cpu.cpu_model}, ${info.cpu.cores} cores, widest SIMD ${info.cpu.simd}`,
       `node      ${info.node}`,
       ...Object.entries(info.versions).map(([k, v]) => `          ${k} ${v ?? '(not installed)'}`),
       `data dir  ${info.dataDir.path}${info.dataDir.exists ? '' : '  (missing: set GECKO_DATA_DIR)'}`,
