@@ -41,7 +41,6 @@ export class OnnxReplica implements Replica {
     readonly cfg: EncoderConfig,
     private readonly ort: OrtModule,
     private readonly threads?: number,
-    private readonly subBatch = SUB_BATCH,
   ) {
     this.specs = paramSpecs(cfg);
     this.byName = new Map(this.specs.map((s) => [s.name, s]));
@@ -75,8 +74,8 @@ export class OnnxReplica implements Replica {
       throw new Error(`replica: ${drop.length} dropout seeds for ${seqs.length} sequences`);
     const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.length - seqs[a]!.length || a - b);
     const out: SubBatch[] = [];
-    for (let i = 0; i < order.length; i += this.subBatch) {
-      const index = order.slice(i, i + this.subBatch);
+    for (let i = 0; i < order.length; i += SUB_BATCH) {
+      const index = order.slice(i, i + SUB_BATCH);
       const sub = index.map((j) => seqs[j]!);
       const { ids, mask, L } = padBatch(sub);
       const B = sub.length;
@@ -102,7 +101,7 @@ export class OnnxReplica implements Replica {
   private async runForward(sub: SubBatch, save: boolean, hidden: boolean): Promise<Ort.InferenceSession.ReturnType> {
     const o = { dropout: 'drop.emb' in sub.feeds, save, hidden };
     const s = await this.session(`fwd ${JSON.stringify(o)}`, () => forwardGraph(this.cfg, o));
-    return s.run({ ...this.feedsFor(s, sub) });
+    return s.run(this.feedsFor(s, sub));
   }
 
   private feedsFor(s: Ort.InferenceSession, sub: SubBatch, extra: Record<string, Ort.Tensor> = {}) {
@@ -242,6 +241,7 @@ export class OnnxReplica implements Replica {
     return out;
   }
 
+  /** Live TF.js tensors (leak checks): this replica makes none, so this is the thread's count. */
   async tensorCount(): Promise<number> {
     return tf.memory().numTensors;
   }

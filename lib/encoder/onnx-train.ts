@@ -1,15 +1,17 @@
-// The encoder's training step as two ONNX graphs that onnxruntime-node runs as plain
+// The encoder's training step as ONNX graphs that onnxruntime-node runs as plain
 // inference on its native CPU kernels (MLAS GEMMs with AVX2 / AVX-512 and FMA), where TF.js
 // wasm has 128-bit SIMD without FMA. The same model as model.ts, on padded chunks
 // [B, L] (right padding, additive key mask; a chunk's texts are sorted by length, so little padding):
-//   forward:  weights (graph inputs, not initialisers), ids, mask [, dropout masks]
+//   forward:  weights (graph inputs, not initialisers), ids, int64 mask [, dropout masks]
 //             -> sentence_embedding [B, D] (+ hidden [B*L, D] for MLM), and with `save` the
 //             activations the backward needs (each layer's input, fused qkv, softmax
 //             probabilities, attention context, FFN pre-activation, the final stream);
 //   backward: weights, mask, the saved activations, d loss / d sentence_embedding and/or
 //             d loss / d hidden [, dropout masks]
 //             -> d loss / d every weight except the two embedding tables, and d loss / d the
-//             embedded rows [B*L, D] (onnx-replica.ts adds those into tok_emb and pos_emb).
+//             embedded rows [B*L, D] (onnx-replica.ts adds those into tok_emb and pos_emb);
+//   mlm:      forward, tied output layer, cross-entropy and backward in one graph (MLM's loss
+//             is per token, so nothing has to leave the graph in between).
 // The backward is written by hand, line for line the one in layers.ts (LayerNorm, exact GELU
 // and softmax recomputed from the saved inputs). Rows of padding get exactly zero gradient:
 // they are not pooled, and their softmax weight as keys is exp(-1e9) = 0.
