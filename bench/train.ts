@@ -15,7 +15,7 @@
 // backend and paths, peak memory (max RSS) of each side, the load average around each run, the
 // torch medians and the ratios.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { readEnv } from '../core/env';
+import { readEnv, workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
 
 export type OrtModule = typeof Ort;
@@ -39,8 +39,7 @@ export function inferenceRuntime(): InferenceRuntime {
 
 /** Threads for one onnxruntime session: GECKO_WORKERS, else one per core. */
 export function ortThreads(): number {
-  const env = readEnv('GECKO_WORKERS');
-  return env !== undefined ? Math.max(1, Math.floor(Number(env)) || 1) : Math.max(1, availableParallelism());
+  return workersSetting() ?? Math.max(1, availableParallelism());
 }
 
 /** Session options used everywhere: all graph optimisations, intra-op threads, one inter-op thread. */

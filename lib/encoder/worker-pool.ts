@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
-import { readEnv } from '../core/env';
+import { workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
 import type { EncoderConfig } from './config';
 import type { Replica } from './replica';
@@ -101,14 +101,7 @@ export class WorkerReplica implements Replica {
  * and 1 on tfjs-node / tfjs-node-gpu (which use every core, or the GPU, from one thread).
  */
 export function defaultReplicaCount(tfBackend: string): number {
-  const env = readEnv('GECKO_WORKERS');
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1)
-      throw new GeckoError(`GECKO_WORKERS='${env}' is not a positive integer`, 'set GECKO_WORKERS=1 (one thread) or 2');
-    return n;
-  }
-  return tfBackend === 'wasm' ? Math.max(1, Math.min(2, cpus().length)) : 1;
+  return workersSetting() ?? (tfBackend === 'wasm' ? Math.max(1, Math.min(2, cpus().length)) : 1);
 }
 
 /**

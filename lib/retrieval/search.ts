@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
-import { readEnv } from '../core/env';
+import { workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
 import { inferenceRuntime } from '../backend/onnx';
 import { onnxTopK } from './onnx-topk';
@@ -94,8 +94,7 @@ async function searchWorker(backend: string): Promise<NonNullable<typeof worker>
 }
 
 function threads(tfBackend: string): number {
-  const env = readEnv('GECKO_WORKERS');
-  const n = env !== undefined ? Math.max(1, Number(env) || 1) : Math.min(2, cpus().length);
+  const n = workersSetting() ?? Math.min(2, cpus().length);
   return tfBackend === 'wasm' ? Math.min(2, n) : 1;
 }
 

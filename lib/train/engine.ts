@@ -258,9 +258,12 @@ export class TrainEngine implements Engine {
     const n = paramCount(paramSpecs(config));
     if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
     const path = opts.path ?? 'packed';
+    const { ort, reason } = inferenceRuntime();
+    if (path === 'onnx' && !ort)
+      throw new GeckoError(`the onnx training path needs onnxruntime-node, but ${reason}`, 'use GECKO_ENGINE=packed');
     const replicas =
       path === 'onnx'
-        ? [new OnnxReplica(config, inferenceRuntime().ort!)]
+        ? [new OnnxReplica(config, ort!)]
         : await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
     const eng = new TrainEngine(
       path,
