@@ -1,19 +1,22 @@
 // `npm run bench`: the workload of ../shared/bench/torch_ref.py (read its docstring) run with
 // this project's encoder, trainer, embedder and exact search, side by side with the PyTorch
 // reference in the same invocation. Each side runs in its own child process, alternating,
-// `--runs` times (default 3); the figures are medians, and ratios are project / torch.
-// Training runs on the engine path a user gets (enginePath: onnx when onnxruntime-node loads,
-// else packed TF.js; GECKO_ENGINE=packed picks TF.js); encoding and exact search on the path a
-// user gets (onnxruntime-node when it loads, else TF.js), with the TF.js figures beside them.
+// `--runs` times (default 5), every side pinned to the same CPUs (taskset). The torches are
+// Debian's (python3-torch, /usr/bin/python3) and pip's (the project's .venv, made by
+// scripts/bench-venv.sh from pip's store), whichever are present; each figure is a median, and
+// each ratio (project / torch) is the median of the per-run ratios, printed with its range. The
+// bars of issue 22 are checked against the faster torch of each figure.
 //
-//   npm run bench                      # 3 alternating runs of both, ~6 min
+//   npm run bench                      # 5 alternating runs of ours and each torch, ~15 min
 //   npm run bench -- --quick           # smoke: 2 timed steps, 256 passages, 1 retrieval run
 //   npm run bench -- --only project    # skip torch
+//   npm run bench -- --runs 3 --cpus 0,1 --python /path/to/python   # fewer runs, pinning, another torch
 //   npm run bench -- --torch-avx2      # torch limited to AVX2 kernels (ATEN_CPU_CAPABILITY=avx2):
 //                                      # an estimate for AVX2-only CPUs on an AVX-512 machine
 // Prints one JSON line: the torch field names (medians, project side) plus the CPU and its SIMD,
-// backend and paths, peak memory (max RSS) of each side, the load average around each run, the
-// torch medians and the ratios.
+// backend and paths, peak memory (max RSS) of each side, the load average around each run, each
+// torch's medians and ratios, and `against_faster_torch` (ratio, range, bar, met); stderr repeats
+// the ratios in a table.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -254,6 +257,48 @@ function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): Record<
   return out;
 }
 
+/** A PyTorch to compare with: a label and the Python that has it. */
+interface TorchSide {
+  label: string;
+  python: string;
+  version: string;
+}
+
+/**
+ * The torches on this machine: Debian's (python3-torch, /usr/bin/python3) and pip's in the project's
+ * .venv (scripts/bench-venv.sh installs it from pip's store), plus any `--python PATH`.
+ */
+function torchSides(extra: string[]): TorchSide[] {
+  const cands = [
+    { label: 'debian', python: PYTHON },
+    { label: 'pip', python: join(process.cwd(), '.venv', 'bin', 'python') },
+    ...extra.map((p, i) => ({ label: `python${i + 1}`, python: p })),
+  ];
+  const out: TorchSide[] = [];
+  for (const c of cands) {
+    if (!existsSync(c.python)) continue;
+    const r = spawnSync(c.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) out.push({ ...c, version: r.stdout.trim() });
+  }
+  return out;
+}
+
+/** `taskset -c CPUS` in front of a command where taskset exists: each side runs on the same cores. */
+function pinned(args: string[], cpus: string | undefined): string[] {
+  return cpus && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
+    ? ['taskset', '-c', cpus, ...args]
+    : args;
+}
+
+/** Median and range of per-run ratios (run i of ours against run i of that torch). */
+function ratioStats(ours: number[], theirs: number[], invert: boolean) {
+  const r = ours.map((o, i) => (invert ? theirs[i]! / o : o / theirs[i]!));
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r), per_run: r };
+}
+
+/** Issue 22's bars, against the faster torch: project time / torch time. */
+const BARS = { train_step: 0.9, encode: 0.6, retrieval: 0.6 } as const;
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
@@ -261,41 +306,45 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await project(quick)) + '\n');
     return;
   }
-  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 3;
+  const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const only = flag('--only');
+  const runs = Number(flag('--runs') ?? 5);
+  const cpus = flag('--cpus') ?? `0-${cpuInfo().cores - 1}`;
+  const extraPythons = argv.flatMap((a, i) => (a === '--python' && argv[i + 1] ? [argv[i + 1]!] : []));
   const torchAvx2 = argv.includes('--torch-avx2');
   const torchEnv = torchAvx2 ? { ...process.env, ATEN_CPU_CAPABILITY: 'avx2' } : process.env;
-  const withTorch =
-    only !== 'project' &&
-    existsSync(PYTHON) &&
-    existsSync(TORCH_REF) &&
-    spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  if (only !== 'project' && !withTorch)
-    process.stderr.write(`bench: PyTorch reference not run (needs ${PYTHON} with torch and ${TORCH_REF})\n`);
+  const sides = only === 'project' || !existsSync(TORCH_REF) ? [] : torchSides(extraPythons);
+  if (only !== 'project' && sides.length === 0)
+    process.stderr.write(
+      `bench: PyTorch reference not run (needs ${PYTHON} with torch, or .venv/bin/python from scripts/bench-venv.sh, and ${TORCH_REF})\n`,
+    );
   const cpu = cpuInfo();
   const ort = inferenceRuntime();
   process.stderr.write(
     `bench: CPU ${cpu.cpu_model}, widest SIMD ${cpu.simd} (${cpu.simd_flags.join(' ')}); load average ${loadavg()
       .map((x) => x.toFixed(2))
-      .join(' ')}\n` +
+      .join(' ')}; every side pinned to CPUs ${cpus}\n` +
       `bench: training on the ${enginePath('wasm')} path (GECKO_ENGINE, default onnx when onnxruntime-node loads); encoding and exact search on ${ort.name} (${ort.reason})` +
-      `${torchAvx2 ? '; torch limited to AVX2 (ATEN_CPU_CAPABILITY=avx2)' : ''}\n`,
+      `${torchAvx2 ? '; torch limited to AVX2 (ATEN_CPU_CAPABILITY=avx2)' : ''}\n` +
+      `bench: torches: ${sides.map((s) => `${s.label} ${s.version} (${s.python})`).join(', ') || 'none'}\n`,
   );
-  const ours: Record<string, unknown>[] = [],
-    torch: Record<string, unknown>[] = [];
+  const ours: Record<string, unknown>[] = [];
+  const torch: Record<string, Record<string, unknown>[]> = Object.fromEntries(sides.map((s) => [s.label, []]));
   const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`bench: run ${i + 1}/${runs}: project...\n`);
     // two threads on our side as on torch's (torch_ref.py --threads 2), unless GECKO_WORKERS says otherwise
     ours.push(
-      runChild([process.execPath, tsx, 'bench/train.ts', '--child', ...(quick ? ['--quick'] : [])], {
+      runChild(pinned([process.execPath, tsx, 'bench/train.ts', '--child', ...(quick ? ['--quick'] : [])], cpus), {
         GECKO_WORKERS: '2',
         ...process.env,
       }),
     );
-    if (withTorch) {
-      process.stderr.write(`bench: run ${i + 1}/${runs}: torch...\n`);
-      torch.push(runChild([PYTHON, '-c', TORCH_WRAP, TORCH_REF, ...(quick ? ['--quick'] : [])], torchEnv));
+    for (const s of sides) {
+      process.stderr.write(`bench: run ${i + 1}/${runs}: torch ${s.version} (${s.label})...\n`);
+      torch[s.label]!.push(
+        runChild(pinned([s.python, '-c', TORCH_WRAP, TORCH_REF, ...(quick ? ['--quick'] : [])], cpus), torchEnv),
+      );
     }
   }
   const FIELDS = [
@@ -307,28 +356,65 @@ async function main(): Promise<void> {
     'load_avg_1min',
   ] as const;
   const EXTRA = ['encode_engine_passages_per_s', 'retrieval_tfjs_s'] as const;
-  const med = (rows: Record<string, unknown>[], k: string) => median(rows.map((r) => Number(r[k])));
-  const result: Record<string, unknown> = { ...ours[0], ...cpuInfo(), runs };
+  const col = (rows: Record<string, unknown>[], k: string) => rows.map((r) => Number(r[k]));
+  const med = (rows: Record<string, unknown>[], k: string) => median(col(rows, k));
+  const result: Record<string, unknown> = { ...ours[0], ...cpuInfo(), runs, cpus_pinned: cpus };
   for (const k of [...FIELDS, ...EXTRA]) if (k !== 'load_avg_1min') result[k] = med(ours, k);
   result.retrieval_check = ours.every((r) => r.retrieval_check === true);
   result.per_run = ours.map((r) => Object.fromEntries([...FIELDS, ...EXTRA].map((k) => [k, r[k]])));
-  if (withTorch) {
+  // ratios of project time to torch time (higher = slower than torch), per torch, as median and range over runs
+  const FIGS = [
+    ['train_step', 'train_step_s_median', false],
+    ['encode', 'encode_passages_per_s', true],
+    ['retrieval', 'retrieval_s', false],
+  ] as const;
+  const torches: Record<string, unknown> = {};
+  for (const s of sides) {
+    const rows = torch[s.label]!;
     const t: Record<string, unknown> = {
-      version: torch[0]!.version,
-      num_threads: torch[0]!.num_threads,
-      cpu_model: torch[0]!.cpu_model,
+      version: rows[0]!.version,
+      python: s.python,
+      num_threads: rows[0]!.num_threads,
       aten_cpu_capability: torchAvx2
         ? 'avx2 (forced: an estimate for AVX2-only CPUs)'
         : 'default (the widest this CPU has)',
     };
-    for (const k of FIELDS) if (k !== 'load_avg_1min') t[k] = med(torch, k);
-    t.retrieval_check = torch.every((r) => r.retrieval_check === true);
-    t.per_run = torch.map((r) => Object.fromEntries(FIELDS.map((k) => [k, r[k]])));
-    result.torch = t;
-    // ratios of project time to torch time (higher = slower than torch)
-    result.ratio_train_step = Number(result.train_step_s_median) / Number(t.train_step_s_median);
-    result.ratio_encode = Number(t.encode_passages_per_s) / Number(result.encode_passages_per_s);
-    result.ratio_retrieval = Number(result.retrieval_s) / Number(t.retrieval_s);
+    for (const k of FIELDS) if (k !== 'load_avg_1min') t[k] = med(rows, k);
+    t.retrieval_check = rows.every((r) => r.retrieval_check === true);
+    t.per_run = rows.map((r) => Object.fromEntries(FIELDS.map((k) => [k, r[k]])));
+    for (const [name, key, inv] of FIGS) t[`ratio_${name}`] = ratioStats(col(ours, key), col(rows, key), inv);
+    torches[s.label] = t;
+  }
+  if (sides.length) {
+    result.torch = torches;
+    // the bars are against the faster torch of each figure (lower median time)
+    const against: Record<string, unknown> = {};
+    for (const [name, key, inv] of FIGS) {
+      const best = sides
+        .map((s) => s.label)
+        .sort((a, b) => {
+          const ta = Number((torches[a] as Record<string, unknown>)[key]),
+            tb = Number((torches[b] as Record<string, unknown>)[key]);
+          return inv ? tb - ta : ta - tb;
+        })[0]!;
+      const r = (torches[best] as Record<string, ReturnType<typeof ratioStats>>)[`ratio_${name}`]!;
+      against[name] = {
+        torch: best,
+        ratio: r.median,
+        range: [r.min, r.max],
+        bar: BARS[name],
+        met: r.median <= BARS[name],
+      };
+      result[`ratio_${name}`] = r.median;
+    }
+    result.against_faster_torch = against;
+    process.stderr.write(
+      'bench: ours / faster torch (median of per-run ratios, [min, max]):\n' +
+        FIGS.map(([name]) => {
+          const a = against[name] as { torch: string; ratio: number; range: number[]; bar: number; met: boolean };
+          return `  ${name.padEnd(10)} ${a.ratio.toFixed(2)} [${a.range.map((x) => x.toFixed(2)).join(', ')}] vs ${a.torch}; bar <= ${a.bar}: ${a.met ? 'met' : 'NOT met'}\n`;
+        }).join(''),
+    );
   }
   process.stdout.write(JSON.stringify(result) + '\n');
 }
