@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
-.venv/bin/pip install --retries 0 -q torch sentence-transformers transformers safetensors tokenizers
+.venv/bin/pip install --retries 0 -q torch sentence-transformers transformers safetensors tokenizers datasets accelerate
 .venv/bin/python -c 'import torch, sentence_transformers as st; print("torch", torch.__version__, "sentence-transformers", st.__version__)'
