@@ -25,7 +25,8 @@
 // The average over tasks: seeds are shared by all tasks (one training run scores every task), so
 // the seed term is the variance over seeds of the per-seed task average, and the item terms add
 // (items are sampled per task, independently): V = var_s(A_s) / S + Σ_t max(0, MS_item,t -
-// MS_res,t) / (S n_t T²).
+// MS_res,t) / (S n_t T²). One task scored at several widths shares its items across them: such
+// a group gets one item term, from its per-item mean over the widths, weighted by (|group| / T)².
 import { rngFor } from '../core/rng';
 
 /** t(0.975, df) for df = 1..30 (two-sided 95%). */
@@ -224,9 +225,15 @@ function twoWay(
 /**
  * Two-way seed x item random-effects t intervals with Satterthwaite df (see the header), per task
  * and for the task average. A one-item task (clustering) gets the seed-only t interval.
+ * `sameItems` lists groups of tasks scored on the same items in the same order (one task at
+ * several widths): their item effects are shared, so the average takes one item term per group,
+ * from the group's per-item mean, instead of adding them as if independent.
  * @example pairedIntervals({ SciFact: [[0.1, 0.0], [0.2, 0.1], [0.1, 0.1]] }).perTask.SciFact // { mean, lo, hi, df, ... }
  */
-export function pairedIntervals(tasks: Readonly<Record<string, PairedDiffs>>): {
+export function pairedIntervals(
+  tasks: Readonly<Record<string, PairedDiffs>>,
+  opts: { sameItems?: readonly (readonly string[])[] } = {},
+): {
   perTask: Record<string, PairedResult>;
   average: PairedResult;
 } {
@@ -240,12 +247,29 @@ export function pairedIntervals(tasks: Readonly<Record<string, PairedDiffs>>): {
       return [t, { ...twoWay(mean(perSeed[t]!), perSeed[t]!, [{ ...q, w: 1 / (S * q.n) }]), items: q.n }];
     }),
   );
+  // item groups: each task once; a group's tasks must share their item count
+  const grouped = new Set<string>();
+  const groups: string[][] = [];
+  for (const g of opts.sameItems ?? []) {
+    const members = g.filter((t) => names.includes(t) && !grouped.has(t));
+    if (members.length === 0) continue;
+    const n = tasks[members[0]!]![0]!.length;
+    if (members.some((t) => tasks[t]![0]!.length !== n))
+      throw new RangeError(`pairedIntervals: tasks ${members.join(', ')} are grouped but have different item counts`);
+    members.forEach((t) => grouped.add(t));
+    groups.push(members);
+  }
+  for (const t of names) if (!grouped.has(t)) groups.push([t]);
+  const itemTerms = groups.map((g) => {
+    const n = tasks[g[0]!]![0]!.length;
+    const m = Array.from({ length: S }, (_, s) =>
+      Array.from({ length: n }, (_, i) => mean(g.map((t) => tasks[t]![s]![i]!))),
+    );
+    const q = g.length === 1 ? sq[g[0]!]! : itemSquares(m);
+    return { ...q, w: (g.length / T) ** 2 / (S * q.n) };
+  });
   const avgSeeds = Array.from({ length: S }, (_, s) => mean(names.map((t) => perSeed[t]![s]!)));
-  const average = twoWay(
-    mean(avgSeeds),
-    avgSeeds,
-    names.map((t) => ({ ...sq[t]!, w: 1 / (S * sq[t]!.n * T * T) })),
-  );
+  const average = twoWay(mean(avgSeeds), avgSeeds, itemTerms);
   return { perTask, average };
 }
 

@@ -108,7 +108,7 @@ export const METHOD =
   'is the variance of its per-seed means / S plus the item term max(0, MS_item - MS_res) / (S n) of the two-way ANOVA, with ' +
   "Satterthwaite's df (lib/ablate/intervals.ts; coverage 0.93-0.97 at 3, 5 and 10 seeds in test/ablate/coverage.test.ts). A task " +
   'with one item (clustering) gets the seed-only t interval. The average over tasks takes its seed term from the per-seed task ' +
-  'averages and adds the item terms. The seed-only t interval of the per-seed differences (items taken as fixed) is given beside the ' +
+  'averages and adds the item terms (one per task scored at several widths, whose items are shared). The seed-only t interval of the per-seed differences (items taken as fixed) is given beside the ' +
   'average. Per-item scores average to the main score (lib/eval/item-scores.ts).';
 
 /** The ablation seeds: base seed, base + 1, ... (seed 0 of an arm equal to the preset reuses the demo's own stages). */
@@ -275,6 +275,21 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
 }
 
 /**
+ * Tasks scored on the same items in the same order: one task at several widths ('<task>@<dim>'
+ * keys with identical item ids); their item effects are shared (pairedIntervals' sameItems).
+ * @example sameItemGroups({ 'STS@128': ['a', 'b'], 'STS@16': ['a', 'b'], SciFact: ['q'] }) // [['STS@128', 'STS@16']]
+ */
+export function sameItemGroups(ids: Readonly<Record<string, readonly string[]>>): string[][] {
+  const byBase = new Map<string, string[]>();
+  for (const t of Object.keys(ids)) {
+    const base = t.split('@')[0]!;
+    byBase.set(base, [...(byBase.get(base) ?? []), t]);
+  }
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return [...byBase.values()].filter((g) => g.length > 1 && g.every((t) => same(ids[t]!, ids[g[0]!]!)));
+}
+
+/**
  * Intervals from per-item rows (also for rows read back from a finished ablation's items.jsonl).
  * @example const r = analyse(spec, readJsonl('runs/ablate-.../items.jsonl'), { preset: 'demo', seeds: [1234, 1235, 1236], ... })
  */
@@ -318,17 +333,19 @@ export function analyse(
     const res: ArmResult = { arm: arm.name, note: arm.note, perTask, average, seconds };
     if (arm.name !== spec.reference) {
       const diffs: Record<string, number[][]> = {};
+      const sharedIds: Record<string, string[]> = {};
       for (const t of tasks) {
         const ids = [...(idx.get(key(spec.reference, t, o.seeds[0]!))?.keys() ?? [])].sort();
         const shared = ids.filter((i) =>
           o.seeds.every((s) => idx.get(key(arm.name, t, s))?.has(i) && idx.get(key(spec.reference, t, s))?.has(i)),
         );
         if (shared.length === 0) throw new GeckoError(`task ${t}: arm ${arm.name} and reference share no scored items`);
+        sharedIds[t] = shared;
         diffs[t] = o.seeds.map((s) =>
           shared.map((i) => idx.get(key(arm.name, t, s))!.get(i)! - idx.get(key(spec.reference, t, s))!.get(i)!),
         );
       }
-      res.vsReference = pairedIntervals(diffs);
+      res.vsReference = pairedIntervals(diffs, { sameItems: sameItemGroups(sharedIds) });
     }
     return res;
   });

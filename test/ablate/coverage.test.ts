@@ -60,6 +60,21 @@ describe('the two-way seed x item t interval covers at 0.95 ± 0.03', () => {
       }
     });
 
+  it('one task at two widths (shared items and seeds, item-dominated): the average covers at 3 seeds when grouped', () => {
+    const rng = rngFor(22, 'coverage', 'widths');
+    const r: Regime = { sa: 0.05, sb: 1, se: 0.3, n: 30 };
+    let cov = 0;
+    for (let k = 0; k < SIMS; k++) {
+      const wide = simulate(rng, r, 3);
+      const narrow = wide.map((row) => row.map((x) => x + r.se * rng.normal())); // same items, same seeds, more noise
+      const res = pairedIntervals({ 'T@128': wide, 'T@16': narrow }, { sameItems: [['T@128', 'T@16']] });
+      if (covers(res.average)) cov++;
+    }
+    console.log(`one task at two widths, 3 seeds: the average covers ${cov / SIMS}`);
+    expect(cov / SIMS).toBeGreaterThanOrEqual(0.92);
+    expect(cov / SIMS).toBeLessThanOrEqual(0.98);
+  });
+
   it('the crossed percentile bootstrap it replaced covers well under 0.95 at 3 seeds when seed variance dominates', () => {
     const rng = rngFor(21, 'coverage', 'bootstrap');
     const r: Regime = { sa: 1, sb: 0.1, se: 0.5, n: 20 };

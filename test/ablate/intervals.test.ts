@@ -13,6 +13,8 @@ import {
   tQuantile,
 } from '../../lib/ablate/intervals';
 import { seedsNeeded } from '../../lib/ablate/report';
+import { analyse, sameItemGroups } from '../../lib/ablate/run';
+import { SPECS } from '../../lib/ablate/specs/index';
 import { rngFor } from '../../lib/core/rng';
 
 describe('intervals', () => {
@@ -108,6 +110,52 @@ describe('intervals', () => {
     expect(two.average.df).toBeCloseTo(df, 9);
     expect(two.average.hi - two.average.mean).toBeCloseTo(tQuantile(0.975, df) * Math.sqrt(V), 9);
     expect(two.perTask.U!.method).toBe('seeds'); // no item variance left: the seed-only t interval
+  });
+
+  it('one task at two widths (the same items): grouped, the average of two identical tasks is the task itself', () => {
+    const D = [
+      [1, 2, 3],
+      [2, 3, 4],
+      [4, 5, 9],
+    ];
+    const one = pairedIntervals({ T: D }).perTask.T!;
+    const grouped = pairedIntervals({ 'T@128': D, 'T@16': D }, { sameItems: [['T@128', 'T@16']] }).average;
+    expect(grouped.lo).toBeCloseTo(one.lo, 12);
+    expect(grouped.hi).toBeCloseTo(one.hi, 12);
+    expect(grouped.df).toBeCloseTo(one.df!, 9);
+    // taken as independent tasks, the shared item term would be halved: a narrower, wrong interval
+    const independent = pairedIntervals({ 'T@128': D, 'T@16': D }).average;
+    expect(independent.hi - independent.lo).toBeLessThan(one.hi - one.lo - 0.1);
+    expect(() => pairedIntervals({ A: D, B: [[1], [2], [3]] }, { sameItems: [['A', 'B']] })).toThrow(
+      /grouped but have different item counts/,
+    );
+    expect(
+      sameItemGroups({
+        'STS@128': ['a', 'b'],
+        'STS@16': ['a', 'b'],
+        'SciFact@128': ['q'],
+        'SciFact@16': ['r'],
+        X: ['z'],
+      }),
+    ).toEqual([['STS@128', 'STS@16']]);
+    // analyse groups the widths of a task: the same differences at two widths average to the one-width interval
+    const rows = ['matryoshka', 'plain'].flatMap((arm) =>
+      [1, 2, 3].flatMap((seed) =>
+        ['STSBenchmark@32', 'STSBenchmark@16'].flatMap((task) =>
+          ['a', 'b', 'c'].map((item, i) => ({ task, item, arm, seed, score: arm === 'plain' ? D[seed - 1]![i]! : 0 })),
+        ),
+      ),
+    );
+    const r = analyse(SPECS['matryoshka']!, rows, {
+      preset: 'smoke',
+      seeds: [1, 2, 3],
+      seedVaries: [],
+      out: '/tmp/x',
+      jobs: [],
+    });
+    const avg = r.arms.find((a) => a.arm === 'plain')!.vsReference!.average;
+    expect(avg.lo).toBeCloseTo(one.lo, 12);
+    expect(avg.hi).toBeCloseTo(one.hi, 12);
   });
 
   it('a one-item task (clustering) gets the seed-only t interval, never a min-max', () => {
