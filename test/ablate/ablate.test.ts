@@ -2,7 +2,7 @@
 // and the benchmark: no arm or seed redoes pretraining or pre-finetuning (stage executions are
 // counted), and a second invocation reruns nothing. With --seed-scope all, each seed has its own
 // pretraining, pre-finetuning and FRet, and the entry says so.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { ablationEntry } from '../../lib/ablate/report';
 import { t975 } from '../../lib/ablate/intervals';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
     process.env.GECKO_PROGRESS = 'off';
   });
   afterAll(() => {
+    // the temp cache and runs folders this test made
+    for (const k of ['GECKO_CACHE_DIR', 'GECKO_RUNS_DIR']) rmSync(process.env[k]!, { recursive: true, force: true });
     for (const [k, v] of Object.entries(env))
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
