@@ -1,10 +1,15 @@
 // `gecko ablate <spec> --seeds N`: every arm of a spec, N seeds each, on the content-addressed
 // pipeline (lib/pipeline/stages.ts), so arms and seeds share every upstream stage they can.
-// A seed varies fine-tuning and the mixture's sampling; for specs whose arms change FRet
-// (spec.seedVariesFret) it varies seeding + FRet too. Pretraining, pre-finetuning and the
-// evaluation sub-sample keep the base seed: every arm and seed starts from the same
-// pre-finetuned encoder (unless an arm changes pre-finetuning's own keys) and is scored on the
-// same items, which is what makes the per-item pairing valid.
+// What a seed varies (the seed scope, `--seed-scope`):
+//   'finetune' (default): fine-tuning and the mixture's sampling, and for specs whose arms change
+//     FRet (spec.seedVariesFret) seeding + FRet too; pretraining and pre-finetuning keep the base
+//     seed, so every arm and seed starts from the same pre-finetuned encoder (unless an arm changes
+//     pre-finetuning's own keys) and every interval is conditional on that one model.
+//   'all': every stage but evaluation (pretraining, pre-finetuning, seeding + FRet, the mixture,
+//     fine-tuning): the intervals then include the variation of the initialisation as well.
+// The evaluation sub-sample always keeps the base seed: every arm and seed is scored on the same
+// items, which is what makes the per-item pairing valid. The base seed's stages are the same in
+// both scopes (a stage's folder is addressed by its seed), so only the other seeds rerun upstream.
 // Resumes after a kill: finished stages are read back, finished (arm, seed) jobs are skipped.
 // Writes to <runs>/ablate-<spec>-<preset>-<hash8>/: items.jsonl ({task, item, arm, seed, score}),
 // jobs.jsonl (what each job ran and reused, and its wall time), results.json, plots/.
@@ -25,8 +30,9 @@ import { asStage, pipelineContext } from '../pipeline/context';
 import { onStage, stageDone, type StageEvent, type StageSeeds } from '../pipeline/stages';
 import { finetuneForRun } from '../pipeline/train';
 import { dimLabel } from '../eval/results';
-import { pairedBootstrap, tInterval, type Interval, type PairedResult } from './intervals';
-import { resolveArms, type AblationSpec } from './spec';
+import { pairedIntervals, tInterval, type Interval, type PairedResult } from './intervals';
+import { resolveArms, SEED_SCOPES, seedSharedOf, seedVariesOf, type AblationSpec, type SeedScope } from './spec';
+export { SEED_SCOPES, type SeedScope } from './spec';
 import { leakPreflight } from '../pipeline/leak';
 import { inDomainTasks } from '../mixture/build';
 import { selectBackend } from '../backend/select';
@@ -41,8 +47,8 @@ export interface AblateOptions {
   log?: Logger;
   /** Progress display (default true). */
   progress?: boolean;
-  /** Bootstrap replicates (default 2000). */
-  replicates?: number;
+  /** What a seed varies (default 'finetune'). */
+  seedScope?: SeedScope;
 }
 
 /** One scored item: the per-item JSONL row. */
@@ -80,6 +86,8 @@ export interface AblationResult {
   question: string;
   preset: string;
   seeds: number[];
+  /** What a seed varies ('finetune' when absent: results written before the switch). */
+  seedScope?: SeedScope;
   seedVaries: string[];
   reference: string;
   tasks: string[];
@@ -95,18 +103,25 @@ export interface AblationResult {
 }
 
 export const METHOD =
-  'Per arm: mean over seeds of each task main score, 95% Student-t interval over seeds. Arm - reference: crossed paired bootstrap ' +
-  '(2.5/97.5 percentiles of B replicates; each replicate resamples items, the same draw for every seed, and seeds), items paired by ' +
-  'id and seeds by seed value, so the interval covers both item sampling and training noise while the pairing removes what both arms ' +
-  'share; the seed-only t interval of per-seed differences is given beside it. Per-item scores average to the main score (lib/eval/item-scores.ts).';
+  'Per arm: mean over seeds of each task main score, 95% Student-t interval over seeds. Arm - reference: two-way seed x item ' +
+  'random-effects t interval (no bootstrap, 0 draws): items paired by id and seeds by seed value; the variance of the mean difference ' +
+  'is the variance of its per-seed means / S plus the item term max(0, MS_item - MS_res) / (S n) of the two-way ANOVA, with ' +
+  "Satterthwaite's df (lib/ablate/intervals.ts; coverage 0.93-0.97 at 3, 5 and 10 seeds in test/ablate/coverage.test.ts). A task " +
+  'with one item (clustering) gets the seed-only t interval. The average over tasks takes its seed term from the per-seed task ' +
+  'averages and adds the item terms (one per task scored at several widths, whose items are shared). The seed-only t interval of the per-seed differences (items taken as fixed) is given beside the ' +
+  'average. Per-item scores average to the main score (lib/eval/item-scores.ts).';
 
 /** The ablation seeds: base seed, base + 1, ... (seed 0 of an arm equal to the preset reuses the demo's own stages). */
 export function ablationSeeds(base: number, n: number): number[] {
   return Array.from({ length: n }, (_, k) => base + k);
 }
 
-/** Stage seeds of one ablation seed. */
-export function seedsFor(spec: AblationSpec, seed: number): StageSeeds {
+/**
+ * Stage seeds of one ablation seed (evaluation always keeps the base seed).
+ * @example seedsFor(SPECS['same-tower']!, 1235, 'all') // { pretrain: 1235, prefinetune: 1235, fret: 1235, mixture: 1235, finetune: 1235 }
+ */
+export function seedsFor(spec: AblationSpec, seed: number, scope: SeedScope = 'finetune'): StageSeeds {
+  if (scope === 'all') return { pretrain: seed, prefinetune: seed, fret: seed, mixture: seed, finetune: seed };
   return { finetune: seed, mixture: seed, ...(spec.seedVariesFret ? { fret: seed } : {}) };
 }
 
@@ -132,11 +147,12 @@ async function runJob(
   arm: string,
   config: Readonly<ExperimentConfig>,
   seed: number,
+  scope: SeedScope = 'finetune',
 ): Promise<JobRecord & { evalDir: string }> {
   const t0 = Date.now();
   const events: StageEvent[] = [];
   const off = onStage((e) => events.push(e));
-  const ctx = pipelineContext(config, { seeds: seedsFor(spec, seed), log: silentLogger });
+  const ctx = pipelineContext(config, { seeds: seedsFor(spec, seed, scope), log: silentLogger });
   try {
     if (!stageDone(ctx.plan.eval.dir)) {
       const ft = await finetuneForRun(ctx, { log: silentLogger });
@@ -192,6 +208,9 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
       `--seeds must be an integer >= 2 (got ${opts.seeds})`,
       'use --seeds 3 or more for a real run; 2 only for a smoke test',
     );
+  const scope = opts.seedScope ?? 'finetune';
+  if (!SEED_SCOPES.includes(scope))
+    throw new GeckoError(`--seed-scope must be one of ${SEED_SCOPES.join(', ')} (got '${scope}')`);
   const arms = resolveArms(spec, opts.preset, opts.overrides ?? {}); // every arm's config checked before any work
   const checked = new Set<string>();
   for (const { resolved } of arms) {
@@ -203,17 +222,19 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const base = arms[0]!.resolved.config;
   const seeds = ablationSeeds(base.seed, opts.seeds);
   const dims = base.eval.dims;
-  const id = hashOf({ spec: spec.name, preset: opts.preset, overrides: opts.overrides ?? {} }).slice(0, 8);
+  // the default scope keeps the folder names of ablations run before the switch
+  const id = hashOf({
+    spec: spec.name,
+    preset: opts.preset,
+    overrides: opts.overrides ?? {},
+    ...(scope === 'all' ? { seedScope: scope } : {}),
+  }).slice(0, 8);
   const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
-  const seedVaries = [
-    'fine-tuning',
-    "the mixture's sampling",
-    ...(spec.seedVariesFret ? ['seeding + FRet (seed passages, teacher sampling, random negatives)'] : []),
-  ];
+  const seedVaries = seedVariesOf(spec, scope);
   log.info(
     `gecko ablate ${spec.name} (${spec.mirrors}): ${arms.length} arms x ${seeds.length} seeds (${seeds.join(', ')}) on the ${opts.preset} preset -> ${out}`,
   );
-  log.info(`a seed varies: ${seedVaries.join(', ')}; pretraining, pre-finetuning and the evaluation sample are shared`);
+  log.info(`seed scope ${scope}: a seed varies ${seedVaries.join(', ')}; ${seedSharedOf(scope)}`);
   if (opts.seeds < 3)
     log.warn(`${opts.seeds} seeds: intervals over seeds are very wide; use --seeds 3 or more for a real run`);
 
@@ -226,7 +247,7 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const jobs: JobRecord[] = [];
   for (const seed of seeds) {
     for (const { arm, resolved } of arms) {
-      const job = await runJob(spec, arm.name, resolved.config, seed);
+      const job = await runJob(spec, arm.name, resolved.config, seed, scope);
       if (job.ran.length) appendJsonl(jobsPath, [job]);
       jobs.push(job);
       for (const [task, rows] of readStageItems(job.evalDir, spec.tasks, dims))
@@ -242,15 +263,30 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const result = analyse(spec, items, {
     preset: opts.preset,
     seeds,
+    seedScope: scope,
     seedVaries,
     out,
-    replicates: opts.replicates ?? 2000,
     jobs: readJsonlTolerant<JobRecord>(jobsPath),
     inDomain: [...new Set(arms.flatMap((a) => inDomainTasks(a.resolved.config.finetune.mixture)))],
   });
   result.backend = backend.name;
   writeJson(join(out, 'results.json'), result);
   return result;
+}
+
+/**
+ * Tasks scored on the same items in the same order: one task at several widths ('<task>@<dim>'
+ * keys with identical item ids); their item effects are shared (pairedIntervals' sameItems).
+ * @example sameItemGroups({ 'STS@128': ['a', 'b'], 'STS@16': ['a', 'b'], SciFact: ['q'] }) // [['STS@128', 'STS@16']]
+ */
+export function sameItemGroups(ids: Readonly<Record<string, readonly string[]>>): string[][] {
+  const byBase = new Map<string, string[]>();
+  for (const t of Object.keys(ids)) {
+    const base = t.split('@')[0]!;
+    byBase.set(base, [...(byBase.get(base) ?? []), t]);
+  }
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return [...byBase.values()].filter((g) => g.length > 1 && g.every((t) => same(ids[t]!, ids[g[0]!]!)));
 }
 
 /**
@@ -263,9 +299,9 @@ export function analyse(
   o: {
     preset: string;
     seeds: number[];
+    seedScope?: SeedScope;
     seedVaries: string[];
     out: string;
-    replicates: number;
     jobs: JobRecord[];
     inDomain?: readonly string[];
   },
@@ -297,17 +333,19 @@ export function analyse(
     const res: ArmResult = { arm: arm.name, note: arm.note, perTask, average, seconds };
     if (arm.name !== spec.reference) {
       const diffs: Record<string, number[][]> = {};
+      const sharedIds: Record<string, string[]> = {};
       for (const t of tasks) {
         const ids = [...(idx.get(key(spec.reference, t, o.seeds[0]!))?.keys() ?? [])].sort();
         const shared = ids.filter((i) =>
           o.seeds.every((s) => idx.get(key(arm.name, t, s))?.has(i) && idx.get(key(spec.reference, t, s))?.has(i)),
         );
         if (shared.length === 0) throw new GeckoError(`task ${t}: arm ${arm.name} and reference share no scored items`);
+        sharedIds[t] = shared;
         diffs[t] = o.seeds.map((s) =>
           shared.map((i) => idx.get(key(arm.name, t, s))!.get(i)! - idx.get(key(spec.reference, t, s))!.get(i)!),
         );
       }
-      res.vsReference = pairedBootstrap(diffs, { replicates: o.replicates, seed: o.seeds[0]! });
+      res.vsReference = pairedIntervals(diffs, { sameItems: sameItemGroups(sharedIds) });
     }
     return res;
   });
@@ -317,6 +355,7 @@ export function analyse(
     question: spec.question,
     preset: o.preset,
     seeds: o.seeds,
+    seedScope: o.seedScope ?? 'finetune',
     seedVaries: o.seedVaries,
     reference: spec.reference,
     tasks,

@@ -98,3 +98,31 @@ export function resolveArms(spec: AblationSpec, preset: PresetName, user: Record
     }
   });
 }
+
+/** What a seed varies: fine-tuning (and what the spec needs) only, or every stage but evaluation. */
+export type SeedScope = 'finetune' | 'all';
+export const SEED_SCOPES: readonly SeedScope[] = ['finetune', 'all'];
+
+/** What a seed varies, in words, for a spec and scope. */
+export function seedVariesOf(spec: AblationSpec, scope: SeedScope): string[] {
+  if (scope === 'all')
+    return [
+      'pretraining',
+      'pre-finetuning',
+      'seeding + FRet (seed passages, teacher sampling, random negatives)',
+      "the mixture's sampling",
+      'fine-tuning',
+    ];
+  return [
+    'fine-tuning',
+    "the mixture's sampling",
+    ...(spec.seedVariesFret ? ['seeding + FRet (seed passages, teacher sampling, random negatives)'] : []),
+  ];
+}
+
+/** What every arm and seed shares, in words, for a scope. */
+export function seedSharedOf(scope: SeedScope): string {
+  return scope === 'all'
+    ? 'only the evaluation sample is shared by every arm and seed'
+    : 'pretraining, pre-finetuning and the evaluation sample are shared by every arm and seed, so every interval is conditional on that one pre-finetuned model (`--seed-scope all` varies them too)';
+}

@@ -18,7 +18,9 @@
 // Seeds: `StageSeeds` gives a stage its own seed; by default every stage uses config.seed. An
 // ablation seed varies fine-tuning and the mixture's sampling, and (for specs whose arms change
 // FRet) seeding + FRet as well; pretraining, pre-finetuning and evaluation's sub-sampling keep the
-// base seed so every arm and seed shares them and is scored on the same items.
+// base seed so every arm and seed shares them and is scored on the same items. With
+// `gecko ablate --seed-scope all` a seed varies pretraining and pre-finetuning too (every stage
+// but evaluation, whose items must stay paired).
 // Seeding and FRet share one seed because the FRet pipeline samples seeds with FRet's seed.
 // Keys that cannot change a result (concurrency, timeouts, batch size of evaluation, ...) are in
 // OPERATIONAL_KEYS; a test checks that every config key is claimed by a stage or listed there.
@@ -83,8 +85,8 @@ const UPSTREAM: Record<StageName, readonly StageName[]> = {
   eval: ['finetune'],
 };
 
-/** A seed per stage; a missing stage uses config.seed. Seeding always takes FRet's seed. */
-export type StageSeeds = Partial<Record<'fret' | 'mixture' | 'finetune', number>>;
+/** A seed per stage; a missing stage uses config.seed. Seeding always takes FRet's seed; evaluation always config.seed. */
+export type StageSeeds = Partial<Record<'pretrain' | 'prefinetune' | 'fret' | 'mixture' | 'finetune', number>>;
 
 export interface StageKey {
   stage: StageName;
@@ -131,6 +133,8 @@ export function stageSeed(cfg: Readonly<ExperimentConfig>, stage: StageName, see
   if (stage === 'seeding' || stage === 'fret') return seeds.fret ?? cfg.seed;
   if (stage === 'mixture') return seeds.mixture ?? cfg.seed;
   if (stage === 'finetune') return seeds.finetune ?? cfg.seed;
+  if (stage === 'pretrain') return seeds.pretrain ?? cfg.seed;
+  if (stage === 'prefinetune') return seeds.prefinetune ?? cfg.seed;
   return cfg.seed;
 }
 
@@ -153,7 +157,16 @@ export function stagePlan(cfg: Readonly<ExperimentConfig>, seeds: StageSeeds = {
     }
     const slice = configSlice(c, stage);
     const seed = stageSeed(c, stage, seeds);
-    const hash = hashOf({ stage, v: STAGE_VERSION[stage], slice, seed, upstream });
+    // FRet's 'initial' retriever starts from the pre-finetuned model: that model's seeds are FRet inputs
+    // too (only when not the base seed, so that the hashes of runs that never set them stay as they were)
+    const modelSeeds = { pretrain: stageSeed(c, 'pretrain', seeds), prefinetune: stageSeed(c, 'prefinetune', seeds) };
+    const model =
+      stage === 'fret' &&
+      c.fret.retriever === 'initial' &&
+      (modelSeeds.pretrain !== c.seed || modelSeeds.prefinetune !== c.seed)
+        ? { model: modelSeeds }
+        : {};
+    const hash = hashOf({ stage, v: STAGE_VERSION[stage], slice, seed, upstream, ...model });
     return { stage, hash, seed, slice, upstream, dir: join(root, `${stage}-${hash.slice(0, 12)}`) };
   };
   for (const s of STAGE_NAMES) keys[s] = key(cfg, s, keys);

@@ -1,7 +1,10 @@
 // `gecko ablate` on the smoke preset with two seeds (the CI ablation): per-item rows, intervals,
 // and the benchmark: no arm or seed redoes pretraining or pre-finetuning (stage executions are
-// counted), and a second invocation reruns nothing.
-import { existsSync, readFileSync } from 'node:fs';
+// counted), and a second invocation reruns nothing. With --seed-scope all, each seed has its own
+// pretraining, pre-finetuning and FRet, and the entry says so.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { ablationEntry } from '../../lib/ablate/report';
+import { t975 } from '../../lib/ablate/intervals';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ablate } from '../../lib/ablate/command';
@@ -32,6 +35,8 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
     process.env.GECKO_PROGRESS = 'off';
   });
   afterAll(() => {
+    // the temp cache and runs folders this test made
+    for (const k of ['GECKO_CACHE_DIR', 'GECKO_RUNS_DIR']) rmSync(process.env[k]!, { recursive: true, force: true });
     for (const [k, v] of Object.entries(env))
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -60,7 +65,6 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
         plots: false,
         progress: false,
         log: silentLogger,
-        replicates: 200,
       };
       const { result } = await ablate(spec, opts);
       off();
@@ -94,6 +98,12 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
       const sts = rows.filter((r) => r.arm === 'off' && r.task === 'STSBenchmark');
       expect(off2.perTask.STSBenchmark!.mean).toBeCloseTo(sts.reduce((s, r) => s + r.score, 0) / sts.length, 10);
       expect(existsSync(join(result.out, 'results.json'))).toBe(true);
+      expect(result.seedScope).toBe('finetune');
+      expect(off2.vsReference!.average.method).toMatch(/two-way|seeds/);
+      const entry = ablationEntry(result, { command: 'test', seconds: 1, plots: [], machine: 'test', t: t975 });
+      expect(entry).toMatch(/Seed scope: finetune \(the default\)\. A seed varies fine-tuning/);
+      expect(entry).toMatch(/conditional on that one pre-finetuned model/);
+      expect(entry).toMatch(/two-way seed x item random-effects t interval \(no bootstrap, 0 draws\)/);
       expect(existsSync(join(result.out, 'figures.json'))).toBe(true);
 
       const again: StageEvent[] = [];
@@ -102,6 +112,56 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
       off3();
       expect(again.filter((e) => e.action === 'ran')).toEqual([]);
       expect(second.result.arms.map((a) => a.average.mean)).toEqual(result.arms.map((a) => a.average.mean));
+    },
+    600_000,
+  );
+
+  it.skipIf(!haveData)(
+    '--seed-scope all: each seed pretrains, pre-finetunes and runs FRet with its own seed; evaluation items stay shared',
+    async () => {
+      const events: StageEvent[] = [];
+      const off = onStage((e) => events.push(e));
+      const spec = SPECS['same-tower']!;
+      const { result } = await ablate(spec, {
+        preset: 'smoke',
+        overrides: small,
+        seeds: 2,
+        seedScope: 'all',
+        command: 'test',
+        experimentsPath: null,
+        plots: false,
+        progress: false,
+        log: silentLogger,
+      });
+      off();
+      const seedOf = (e: StageEvent) => JSON.parse(readFileSync(join(e.dir, 'stage.json'), 'utf8')).seed as number;
+      const seedsOf = (stage: string) => new Set(events.filter((e) => e.stage === stage).map(seedOf));
+      expect(result.seeds).toEqual([result.seeds[0], result.seeds[0]! + 1]);
+      // the base seed's stages are the default scope's (already done by the test above: read back or
+      // skipped); the second seed pretrains, pre-finetunes and runs FRet with its own seed
+      for (const stage of ['pretrain', 'prefinetune', 'fret', 'mixture', 'finetune'])
+        expect([...seedsOf(stage)], stage).toContain(result.seeds[1]);
+      const ranPretrain = events.filter((e) => e.stage === 'pretrain' && e.action === 'ran');
+      expect(ranPretrain.map(seedOf)).toContain(result.seeds[1]);
+      expect(seedsOf('eval')).toEqual(new Set([result.seeds[0]])); // the evaluation sample keeps the base seed
+      // a separate output folder from the default scope's, and the entry names the scope
+      expect(result.out).toMatch(/ablate-same-tower-smoke-/);
+      expect(result.seedScope).toBe('all');
+      const entry = ablationEntry(result, { command: 'test', seconds: 1, plots: [], machine: 'test', t: t975 });
+      expect(entry).toMatch(/seeds, seed scope all\n/);
+      expect(entry).toMatch(/Seed scope: all\. A seed varies pretraining, pre-finetuning, seeding \+ FRet/);
+      expect(entry).toMatch(/only the evaluation sample is shared/);
+      // the same items for every seed: the pairing holds
+      const rows = readFileSync(join(result.out, 'items.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const ids = (seed: number) =>
+        rows
+          .filter((r) => r.seed === seed && r.arm === 'off')
+          .map((r) => `${r.task}/${r.item}`)
+          .sort();
+      expect(ids(result.seeds[1]!)).toEqual(ids(result.seeds[0]!));
     },
     600_000,
   );

@@ -74,7 +74,6 @@ describe('in-domain tasks in averages', () => {
       seeds: [1, 2],
       seedVaries: [],
       out: '/tmp/x',
-      replicates: 50,
       jobs: [],
       inDomain: ['Banking77Classification'],
     });

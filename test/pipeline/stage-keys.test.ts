@@ -58,6 +58,22 @@ describe('stage plan', () => {
     expect(p.eval.seed).toBe(base.seed); // evaluation samples its items with the base seed
   });
 
+  it('seeds: a pretraining seed varies every stage built on the model, a pre-finetuning seed pre-finetuning down; evaluation keeps the base seed', () => {
+    const p = stagePlan(base);
+    expect(changed(p, stagePlan(base, { pretrain: 99 }))).toEqual(['pretrain', 'prefinetune', 'finetune', 'eval']);
+    expect(changed(p, stagePlan(base, { prefinetune: 99 }))).toEqual(['prefinetune', 'finetune', 'eval']);
+    expect(stagePlan(base, { pretrain: 99 }).pretrain.seed).toBe(99);
+    expect(stagePlan(base, { prefinetune: 99 }).prefinetune.seed).toBe(99);
+    // the base seed given explicitly is the same plan (an ablation's first seed reuses the shared stages)
+    expect(changed(p, stagePlan(base, { pretrain: base.seed, prefinetune: base.seed }))).toEqual([]);
+    const all = stagePlan(base, { pretrain: 99, prefinetune: 99, fret: 99, mixture: 99, finetune: 99 });
+    expect(all.eval.seed).toBe(base.seed);
+    // FRet's 'initial' retriever starts from the pre-finetuned model: its seed reaches FRet
+    const initial = resolveConfig('smoke', { fret: { retriever: 'initial' } }).config;
+    expect(changed(stagePlan(initial), stagePlan(initial, { prefinetune: 99 }))).toContain('fret');
+    expect(changed(stagePlan(initial), stagePlan(initial, { prefinetune: initial.seed }))).toEqual([]);
+  });
+
   it('the no-Matryoshka fine-tuning has its own folder', () => {
     const p = stagePlan(base);
     expect(p['finetune-plain'].dir).not.toBe(p.finetune.dir);
