@@ -33,7 +33,7 @@ for (const [k, json] of Object.entries(fx.tokenizers)) toks[k] = tokenizerFromJs
 function agrees(name: string): void {
   const row = fx.cases[name]!;
   const variants = Object.keys(toks);
-  expect(variants.length).toBe(6);
+  expect(variants.length).toBe(7);
   for (const v of variants)
     expect(toks[v]!.encodeExact(row.text), `${v} on ${JSON.stringify(row.text)}`).toEqual(row[v]);
 }
@@ -53,6 +53,8 @@ describe('tokenizer edge cases agree with python tokenizers', () => {
   it('a literal special token glued to words', () => agrees('literal_glued'));
   it('a lower-case [mask] is not the special token', () => agrees('literal_lowercase'));
   it("XLM-R's literal <s>, <mask>, </s>, <pad>", () => agrees('xlmr_literals'));
+  it('<mask> with lstrip swallows the spaces before it (real XLM-R files have it)', () => agrees('xlmr_mask_lstrip'));
+  it('NFKC in a Unigram pipeline (full-width letters, ligatures)', () => agrees('nfkc'));
   it('empty text', () => agrees('empty'));
   it('whitespace-only text', () => agrees('whitespace_only'));
   it('accents: stripped or kept as configured', () => agrees('accents'));
