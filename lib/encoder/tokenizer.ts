@@ -74,19 +74,30 @@ function isChineseChar(cp: number): boolean {
 }
 
 /**
- * BertNormalizer: drop control characters, map whitespace to ' ', space out CJK characters,
- * strip accents (NFD, then drop non-spacing marks) when stripAccents (default: as lowercase),
- * and lowercase code point by code point, in HF's order.
+ * BertNormalizer: drop control characters and map whitespace to ' ' (cleanText), space out CJK
+ * characters (handleChineseChars), strip accents (NFD, then drop non-spacing marks) when
+ * stripAccents (default: as lowercase), and lowercase code point by code point, in HF's order.
  * @example normalizeBert('Café\tau lait', true) === 'cafe au lait'
  */
-export function normalizeBert(text: string, lowercase: boolean, stripAccents: boolean | null = null): string {
+export function normalizeBert(
+  text: string,
+  lowercase: boolean,
+  stripAccents: boolean | null = null,
+  opts: { cleanText?: boolean; handleChineseChars?: boolean } = {},
+): string {
+  const clean = opts.cleanText ?? true;
+  const cjk = opts.handleChineseChars ?? true;
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
-    if (cp === 0 || cp === 0xfffd || (ch !== '\t' && ch !== '\n' && ch !== '\r' && CONTROL_RE.test(ch))) continue;
-    if (SPACE_RE.test(ch) || ch === '\t' || ch === '\n' || ch === '\r') out += ' ';
-    else if (isChineseChar(cp)) out += ` ${ch} `;
-    else out += ch;
+    if (clean) {
+      if (cp === 0 || cp === 0xfffd || (ch !== '\t' && ch !== '\n' && ch !== '\r' && CONTROL_RE.test(ch))) continue;
+      if (SPACE_RE.test(ch)) {
+        out += ' ';
+        continue;
+      }
+    }
+    out += cjk && isChineseChar(cp) ? ` ${ch} ` : ch;
   }
   if (stripAccents ?? lowercase) out = out.normalize('NFD').replace(/\p{Mn}/gu, '');
   if (lowercase) {
@@ -467,7 +478,13 @@ export class HfTokenizer implements TextTokenizer {
 /** The content ids (no post-processor) of a BERT WordPiece tokenizer.json, by our code. */
 function bertWordPiece(json: Record<string, unknown>, added: readonly AddedToken[]): (text: string) => number[] {
   const model = json.model as { vocab: Record<string, number>; unk_token?: string; max_input_chars_per_word?: number };
-  const norm = json.normalizer as { lowercase?: boolean; strip_accents?: boolean | null };
+  const norm = json.normalizer as {
+    lowercase?: boolean;
+    strip_accents?: boolean | null;
+    clean_text?: boolean;
+    handle_chinese_chars?: boolean;
+  };
+  const normOpts = { cleanText: norm.clean_text ?? true, handleChineseChars: norm.handle_chinese_chars ?? true };
   const ids = new Map(Object.entries(model.vocab));
   const unkId = ids.get(model.unk_token ?? '[UNK]') ?? 0;
   const maxChars = model.max_input_chars_per_word ?? 100;
@@ -481,7 +498,7 @@ function bertWordPiece(json: Record<string, unknown>, added: readonly AddedToken
         out.push(piece);
         continue;
       }
-      for (const word of preTokenize(normalizeBert(piece, lowercase, strip))) {
+      for (const word of preTokenize(normalizeBert(piece, lowercase, strip, normOpts))) {
         let w = cache.get(word);
         if (!w) {
           w = wordPieceIds(word, ids, unkId, maxChars);
