@@ -29,7 +29,7 @@ import { evaluateForRun } from '../pipeline/eval';
 import { asStage, pipelineContext } from '../pipeline/context';
 import { onStage, stageDone, type StageEvent, type StageSeeds } from '../pipeline/stages';
 import { finetuneForRun } from '../pipeline/train';
-import { dimLabel } from '../eval/results';
+import { taskDir } from '../eval/results';
 import { pairedIntervals, tInterval, type Interval, type PairedResult } from './intervals';
 import { resolveArms, SEED_SCOPES, seedSharedOf, seedVariesOf, type AblationSpec, type SeedScope } from './spec';
 export { SEED_SCOPES, type SeedScope } from './spec';
@@ -132,7 +132,7 @@ function readStageItems(evalDir: string, tasks: readonly string[], dims: readonl
   const out = new Map<string, ItemScore[]>();
   for (const dim of dims)
     for (const t of tasks) {
-      const p = join(evalDir, models[0]!.name, dimLabel(dim), `${t}.items.jsonl`);
+      const p = join(taskDir(join(evalDir, models[0]!.name), dim, t), `${t}.items.jsonl`);
       if (!existsSync(p)) throw new GeckoError(`${p} is missing`, 'delete the eval stage folder to recompute it');
       out.set(taskKey(t, dim, dims), readJsonl<ItemScore>(p));
     }

@@ -1,12 +1,13 @@
 // Replicas in worker threads. TF.js wasm runs one thread per engine under Node, so a
 // second core is used by a second engine in a worker thread (measured: two workers each
 // keep ~30 GFLOP/s). Each worker runs replica-worker.ts; calls are queued in order.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
+import { tsWorker } from '../core/worker';
 import type { EncoderConfig } from './config';
 import type { Replica } from './replica';
 
@@ -35,8 +36,8 @@ export class WorkerReplica implements Replica {
 
   /** Start a worker on a TF.js backend ('wasm' or 'cpu') and wait until it is ready. */
   static async start(cfg: EncoderConfig, backend: string): Promise<WorkerReplica> {
-    const entry = join(projectRoot(), 'lib', 'encoder', 'worker-entry.mjs');
-    const worker = new Worker(entry, { workerData: { cfg, backend }, execArgv: [], stdout: false, stderr: false });
+    const module = join(projectRoot(), 'lib', 'encoder', 'replica-worker.ts');
+    const worker = tsWorker(module, { cfg, backend }, { execArgv: [], stdout: false, stderr: false });
     const r = new WorkerReplica(worker);
     await new Promise<void>((resolve, reject) => {
       r.pending.set(0, { resolve: () => resolve(), reject });

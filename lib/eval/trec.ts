@@ -2,6 +2,7 @@
 // score`) can check a retrieval score:
 //   <out>/<model>/<dim>/<Task>.run.trec    the run: `qid Q0 docid rank score tag`, best first
 //   <out>/<model>/<dim>/<Task>.qrels.trec  the qrels it was scored against: `qid 0 docid grade`
+// (in <dim>/not-mteb/ for the tasks mteb does not have, beside their result file: results.ts).
 // The qrels are the ones the evaluation used (after sub-sampling queries), not the data set's
 // full file. Scores are written at full precision (the float32 similarities round-trip exactly).
 // Ranks follow our ranking (score descending, ties by docid ascending); trec_eval re-sorts by
@@ -10,11 +11,11 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/fs';
 import type { Qrels, RunScores } from '../core/types';
 import { rankRun } from './metrics/retrieval';
-import { dimLabel, modelSlug } from './results';
+import { dimLabel, modelFolder, modelSlug, taskDir } from './results';
 
 /** Where the TREC files of one (model, dim, task) go. */
 export function trecPaths(outDir: string, modelId: string, dim: number | null, task: string) {
-  const dir = join(outDir, modelSlug(modelId), dimLabel(dim));
+  const dir = taskDir(join(outDir, modelFolder(modelId)), dim, task);
   return { run: join(dir, `${task}.run.trec`), qrels: join(dir, `${task}.qrels.trec`) };
 }
 

@@ -1,6 +1,8 @@
 // The README.md model card of an exported model: what it is, how to load it, the input
 // format (task prefixes), the architecture mapping, the training config and the eval scores
-// found in its run folder. Every number in it is read from a file the run wrote.
+// found in its run folder. Every number in it is read from a file the run wrote. It holds no
+// local path: the checkpoint is named by its id, the run by its folder's name, and absolute
+// paths in the config or meta are cut to their last part (withoutLocalPaths).
 import type { EncoderConfig } from '../encoder/config';
 import { producerLine, type Producer } from '../core/version';
 import { paramCount, paramSpecs } from '../encoder/params';
@@ -14,19 +16,17 @@ export interface CardScore {
   metric: string;
   /** The sub-sampling caps the score was measured under. */
   sample: string;
-  file: string;
 }
 
 export interface CardInput {
   checkpointId: string;
-  checkpointDir: string;
   config: EncoderConfig;
   tokenizerKind: string;
   padToken: string;
   padId: number;
   meta: Record<string, unknown>;
-  /** The run folder and its resolved config.json, when the checkpoint lies inside one. */
-  run?: { dir: string; config: Record<string, unknown> };
+  /** The run folder's name (not its path) and its resolved config.json, when the checkpoint lies inside one. */
+  run?: { name: string; config: Record<string, unknown> };
   scores: CardScore[];
   matryoshkaDims: number[];
   producer: Producer;
@@ -34,6 +34,27 @@ export interface CardInput {
 }
 
 const fmt = (x: number) => x.toFixed(4);
+
+/** An absolute path (POSIX, or a Windows drive) standing alone or after a space, quote, '=', ':' or '('. */
+const LOCAL_PATH = /(^|[\s'"=:(])((?:[A-Za-z]:)?(?:[\\/][^\s'"\\/,)]+)+[\\/]?)/g;
+
+/**
+ * A copy of a JSON value in which every absolute local path inside a string is cut to
+ * `<local path>/<its last part>`, so an exported file says what was used without saying where
+ * it lay on the exporting machine.
+ * @example withoutLocalPaths({ init: '/home/me/runs/x/ckpt' }) // { init: '<local path>/ckpt' }
+ */
+export function withoutLocalPaths<T>(value: T): T {
+  if (typeof value === 'string')
+    return value.replace(LOCAL_PATH, (_, pre: string, path: string) => {
+      const parts = path.split(/[\\/]/).filter(Boolean);
+      return `${pre}<local path>/${parts[parts.length - 1] ?? ''}`;
+    }) as T;
+  if (Array.isArray(value)) return value.map((v) => withoutLocalPaths(v)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutLocalPaths(v)])) as T;
+  return value;
+}
 
 function scoreTable(scores: readonly CardScore[]): string {
   if (!scores.length)
@@ -48,7 +69,7 @@ function scoreTable(scores: readonly CardScore[]): string {
       (s) => `| ${s.task} | ${s.type} | ${s.dim ?? 'full'} | ${fmt(s.mainScore)} | ${s.metric} | ${s.sample} |`,
     ),
     '',
-    `Scores are read from the MTEB-format result files under \`${scores[0]!.file}\`; "sample" gives the evaluation caps and seed (eval_config): scores measured under different caps are not comparable, and sub-sampled scores are not comparable with the MTEB leaderboard.`,
+    `Scores are read from the MTEB-format result files in the run folder's \`eval/\`; "sample" gives the evaluation caps and seed (eval_config): scores measured under different caps are not comparable, and sub-sampled scores are not comparable with the MTEB leaderboard.`,
   ].join('\n');
 }
 
@@ -80,8 +101,11 @@ ${cfg.dModel}, ${cfg.heads} heads, FFN ${cfg.ffn}, at most ${cfg.maxLen} tokens,
 parameters (embedding model only). Embeddings are mean-pooled over every token and L2-normalised;
 compare them with cosine similarity (= dot product).
 
-- Exported from checkpoint \`${c.checkpointId}\` (${c.checkpointDir}${meta ? `; ${meta}` : ''}) by ${producerLine(c.producer)} on ${c.exportedAt}.
+- Exported from checkpoint \`${c.checkpointId}\`${c.run ? ` of run \`${c.run.name}\`` : ''}${meta ? ` (${meta})` : ''} by ${producerLine(c.producer)} on ${c.exportedAt}.
 - Weights: \`model.safetensors\` (float32).
+- The same weights as an ONNX graph: \`onnx/model.onnx\` (inputs \`input_ids\` and \`attention_mask\`;
+  outputs \`last_hidden_state\` and the pooled, normalised \`sentence_embedding\`), where
+  sentence-transformers' ONNX backend (\`SentenceTransformer(folder, backend="onnx")\`) and onnxruntime look for it.
 
 ## Input format: task prefixes
 
@@ -134,7 +158,7 @@ ${scoreTable(c.scores)}
 
 ## Training config
 
-${c.run ? `From \`${c.run.dir}/config.json\` (the resolved experiment config of the run that trained it):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder (no config.json and env.json above it), so the training config is unknown here.'}
+${c.run ? `From the \`config.json\` of run \`${c.run.name}\` (the resolved experiment config of the run that trained it):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder (no config.json and env.json above it), so the training config is unknown here.'}
 `;
 }
 

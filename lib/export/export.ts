@@ -13,10 +13,13 @@
 //   1_Pooling/config.json             mean pooling
 //   2_Normalize/                      (empty: sentence-transformers' Normalize has no config)
 //   README.md                         model card: architecture, input format, eval scores, training config
-//   gecko_export.json                 provenance: checkpoint id, producer, files
+//   gecko_export.json                 provenance: checkpoint id, run name, producer, files
+// No file holds a local path: the card and gecko_export.json name the checkpoint by its id and
+// the run by its folder's name, and absolute paths inside the run config or the checkpoint's
+// meta.json are cut to their last part (withoutLocalPaths).
 // The folder is written beside the target and renamed into place.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { ensureDir, readJson, writeFileAtomic, writeJson } from '../core/fs';
 import { progress as startProgress } from '../core/progress';
@@ -24,9 +27,9 @@ import { producedBy } from '../core/version';
 import { loadCheckpoint, type Checkpoint } from '../encoder/checkpoint';
 import { exportEncoderOnnx } from '../encoder/onnx-export';
 import { saveTokenizer } from '../encoder/tokenizer';
-import type { MtebResult } from '../eval/results';
+import { mainScoreOf, resultFiles, type MtebResult } from '../eval/results';
 import { getTask } from '../eval/tasks/registry';
-import { modelCard, type CardScore } from './card';
+import { modelCard, withoutLocalPaths, type CardScore } from './card';
 import { hfConfig, hfTensors, HF_ARCHITECTURE } from './hf-model';
 import { safetensorsBytes } from './safetensors';
 
@@ -100,33 +103,29 @@ function findRunDir(ckptDir: string): string | undefined {
   return undefined;
 }
 
-/** The eval scores of this checkpoint in <run>/eval/<model>/<dim>/<Task>.json (as `gecko eval --out <run>/eval` writes them). */
+/** The eval scores of this checkpoint in <run>/eval (as `gecko eval --out <run>/eval` writes them: eval/results.ts). */
 function scoresOf(runDir: string, checkpointId: string): CardScore[] {
-  const evalDir = join(runDir, 'eval');
-  const dirs = (d: string) => (existsSync(d) ? readdirSync(d).filter((x) => statSync(join(d, x)).isDirectory()) : []);
   const out: CardScore[] = [];
-  for (const model of dirs(evalDir))
-    for (const dim of dirs(join(evalDir, model)))
-      for (const f of readdirSync(join(evalDir, model, dim)).filter((x) => x.endsWith('.json'))) {
-        let r: MtebResult;
-        try {
-          r = readJson<MtebResult>(join(evalDir, model, dim, f));
-        } catch {
-          continue; // not a result file
-        }
-        const main = r.scores?.test?.[0]?.main_score;
-        if (r.model !== checkpointId || typeof main !== 'number') continue;
-        let metric = 'main_score';
-        try {
-          metric = getTask(r.task_name).mainScore;
-        } catch {
-          /* a task this version no longer registers: keep the generic name */
-        }
-        const sample = Object.entries(r.eval_config ?? {})
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(' ');
-        out.push({ task: r.task_name, type: r.task_type, dim: r.dim, mainScore: main, metric, sample, file: evalDir });
-      }
+  for (const file of resultFiles(join(runDir, 'eval'))) {
+    let r: MtebResult;
+    try {
+      r = readJson<MtebResult>(file);
+    } catch {
+      continue; // not a result file
+    }
+    const main = mainScoreOf(r);
+    if (r.model !== checkpointId || main === undefined) continue;
+    let metric = 'main_score';
+    try {
+      metric = getTask(r.task_name).mainScore;
+    } catch {
+      /* a task this version no longer registers: keep the generic name */
+    }
+    const sample = Object.entries(r.eval_config ?? {})
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    out.push({ task: r.task_name, type: r.task_type, dim: r.dim, mainScore: main, metric, sample });
+  }
   return out;
 }
 
@@ -221,23 +220,22 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
     'README.md',
     modelCard({
       checkpointId: ck.id,
-      checkpointDir: ckptDir,
       config: ck.config,
       tokenizerKind: ck.tokenizer.kind,
       padToken: special.pad_token!,
       padId,
-      meta: ck.meta,
-      ...(runDir && runConfig ? { run: { dir: runDir, config: runConfig } } : {}),
+      meta: withoutLocalPaths(ck.meta),
+      ...(runDir && runConfig ? { run: { name: basename(runDir), config: withoutLocalPaths(runConfig) } } : {}),
       scores,
       matryoshkaDims: matryoshkaDims(runConfig),
       producer,
       exportedAt,
     }),
   );
+  // No local paths: the checkpoint is named by its content id, the run by its folder's name.
   writeJson(join(tmp, 'gecko_export.json'), {
     checkpoint: ck.id,
-    checkpointDir: ckptDir,
-    runDir: runDir ?? null,
+    run: runDir ? basename(runDir) : null,
     architecture: HF_ARCHITECTURE,
     producer,
     exportedAt,

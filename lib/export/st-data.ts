@@ -7,8 +7,11 @@
 // examples. Train on them without sentence-transformers prompts.
 //   train.jsonl        examples with a hard negative: {anchor, positive, negative} (the first one)
 //   train-pairs.jsonl  examples without one: {anchor, positive}
-//   export-data.json   counts, source file, and what was left out
-import { join } from 'node:path';
+//   export-data.json   counts, the source file's name and sha256 (not its path: no local path
+//                      is written), and what was left out
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { sha256 } from '../core/hash';
 import { writeJson } from '../core/fs';
 import { writeJsonl } from '../core/jsonl';
 import { progress as startProgress } from '../core/progress';
@@ -26,7 +29,10 @@ export interface StPair {
 }
 
 export interface StDataReport {
+  /** The source file's name (its path is left out). */
   source: string;
+  /** sha256 of the source file, when it could be read. */
+  sourceSha256?: string;
   examples: number;
   triplets: number;
   pairs: number;
@@ -68,7 +74,8 @@ export function writeStData(
   const bySource: Record<string, number> = {};
   for (const ex of examples) bySource[ex.source] = (bySource[ex.source] ?? 0) + 1;
   const report: StDataReport = {
-    source,
+    source: basename(source),
+    ...(existsSync(source) ? { sourceSha256: sha256(readFileSync(source)) } : {}),
     examples: examples.length,
     triplets: rows.triplets.length,
     pairs: rows.pairs.length,

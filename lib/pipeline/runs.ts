@@ -1,11 +1,11 @@
-// Runs compared: every MTEB result file under the runs folder (<run>/eval/<model>/<dim>/<Task>.json),
+// Runs compared: every result file under the runs folder (<run>/eval/<model>/<dim>/[not-mteb/]<Task>.json),
 // as rows, and one summary line per (run, model, dimension). Rows carry the sub-sampling caps
 // they were scored under, because scores measured on different samples are not comparable.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../core/fs';
 import { runsDir } from '../core/paths';
-import type { MtebResult } from '../eval/results';
+import { mainScoreOf, resultFiles, type MtebResult } from '../eval/results';
 
 export interface RunResultRow {
   run: string;
@@ -59,26 +59,20 @@ export function collectRunResults(root = runsDir()): RunResultRow[] {
     .filter((x) => existsSync(x.dir));
   for (const { run, dir } of evalDirs) {
     const stages = checkpointStages(join(root, run));
-    for (const model of subdirs(dir)) {
-      for (const dimDir of subdirs(join(dir, model))) {
-        for (const file of readdirSync(join(dir, model, dimDir))
-          .filter((f) => f.endsWith('.json'))
-          .sort()) {
-          const r = readJson<MtebResult>(join(dir, model, dimDir, file));
-          const main = r.scores?.test?.[0]?.main_score;
-          if (typeof main !== 'number') continue;
-          const stage = stages.get(r.model);
-          rows.push({
-            run,
-            model: stage ? `${stage} (${r.model})` : r.model,
-            dim: r.dim,
-            task: r.task_name,
-            type: r.task_type,
-            mainScore: main,
-            sample: sampleLabel(r.eval_config ?? {}),
-          });
-        }
-      }
+    for (const file of resultFiles(dir)) {
+      const r = readJson<MtebResult>(file);
+      const main = mainScoreOf(r);
+      if (main === undefined) continue;
+      const stage = stages.get(r.model);
+      rows.push({
+        run,
+        model: stage ? `${stage} (${r.model})` : r.model,
+        dim: r.dim,
+        task: r.task_name,
+        type: r.task_type,
+        mainScore: main,
+        sample: sampleLabel(r.eval_config ?? {}),
+      });
     }
   }
   return rows;

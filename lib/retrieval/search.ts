@@ -4,13 +4,14 @@
 // TopK with 2 threads) when onnxruntime-node loads (backend/onnx.ts), else as blocked
 // TF.js matmuls plus a JS top-k (topk-block.ts), with the corpus split between this thread and
 // a worker thread on wasm (TF.js wasm is single-threaded per engine), and the lists merged.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
 import { workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
+import { tsWorker } from '../core/worker';
 import { inferenceRuntime } from '../backend/onnx';
 import { onnxTopK } from './onnx-topk';
 import { mergeInto, topkSlice } from './topk-block';
@@ -68,10 +69,7 @@ let worker:
 
 async function searchWorker(backend: string): Promise<NonNullable<typeof worker>> {
   if (worker) return worker;
-  const w = new Worker(join(projectRoot(), 'lib', 'encoder', 'worker-entry.mjs'), {
-    workerData: { module: join(projectRoot(), 'lib', 'retrieval', 'topk-worker.ts'), backend },
-    execArgv: [],
-  });
+  const w = tsWorker(join(projectRoot(), 'lib', 'retrieval', 'topk-worker.ts'), { backend }, { execArgv: [] });
   const state = {
     w,
     next: 1,

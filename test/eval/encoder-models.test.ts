@@ -11,6 +11,7 @@ import { initParams } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
 import { closeModel, resolveModel } from '../../lib/eval/models';
 import type { EvalModel } from '../../lib/eval/runners/context';
+import { resultFiles } from '../../lib/eval/results';
 import { SHARED_DATA, have, tmpDir } from '../helpers';
 
 const ok = have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'shared data sets');
@@ -87,9 +88,8 @@ describe.runIf(ok)('gecko eval on an encoder checkpoint (smoke preset)', () => {
       }
     }
     const [modelDir] = readdirSync(out);
-    expect(modelDir).toMatch(/^ckpt_[0-9a-f]{12}$/);
-    for (const d of ['d32', 'd8'])
-      expect(readdirSync(join(out, modelDir!, d)).filter((f) => f.endsWith('.json'))).toHaveLength(17);
+    expect(modelDir).toMatch(/^gecko-workbench__ckpt_[0-9a-f]{12}$/);
+    for (const d of ['d32', 'd8']) expect(resultFiles(out).filter((f) => f.includes(`/${d}/`))).toHaveLength(17);
     expect(existsSync(join(out, modelDir!, 'summary.json'))).toBe(true);
   }, 300_000); // 17 tasks x 2 dims on 2 shared cores
 });

@@ -10,6 +10,7 @@ import { resolveModel } from '../../lib/eval/models';
 import {
   categoryAverages,
   formatSummary,
+  modelFolder,
   resultPath,
   summaryFrame,
   summaryRecords,
@@ -129,7 +130,7 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
     expect(r.results.map((x) => x.task_name)).toEqual(['SciFact', 'Cranfield', 'CISI', 'SciFactReranking']);
     expect(r.notApplicable).toHaveLength(13);
     expect(r.results.every((x) => x.dim === null)).toBe(true);
-    expect(existsSync(join(out, 'bm25', 'lexical', 'SciFactReranking.json'))).toBe(true);
+    expect(existsSync(resultPath(out, 'bm25', null, 'SciFactReranking'))).toBe(true);
   });
 
   it('gecko eval runs from the command line', async () => {
@@ -155,8 +156,11 @@ describe.runIf(ok)('evaluate on the shared data (smoke caps)', () => {
       if (saved === undefined) delete process.env.GECKO_DATA_DIR;
       else process.env.GECKO_DATA_DIR = saved;
     }
-    expect(existsSync(join(dir, 'bm25', 'lexical', 'CISI.json'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(dir, 'bm25', 'summary.json'), 'utf8')).table.at(-1).task).toBe('mean');
+    expect(existsSync(resultPath(dir, 'bm25', null, 'CISI'))).toBe(true);
+    expect(existsSync(join(dir, modelFolder('bm25'), 'lexical', 'model_meta.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, modelFolder('bm25'), 'summary.json'), 'utf8')).table.at(-1).task).toBe(
+      'mean',
+    );
   });
 });
 

@@ -61,11 +61,11 @@ describe.runIf(ok && python)('a run written by gecko eval', () => {
       outDir: out,
       data: { dataDir: SHARED_DATA },
     });
-    const runs: string[] = [];
-    for (const m of readdirSync(out).filter((x) => !x.includes('.')))
-      for (const d of readdirSync(join(out, m)).filter((x) => !x.includes('.')))
-        for (const f of readdirSync(join(out, m, d)).filter((x) => x.endsWith('.run.trec')))
-          runs.push(join(out, m, d, f));
+    // <model>/<dim>/<Task>.run.trec, or <model>/<dim>/not-mteb/ for a task mteb does not have (CISI)
+    const runs = readdirSync(out, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.run.trec'))
+      .sort()
+      .map((f) => join(out, f));
     expect(runs.length).toBe(2 * 2 + 2); // 2 tasks x (2 dims of hash + BM25's one)
     const base = (run: string) => run.replace(/\.run\.trec$/, '');
     const stored = (run: string) =>

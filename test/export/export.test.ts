@@ -1,10 +1,12 @@
 // gecko export: the safetensors writer, the weight mapping to XLMRobertaXLModel's layout and the
 // sentence-transformers folder. Numerical parity with PyTorch is in torch-parity.test.ts.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
 import { paramSpecs } from '../../lib/encoder/params';
+import { withoutLocalPaths } from '../../lib/export/card';
 import { exportCheckpoint } from '../../lib/export/export';
 import { hfPositionRows, hfTensors } from '../../lib/export/hf-model';
 import { readSafetensors, safetensorsBytes } from '../../lib/export/safetensors';
@@ -146,6 +148,62 @@ describe('exportCheckpoint', () => {
     const r = exportCheckpoint(ckptDir, join(dir, 'o2'), { progress: false });
     expect(r.runDir).toBeUndefined();
     expect(readFileSync(join(dir, 'o2', 'README.md'), 'utf8')).toMatch(/not inside a run folder/);
+  });
+
+  it('writes no local path: the card and gecko_export.json name the checkpoint by id and the run by name', () => {
+    const dir = tmpDir();
+    const { ckptDir, runDir, id } = makeFixtureRun(dir);
+    // a fine-tuned checkpoint's meta names its init checkpoint, and a run config may hold a path
+    const metaPath = join(ckptDir, 'meta.json');
+    writeFileSync(
+      metaPath,
+      JSON.stringify({ ...JSON.parse(readFileSync(metaPath, 'utf8')), init: join(runDir, 'prefinetune', 'ckpt') }),
+    );
+    const cfgPath = join(runDir, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    cfg.config.seeding = { corpus: join(dir, 'corpora', 'web.jsonl') };
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const out = join(dir, 'exported');
+    const r = exportCheckpoint(ckptDir, out, { progress: false });
+    const local = [dir, ROOT, homedir(), process.cwd()].filter((p) => p.length > 1);
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
+    };
+    walk(out);
+    expect(files.length).toBeGreaterThanOrEqual(r.files.length);
+    for (const f of files) {
+      const text = readFileSync(f, 'latin1');
+      for (const p of local) expect(text.includes(p), `${f} holds ${p}`).toBe(false);
+    }
+    const provenance = JSON.parse(readFileSync(join(out, 'gecko_export.json'), 'utf8'));
+    expect(provenance).toMatchObject({ checkpoint: id, run: basename(runDir) });
+    expect(Object.keys(provenance)).not.toContain('checkpointDir');
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toContain('init=<local path>/ckpt'); // said what, not where
+    expect(card).toContain('"corpus": "<local path>/web.jsonl"');
+    expect(card).toContain(`of run \`${basename(runDir)}\``);
+    expect(card).toMatch(/`onnx\/model\.onnx`/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cuts absolute paths in strings to their last part, and leaves the rest alone', () => {
+    expect(
+      withoutLocalPaths({
+        a: '/home/me/runs/x/ckpt',
+        b: ['runs/x/ckpt', 'https://example.org/a/b', 'task: search result | query: x'],
+        c: 'loaded from /tmp/abc/model.bin, then C:\\Users\\me\\w.bin',
+        d: 3,
+        e: 'ckpt:0123456789ab',
+      }),
+    ).toEqual({
+      a: '<local path>/ckpt',
+      b: ['runs/x/ckpt', 'https://example.org/a/b', 'task: search result | query: x'],
+      c: 'loaded from <local path>/model.bin, then <local path>/w.bin',
+      d: 3,
+      e: 'ckpt:0123456789ab',
+    });
   });
 
   it('refuses a non-empty output folder without force, and a checkpoint that is not one', () => {

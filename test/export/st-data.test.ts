@@ -2,6 +2,7 @@
 // exactly what our trainer feeds the encoder, and only the loss's input columns are written.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,6 +91,13 @@ describe('sentence-transformers training data', () => {
     const ok = await gecko([input, '--out', join(dir, 'st')]);
     expect(ok.stderr).toMatch(/wrote 2 \(anchor, positive, negative\) rows/);
     expect(existsSync(join(dir, 'st', 'train.jsonl'))).toBe(true);
+    // the source by name and content hash, not by its local path
+    const report = readFileSync(join(dir, 'st', 'export-data.json'), 'utf8');
+    expect(report).not.toContain(dir);
+    expect(JSON.parse(report)).toMatchObject({
+      source: 'mixture.jsonl',
+      sourceSha256: createHash('sha256').update(readFileSync(input)).digest('hex'),
+    });
     writeFileSync(input, JSON.stringify(examples[0]) + '\n{"query": ""}\n');
     const bad = await gecko([input, '--out', join(dir, 'st2')]).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);

@@ -9,7 +9,7 @@ import { runsDir } from '../../core/paths';
 import { configFromArgs } from '../config';
 import { evaluate } from '../../eval/evaluate';
 import { closeModel, MODEL_SPECS_HELP, resolveModel } from '../../eval/models';
-import { categoryAverages, formatSummary, modelSlug, summaryRecords } from '../../eval/results';
+import { categoryAverages, formatSummary, modelFolder, summaryRecords } from '../../eval/results';
 import { selectTasks } from '../../eval/tasks/registry';
 import { checkEnvDirs, claimOutputDir, checkOutputDir } from '../../core/preflight';
 import { checkDims, checkSomeTasks } from '../../pipeline/checks';
@@ -63,7 +63,7 @@ export const command: Command = {
     const model = await resolveModel(spec, { config });
     try {
       if (model.kind === 'dense') checkDims(dims, model.embedder.dim, '--dims');
-      claimOutputDir(join(outDir, modelSlug(model.id)), '--out', 'gecko eval'); // one writer per model's results
+      claimOutputDir(join(outDir, modelFolder(model.id)), '--out', 'gecko eval'); // one writer per model's results
     } catch (e) {
       await closeModel(model);
       throw e;
@@ -99,7 +99,7 @@ export const command: Command = {
     // A checkpoint trained with this config's mixture is in-domain on the tasks whose train split the mixture holds.
     const inDomain = model.id.startsWith('ckpt:') ? inDomainTasks(config.finetune.mixture) : [];
     const records = summaryRecords(report.rows, inDomain);
-    const summaryDir = join(outDir, modelSlug(model.id));
+    const summaryDir = join(outDir, modelFolder(model.id));
     writeJson(join(summaryDir, 'summary.json'), {
       model: model.id,
       preset,
