@@ -22,7 +22,8 @@ import { progress } from '../core/progress';
 import type { ItemScore } from '../eval/item-scores';
 import { evaluateForRun } from '../pipeline/eval';
 import { asStage, pipelineContext } from '../pipeline/context';
-import { onStage, stageDone, type StageEvent, type StageSeeds } from '../pipeline/stages';
+import { damagedStageFix, onStage, stageDone, verifyStage, type StageEvent, type StageSeeds } from '../pipeline/stages';
+import { claimOutputDir } from '../core/preflight';
 import { finetuneForRun } from '../pipeline/train';
 import { dimLabel } from '../eval/results';
 import { pairedBootstrap, tInterval, type Interval, type PairedResult } from './intervals';
@@ -112,13 +113,14 @@ export function seedsFor(spec: AblationSpec, seed: number): StageSeeds {
 
 /** Read the per-item files of a finished eval stage folder (one model per folder). */
 function readStageItems(evalDir: string, tasks: readonly string[], dims: readonly number[]): Map<string, ItemScore[]> {
+  verifyStage(evalDir); // a damaged eval stage is refused before any score is read from it
   const models = readdirSync(evalDir, { withFileTypes: true }).filter((d) => d.isDirectory() || d.isSymbolicLink());
   if (models.length !== 1) throw new GeckoError(`${evalDir}: expected one model folder, found ${models.length}`);
   const out = new Map<string, ItemScore[]>();
   for (const dim of dims)
     for (const t of tasks) {
       const p = join(evalDir, models[0]!.name, dimLabel(dim), `${t}.items.jsonl`);
-      if (!existsSync(p)) throw new GeckoError(`${p} is missing`, 'delete the eval stage folder to recompute it');
+      if (!existsSync(p)) throw new GeckoError(`${p} is missing`, damagedStageFix(evalDir));
       out.set(taskKey(t, dim, dims), readJsonl<ItemScore>(p));
     }
   return out;
@@ -205,6 +207,7 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const dims = base.eval.dims;
   const id = hashOf({ spec: spec.name, preset: opts.preset, overrides: opts.overrides ?? {} }).slice(0, 8);
   const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
+  claimOutputDir(out, opts.out ? '--out' : 'the ablation folder', 'gecko ablate'); // a second ablate on it is refused
   const seedVaries = [
     'fine-tuning',
     "the mixture's sampling",
