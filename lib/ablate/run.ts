@@ -140,6 +140,8 @@ async function runJob(
   const off = onStage((e) => events.push(e));
   const ctx = pipelineContext(config, { seeds: seedsFor(spec, seed), log: silentLogger });
   try {
+    // every finished stage this job stands on is checked, even those a finished eval stage makes it skip
+    for (const k of Object.values(ctx.plan)) verifyStage(k.dir);
     if (!stageDone(ctx.plan.eval.dir)) {
       const ft = await finetuneForRun(ctx, { log: silentLogger });
       await asStage(ctx, 'eval', () => evaluateForRun(ctx, ft.checkpoint, { items: true }));

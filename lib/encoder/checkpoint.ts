@@ -51,7 +51,7 @@ export interface FileChecksum {
 
 /** The one fix for any damaged checkpoint. */
 export function damagedCheckpointFix(dir: string): string {
-  return `delete the folder ${resolve(dir)} and rerun the command that trained it (it is retrained from its last good state, or from scratch)`;
+  return `delete the folder ${resolve(dir)} and rerun the command that trained it (it trains again from the start)`;
 }
 
 /**

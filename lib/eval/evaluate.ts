@@ -173,6 +173,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     }
     const start = Date.now();
     const data = loadTaskData(task, opts.subsample, opts.data);
+    await yieldToSignals(); // between loading and scoring
     const ctx: EvalContext = {
       model: opts.model,
       dims: opts.dims,

@@ -213,12 +213,18 @@ export interface StageFile {
   rows?: number;
 }
 
-/** Every file under a stage folder (relative path -> size, sha256, rows), lock and temp files left out. */
+/**
+ * Append-only logs that every read-back of a finished stage extends (FRet's usage.jsonl gets one
+ * line per invocation): not results, so not in the file list.
+ */
+const LOGS = new Set(['usage.jsonl']);
+
+/** Every file under a stage folder (relative path -> size, sha256, rows), lock and temp files and LOGS left out. */
 export function stageFiles(dir: string): Record<string, StageFile> {
   const out: Record<string, StageFile> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.name === LOCK_FILE || SIDE_FILE.test(e.name)) continue;
+      if (e.name === LOCK_FILE || SIDE_FILE.test(e.name) || LOGS.has(e.name)) continue;
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
