@@ -197,6 +197,10 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
       'use --seeds 3 or more for a real run; 2 only for a smoke test',
     );
   const arms = resolveArms(spec, opts.preset, opts.overrides ?? {}); // every arm's config checked before any work
+  const id = hashOf({ spec: spec.name, preset: opts.preset, overrides: opts.overrides ?? {} }).slice(0, 8);
+  const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
+  // one ablation per folder: a second one on it is refused before it redoes any job
+  claimOutputDir(out, opts.out ? '--out' : 'the ablation folder', 'gecko ablate');
   const checked = new Set<string>();
   for (const { resolved } of arms) {
     const c = resolved.config;
@@ -207,9 +211,6 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const base = arms[0]!.resolved.config;
   const seeds = ablationSeeds(base.seed, opts.seeds);
   const dims = base.eval.dims;
-  const id = hashOf({ spec: spec.name, preset: opts.preset, overrides: opts.overrides ?? {} }).slice(0, 8);
-  const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
-  claimOutputDir(out, opts.out ? '--out' : 'the ablation folder', 'gecko ablate'); // a second ablate on it is refused
   const seedVaries = [
     'fine-tuning',
     "the mixture's sampling",

@@ -208,6 +208,14 @@ describe('stage folders: a damaged finished stage is refused before it is read b
     expect(events.map((e) => e.action)).toEqual(['ran']);
   });
 
+  it('an append-only log (FRet usage.jsonl, one line per invocation) may grow after the stage finished', async () => {
+    const key = keyIn(tmpDir());
+    await runStage(key, 'mixture', () => writeFileSync(join(key.dir, 'usage.jsonl'), '{"calls":1}\n'));
+    forgetVerifiedStages();
+    appendJsonl(join(key.dir, 'usage.jsonl'), [{ calls: 0 }]);
+    await expect(runStage(key, 'mixture', () => 'ok')).resolves.toBe('ok');
+  });
+
   it('a stage finished before file lists is adopted at its first read, then damage to it is caught', async () => {
     const key = await finished(tmpDir());
     const recPath = join(key.dir, 'stage.json');
@@ -248,6 +256,25 @@ describe('embedding-cache shards: damaged ones are refused, naming their folder'
         new RegExp(`cached embeddings are damaged[^]*delete the folder ${dir}`),
       );
     });
+});
+
+describe('embedding-cache shards: NaN vectors under an intact header', () => {
+  it('are refused (a cache written by an encoder that diverged)', async () => {
+    const root = tmpDir();
+    const e = hashEmbedder(16);
+    await new EmbeddingCache(root).embed(e, 'STSBenchmark', 'text', texts);
+    const dir = join(root, readdirSync(root)[0]!, 'STSBenchmark', 'text');
+    const p = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.bin'))!,
+    );
+    const b = readFileSync(p);
+    b.fill(0xff, b.length - 8); // the last two floats of the last vector
+    writeFileSync(p, b);
+    await expect(new EmbeddingCache(root).embed(e, 'STSBenchmark', 'text', texts)).rejects.toThrow(
+      /vector 2 holds NaN or infinite values: the cached embeddings are damaged/,
+    );
+  });
 });
 
 describe('run folders', () => {
