@@ -33,7 +33,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { join, relative, resolve } from 'node:path';
 import type { ExperimentConfig } from '../config/schema';
 import { GeckoError } from '../core/errors';
-import { ensureDir, readJson, SIDE_FILE, writeJson } from '../core/fs';
+import { cleanStaleTemps, ensureDir, readJson, SIDE_FILE, writeJson } from '../core/fs';
 import { hashOf, sha256 } from '../core/hash';
 import { LOCK_FILE } from '../core/lock';
 import { cacheDir } from '../core/paths';
@@ -312,6 +312,7 @@ export async function runStage<T>(key: StageKey, folder: StageFolder, fn: () => 
   if (was) verifyStage(key.dir);
   const t0 = Date.now();
   ensureDir(key.dir);
+  if (!was) cleanStaleTemps(key.dir); // temp files a killed run left anywhere in the folder
   const out = await fn();
   finishStage(key, folder, was, t0);
   return out;
