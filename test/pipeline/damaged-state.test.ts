@@ -6,7 +6,7 @@
 // the resume advice carries --out.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../../lib/backend/select';
 import { resolveConfig } from '../../lib/config/resolve';
 import { describeError, GeckoError } from '../../lib/core/errors';
@@ -32,6 +32,17 @@ import {
 import { startRun } from '../../lib/runs/run';
 import { reportError } from '../../lib/cli/main';
 import { tmpDir } from '../helpers';
+
+const made: string[] = [];
+/** A temp folder, removed after the tests. */
+function tmp(): string {
+  const d = tmpDir('gecko-damaged-');
+  made.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** The three ways a file is damaged: cut in half, zeroed, filled with 0xFF (NaN as float32). */
 const DAMAGE = {
@@ -83,7 +94,7 @@ function checkpoint(dir: string, opts: { optimizer?: boolean; legacy?: boolean }
 
 describe('checkpoints: every file kind damaged three ways is refused on load', () => {
   it('a good checkpoint loads, its checksums verified and kept out of meta', () => {
-    const dir = checkpoint(join(tmpDir(), 'ck'), { optimizer: true });
+    const dir = checkpoint(join(tmp(), 'ck'), { optimizer: true });
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
     expect(Object.keys(meta.checksums).sort()).toEqual(['optimizer.bin', 'tokenizer.json', 'weights.bin']);
     const ck = loadCheckpoint(dir, { optimizer: true });
@@ -96,7 +107,7 @@ describe('checkpoints: every file kind damaged three ways is refused on load', (
   for (const file of files)
     for (const how of KINDS)
       it(`${file} ${how}`, () => {
-        const dir = checkpoint(join(tmpDir(), 'ck'), { optimizer: true });
+        const dir = checkpoint(join(tmp(), 'ck'), { optimizer: true });
         damage(join(dir, file), how);
         const e = refusal(() => loadCheckpoint(dir, { optimizer: true }), dir);
         expect(e.message).toMatch(/damaged|truncated/);
@@ -104,10 +115,10 @@ describe('checkpoints: every file kind damaged three ways is refused on load', (
       });
 
   it('an older checkpoint (no checksums) still loads, and is still checked: NaN, zeroed and truncated weights refused', () => {
-    const dir = checkpoint(join(tmpDir(), 'ck'), { legacy: true });
+    const dir = checkpoint(join(tmp(), 'ck'), { legacy: true });
     expect(loadCheckpoint(dir).checksummed).toBe(false);
     for (const how of KINDS) {
-      const d = checkpoint(join(tmpDir(), 'ck'), { legacy: true });
+      const d = checkpoint(join(tmp(), 'ck'), { legacy: true });
       damage(join(d, 'weights.bin'), how);
       const e = refusal(() => loadCheckpoint(d), d);
       if (how === 'NaN-filled') expect(e.message).toMatch(/NaN or infinite \(the first in tok_emb\)/);
@@ -117,7 +128,7 @@ describe('checkpoints: every file kind damaged three ways is refused on load', (
   });
 
   it('NaN weights saved with matching checksums (training diverged) are refused as not finite', () => {
-    const dir = join(tmpDir(), 'ck');
+    const dir = join(tmp(), 'ck');
     const params = initParams(cfg, 7);
     params[paramSpecs(cfg).find((s) => s.name === 'l0.wqkv')!.offset + 2] = NaN;
     saveCheckpoint(dir, { config: cfg, params, tokenizer: tok, meta: {} });
@@ -167,7 +178,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
   }
 
   it('stage.json records every file with its size, sha256 and (JSONL) row count', async () => {
-    const key = await finished(tmpDir());
+    const key = await finished(tmp());
     const rec = JSON.parse(readFileSync(join(key.dir, 'stage.json'), 'utf8'));
     expect(Object.keys(rec.files).sort()).toEqual(['ckpt/weights.bin', 'mixture.jsonl', 'mixture.report.json']);
     expect(rec.files['mixture.jsonl'].rows).toBe(120);
@@ -182,7 +193,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
   for (const file of ['mixture.jsonl', 'mixture.report.json', 'ckpt/weights.bin', 'stage.json'])
     for (const how of KINDS)
       it(`${file} ${how}: refused naming the folder, nothing read back`, async () => {
-        const key = await finished(tmpDir());
+        const key = await finished(tmp());
         damage(join(key.dir, file), how);
         const read = vi.fn();
         await expect(runStage(key, 'mixture', read)).rejects.toThrow(
@@ -192,7 +203,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
       });
 
   it('deleting a line as the old message told is refused too; deleting the folder as told recomputes it', async () => {
-    const key = await finished(tmpDir());
+    const key = await finished(tmp());
     const p = join(key.dir, 'mixture.jsonl');
     const lines = readFileSync(p, 'utf8').split('\n');
     lines.splice(60, 1);
@@ -209,7 +220,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
   });
 
   it('an append-only log (FRet usage.jsonl, one line per invocation) may grow after the stage finished', async () => {
-    const key = keyIn(tmpDir());
+    const key = keyIn(tmp());
     await runStage(key, 'mixture', () => writeFileSync(join(key.dir, 'usage.jsonl'), '{"calls":1}\n'));
     forgetVerifiedStages();
     appendJsonl(join(key.dir, 'usage.jsonl'), [{ calls: 0 }]);
@@ -217,7 +228,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
   });
 
   it('a stage finished before file lists is adopted at its first read, then damage to it is caught', async () => {
-    const key = await finished(tmpDir());
+    const key = await finished(tmp());
     const recPath = join(key.dir, 'stage.json');
     const rec = JSON.parse(readFileSync(recPath, 'utf8'));
     delete rec.files;
@@ -230,7 +241,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
   });
 
   it('a pipeline context refuses a path into a damaged finished stage (reads that bypass runStage)', async () => {
-    const root = tmpDir();
+    const root = tmp();
     const config = resolveConfig('smoke').config;
     const plan = stagePlan(config, {}, root);
     await runStage(plan.mixture, 'mixture', () => writeFileSync(join(plan.mixture.dir, 'mixture.jsonl'), '{"a":1}\n'));
@@ -246,7 +257,7 @@ describe('stage folders: a damaged finished stage is refused before it is read b
 describe('embedding-cache shards: damaged ones are refused, naming their folder', () => {
   for (const how of KINDS)
     it(`a ${how} shard`, async () => {
-      const root = tmpDir();
+      const root = tmp();
       const e = hashEmbedder(16);
       await new EmbeddingCache(root).embed(e, 'STSBenchmark', 'text', texts);
       const dir = join(root, readdirSync(root)[0]!, 'STSBenchmark', 'text');
@@ -260,7 +271,7 @@ describe('embedding-cache shards: damaged ones are refused, naming their folder'
 
 describe('embedding-cache shards: NaN vectors under an intact header', () => {
   it('are refused (a cache written by an encoder that diverged)', async () => {
-    const root = tmpDir();
+    const root = tmp();
     const e = hashEmbedder(16);
     await new EmbeddingCache(root).embed(e, 'STSBenchmark', 'text', texts);
     const dir = join(root, readdirSync(root)[0]!, 'STSBenchmark', 'text');
@@ -284,7 +295,7 @@ describe('run folders', () => {
   for (const how of KINDS)
     it(`a ${how} config.json is refused, naming the run folder to delete`, async () => {
       const resolved = resolveConfig('smoke');
-      const dir = join(tmpDir(), 'run');
+      const dir = join(tmp(), 'run');
       const run = await startRun(resolved, { dir, quiet: true });
       expect(run.dir).toBe(dir);
       damage(join(dir, 'config.json'), how);
@@ -310,14 +321,14 @@ describe('disk full, temp files and the resume advice', () => {
   });
 
   it('a failed atomic write leaves no temp file behind', () => {
-    const dir = tmpDir();
+    const dir = tmp();
     mkdirSync(join(dir, 'target', 'inside'), { recursive: true }); // rename over a non-empty folder fails
     expect(() => writeFileAtomic(join(dir, 'target'), 'data')).toThrow();
     expect(readdirSync(dir)).toEqual(['target']);
   });
 
   it('stale temp files in sub-folders are removed; live ones and a checkpoint mid-swap are kept', () => {
-    const dir = tmpDir();
+    const dir = tmp();
     const dead = 2 ** 22 + 12345; // above the default pid_max: no such process
     mkdirSync(join(dir, 'finetune', 'ckpt'), { recursive: true });
     writeFileSync(join(dir, 'finetune', `metrics.jsonl.tmp-${dead}-0`), 'x');
