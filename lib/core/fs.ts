@@ -11,11 +11,11 @@ let counter = 0;
  * them out (a write on a file descriptor names no path: ENOSPC said nothing of where).
  * @example try { appendFileSync(p, s) } catch (e) { throw annotateWriteError(e, p, Buffer.byteLength(s)) }
  */
-export function annotateWriteError(e: unknown, path: string, bytes: number): unknown {
+export function annotateWriteError(e: unknown, path: string, bytes?: number): unknown {
   if (e && typeof e === 'object') {
     const err = e as { path?: unknown; bytes?: unknown };
     if (typeof err.path !== 'string') err.path = path;
-    if (typeof err.bytes !== 'number') err.bytes = bytes;
+    if (typeof err.bytes !== 'number' && bytes !== undefined) err.bytes = bytes;
   }
   return e;
 }
