@@ -27,7 +27,8 @@ import { progress } from '../core/progress';
 import type { ItemScore } from '../eval/item-scores';
 import { evaluateForRun } from '../pipeline/eval';
 import { asStage, pipelineContext } from '../pipeline/context';
-import { onStage, stageDone, type StageEvent, type StageSeeds } from '../pipeline/stages';
+import { damagedStageFix, onStage, stageDone, verifyStage, type StageEvent, type StageSeeds } from '../pipeline/stages';
+import { claimOutputDir } from '../core/preflight';
 import { finetuneForRun } from '../pipeline/train';
 import { taskDir } from '../eval/results';
 import { pairedIntervals, tInterval, type Interval, type PairedResult } from './intervals';
@@ -127,13 +128,14 @@ export function seedsFor(spec: AblationSpec, seed: number, scope: SeedScope = 'f
 
 /** Read the per-item files of a finished eval stage folder (one model per folder). */
 function readStageItems(evalDir: string, tasks: readonly string[], dims: readonly number[]): Map<string, ItemScore[]> {
+  verifyStage(evalDir); // a damaged eval stage is refused before any score is read from it
   const models = readdirSync(evalDir, { withFileTypes: true }).filter((d) => d.isDirectory() || d.isSymbolicLink());
   if (models.length !== 1) throw new GeckoError(`${evalDir}: expected one model folder, found ${models.length}`);
   const out = new Map<string, ItemScore[]>();
   for (const dim of dims)
     for (const t of tasks) {
       const p = join(taskDir(join(evalDir, models[0]!.name), dim, t), `${t}.items.jsonl`);
-      if (!existsSync(p)) throw new GeckoError(`${p} is missing`, 'delete the eval stage folder to recompute it');
+      if (!existsSync(p)) throw new GeckoError(`${p} is missing`, damagedStageFix(evalDir));
       out.set(taskKey(t, dim, dims), readJsonl<ItemScore>(p));
     }
   return out;
@@ -154,6 +156,8 @@ async function runJob(
   const off = onStage((e) => events.push(e));
   const ctx = pipelineContext(config, { seeds: seedsFor(spec, seed, scope), log: silentLogger });
   try {
+    // every finished stage this job stands on is checked, even those a finished eval stage makes it skip
+    for (const k of Object.values(ctx.plan)) verifyStage(k.dir);
     if (!stageDone(ctx.plan.eval.dir)) {
       const ft = await finetuneForRun(ctx, { log: silentLogger });
       await asStage(ctx, 'eval', () => evaluateForRun(ctx, ft.checkpoint, { items: true }));
@@ -212,6 +216,16 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   if (!SEED_SCOPES.includes(scope))
     throw new GeckoError(`--seed-scope must be one of ${SEED_SCOPES.join(', ')} (got '${scope}')`);
   const arms = resolveArms(spec, opts.preset, opts.overrides ?? {}); // every arm's config checked before any work
+  // the default scope keeps the folder names of ablations run before the switch
+  const id = hashOf({
+    spec: spec.name,
+    preset: opts.preset,
+    overrides: opts.overrides ?? {},
+    ...(scope === 'all' ? { seedScope: scope } : {}),
+  }).slice(0, 8);
+  const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
+  // one ablation per folder: a second one on it is refused before it redoes any job
+  claimOutputDir(out, opts.out ? '--out' : 'the ablation folder', 'gecko ablate');
   const checked = new Set<string>();
   for (const { resolved } of arms) {
     const c = resolved.config;
@@ -222,14 +236,6 @@ export async function runAblation(spec: AblationSpec, opts: AblateOptions): Prom
   const base = arms[0]!.resolved.config;
   const seeds = ablationSeeds(base.seed, opts.seeds);
   const dims = base.eval.dims;
-  // the default scope keeps the folder names of ablations run before the switch
-  const id = hashOf({
-    spec: spec.name,
-    preset: opts.preset,
-    overrides: opts.overrides ?? {},
-    ...(scope === 'all' ? { seedScope: scope } : {}),
-  }).slice(0, 8);
-  const out = opts.out ?? join(runsDir(), `ablate-${spec.name}-${opts.preset}-${id}`);
   const seedVaries = seedVariesOf(spec, scope);
   log.info(
     `gecko ablate ${spec.name} (${spec.mirrors}): ${arms.length} arms x ${seeds.length} seeds (${seeds.join(', ')}) on the ${opts.preset} preset -> ${out}`,

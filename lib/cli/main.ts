@@ -8,7 +8,8 @@ import { helpText, parseArgs } from './args';
 import type { Command } from './command';
 import { describeError, UsageError } from '../core/errors';
 import { readEnv } from '../core/env';
-import { installInterruptHandlers } from '../core/interrupt';
+import { installInterruptHandlers, yieldToSignals } from '../core/interrupt';
+import { resumeCommand, setCommandLine } from '../core/resume';
 import { projectRoot } from '../core/paths';
 
 const commandsDir = () => join(projectRoot(), 'lib', 'cli', 'commands');
@@ -58,7 +59,8 @@ export function reportError(e: unknown, command = current): number {
   const prefix = command === 'gecko' ? 'gecko' : `gecko ${command}`;
   const debug = readEnv('GECKO_DEBUG');
   const lines = [`${prefix}: ${r.message}`];
-  if (r.hint) lines.push(`  fix: ${r.hint}`);
+  const resume = r.hint && /\bresume\b/.test(r.hint) ? resumeCommand() : undefined;
+  if (r.hint) lines.push(`  fix: ${r.hint}${resume ? `; to resume: ${resume}` : ''}`);
   if (debug && debug !== '0') lines.push(String((e as Error)?.stack ?? e));
   else if (!r.unexpected && r.exitCode === 1) lines.push('  (rerun with GECKO_DEBUG=1 to see the stack trace)');
   process.stderr.write(lines.join('\n') + '\n');
@@ -127,6 +129,7 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command '${name}'`, `commands: ${cmds.map((c) => c.name).join(', ')}`);
   }
   current = cmd.name;
+  setCommandLine(cmd.name, rest, 'out' in cmd.flags);
   const args = parseArgs(rest, cmd.flags, cmd.name, cmd.positionals);
   if (args.flags.help) {
     process.stdout.write(helpText(cmd.name, cmd.summary, cmd.usage, cmd.flags, cmd.positionals));
@@ -137,5 +140,6 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   await cmd.run(args);
+  await yieldToSignals(0); // a signal that came during the last synchronous stretch still stops it (exit 130)
   return 0;
 }

@@ -1,4 +1,6 @@
 // Errors a user can act on: each names the file, line or key at fault and says how to fix it.
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Base class: `hint` says what to do about it. */
 export class GeckoError extends Error {
@@ -96,6 +98,29 @@ const FS_FIXES: Record<string, [string, string]> = {
   EBUSY: ['the file is busy', 'close what holds it, then rerun'],
 };
 
+/** `1.5 MB`: a byte count for messages. */
+export function humanBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) ((n /= 1024), i++);
+  return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+/** '; writing it needed 3.0 MB, 12 KB are free on that disk' (what is known of it). */
+function spaceNote(path: string, bytes: unknown): string {
+  const parts: string[] = [];
+  if (typeof bytes === 'number') parts.push(`writing it needed ${humanBytes(bytes)}`);
+  try {
+    let dir = dirname(path);
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    const st = statfsSync(dir);
+    parts.push(`${humanBytes(Number(st.bavail) * Number(st.bsize))} are free on that disk (${dir})`);
+  } catch {
+    /* no statfs here: say what we know */
+  }
+  return parts.length ? `; ${parts.join(', ')}` : '';
+}
+
 /** The chain of `cause`s below an error, as short messages (the DNS failure under a fetch failure). */
 function causes(e: unknown): string[] {
   const out: string[] = [];
@@ -134,8 +159,9 @@ export function describeError(e: unknown): ErrorReport {
   if (fsFix && typeof err.path === 'string') {
     const [what, fix] = fsFix;
     const dest = typeof err.dest === 'string' ? ` -> ${err.dest}` : '';
+    const space = code === 'ENOSPC' || code === 'EDQUOT' ? spaceNote(err.path, (e as { bytes?: unknown }).bytes) : '';
     return {
-      message: `${err.path}${dest}: ${what} (${code}${err.syscall ? `, ${err.syscall}` : ''})`,
+      message: `${err.path}${dest}: ${what} (${code}${err.syscall ? `, ${err.syscall}` : ''})${space}`,
       hint: fix,
       exitCode: 1,
       unexpected: false,

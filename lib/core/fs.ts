@@ -6,12 +6,31 @@ import { pidAlive } from './lock';
 
 let counter = 0;
 
-/** Write a file atomically: write a temp file beside it, then rename over the target. */
+/**
+ * Give a file-system error the path it was writing and the bytes it needed, when Node left
+ * them out (a write on a file descriptor names no path: ENOSPC said nothing of where).
+ * @example try { appendFileSync(p, s) } catch (e) { throw annotateWriteError(e, p, Buffer.byteLength(s)) }
+ */
+export function annotateWriteError(e: unknown, path: string, bytes?: number): unknown {
+  if (e && typeof e === 'object') {
+    const err = e as { path?: unknown; bytes?: unknown };
+    if (typeof err.path !== 'string') err.path = path;
+    if (typeof err.bytes !== 'number' && bytes !== undefined) err.bytes = bytes;
+  }
+  return e;
+}
+
+/** Write a file atomically: write a temp file beside it, then rename over the target (no temp file is left on failure). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${counter++}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw annotateWriteError(e, path, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+  }
 }
 
 /** Write pretty JSON atomically. */
@@ -39,18 +58,28 @@ export { existsSync };
 export const SIDE_FILE = /\.(tmp|old)-(\d+)(?:-\d+)?$/;
 
 /**
- * Remove `*.tmp-<pid>*` files and folders in `dir` left by processes that are gone (a crash or
- * a kill during an atomic write). Returns the names removed. `.old-*` folders are left to
+ * Remove `*.tmp-<pid>*` files and folders in `dir` and its sub-folders (symbolic links are not
+ * followed) left by processes that are gone (a crash or a kill during an atomic write). Returns
+ * the paths removed, relative to `dir`. `.old-*` folders, and a complete checkpoint saved as
+ * `<name>.tmp-<pid>` while `<name>` is missing (a swap cut between its renames), are left to
  * recoverCheckpoint, which may need them.
  * @example cleanStaleTemps(runDir);
  */
-export function cleanStaleTemps(dir: string): string[] {
+export function cleanStaleTemps(dir: string, depth = 6): string[] {
   if (!existsSync(dir)) return [];
   const removed: string[] = [];
-  for (const name of readdirSync(dir)) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const name = e.name;
     const m = SIDE_FILE.exec(name);
-    if (!m || m[1] !== 'tmp' || pidAlive(Number(m[2]))) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
+    const p = join(dir, name);
+    if (!m) {
+      if (e.isDirectory() && depth > 0) removed.push(...cleanStaleTemps(p, depth - 1).map((r) => join(name, r)));
+      continue;
+    }
+    if (m[1] !== 'tmp' || pidAlive(Number(m[2]))) continue;
+    const target = join(dir, name.slice(0, m.index));
+    if (e.isDirectory() && !existsSync(target) && existsSync(join(p, 'encoder.json'))) continue;
+    rmSync(p, { recursive: true, force: true });
     removed.push(name);
   }
   return removed;

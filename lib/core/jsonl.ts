@@ -2,7 +2,7 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from './errors';
-import { writeFileAtomic } from './fs';
+import { annotateWriteError, writeFileAtomic } from './fs';
 import { readLinesUtf8 } from './text';
 
 /**
@@ -65,5 +65,10 @@ export function writeJsonl(path: string, rows: readonly unknown[]): void {
 export function appendJsonl(path: string, rows: readonly unknown[]): void {
   if (rows.length === 0) return;
   mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+  const text = rows.map((r) => JSON.stringify(r) + '\n').join('');
+  try {
+    appendFileSync(path, text);
+  } catch (e) {
+    throw annotateWriteError(e, path, Buffer.byteLength(text));
+  }
 }

@@ -11,13 +11,14 @@
 // With `from`, every file is fetched from `<from>/<path>` (a mirror laid out like
 // `<dataDir>/<dataset>/`) and must match its sha256.
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { DataError, GeckoError } from '../core/errors';
 import { sha256 } from '../core/hash';
+import { annotateWriteError, writeFileAtomic } from '../core/fs';
 import { silentLogger, type Logger } from '../core/log';
 import { progress } from '../core/progress';
 import { dataDir } from '../core/paths';
@@ -190,6 +191,7 @@ async function download(url: string, path: string, retry: RetryOptions = {}): Pr
   } catch (e) {
     if (e instanceof GeckoError) throw e;
     const err = e as Error & { code?: string };
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw annotateWriteError(e, path); // a full disk, not the network
     const why = e instanceof HttpStatusError ? err.message : `${err.code ? err.code + ' ' : ''}${err.message}`;
     throw new GeckoError(`cannot download ${url}: ${why}`,
       e instanceof HttpStatusError && e.status < 500 ? 'check the URL, or use --from <mirror URL>' : 'check the network (and HTTPS_PROXY), or use --from <mirror URL>');
@@ -225,9 +227,7 @@ function writeChecked(target: string, bytes: Buffer, f: DatasetFile, from: strin
     throw new DataError(from, `${f.path} has ${rows} rows, SOURCE.md says ${f.rows}`, undefined, 'the archive is a different version or damaged; nothing was written');
   }
   mkdirSync(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, target);
+  writeFileAtomic(target, bytes); // on a full disk: names the path and the bytes, leaves no temp file
   return exact ? { verified: 'sha256', rows } : { verified: 'rows', rows, note: 'row count matches SOURCE.md; bytes differ from the shared copy' };
 }
 

@@ -5,6 +5,7 @@
 // onnx-runtime.ts) when it loads, else on every TF.js replica (this thread + workers);
 // `runtime` and `runtimeReason` say which ran and why.
 import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
 import type { Embedder } from '../core/types';
 import { selectBackend } from '../backend/select';
 import { checkpointId, loadCheckpoint } from './checkpoint';
@@ -18,6 +19,7 @@ import type { TextTokenizer } from './tokenizer';
 import { defaultReplicaCount, startReplicas } from './worker-pool';
 import { inferenceRuntime } from '../backend/onnx';
 import { OnnxEncoder } from './onnx-runtime';
+import { GeckoError } from '../core/errors';
 
 export interface EmbedderOptions {
   /** Sequences per encoder call (default 64). */
@@ -30,6 +32,41 @@ export interface EmbedderOptions {
   id?: string;
   /** 'auto' (default): onnxruntime when it loads, else TF.js; 'tfjs' forces TF.js. */
   runtime?: 'auto' | 'tfjs';
+  /** Where the weights came from (a checkpoint folder), for the message when they embed nonsense. */
+  source?: string;
+}
+
+/**
+ * Refuse embeddings that cannot mean anything (issue 21): any NaN or infinite value, or one and
+ * the same vector for texts that tokenize differently (a collapsed or zeroed encoder). `source`
+ * names the checkpoint in the message. Returns `vecs`.
+ * @example return checkEmbeddings(vecs, seqs, 'runs/x/finetune/ckpt');
+ */
+export function checkEmbeddings(
+  vecs: readonly Float32Array[],
+  seqs: readonly (readonly number[])[],
+  source: string,
+): Float32Array[] {
+  let bad = 0;
+  for (const v of vecs) if (v.some((x) => !Number.isFinite(x))) bad++;
+  const fix = `the checkpoint is damaged or its training diverged: delete the folder ${source} and rerun the command that trained it`;
+  if (bad > 0)
+    throw new GeckoError(
+      `the encoder of ${source} produced NaN or infinite embeddings for ${bad} of ${vecs.length} texts`,
+      fix,
+    );
+  const first = vecs[0];
+  const distinct = new Set(seqs.map((s) => s.join(','))).size;
+  if (first && distinct > 1) {
+    let maxDiff = 0;
+    for (const v of vecs) for (let j = 0; j < v.length; j++) maxDiff = Math.max(maxDiff, Math.abs(v[j]! - first[j]!));
+    if (maxDiff <= 1e-6)
+      throw new GeckoError(
+        `the encoder of ${source} produced the same embedding for all ${vecs.length} texts (${distinct} different inputs): its weights are degenerate`,
+        fix,
+      );
+  }
+  return vecs as Float32Array[];
 }
 
 /**
@@ -77,6 +114,8 @@ export class EncoderEmbedder implements Embedder {
   readonly id: string;
   readonly dim: number;
   onProgress?: (done: number) => void;
+  /** The checkpoint folder the weights came from (messages name it); else the id. */
+  source?: string;
 
   private constructor(
     readonly config: EncoderConfig,
@@ -120,6 +159,7 @@ export class EncoderEmbedder implements Embedder {
       const onnx = await OnnxEncoder.create(config, params, rt.ort, opts.replicas);
       const e = new EncoderEmbedder(config, tokenizer, [], id, batchSize, onnx, rt.reason);
       if (opts.onProgress) e.onProgress = opts.onProgress;
+      if (opts.source) e.source = opts.source;
       return e;
     }
     const replicas: EncodeReplica[] =
@@ -137,13 +177,16 @@ export class EncoderEmbedder implements Embedder {
       `TF.js ${backend.name}; ${rt.reason}`,
     );
     if (opts.onProgress) e.onProgress = opts.onProgress;
+    if (opts.source) e.source = opts.source;
     return e;
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     const seqs = texts.map((t) => this.tokenizer.encode(t, this.config.maxLen));
-    if (this.onnx) return this.onnx.encode(seqs, this.batchSize, this.onProgress);
-    return encodeSeqs(this.replicas, seqs, this.dim, this.batchSize, this.onProgress);
+    const vecs = this.onnx
+      ? await this.onnx.encode(seqs, this.batchSize, this.onProgress)
+      : await encodeSeqs(this.replicas, seqs, this.dim, this.batchSize, this.onProgress);
+    return checkEmbeddings(vecs, seqs, this.source ?? `the model ${this.id}`);
   }
 
   /** Live TF.js tensors in this thread (leak checks; 0 on onnxruntime). */
@@ -163,7 +206,11 @@ export class EncoderEmbedder implements Embedder {
  */
 export async function loadEmbedder(checkpointDir: string, opts: EmbedderOptions = {}): Promise<EncoderEmbedder> {
   const ck = loadCheckpoint(checkpointDir);
-  return EncoderEmbedder.create(ck.config, ck.params, ck.tokenizer, { id: ck.id, ...opts });
+  return EncoderEmbedder.create(ck.config, ck.params, ck.tokenizer, {
+    id: ck.id,
+    source: resolve(checkpointDir),
+    ...opts,
+  });
 }
 
 /**

@@ -7,11 +7,15 @@
 // {dim, keys: sha256(text)[]} padded with spaces to a multiple of 4 bytes, then
 // keys.length * dim float32 (LE). Shards are written
 // atomically (temp file + rename), so a killed run keeps every finished shard and resumes.
+// Reading a shard checks its size, name (the hash of its keys) and that every value is finite;
+// a damaged shard is refused with one fix: delete its folder and rerun (issue 21).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { GeckoError } from '../core/errors';
 import { writeFileAtomic } from '../core/fs';
 import { sha256 } from '../core/hash';
 import { cacheDir } from '../core/paths';
+import { yieldToSignals } from '../core/interrupt';
 import type { Embedder } from '../core/types';
 
 /** Which side a text is embedded as: 'query', 'passage' (asymmetric) or 'text' (symmetric). */
@@ -63,13 +67,30 @@ export class EmbeddingCache {
       for (const f of readdirSync(dir)
         .filter((x) => x.endsWith('.bin'))
         .sort()) {
-        const buf = readFileSync(join(dir, f));
+        const path = join(dir, f);
+        const buf = readFileSync(path);
+        const damaged = (why: string) =>
+          new GeckoError(
+            `${path}: ${why}: the cached embeddings are damaged`,
+            `delete the folder ${resolve(dir)} and rerun (those texts are encoded again)`,
+          );
+        if (buf.byteLength < 4) throw damaged(`${buf.byteLength} bytes, too short for a shard header`);
         const hlen = buf.readUInt32LE(0);
-        const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as { dim: number; keys: string[] };
+        let header: { dim: number; keys: string[] };
+        try {
+          header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8'));
+        } catch {
+          throw damaged('its header is not valid JSON');
+        }
+        if (!header || !Number.isInteger(header.dim) || header.dim <= 0 || !Array.isArray(header.keys))
+          throw damaged('its header lacks dim or keys');
         const start = 4 + hlen;
-        const data = new Float32Array(
-          buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + header.keys.length * header.dim * 4),
-        );
+        const want = start + header.keys.length * header.dim * 4;
+        if (buf.byteLength !== want) throw damaged(`${buf.byteLength} bytes, expected ${want}`);
+        if (f !== `${sha256(header.keys.join('\n')).slice(0, 16)}.bin`) throw damaged('its keys do not match its name');
+        const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + want));
+        const bad = data.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) throw damaged(`vector ${Math.floor(bad / header.dim)} holds NaN or infinite values`);
         header.keys.forEach((k, i) => map!.set(k, data.slice(i * header.dim, (i + 1) * header.dim)));
       }
     }
@@ -129,6 +150,7 @@ export class EmbeddingCache {
       const vecs: Float32Array[] = [];
       for (let b = 0; b < shard.length; b += batchSize) {
         const batch = shard.slice(b, b + batchSize);
+        await yieldToSignals();
         const out = await embedder.embed(batch.map((x) => x.text));
         if (out.length !== batch.length)
           throw new Error(`embedder ${embedder.id} returned ${out.length} vectors for ${batch.length} texts`);

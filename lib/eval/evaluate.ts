@@ -7,6 +7,7 @@ import type { TextFormat } from '../core/format';
 import { silentLogger, type Logger } from '../core/log';
 import { progress as startProgress } from '../core/progress';
 import { EmbeddingCache, type TextRole } from './embedding-cache';
+import { yieldToSignals } from '../core/interrupt';
 import { NotApplicableError, type DimScores, type EvalModel, type EvalContext } from './runners/context';
 import { runClassification } from './runners/classification';
 import { runClustering } from './runners/clustering';
@@ -125,6 +126,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
   const overall = opts.progress ? startProgress(`eval ${opts.model.id}`, opts.tasks.length, 'tasks') : undefined;
   try {
     for (const task of opts.tasks) {
+      await yieldToSignals(0); // Ctrl-C between tasks stops now, even when every task is served from cache
       overall?.tick(0, task.name);
       await evaluateTask(task);
       overall?.tick(1, task.name);
@@ -171,6 +173,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     }
     const start = Date.now();
     const data = loadTaskData(task, opts.subsample, opts.data);
+    await yieldToSignals(); // between loading and scoring
     const ctx: EvalContext = {
       model: opts.model,
       dims: opts.dims,
@@ -191,6 +194,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
             onBatch: (n) => bar?.tick(n),
           });
           report.encoded += stats.encoded;
+          await yieldToSignals();
           return vectors;
         } finally {
           bar?.done(`${cached} more were cached`);

@@ -18,6 +18,7 @@ import {
   type StageName,
   type StagePlan,
   type StageSeeds,
+  verifyStage,
 } from './stages';
 
 /** What the stage helpers need from a context. */
@@ -63,6 +64,7 @@ export function pipelineContext(config: Readonly<ExperimentConfig>, opts: Pipeli
       if (FOLDERS.has(first) || (first === 'eval' && !opts.runDir)) {
         const key = plan[first as StageFolder];
         if (opts.runDir && first !== 'eval') linkStage(opts.runDir, first, key.dir);
+        verifyStage(key.dir); // a finished stage is read back only once its files match stage.json
         base = key.dir;
       } else base = join(scratch, first);
       const p = join(base, ...rest);

@@ -24,11 +24,20 @@
 // Seeding and FRet share one seed because the FRet pipeline samples seeds with FRet's seed.
 // Keys that cannot change a result (concurrency, timeouts, batch size of evaluation, ...) are in
 // OPERATIONAL_KEYS; a test checks that every config key is claimed by a stage or listed there.
-import { existsSync, lstatSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+//
+// Damage (issue 21): when a stage completes, its stage.json records every file of its folder
+// (size, sha256, and the row count of each .jsonl). Reading a finished stage back verifies them
+// first (runStage, and every path a pipeline context resolves into a finished stage), so a
+// truncated, zeroed or edited file is refused before any number comes out of it, with one fix:
+// delete that stage's folder (named in full) and rerun. A stage finished before stage.json had
+// the file list is adopted: its list is recorded at the first read.
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { ExperimentConfig } from '../config/schema';
-import { ensureDir, readJson, writeJson } from '../core/fs';
-import { hashOf } from '../core/hash';
+import { GeckoError } from '../core/errors';
+import { cleanStaleTemps, ensureDir, readJson, SIDE_FILE, writeJson } from '../core/fs';
+import { hashOf, sha256 } from '../core/hash';
+import { LOCK_FILE } from '../core/lock';
 import { cacheDir } from '../core/paths';
 
 export const STAGE_NAMES = ['seeding', 'fret', 'pretrain', 'prefinetune', 'mixture', 'finetune', 'eval'] as const;
@@ -209,15 +218,114 @@ export function stageDone(dir: string): boolean {
   return existsSync(join(dir, DONE));
 }
 
+/** What stage.json records of one file of a finished stage. */
+export interface StageFile {
+  bytes: number;
+  sha256: string;
+  /** Lines, for .jsonl files. */
+  rows?: number;
+}
+
+/**
+ * Append-only logs that every read-back of a finished stage extends (FRet's usage.jsonl gets one
+ * line per invocation): not results, so not in the file list.
+ */
+const LOGS = new Set(['usage.jsonl']);
+
+/** Every file under a stage folder (relative path -> size, sha256, rows), lock and temp files and LOGS left out. */
+export function stageFiles(dir: string): Record<string, StageFile> {
+  const out: Record<string, StageFile> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name === LOCK_FILE || SIDE_FILE.test(e.name) || LOGS.has(e.name)) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const rel = relative(dir, p);
+        if (rel === DONE) continue;
+        const b = readFileSync(p);
+        const f: StageFile = { bytes: b.byteLength, sha256: sha256(b) };
+        if (e.name.endsWith('.jsonl')) {
+          let rows = 0;
+          for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) rows++;
+          if (b.byteLength > 0 && b[b.byteLength - 1] !== 10) rows++;
+          f.rows = rows;
+        }
+        out[rel] = f;
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+const verified = new Set<string>();
+
+/** The one fix for a damaged stage folder. */
+export function damagedStageFix(dir: string): string {
+  return `delete the folder ${resolve(dir)} and rerun the same command (the stage is computed again)`;
+}
+
+/**
+ * Check a finished stage folder against the file list its stage.json recorded (once per process
+ * and folder); throw naming the folder and the first damaged file. A folder that is not finished
+ * is left alone (its stage resumes), and so is one finished before file lists existed (adopted).
+ * @example verifyStage(plan.mixture.dir);
+ */
+export function verifyStage(dir: string): void {
+  const abs = resolve(dir);
+  if (verified.has(abs) || !stageDone(abs)) return;
+  const fix = damagedStageFix(abs);
+  const recPath = join(abs, DONE);
+  let rec: { files?: Record<string, StageFile> } & Record<string, unknown>;
+  try {
+    rec = JSON.parse(readFileSync(recPath, 'utf8'));
+  } catch (e) {
+    throw new GeckoError(`${recPath}: not valid JSON (${(e as Error).message}): the stage folder is damaged`, fix);
+  }
+  if (!rec || typeof rec !== 'object' || Array.isArray(rec))
+    throw new GeckoError(`${recPath}: not a JSON object: the stage folder is damaged`, fix);
+  const now = stageFiles(abs);
+  if (!rec.files || typeof rec.files !== 'object') {
+    writeJson(recPath, { ...rec, files: now }); // finished before file lists: adopt it as it is
+    verified.add(abs);
+    return;
+  }
+  for (const [rel, want] of Object.entries(rec.files)) {
+    const got = now[rel];
+    const p = join(abs, rel);
+    if (!got) throw new GeckoError(`${p} is missing: the stage folder ${abs} is damaged`, fix);
+    const count = (f: StageFile) => (f.rows !== undefined ? `${f.rows} rows, ` : '') + `${f.bytes} bytes`;
+    if (got.bytes !== want.bytes || got.rows !== want.rows)
+      throw new GeckoError(
+        `${p}: ${count(got)}, but the stage recorded ${count(want)} when it finished: the stage folder ${abs} is damaged`,
+        fix,
+      );
+    if (got.sha256 !== want.sha256)
+      throw new GeckoError(
+        `${p}: its sha256 differs from the one the stage recorded when it finished (same size): the stage folder ${abs} is damaged`,
+        fix,
+      );
+  }
+  verified.add(abs);
+}
+
+/** For tests: verify every folder again. */
+export function forgetVerifiedStages(): void {
+  verified.clear();
+}
+
 /**
  * Run `fn` for a stage unless its folder already holds a finished result; either way return
- * what `fn` returns (a finished stage's `fn` reads its outputs back) and report the event.
+ * what `fn` returns (a finished stage's `fn` reads its outputs back, after verifyStage) and report the event.
  * @example const pre = await runStage(plan.pretrain, 'pretrain', () => pretrainForRun(ctx));
  */
 export async function runStage<T>(key: StageKey, folder: StageFolder, fn: () => Promise<T> | T): Promise<T> {
   const was = stageDone(key.dir);
+  if (was) verifyStage(key.dir);
   const t0 = Date.now();
   ensureDir(key.dir);
+  if (!was) cleanStaleTemps(key.dir); // temp files a killed run left anywhere in the folder
   const out = await fn();
   finishStage(key, folder, was, t0);
   return out;
@@ -234,7 +342,9 @@ function finishStage(key: StageKey, folder: StageFolder, was: boolean, t0: numbe
       upstream: key.upstream,
       seconds,
       finishedAt: new Date().toISOString(),
+      files: stageFiles(key.dir),
     });
+    verified.add(resolve(key.dir));
   }
   const e: StageEvent = { stage: folder, hash: key.hash, dir: key.dir, action: was ? 'reused' : 'ran', seconds };
   for (const l of listeners) l(e);
@@ -242,7 +352,9 @@ function finishStage(key: StageKey, folder: StageFolder, was: boolean, t0: numbe
 
 /** The stage.json of a finished stage (undefined while it is not finished). */
 export function stageRecord(dir: string): { seconds: number; stage: string; hash: string } | undefined {
-  return stageDone(dir) ? readJson(join(dir, DONE)) : undefined;
+  if (!stageDone(dir)) return undefined;
+  verifyStage(dir);
+  return readJson(join(dir, DONE));
 }
 
 /**

@@ -2,12 +2,13 @@
 // (versions, backend and why, git commit) and everything the run writes, so that
 // any number can be traced to the run that made it.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ResolvedConfig } from '../config/resolve';
 import type { ExperimentConfig } from '../config/schema';
 import { cleanStaleTemps, ensureDir, writeJson } from '../core/fs';
 import { acquireLock } from '../core/lock';
+import { noteOutputFolder } from '../core/resume';
 import { GeckoError } from '../core/errors';
 import { checkEnvDirs, checkOutputDir } from '../core/preflight';
 import { consoleLogger, type Logger } from '../core/log';
@@ -87,11 +88,21 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
   const backend = await selectBackend();
   const id = opts.dir ? opts.dir.split('/').filter(Boolean).pop()! : `${stamp()}-${resolved.config.name}-${resolved.hash.slice(0, 8)}`;
   const dir = opts.dir ?? join(runsDir(), id);
+  noteOutputFolder(dir); // a resume advice names this folder (without --out a rerun would start a new one)
   const configPath = join(dir, 'config.json');
   if (existsSync(configPath)) {
     acquireLock(dir, opts.command ?? 'gecko');
     cleanStaleTemps(dir);
-    const prev = JSON.parse(readFileSync(configPath, 'utf8'));
+    let prev: { hash?: unknown };
+    try {
+      prev = JSON.parse(readFileSync(configPath, 'utf8'));
+      if (!prev || typeof prev !== 'object') throw new Error('not a JSON object');
+    } catch (e) {
+      throw new GeckoError(
+        `${configPath}: ${(e as Error).message.split('\n')[0]}: the run folder is damaged`,
+        `delete the folder ${resolve(dir)} and rerun the same command`,
+      );
+    }
     if (prev.hash !== resolved.hash) {
       throw new GeckoError(`run folder ${dir} holds a run of a different config (hash ${String(prev.hash).slice(0, 8)} vs ${resolved.hash.slice(0, 8)})`, 'use a new --out folder, or the same --preset and --set values to resume it');
     }

@@ -11,6 +11,7 @@ import { saveCheckpoint } from '../../lib/encoder/checkpoint';
 import { encoderConfigFrom } from '../../lib/encoder/config';
 import { initParams } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
+import { makeDamagedFixtures } from './damaged-fixtures';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -67,6 +68,7 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   w('run.trec', 'q1 Q0 d1 1 2.0 sys\nq1 Q0 d2 2 1.0 sys\n');
   w('sts.const', 'gold\tpredicted\n1\t0.5\n2\t0.5\n3\t0.5\n');
   w('tiny.jsonl', '{"text":"' + 'A single passage about the weather in spring and rain. '.repeat(6) + '"}\n');
+  makeDamagedFixtures(dir); // issue 21 §1
   const file = w('afile', 'not a folder\n');
   const folder = join(dir, 'folder');
   mkdirSync(folder, { recursive: true });
@@ -108,6 +110,7 @@ const fretBase = (f: Fixtures, out: string, teacher = 'offline') => [
   out,
 ];
 const j = (f: Fixtures, ...p: string[]) => join(f.dir, ...p);
+const dmg = (f: Fixtures, ...p: string[]) => join(f.dir, 'dmg', ...p);
 
 export const CASES: Case[] = [
   // 0: conventions
@@ -311,6 +314,151 @@ export const CASES: Case[] = [
     code: 1,
     names: () => /cannot reach the server.*(timed out|timeout)/i,
     within: 90,
+  },
+  // issue 21 §1: damaged state
+  // A damaged checkpoint, stage folder or run folder is refused before any number is written,
+  // and the fix names the folder to delete (never a line to edit). Fixtures: damaged-fixtures.ts.
+  ...(['truncated', 'zeroed', 'nan'] as const).map((how): Case => ({
+    id: `embed with a ${how === 'nan' ? 'NaN-filled (0xFF)' : how} weights.bin`,
+    cls: 2,
+    args: (f) => [
+      'embed',
+      '--model',
+      dmg(f, `ckpt-weights-${how}`),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      dmg(f, `v-${how}.jsonl`),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`weights\\.bin.*damaged[^]*fix: delete the folder ${dmg(f, `ckpt-weights-${how}`)}`),
+    leaves: (f) => [dmg(f, `v-${how}.jsonl`)],
+  })),
+  {
+    id: 'eval STSBenchmark with NaN weights (scored 0.2640 before)',
+    cls: 2,
+    args: (f) => [
+      'eval',
+      ...smoke,
+      '--model',
+      dmg(f, 'ckpt-weights-nan'),
+      '--tasks',
+      'STSBenchmark',
+      '--out',
+      dmg(f, 'e-nan'),
+    ],
+    code: 1,
+    names: (f) =>
+      new RegExp(`ckpt-weights-nan/weights\\.bin.*damaged[^]*fix: delete the folder ${dmg(f, 'ckpt-weights-nan')}`),
+  },
+  {
+    id: 'embed with an older checkpoint (no checksums) of NaN weights',
+    cls: 2,
+    args: (f) => [
+      'embed',
+      '--model',
+      dmg(f, 'ckpt-legacy-nan'),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      dmg(f, 'v-l.jsonl'),
+    ],
+    code: 1,
+    names: (f) =>
+      new RegExp(
+        `weights\\.bin: \\d+ of \\d+ values are NaN or infinite[^]*delete the folder ${dmg(f, 'ckpt-legacy-nan')}`,
+      ),
+    leaves: (f) => [dmg(f, 'v-l.jsonl')],
+  },
+  ...(['meta', 'tokenizer', 'encoder'] as const).map((file): Case => ({
+    id: `embed with a truncated ${file}.json in the checkpoint`,
+    cls: 3,
+    args: (f) => [
+      'embed',
+      '--model',
+      dmg(f, `ckpt-${file}-truncated`),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      dmg(f, `v-${file}.jsonl`),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${file}\\.json.*damaged[^]*delete the folder ${dmg(f, `ckpt-${file}-truncated`)}`),
+    leaves: (f) => [dmg(f, `v-${file}.jsonl`)],
+  })),
+  {
+    id: 'embed with all-zero weights (constant embeddings)',
+    cls: 2,
+    args: (f) => [
+      'embed',
+      '--model',
+      dmg(f, 'ckpt-degenerate'),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      dmg(f, 'v-z.jsonl'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${dmg(f, 'ckpt-degenerate')} produced the same embedding`),
+    leaves: (f) => [dmg(f, 'v-z.jsonl')],
+  },
+  {
+    id: 'eval STSBenchmark with all-zero weights (constant embeddings)',
+    cls: 2,
+    args: (f) => [
+      'eval',
+      ...smoke,
+      '--model',
+      dmg(f, 'ckpt-degenerate'),
+      '--tasks',
+      'STSBenchmark',
+      '--out',
+      dmg(f, 'e-z'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${dmg(f, 'ckpt-degenerate')} produced the same embedding`),
+  },
+  ...(['truncated', 'zeroed', 'nan'] as const).map((how): Case => ({
+    id: `fret --out onto a finished stage whose fret-examples.jsonl is ${how === 'nan' ? 'NaN-filled' : how}`,
+    cls: 3,
+    args: (f) => fretBase(f, dmg(f, `fret-${how}`)),
+    code: 1,
+    names: (f) =>
+      new RegExp(
+        `fret-examples\\.jsonl: .*the stage folder ${dmg(f, `fret-${how}`)} is damaged[^]*fix: delete the folder ${dmg(f, `fret-${how}`)} and rerun`,
+      ),
+  })),
+  {
+    id: 'fret --out onto a stage folder whose stage.json is truncated',
+    cls: 3,
+    args: (f) => fretBase(f, dmg(f, 'fret-stagejson')),
+    code: 1,
+    names: (f) => new RegExp(`stage\\.json: not valid JSON[^]*delete the folder ${dmg(f, 'fret-stagejson')}`),
+  },
+  {
+    id: 'pretrain --out onto a run folder whose config.json is truncated',
+    cls: 3,
+    args: (f) => ['pretrain', ...smoke, '--out', dmg(f, 'run-config')],
+    code: 1,
+    names: (f) => new RegExp(`config\\.json.*run folder is damaged[^]*delete the folder ${dmg(f, 'run-config')}`),
+  },
+  {
+    id: 'two gecko ablate on one --out',
+    cls: 5,
+    args: (f) => [
+      'ablate',
+      'same-tower',
+      '--seeds',
+      '2',
+      ...smoke,
+      '--no-log',
+      '--no-plots',
+      '--out',
+      dmg(f, 'locked'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${dmg(f, 'locked')} is in use by another run \\(pid \\d+: gecko ablate`),
+    leaves: (f) => [dmg(f, 'locked', 'jobs.jsonl')],
   },
 ];
 
