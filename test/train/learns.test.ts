@@ -26,6 +26,7 @@ const EXAMPLES: TrainingExample[] = TEXTS.map((t, i) => ({
   query: `about ${TOPICS[i % 8]} ${i}`,
   positive: { text: t },
   negatives: [{ text: TEXTS[(i + 1) % TEXTS.length]! }],
+  symmetric: false,
 }));
 
 const base = {
