@@ -97,6 +97,14 @@ describe('gecko ablate (smoke preset, 2 seeds)', () => {
       // the arm's mean over items and seeds equals the mean of the rows
       const sts = rows.filter((r) => r.arm === 'off' && r.task === 'STSBenchmark');
       expect(off2.perTask.STSBenchmark!.mean).toBeCloseTo(sts.reduce((s, r) => s + r.score, 0) / sts.length, 10);
+      // the arms trained differently: an arm whose overrides were lost would score every item as the reference does
+      const onScore = new Map(
+        rows.filter((r) => r.arm === 'on').map((r) => [`${r.task}/${r.item}/${r.seed}`, r.score]),
+      );
+      const offRows = rows.filter((r) => r.arm === 'off');
+      expect(offRows.length).toBe(onScore.size);
+      expect(offRows.filter((r) => r.score !== onScore.get(`${r.task}/${r.item}/${r.seed}`)).length).toBeGreaterThan(0);
+      expect(off2.vsReference!.average.mean).not.toBe(0);
       expect(existsSync(join(result.out, 'results.json'))).toBe(true);
       expect(result.seedScope).toBe('finetune');
       expect(off2.vsReference!.average.method).toMatch(/two-way|seeds/);

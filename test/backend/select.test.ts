@@ -1,7 +1,17 @@
 // Backend choice with simulated machines: packages missing, a GPU package that loads but finds
 // no GPU device (CUDA 12 only), forced overrides, WebGPU without an adapter.
 import { describe, expect, it } from 'vitest';
-import { CUDA_FIX, planBackend, selectBackend, type BackendProbe, type GpuInfo } from '../../lib/backend/select';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import {
+  AUTO_ORDER,
+  CUDA_FIX,
+  nodeProbe,
+  planBackend,
+  selectBackend,
+  type BackendProbe,
+  type GpuInfo,
+} from '../../lib/backend/select';
 
 const NO_GPU: GpuInfo = { driver: null, devices: [] };
 const H100: GpuInfo = {
@@ -101,7 +111,37 @@ describe('backend choice', () => {
   it('activates a real backend on this machine and says why', async () => {
     const c = await selectBackend();
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(c.name);
-    expect(c.reason.length).toBeGreaterThan(5);
-    expect(c.gpu).toHaveProperty('isUsingGpuDevice');
+    // TF.js runs the chosen backend, and it computes
+    expect(tf.getBackend()).toBe(c.tfBackend);
+    expect(c.tfBackend).toBe(c.name === 'tensorflow-gpu' || c.name === 'tensorflow' ? 'tensorflow' : c.name);
+    expect(
+      Array.from(
+        await tf
+          .matMul(
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+            ]),
+            tf.tensor2d([[5], [6]]),
+          )
+          .data(),
+      ),
+    ).toEqual([17, 39]);
+    // it is this machine's plan: the same probe gives the same choice and reason
+    const env = process.env.GECKO_BACKEND;
+    const plan = await planBackend({ override: env, probe: nodeProbe });
+    expect({ name: plan.name, reason: plan.reason }).toEqual({ name: c.name, reason: c.reason });
+    // the GPU facts are this machine's
+    expect(c.gpu.driver === null).toBe(!existsSync('/proc/driver/nvidia/version'));
+    if (env === undefined) {
+      // automatic: every backend before it in the order was passed over, and the reason says why for each
+      expect(c.skipped.map((s) => s.name)).toEqual(AUTO_ORDER.slice(0, AUTO_ORDER.indexOf(c.name)));
+      for (const s of c.skipped) {
+        expect(s.why.length, s.name).toBeGreaterThan(10);
+        expect(c.reason).toContain(`${s.name}: ${s.why}`);
+      }
+      expect(c.reason).toMatch(/^auto: first available in order/);
+    } else expect(c.reason).toContain(`GECKO_BACKEND=${env}`);
+    console.log(`backend on this machine: ${c.name} (${c.reason})`);
   });
 });

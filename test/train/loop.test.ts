@@ -70,7 +70,9 @@ describe('training loop', () => {
     const wa = loadCheckpoint(full.checkpoint).params,
       wb = loadCheckpoint(resumed.checkpoint).params;
     expect(Buffer.from(wb.buffer).equals(Buffer.from(wa.buffer))).toBe(true);
-    expect(full.losses[0]).toBeGreaterThan(full.losses[full.losses.length - 1]! - 10); // finite losses
+    // every step's loss is a finite number (5 steps are too few to ask that it falls: test/train/learns.test.ts does)
+    expect(full.losses).toHaveLength(5);
+    expect(full.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
     // metrics: one line per step, the killed run's extra step dropped on resume
     const rows = readFileSync(join(b, 'pretrain', 'metrics.jsonl'), 'utf8')
       .trim()
