@@ -15,6 +15,8 @@ export interface EncoderConfig {
   dropout: number;
   /** LayerNorm epsilon. */
   lnEps: number;
+  /** A LayerNorm on the embeddings (emb_ln.g, emb_ln.b) before the first block; absent = off (arch.ts). */
+  embLayerNorm?: boolean;
 }
 
 /**

@@ -120,7 +120,7 @@ export class OnnxReplica implements Replica {
       const r = await this.runForward(sub, key !== undefined, false);
       const e = r.sentence_embedding!.data as Float32Array;
       sub.index.forEach((j, b) => out.set(e.subarray(b * D, (b + 1) * D), j * D));
-      if (key !== undefined) kept.push({ sub, saved: pick(r, savedNames(this.cfg)) });
+      if (key !== undefined) kept.push({ sub, saved: pick(r, savedNames(this.cfg, 'drop.emb' in sub.feeds)) });
     }
     if (key !== undefined) this.kept.set(key, kept);
     return out;
