@@ -12,7 +12,7 @@
 import type { EncoderConfig } from './config';
 
 export type OpKind =
-  'embedding' | 'layerNorm' | 'dense' | 'attention' | 'gelu' | 'dropout' | 'add' | 'pool' | 'mlmHead';
+  'embedding' | 'layerNorm' | 'dense' | 'attention' | 'gelu' | 'relu' | 'dropout' | 'add' | 'pool' | 'mlmHead';
 
 /** One op of the forward pass. */
 export interface OpNode {
@@ -30,6 +30,10 @@ export interface OpNode {
   heads?: number;
   /** dropout: the site label its masks are drawn under (same on every path). */
   site?: string;
+  /** embedding: token j reads position row j + offset. */
+  offset?: number;
+  /** pool: mean over the real tokens, or the first token. */
+  mode?: 'mean' | 'cls';
 }
 
 export interface ParamDecl {
@@ -53,7 +57,7 @@ export interface Arch {
 }
 
 /**
- * The encoder of a checkpoint's config. Today's encoder: token + learned position embeddings,
+ * The encoder of a checkpoint's config (its options, config.ts, switch BERT-style variants). Today's encoder: token + learned position embeddings,
  * pre-LN blocks x + Attn(LN(x)), x + FFN(LN(x)) with fused q|k|v and exact GELU, a final
  * LayerNorm, mean pooling over the real tokens, L2 normalisation; the MLM head tied to tok_emb.
  * @example defineEncoder(cfg).ops.map((o) => o.kind) // ['embedding', 'dropout', 'layerNorm', 'dense', ...]
@@ -61,18 +65,22 @@ export interface Arch {
 export function defineEncoder(cfg: EncoderConfig): Arch {
   const m = new ArchBuilder(cfg);
   const D = cfg.dModel;
-  let x = m.embedding('tok_emb', 'pos_emb'); //                               token + learned position rows
+  const post = cfg.norm === 'post'; //                                        BERT: LN after each residual sum
+  const act = (h: string) => (cfg.activation === 'relu' ? m.relu(h) : m.gelu(h));
+  let x = m.embedding('tok_emb', 'pos_emb', cfg.tokenTypeRow ? 'type_emb' : undefined, cfg.positionOffset ?? 0);
   if (cfg.embLayerNorm) x = m.layerNorm(x, 'emb_ln'); //                       (off in today's encoder)
   x = m.dropout(x, 'emb');
   for (let l = 0; l < cfg.layers; l++) {
     const p = `l${l}.`;
-    const ctx = m.attention(m.dense(m.layerNorm(x, `${p}ln1`), `${p}wqkv`, `${p}bqkv`, 3 * D)); // fused q|k|v
+    const ctx = m.attention(m.dense(post ? x : m.layerNorm(x, `${p}ln1`), `${p}wqkv`, `${p}bqkv`, 3 * D)); // fused q|k|v
     x = m.add(x, m.dropout(m.dense(ctx, `${p}wo`, `${p}bo`, D), `l${l}.attn`));
-    const h = m.gelu(m.dense(m.layerNorm(x, `${p}ln2`), `${p}w1`, `${p}b1`, cfg.ffn));
+    if (post) x = m.layerNorm(x, `${p}ln1`);
+    const h = act(m.dense(post ? x : m.layerNorm(x, `${p}ln2`), `${p}w1`, `${p}b1`, cfg.ffn));
     x = m.add(x, m.dropout(m.dense(h, `${p}w2`, `${p}b2`, D), `l${l}.ffn`));
+    if (post) x = m.layerNorm(x, `${p}ln2`);
   }
-  const hidden = m.layerNorm(x, 'lnf');
-  const emb = m.pool(hidden); //                                              mean over real tokens, L2-normalised
+  const hidden = post ? x : m.layerNorm(x, 'lnf');
+  const emb = m.pool(hidden, cfg.pooling ?? 'mean'); //                      mean or first token, L2-normalised
   return m.done(hidden, emb, m.mlmHead(hidden, 'tok_emb', 'mlm.bias'));
 }
 
@@ -111,10 +119,12 @@ class ArchBuilder {
     return this.widths.get(v)!;
   }
 
-  embedding(tok: string, pos: string): string {
+  /** Token rows + position rows (from row `offset`) [+ one token-type row]. */
+  embedding(tok: string, pos: string, type: string | undefined, offset: number): string {
     const { vocabSize: V, maxLen, dModel: D } = this.cfg;
-    const params = [this.param(tok, [V, D], 'normal'), this.param(pos, [maxLen, D], 'normal')];
-    return this.push({ kind: 'embedding', inputs: [], params, width: D }, 'embedded');
+    const params = [this.param(tok, [V, D], 'normal'), this.param(pos, [maxLen + offset, D], 'normal')];
+    if (type) params.push(this.param(type, [1, D], 'normal'));
+    return this.push({ kind: 'embedding', inputs: [], params, width: D, offset }, 'embedded');
   }
   /** LayerNorm with gain `<name>.g` and bias `<name>.b`. */
   layerNorm(x: string, name: string): string {
@@ -135,6 +145,9 @@ class ArchBuilder {
   gelu(x: string): string {
     return this.push({ kind: 'gelu', inputs: [x], params: [], width: this.width(x) });
   }
+  relu(x: string): string {
+    return this.push({ kind: 'relu', inputs: [x], params: [], width: this.width(x) });
+  }
   dropout(x: string, site: string): string {
     return this.push({ kind: 'dropout', inputs: [x], params: [], width: this.width(x), site }, `${site}.dropped`);
   }
@@ -142,9 +155,9 @@ class ArchBuilder {
   add(a: string, b: string): string {
     return this.push({ kind: 'add', inputs: [a, b], params: [], width: this.width(a) });
   }
-  /** Mean over each text's real tokens, then L2 normalisation. */
-  pool(x: string): string {
-    return this.push({ kind: 'pool', inputs: [x], params: [], width: this.width(x) }, 'sentence');
+  /** Mean over each text's real tokens (or its first token), then L2 normalisation. */
+  pool(x: string, mode: 'mean' | 'cls'): string {
+    return this.push({ kind: 'pool', inputs: [x], params: [], width: this.width(x), mode }, 'sentence');
   }
   /** Logits over the vocabulary tied to the table `tok` (plus a bias), for MLM. */
   mlmHead(x: string, tok: string, bias: string): OpNode {

@@ -56,7 +56,7 @@ export function exportEncoderOnnx(
   g.output('last_hidden_state', ['batch', 'sequence', cfg.dModel]);
   return g.bytes('gecko_encoder', {
     docString:
-      'Gecko Workbench dual encoder: pre-LN transformer, mean pooling over attention_mask, L2-normalised sentence_embedding. ' +
+      `Gecko Workbench dual encoder: ${cfg.norm ?? 'pre'}-LN transformer, ${cfg.pooling ?? 'mean'} pooling over attention_mask, L2-normalised sentence_embedding. ` +
       `Inputs longer than maxLen (${cfg.maxLen}) are cut to their first maxLen columns; positions come from attention_mask. ` +
       'Texts must carry the task prefix the model was trained with.',
     metadata: {

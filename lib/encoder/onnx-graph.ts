@@ -129,6 +129,8 @@ export function onnxContext(g: Graph, cfg: EncoderConfig, o: { dropout: boolean;
     bl,
     bldShape: g.op('Concat', [bl, g.i64('d_tail', [D])], { axis: 0 }, 'bld_shape'), // [B, L, D]
     keep: g.op('Unsqueeze', [mask, g.i64('ax2', [2])], undefined, 'keep'), // [B, L, 1]
+    /** Each token's position among its text's real tokens, int64 [B, L]: cumsum(mask) - mask (left padding too). */
+    positions: (): string => g.op('Sub', [g.op('CumSum', [o.maskI64, g.i64s('axis1', 1)]), o.maskI64]),
     /** Made once per key and graph. */
     once<T>(key: string, make: () => T): T {
       if (!memo.has(key)) memo.set(key, make());

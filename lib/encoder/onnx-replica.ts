@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
+import { archOf } from './arch';
 import type { EncoderConfig } from './config';
 import { paddedDropoutValues } from './model';
 import { padBatch } from './onnx-runtime';
@@ -171,15 +172,16 @@ export class OnnxReplica implements Replica {
     const acc = this.acc;
     for (const [name, t] of Object.entries(r)) {
       if (!name.startsWith('grad.')) continue;
-      const spec = this.byName.get(name === 'grad.head.tok_emb' ? 'tok_emb' : name.slice(5))!;
+      const spec = this.byName.get(name.startsWith('grad.head.') ? name.slice('grad.head.'.length) : name.slice(5))!;
       const g = t.data as Float32Array;
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
     }
     // the embedding tables: each real token's row gradient into its id's and its position's row
     const de = r.d_embedded!.data as Float32Array;
     const D = this.cfg.dModel;
-    const tok = this.byName.get('tok_emb')!.offset,
-      pos = this.byName.get('pos_emb')!.offset;
+    const emb = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!;
+    const tok = this.byName.get(emb.params[0]!)!.offset,
+      pos = this.byName.get(emb.params[1]!)!.offset + (emb.offset ?? 0) * D;
     sub.seqs.forEach((s, b) => {
       for (let j = 0; j < s.length; j++) {
         const src = (b * sub.L + j) * D,

@@ -62,9 +62,18 @@ function hfPlaces(cfg: EncoderConfig): Map<OpNode, string> {
       'export the ONNX file only, or train an encoder without that option',
     );
   };
+  const all = archOf(cfg).ops;
+  const odd = all.find(
+    (o) => !['embedding', 'layerNorm', 'dense', 'attention', 'gelu', 'dropout', 'add', 'pool'].includes(o.kind),
+  );
+  if (odd) refuse(`it has a ${odd.kind} op; XLMRobertaXLModel's FFN is GELU`);
+  if (all.some((o) => o.kind === 'pool' && o.mode === 'cls'))
+    refuse('it pools the first token; this export writes mean pooling');
   const [emb, ...rest] = ops;
   if (emb?.kind !== 'embedding') refuse('it does not start with an embedding');
   places.set(emb!, 'embeddings');
+  if (emb!.params.length > 2 || emb!.offset) refuse('it has a token-type row or a position offset of its own');
+  if (rest[0]?.kind === 'layerNorm' && rest[1]?.kind === 'layerNorm') refuse('it has an embedding LayerNorm');
   // each block: LayerNorm, fused qkv, output dense, LayerNorm, FFN in, FFN out (pre-LN, XLMRobertaXL's own order)
   const block = ['layerNorm', 'dense', 'dense', 'layerNorm', 'dense', 'dense'];
   const names = [
@@ -81,7 +90,7 @@ function hfPlaces(cfg: EncoderConfig): Map<OpNode, string> {
       refuse(`block ${l} is ${part.map((o) => o.kind).join(', ')}, not pre-LN attention + FFN`);
     part.forEach((o, i) => places.set(o, `encoder.layer.${l}.${names[i]}`));
   }
-  if (rest.length !== 1 || rest[0]!.kind !== 'layerNorm') refuse('it has an embedding LayerNorm or no final LayerNorm');
+  if (rest.length !== 1 || rest[0]!.kind !== 'layerNorm') refuse('it does not end with one final LayerNorm');
   places.set(rest[0]!, 'encoder.LayerNorm');
   return places;
 }

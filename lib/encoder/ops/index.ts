@@ -8,6 +8,7 @@ import { embedding } from './embedding';
 import { gelu } from './gelu';
 import { layerNorm } from './layer-norm';
 import { pool } from './pool';
+import { relu } from './relu';
 import { add } from './residual';
 import type { OpForms } from './types';
 
@@ -17,6 +18,7 @@ export const OPS: Record<Exclude<OpKind, 'mlmHead'>, OpForms> = {
   dense,
   attention,
   gelu,
+  relu,
   dropout,
   add,
   pool,
