@@ -15,6 +15,21 @@ export interface EncoderConfig {
   dropout: number;
   /** LayerNorm epsilon. */
   lnEps: number;
+  // Architecture options of the model definition (arch.ts); each absent = today's encoder.
+  /** A LayerNorm on the embeddings (emb_ln.g, emb_ln.b) before the first block. */
+  embLayerNorm?: boolean;
+  /** 'pre' (default): x + f(LN(x)); 'post' (BERT): LN(x + f(x)), and no final LayerNorm. */
+  norm?: 'pre' | 'post';
+  /** The FFN's activation: exact GELU (default) or ReLU. */
+  activation?: 'gelu' | 'relu';
+  /** Sentence embedding: mean over the real tokens (default) or the first token (CLS); then L2 norm. */
+  pooling?: 'mean' | 'cls';
+  /** One token-type row (type_emb [1, D]) added to every token: BERT's type 0, folded. */
+  tokenTypeRow?: boolean;
+  /** Position rows: a learned table pos_emb (default) or the fixed sinusoidal timing signal (no parameters). */
+  positions?: 'learned' | 'sinusoidal';
+  /** Token j reads row j + positionOffset of pos_emb (XLM-R: padding_idx + 1); the table has maxLen + offset rows. */
+  positionOffset?: number;
 }
 
 /**
@@ -34,6 +49,19 @@ export function checkEncoderConfig(cfg: EncoderConfig): void {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
       throw new ConfigError(`encoder.${k}`, `must be a positive integer, got ${cfg[k]}`);
   }
+  const choices: [keyof EncoderConfig, readonly unknown[]][] = [
+    ['embLayerNorm', [true, false]],
+    ['tokenTypeRow', [true, false]],
+    ['norm', ['pre', 'post']],
+    ['activation', ['gelu', 'relu']],
+    ['pooling', ['mean', 'cls']],
+    ['positions', ['learned', 'sinusoidal']],
+  ];
+  for (const [k, allowed] of choices)
+    if (cfg[k] !== undefined && !allowed.includes(cfg[k]))
+      throw new ConfigError(`encoder.${k}`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(cfg[k])}`);
+  if (cfg.positionOffset !== undefined && !(Number.isInteger(cfg.positionOffset) && cfg.positionOffset >= 0))
+    throw new ConfigError('encoder.positionOffset', `must be a non-negative integer, got ${cfg.positionOffset}`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1))
     throw new ConfigError('encoder.dropout', `must be in [0, 1), got ${cfg.dropout}`);
 }

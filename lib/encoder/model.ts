@@ -1,39 +1,22 @@
-// The encoder: token + learned position embeddings, pre-LN transformer blocks
-// (x + Attn(LN(x)), x + FFN(LN(x)), exact GELU), a final LayerNorm, mean pooling over
-// the real tokens (task prefix included: it is part of the text) and L2 normalisation.
+// The packed TF.js engine path: an interpreter of the model definition (arch.ts) that walks
+// the ops forward keeping each op's cache, then walks them back through each op's
+// hand-written backward (the forms in ops/).
 //
 // Sequences are packed: a batch is one (T, D) matrix of real tokens, T = sum of lengths,
 // with no padding at all (attention runs per sequence, pooling averages each sequence's
 // rows). This is the same function as padding + key mask + masked mean, minus the waste.
-//
-// The backward pass is written by hand (layers.ts), so a training step keeps only what it
-// needs and runs every matmul on wasm's fast path. encoderForward/encoderBackward are the
-// whole model; replica.ts turns them into a training step on flat parameter arrays.
+// The hand-written backward keeps only what it needs and runs every matmul on wasm's fast path.
+// encoderForward/encoderBackward are the whole model; replica.ts turns them into a training
+// step on flat parameter arrays.
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, Rng } from '../core/rng';
+import { archOf, program, type Program } from './arch';
 import type { EncoderConfig } from './config';
-import {
-  attentionBackward,
-  attentionForward,
-  attentionOps,
-  denseBackward,
-  denseForward,
-  embeddingBackward,
-  embeddingForward,
-  geluBackward,
-  geluForward,
-  layerNormBackward,
-  layerNormForward,
-  poolBackward,
-  poolForward,
-  tidy,
-  type AttentionCache,
-  type LayerNormCache,
-} from './layers';
+import { formsOf } from './ops';
+import type { PackedCtx, ParamTensors } from './ops/types';
 import { paramSpecs } from './params';
 
-/** Parameter tensors by name (see params.ts). */
-export type ParamTensors = Record<string, tf.Tensor>;
+export type { ParamTensors } from './ops/types';
+export { fillDropout, paddedDropoutValues } from './ops/dropout';
 
 /** Make parameter tensors from a flat array. Caller disposes (disposeParams). */
 export function paramTensors(cfg: EncoderConfig, flat: Float32Array): ParamTensors {
@@ -76,29 +59,13 @@ export function packBatch(seqs: readonly (readonly number[])[]): PackedBatch {
   return { ids, positions, offsets };
 }
 
-interface LayerCache {
-  ln1: LayerNormCache;
-  a: tf.Tensor2D;
-  att: AttentionCache;
-  ctx: tf.Tensor2D;
-  maskO?: tf.Tensor2D;
-  ln2: LayerNormCache;
-  b: tf.Tensor2D;
-  h: tf.Tensor2D;
-  g: tf.Tensor2D;
-  maskF?: tf.Tensor2D;
-}
-
-/** Everything the backward pass needs. Dispose with disposeCache. */
+/** Everything the backward pass needs: the batch and one cache per op. Dispose with disposeCache. */
 export interface EncoderCache {
-  ids: tf.Tensor1D;
-  positions: tf.Tensor1D;
+  ctx: PackedCtx;
+  prog: Program;
+  caches: unknown[];
+  /** Sequence offsets of the batch (N + 1). */
   offsets: number[];
-  maskE?: tf.Tensor2D;
-  layers: LayerCache[];
-  lnf: LayerNormCache;
-  emb: tf.Tensor2D;
-  norm: tf.Tensor2D;
 }
 
 export interface ForwardOptions {
@@ -113,57 +80,9 @@ export interface ForwardOptions {
   autograd?: boolean;
 }
 
-/** A dropout mask (T, D) of 0 and 1/(1-p), drawn per sequence from its seed and the site label. */
-function dropoutMask(
-  seeds: readonly number[],
-  offsets: readonly number[],
-  D: number,
-  p: number,
-  site: string,
-): tf.Tensor2D {
-  const T = offsets[offsets.length - 1]!;
-  const m = new Float32Array(T * D);
-  for (let s = 0; s + 1 < offsets.length; s++)
-    fillDropout(m, offsets[s]! * D, (offsets[s + 1]! - offsets[s]!) * D, seeds[s]!, p, site);
-  return tf.tensor2d(m, [T, D]);
-}
-
-/**
- * One sequence's dropout values (len * D, row-major) at `out[start..start+count)`: 0 or 1/(1-p),
- * drawn from the sequence's seed and the site label. The packed and the device (padded) paths
- * both draw through this, so their masks are the same.
- */
-/**
- * The (N * L) x D dropout values of one site for texts of these lengths padded to L: each text's
- * rows as the packed path draws them, zero on padding. The device and onnx paths use this.
- */
-export function paddedDropoutValues(
-  lengths: readonly number[],
-  L: number,
-  seeds: readonly number[],
-  D: number,
-  p: number,
-  site: string,
-): Float32Array {
-  const m = new Float32Array(lengths.length * L * D);
-  lengths.forEach((len, s) => fillDropout(m, s * L * D, len * D, seeds[s]!, p, site));
-  return m;
-}
-
-export function fillDropout(
-  out: Float32Array,
-  start: number,
-  count: number,
-  seed: number,
-  p: number,
-  site: string,
-): void {
-  new Rng(deriveSeed(seed, site)).fillKeep(out, start, count, p, 1 / (1 - p));
-}
-
 /**
  * Run the encoder on a packed batch. Returns the final hidden states (T, D) and the
- * L2-normalised mean-pooled embeddings (N, D); with keepCache also the cache for the backward.
+ * sentence embeddings (N, D); with keepCache also the cache for the backward.
  * Caller disposes hidden, emb and the cache.
  */
 export function encoderForward(
@@ -172,103 +91,65 @@ export function encoderForward(
   batch: PackedBatch,
   opts: ForwardOptions,
 ): { hidden: tf.Tensor2D; emb: tf.Tensor2D; cache?: EncoderCache } {
-  const D = cfg.dModel;
   const keep = opts.keepCache;
   const drop = opts.dropoutSeeds && cfg.dropout > 0 ? opts.dropoutSeeds : undefined;
   if (drop && drop.length !== batch.offsets.length - 1)
     throw new Error(`encoderForward: ${drop.length} dropout seeds for ${batch.offsets.length - 1} sequences`);
-  const ids = tf.tensor1d(batch.ids, 'int32');
-  const positions = tf.tensor1d(batch.positions, 'int32');
-  const layers: LayerCache[] = [];
-  let maskE: tf.Tensor2D | undefined;
-  let x = tidy(() => {
-    const e = tf.add(
-      embeddingForward(P.tok_emb as tf.Tensor2D, ids),
-      embeddingForward(P.pos_emb as tf.Tensor2D, positions),
-    ) as tf.Tensor2D; // (T, D)
-    if (!drop) return e;
-    const m = dropoutMask(drop, batch.offsets, D, cfg.dropout, 'emb');
-    if (keep) maskE = tf.keep(m);
-    return tf.mul(e, m) as tf.Tensor2D;
-  });
-  for (let l = 0; l < cfg.layers; l++) {
-    const w = (n: string) => P[`l${l}.${n}`] as tf.Tensor2D;
-    const v1 = (n: string) => P[`l${l}.${n}`] as tf.Tensor1D;
-    const xin = x;
-    let attCache: AttentionCache | undefined;
-    const out = tidy(() => {
-      const ln1 = layerNormForward(xin, v1('ln1.g'), v1('ln1.b'), cfg.lnEps);
-      const a = ln1.y; //                                                  (T, D)
-      const qkv = denseForward(a, w('wqkv'), v1('bqkv')); //                (T, 3D)
-      const att = opts.autograd
-        ? { ctx: attentionOps(qkv, batch.offsets, cfg.heads), cache: undefined }
-        : attentionForward(qkv, batch.offsets, cfg.heads, keep);
-      // The attention cache holds large Float32Arrays: it must not be returned through tidy
-      // (tidy walks returned containers element by element), so it leaves by this variable.
-      if (att.cache) {
-        att.cache.p.forEach((t) => tf.keep(t));
-        attCache = att.cache;
-      }
-      let o = denseForward(att.ctx, w('wo'), v1('bo')); //                 (T, D)
-      let maskO: tf.Tensor2D | undefined;
-      if (drop) {
-        maskO = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.attn`);
-        o = tf.mul(o, maskO);
-      }
-      const x1 = tf.add(xin, o) as tf.Tensor2D;
-      const ln2 = layerNormForward(x1, v1('ln2.g'), v1('ln2.b'), cfg.lnEps);
-      const h = denseForward(ln2.y, w('w1'), v1('b1')); //                 (T, F)
-      const g = geluForward(h);
-      let f = denseForward(g, w('w2'), v1('b2')); //                       (T, D)
-      let maskF: tf.Tensor2D | undefined;
-      if (drop) {
-        maskF = dropoutMask(drop, batch.offsets, D, cfg.dropout, `l${l}.ffn`);
-        f = tf.mul(f, maskF);
-      }
-      const x2 = tf.add(x1, f) as tf.Tensor2D;
-      if (!keep) return { x2 };
-      const c: Omit<LayerCache, 'att'> = { ln1: ln1.cache, a, ctx: att.ctx, ln2: ln2.cache, b: ln2.y, h, g };
-      if (maskO) c.maskO = maskO;
-      if (maskF) c.maskF = maskF;
-      return { x2, c };
-    }) as { x2: tf.Tensor2D; c?: Omit<LayerCache, 'att'> };
-    xin.dispose();
-    x = out.x2;
-    if (out.c) layers.push({ ...out.c, att: attCache! });
-  }
-  const fin = tidy(() => {
-    const lnf = layerNormForward(x, P['lnf.g'] as tf.Tensor1D, P['lnf.b'] as tf.Tensor1D, cfg.lnEps);
-    const pool = poolForward(lnf.y, batch.offsets);
-    return { hidden: lnf.y, lnf: lnf.cache, emb: pool.emb, norm: pool.norm };
-  });
-  x.dispose();
-  if (!keep) {
-    ids.dispose();
-    positions.dispose();
-    tf.dispose([fin.lnf.xhat, fin.lnf.rstd, fin.norm]);
-    return { hidden: fin.hidden, emb: fin.emb };
-  }
-  const cache: EncoderCache = {
-    ids,
-    positions,
+  const prog = program(archOf(cfg), drop !== undefined);
+  const ctx: PackedCtx = {
+    cfg,
     offsets: batch.offsets,
-    layers,
-    lnf: fin.lnf,
-    emb: tf.clone(fin.emb),
-    norm: fin.norm,
+    ids: tf.tensor1d(batch.ids, 'int32'),
+    positions: tf.tensor1d(batch.positions, 'int32'),
+    dropoutSeeds: drop,
+    autograd: opts.autograd === true,
   };
-  if (maskE) cache.maskE = maskE;
-  return { hidden: fin.hidden, emb: fin.emb, cache };
+  const values = new Map<string, tf.Tensor2D>();
+  const caches: unknown[] = [];
+  for (const s of prog.steps) {
+    const r = formsOf(s.op.kind).packedForward(
+      ctx,
+      s.op,
+      P,
+      s.inputs.map((v) => values.get(v)!),
+      keep,
+    );
+    values.set(s.op.out, r.y);
+    caches.push(r.cache);
+    for (const v of s.frees) {
+      values.get(v)!.dispose();
+      values.delete(v);
+    }
+  }
+  const hidden = values.get(prog.hidden)!,
+    emb = values.get(prog.embedding)!;
+  if (!keep) {
+    tf.dispose([ctx.ids, ctx.positions]);
+    return { hidden, emb };
+  }
+  return { hidden, emb, cache: { ctx, prog, caches, offsets: batch.offsets } };
 }
 
 /** Free every tensor held by a cache. */
 export function disposeCache(cache: EncoderCache): void {
-  const { layers, ...top } = cache;
-  tf.dispose(top as unknown as tf.TensorContainer);
-  for (const { att, ...rest } of layers) {
-    tf.dispose(att.p);
-    tf.dispose(rest as unknown as tf.TensorContainer);
-  }
+  cache.prog.steps.forEach((s, k) => {
+    const c = cache.caches[k];
+    if (c === undefined) return;
+    const f = formsOf(s.op.kind);
+    if (f.disposeCache) f.disposeCache(c);
+    else tf.dispose(c as tf.TensorContainer);
+  });
+  tf.dispose([cache.ctx.ids, cache.ctx.positions]);
+}
+
+/** Add `t` into the gradient of `name` (taking ownership of t). */
+function accumulate<T extends tf.Tensor>(into: Map<string, T> | Record<string, T>, name: string, t: T): void {
+  const get = (n: string) => (into instanceof Map ? into.get(n) : into[n]);
+  const set = (n: string, v: T) => (into instanceof Map ? into.set(n, v) : (into[n] = v));
+  const old = get(name);
+  if (!old) return void set(name, t);
+  set(name, tf.add(old, t) as T);
+  tf.dispose([old, t]);
 }
 
 /**
@@ -283,65 +164,23 @@ export function encoderBackward(
   cache: EncoderCache,
   grads: { demb?: tf.Tensor2D; dhidden?: tf.Tensor2D },
 ): ParamTensors {
+  const { ctx, prog, caches } = cache;
+  if (!grads.demb && !grads.dhidden) throw new Error('encoderBackward: give demb and/or dhidden');
+  const d = new Map<string, tf.Tensor2D>();
+  if (grads.dhidden) d.set(prog.hidden, tf.clone(grads.dhidden));
+  if (grads.demb) accumulate(d, prog.embedding, tf.clone(grads.demb));
   const out: ParamTensors = {};
-  let dx = tidy(() => {
-    let dh: tf.Tensor2D | undefined;
-    if (grads.demb) dh = poolBackward(cache.emb, cache.norm, grads.demb, cache.offsets);
-    if (grads.dhidden) dh = dh ? (tf.add(dh, grads.dhidden) as tf.Tensor2D) : grads.dhidden;
-    if (!dh) throw new Error('encoderBackward: give demb and/or dhidden');
-    const r = layerNormBackward(cache.lnf, P['lnf.g'] as tf.Tensor1D, dh);
-    out['lnf.g'] = r.dg;
-    out['lnf.b'] = r.db;
-    tf.keep(r.dg);
-    tf.keep(r.db);
-    return r.dx;
-  });
-  for (let l = cfg.layers - 1; l >= 0; l--) {
-    const c = cache.layers[l]!;
-    const name = (n: string) => `l${l}.${n}`;
-    const w = (n: string) => P[name(n)] as tf.Tensor2D;
-    const v1 = (n: string) => P[name(n)] as tf.Tensor1D;
-    const dxin = dx;
-    const res = tidy(() => {
-      const g: Record<string, tf.Tensor> = {};
-      // FFN branch: x2 = x1 + maskF * (gelu(LN2(x1) @ w1 + b1) @ w2 + b2)
-      const df = c.maskF ? (tf.mul(dxin, c.maskF) as tf.Tensor2D) : dxin;
-      const d2 = denseBackward(c.g, tf.transpose(w('w2')), df);
-      g[name('w2')] = d2.dw;
-      g[name('b2')] = d2.db;
-      const dhh = geluBackward(c.h, d2.dx);
-      const d1 = denseBackward(c.b, tf.transpose(w('w1')), dhh);
-      g[name('w1')] = d1.dw;
-      g[name('b1')] = d1.db;
-      const l2 = layerNormBackward(c.ln2, v1('ln2.g'), d1.dx);
-      g[name('ln2.g')] = l2.dg;
-      g[name('ln2.b')] = l2.db;
-      const dx1 = tf.add(dxin, l2.dx) as tf.Tensor2D;
-      // attention branch: x1 = x + maskO * (Attn(LN1(x)) @ wo + bo)
-      const dO = c.maskO ? (tf.mul(dx1, c.maskO) as tf.Tensor2D) : dx1;
-      const dOut = denseBackward(c.ctx, tf.transpose(w('wo')), dO);
-      g[name('wo')] = dOut.dw;
-      g[name('bo')] = dOut.db;
-      const dqkv = attentionBackward(c.att, dOut.dx, cache.offsets, cfg.heads); // (T, 3D)
-      const dP = denseBackward(c.a, tf.transpose(w('wqkv')), dqkv);
-      g[name('wqkv')] = dP.dw;
-      g[name('bqkv')] = dP.db;
-      const l1 = layerNormBackward(c.ln1, v1('ln1.g'), dP.dx);
-      g[name('ln1.g')] = l1.dg;
-      g[name('ln1.b')] = l1.db;
-      return { dx: tf.add(dx1, l1.dx) as tf.Tensor2D, g };
-    });
-    dxin.dispose();
-    Object.assign(out, res.g);
-    dx = res.dx;
+  for (let k = prog.steps.length - 1; k >= 0; k--) {
+    const s = prog.steps[k]!;
+    const dy = d.get(s.op.out);
+    if (!dy) continue; // nothing flows back through this op
+    d.delete(s.op.out);
+    const r = formsOf(s.op.kind).packedBackward(ctx, s.op, P, caches[k], dy);
+    dy.dispose();
+    r.dxs.forEach((dx, i) => dx && accumulate(d, s.inputs[i]!, dx));
+    for (const [n, t] of Object.entries(r.grads)) accumulate(out, n, t);
   }
-  const V = cfg.vocabSize;
-  const emb = tidy(() => {
-    const de = cache.maskE ? (tf.mul(dx, cache.maskE) as tf.Tensor2D) : dx;
-    return { tok: embeddingBackward(cache.ids, de, V), pos: embeddingBackward(cache.positions, de, cfg.maxLen) };
-  });
-  dx.dispose();
-  out.tok_emb = emb.tok;
-  out.pos_emb = emb.pos;
+  tf.dispose([...d.values()]);
+  void cfg;
   return out;
 }

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
+import { archOf } from './arch';
+import { embeddingParams } from './ops/embedding';
 import type { EncoderConfig } from './config';
 import { paddedDropoutValues } from './model';
 import { padBatch } from './onnx-runtime';
@@ -120,7 +122,7 @@ export class OnnxReplica implements Replica {
       const r = await this.runForward(sub, key !== undefined, false);
       const e = r.sentence_embedding!.data as Float32Array;
       sub.index.forEach((j, b) => out.set(e.subarray(b * D, (b + 1) * D), j * D));
-      if (key !== undefined) kept.push({ sub, saved: pick(r, savedNames(this.cfg)) });
+      if (key !== undefined) kept.push({ sub, saved: pick(r, savedNames(this.cfg, 'drop.emb' in sub.feeds)) });
     }
     if (key !== undefined) this.kept.set(key, kept);
     return out;
@@ -171,15 +173,17 @@ export class OnnxReplica implements Replica {
     const acc = this.acc;
     for (const [name, t] of Object.entries(r)) {
       if (!name.startsWith('grad.')) continue;
-      const spec = this.byName.get(name === 'grad.head.tok_emb' ? 'tok_emb' : name.slice(5))!;
+      const spec = this.byName.get(name.startsWith('grad.head.') ? name.slice('grad.head.'.length) : name.slice(5))!;
       const g = t.data as Float32Array;
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
     }
     // the embedding tables: each real token's row gradient into its id's and its position's row
     const de = r.d_embedded!.data as Float32Array;
     const D = this.cfg.dModel;
-    const tok = this.byName.get('tok_emb')!.offset,
-      pos = this.byName.get('pos_emb')!.offset;
+    const emb = embeddingParams(archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!);
+    const off = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!.offset ?? 0;
+    const tok = this.byName.get(emb.tok)!.offset,
+      pos = emb.pos ? this.byName.get(emb.pos)!.offset + off * D : -1; // -1: fixed positions, no gradient
     sub.seqs.forEach((s, b) => {
       for (let j = 0; j < s.length; j++) {
         const src = (b * sub.L + j) * D,
@@ -188,7 +192,7 @@ export class OnnxReplica implements Replica {
         for (let k = 0; k < D; k++) {
           const v = de[src + k]!;
           acc[t + k] = acc[t + k]! + v;
-          acc[p + k] = acc[p + k]! + v;
+          if (pos >= 0) acc[p + k] = acc[p + k]! + v;
         }
       }
     });

@@ -1,7 +1,9 @@
 // Encoder parameters as one flat Float32Array with named views. The optimizer, the
 // checkpoints and the worker threads all work on this flat array; tensors are made
-// from it only inside a replica (see model.ts).
+// from it only inside a replica (see model.ts). The list itself comes from the model's
+// definition (arch.ts).
 import { Rng } from '../core/rng';
+import { archOf } from './arch';
 import type { EncoderConfig } from './config';
 
 export interface ParamSpec {
@@ -14,35 +16,10 @@ export interface ParamSpec {
   init: 'normal' | 'zeros' | 'ones';
 }
 
-/** The parameter list of an encoder, in a fixed order. */
+/** The parameter list of an encoder, in a fixed order: derived from its definition (arch.ts). */
 export function paramSpecs(cfg: EncoderConfig): ParamSpec[] {
-  const D = cfg.dModel,
-    F = cfg.ffn,
-    V = cfg.vocabSize;
-  const list: [string, number[], ParamSpec['init']][] = [
-    ['tok_emb', [V, D], 'normal'],
-    ['pos_emb', [cfg.maxLen, D], 'normal'],
-  ];
-  for (let l = 0; l < cfg.layers; l++) {
-    list.push(
-      [`l${l}.ln1.g`, [D], 'ones'],
-      [`l${l}.ln1.b`, [D], 'zeros'],
-      // fused query/key/value projection: columns [0, D) queries, [D, 2D) keys, [2D, 3D) values
-      [`l${l}.wqkv`, [D, 3 * D], 'normal'],
-      [`l${l}.bqkv`, [3 * D], 'zeros'],
-      [`l${l}.wo`, [D, D], 'normal'],
-      [`l${l}.bo`, [D], 'zeros'],
-      [`l${l}.ln2.g`, [D], 'ones'],
-      [`l${l}.ln2.b`, [D], 'zeros'],
-      [`l${l}.w1`, [D, F], 'normal'],
-      [`l${l}.b1`, [F], 'zeros'],
-      [`l${l}.w2`, [F, D], 'normal'],
-      [`l${l}.b2`, [D], 'zeros'],
-    );
-  }
-  list.push(['lnf.g', [D], 'ones'], ['lnf.b', [D], 'zeros'], ['mlm.bias', [V], 'zeros']);
   let offset = 0;
-  return list.map(([name, shape, init]) => {
+  return archOf(cfg).params.map(({ name, shape, init }) => {
     const size = shape.reduce((a, b) => a * b, 1);
     const spec = { name, shape, offset, size, init };
     offset += size;

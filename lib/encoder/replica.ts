@@ -15,7 +15,7 @@ import {
   type ParamTensors,
 } from './model';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
-import { mlmLossAndGrads } from '../losses/mlm';
+import { mlmLossAndGrads } from './ops/mlm-head';
 
 /** What a replica does. Every call is async so that worker replicas share the interface. */
 export interface Replica {

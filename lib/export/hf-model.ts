@@ -1,5 +1,6 @@
 // Our encoder as a Hugging Face `XLMRobertaXLModel` (model_type "xlm-roberta-xl"): tensor
-// names, layouts and config.json.
+// names, layouts and config.json, mapped op by op from the model definition (encoder/arch.ts);
+// a definition XLMRobertaXL cannot express (an embedding LayerNorm, post-LN...) is refused by name.
 //
 // Why XLM-RoBERTa-XL: it is the one standard transformers architecture whose inference
 // function is ours exactly. Checked against transformers' modeling_xlm_roberta_xl.py:
@@ -21,6 +22,7 @@
 // loader finds every weight, and sentence-transformers never calls it (mean pooling).
 import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from '../encoder/config';
+import { archOf, type OpNode } from '../encoder/arch';
 import { paramSpecs } from '../encoder/params';
 import type { NamedTensor } from './safetensors';
 
@@ -50,43 +52,84 @@ function transposedColumns(data: Float32Array, rows: number, allCols: number, c0
 /** Number of rows of the exported position table: positions run from pad + 1 to pad + maxLen. */
 export const hfPositionRows = (cfg: EncoderConfig, padId: number) => cfg.maxLen + padId + 1;
 
+/** Where each op of the definition goes in XLMRobertaXLModel: a state-dict prefix per op, by its place in a block. */
+function hfPlaces(cfg: EncoderConfig): Map<OpNode, string> {
+  const ops = archOf(cfg).ops.filter((o) => o.params.length > 0);
+  const places = new Map<OpNode, string>();
+  const refuse = (why: string) => {
+    throw new GeckoError(
+      `export: this encoder cannot be written as ${HF_ARCHITECTURE} (${why})`,
+      'export the ONNX file only, or train an encoder without that option',
+    );
+  };
+  const all = archOf(cfg).ops;
+  const odd = all.find(
+    (o) => !['embedding', 'layerNorm', 'dense', 'attention', 'gelu', 'dropout', 'add', 'pool'].includes(o.kind),
+  );
+  if (odd) refuse(`it has a ${odd.kind} op; XLMRobertaXLModel's FFN is GELU`);
+  if (all.some((o) => o.kind === 'pool' && o.mode === 'cls'))
+    refuse('it pools the first token; this export writes mean pooling');
+  const [emb, ...rest] = ops;
+  if (emb?.kind !== 'embedding') refuse('it does not start with an embedding');
+  places.set(emb!, 'embeddings');
+  if (emb!.params.length !== 2 || emb!.offset || emb!.sinusoidal)
+    refuse('it has a token-type row, a position offset or sinusoidal positions of its own');
+  if (rest[0]?.kind === 'layerNorm' && rest[1]?.kind === 'layerNorm') refuse('it has an embedding LayerNorm');
+  // each block: LayerNorm, fused qkv, output dense, LayerNorm, FFN in, FFN out (pre-LN, XLMRobertaXL's own order)
+  const block = ['layerNorm', 'dense', 'dense', 'layerNorm', 'dense', 'dense'];
+  const names = [
+    'attention.self_attn_layer_norm',
+    'attention.self',
+    'attention.output.dense',
+    'LayerNorm',
+    'intermediate.dense',
+    'output.dense',
+  ];
+  for (let l = 0; l < cfg.layers; l++) {
+    const part = rest.splice(0, block.length);
+    if (part.map((o) => o.kind).join() !== block.join())
+      refuse(`block ${l} is ${part.map((o) => o.kind).join(', ')}, not pre-LN attention + FFN`);
+    part.forEach((o, i) => places.set(o, `encoder.layer.${l}.${names[i]}`));
+  }
+  if (rest.length !== 1 || rest[0]!.kind !== 'layerNorm') refuse('it does not end with one final LayerNorm');
+  places.set(rest[0]!, 'encoder.LayerNorm');
+  return places;
+}
+
 /**
  * The encoder's weights under XLMRobertaXLModel's state-dict names (base model, no "roberta." prefix),
- * in torch layouts (Linear weights are (out, in)). The MLM head bias is left out: it is not part of
- * the embedding model.
+ * in torch layouts (Linear weights are (out, in)), op by op from the model definition (arch.ts).
+ * The MLM head is left out: it is not part of the embedding model.
  */
 export function hfTensors(cfg: EncoderConfig, flat: Float32Array, padId: number): NamedTensor[] {
-  const D = cfg.dModel,
-    F = cfg.ffn;
+  const D = cfg.dModel;
   const p = paramGetter(cfg, flat);
   const out: NamedTensor[] = [];
   const add = (name: string, shape: number[], data: Float32Array) => out.push({ name, shape, data });
-  add('embeddings.word_embeddings.weight', [cfg.vocabSize, D], p('tok_emb').data);
-  const rows = hfPositionRows(cfg, padId);
-  const pos = new Float32Array(rows * D);
-  pos.set(p('pos_emb').data, (padId + 1) * D);
-  add('embeddings.position_embeddings.weight', [rows, D], pos);
-  add('embeddings.token_type_embeddings.weight', [1, D], new Float32Array(D));
-  for (let l = 0; l < cfg.layers; l++) {
-    const pre = `encoder.layer.${l}`;
-    const w = (n: string) => p(`l${l}.${n}`).data;
-    add(`${pre}.attention.self_attn_layer_norm.weight`, [D], w('ln1.g'));
-    add(`${pre}.attention.self_attn_layer_norm.bias`, [D], w('ln1.b'));
-    ['query', 'key', 'value'].forEach((n, k) => {
-      add(`${pre}.attention.self.${n}.weight`, [D, D], transposedColumns(w('wqkv'), D, 3 * D, k * D, D));
-      add(`${pre}.attention.self.${n}.bias`, [D], w('bqkv').slice(k * D, (k + 1) * D));
-    });
-    add(`${pre}.attention.output.dense.weight`, [D, D], transposedColumns(w('wo'), D, D, 0, D));
-    add(`${pre}.attention.output.dense.bias`, [D], w('bo'));
-    add(`${pre}.LayerNorm.weight`, [D], w('ln2.g'));
-    add(`${pre}.LayerNorm.bias`, [D], w('ln2.b'));
-    add(`${pre}.intermediate.dense.weight`, [F, D], transposedColumns(w('w1'), D, F, 0, F));
-    add(`${pre}.intermediate.dense.bias`, [F], w('b1'));
-    add(`${pre}.output.dense.weight`, [D, F], transposedColumns(w('w2'), F, D, 0, D));
-    add(`${pre}.output.dense.bias`, [D], w('b2'));
+  for (const [op, at] of hfPlaces(cfg)) {
+    const [a, b] = op.params.map((n) => p(n));
+    if (op.kind === 'embedding') {
+      add(`${at}.word_embeddings.weight`, a!.shape, a!.data);
+      const rows = hfPositionRows(cfg, padId);
+      const pos = new Float32Array(rows * D);
+      pos.set(b!.data, (padId + 1) * D);
+      add(`${at}.position_embeddings.weight`, [rows, D], pos);
+      add(`${at}.token_type_embeddings.weight`, [1, D], new Float32Array(D));
+    } else if (op.kind === 'layerNorm') {
+      add(`${at}.weight`, a!.shape, a!.data);
+      add(`${at}.bias`, b!.shape, b!.data);
+    } else if (at.endsWith('attention.self')) {
+      // the fused q|k|v projection, split into three Linear layers
+      ['query', 'key', 'value'].forEach((n, k) => {
+        add(`${at}.${n}.weight`, [D, D], transposedColumns(a!.data, D, 3 * D, k * D, D));
+        add(`${at}.${n}.bias`, [D], b!.data.slice(k * D, (k + 1) * D));
+      });
+    } else {
+      const [I, O] = a!.shape as [number, number];
+      add(`${at}.weight`, [O, I], transposedColumns(a!.data, I, O, 0, O));
+      add(`${at}.bias`, [O], b!.data);
+    }
   }
-  add('encoder.LayerNorm.weight', [D], p('lnf.g').data);
-  add('encoder.LayerNorm.bias', [D], p('lnf.b').data);
   add('pooler.dense.weight', [D, D], new Float32Array(D * D));
   add('pooler.dense.bias', [D], new Float32Array(D));
   return out;

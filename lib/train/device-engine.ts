@@ -177,7 +177,7 @@ export class DeviceEngine implements Engine {
       const dropoutSeeds = opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined;
       const r = tf.variableGrads(() => {
         const f = paddedForward(this.config, this.P, pb, { dropoutSeeds });
-        return paddedMlmLoss(f.hidden, Int32Array.from(rows), Int32Array.from(targets), this.P, total);
+        return paddedMlmLoss(this.config, f.hidden, Int32Array.from(rows), Int32Array.from(targets), this.P, total);
       }, this.vars);
       acc = DeviceEngine.sum(acc, this.ordered(r.grads));
       if (lossSum) {

@@ -2,19 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../lib/core/rng';
-import {
-  attentionBackward,
-  attentionForward,
-  attentionOps,
-  denseBackward,
-  denseForward,
-  geluBackward,
-  geluForward,
-  layerNormBackward,
-  layerNormForward,
-  poolBackward,
-  poolForward,
-} from '../../lib/encoder/layers';
+import { attentionBackward, attentionForward, attentionOps } from '../../lib/encoder/ops/attention';
+import { denseBackward, denseForward } from '../../lib/encoder/ops/dense';
+import { geluBackward, geluForward } from '../../lib/encoder/ops/gelu';
+import { layerNormBackward, layerNormForward } from '../../lib/encoder/ops/layer-norm';
+import { poolBackward, poolForward } from '../../lib/encoder/ops/pool';
 import {
   disposeCache,
   disposeParams,

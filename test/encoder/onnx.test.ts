@@ -74,4 +74,66 @@ describe.skipIf(!inferenceRuntime().ort)('ONNX export run by onnxruntime-node', 
     for (const s of ['input_ids', 'attention_mask', 'sentence_embedding', 'LayerNormalization', 'maxLen'])
       expect(text).toContain(s);
   });
+
+  describe("the exported graph's inputs", () => {
+    const cfg = encoderConfigFrom({ layers: 2, dModel: 16, heads: 2, ffn: 32, maxLen: 8, dropout: 0 }, tok.vocabSize);
+    const params = initParams(cfg, 5).map((x) => x * 20);
+    const seqs = [
+      [5, 9, 12, 7, 30],
+      [8, 3],
+      [11, 40, 22, 6, 9, 17, 25, 33, 41, 50, 13, 14],
+    ]; // the last one is longer than maxLen
+    let session: Awaited<ReturnType<typeof open>>;
+    const open = () =>
+      inferenceRuntime().ort!.InferenceSession.create(exportEncoderOnnx(cfg, params), { logSeverityLevel: 3 });
+    beforeAll(async () => {
+      session = await open();
+    });
+    /** Embeddings of a batch padded to L on the left or the right, with or without token_type_ids. */
+    async function run(rows: number[][], L: number, o: { left?: boolean; types?: boolean } = {}) {
+      const ort = inferenceRuntime().ort!;
+      const ids = new BigInt64Array(rows.length * L),
+        mask = new BigInt64Array(rows.length * L);
+      rows.forEach((r, b) =>
+        r.forEach((id, j) => {
+          const at = b * L + (o.left ? L - r.length : 0) + j;
+          ids[at] = BigInt(id);
+          mask[at] = 1n;
+        }),
+      );
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+        input_ids: new ort.Tensor('int64', ids, [rows.length, L]),
+        attention_mask: new ort.Tensor('int64', mask, [rows.length, L]),
+      };
+      if (o.types) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(rows.length * L), [rows.length, L]);
+      const r = await session.run(feeds);
+      return { emb: r.sentence_embedding!.data as Float32Array, hidden: r.last_hidden_state! };
+    }
+    const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+
+    it('any length: inputs past maxLen are cut to their first maxLen tokens inside the graph', async () => {
+      const long = await run([seqs[2]!], 12);
+      const cut = await run([seqs[2]!.slice(0, cfg.maxLen)], cfg.maxLen);
+      expect(maxAbs(long.emb, cut.emb)).toBeLessThan(1e-6);
+      expect(long.hidden.dims).toEqual([1, 12, cfg.dModel]); // as long as the mask, zeros past maxLen
+      expect((long.hidden.data as Float32Array).subarray(cfg.maxLen * cfg.dModel).every((x) => x === 0)).toBe(true);
+    });
+
+    it('left padding gives the embedding of right padding (positions from attention_mask)', async () => {
+      const rows = seqs.slice(0, 2);
+      const right = await run(rows, 7),
+        left = await run(rows, 7, { left: true });
+      expect(maxAbs(left.emb, right.emb)).toBeLessThan(1e-6);
+      const alone = await run([rows[1]!], 2);
+      expect(maxAbs(right.emb.subarray(cfg.dModel), alone.emb)).toBeLessThan(1e-6);
+    });
+
+    it('takes token_type_ids when given and runs without them', async () => {
+      // an input with a default (an initialiser of the same name): not required, accepted when fed
+      expect(session.inputNames).toEqual(['input_ids', 'attention_mask']);
+      const a = await run(seqs.slice(0, 2), 5, { types: true }),
+        b = await run(seqs.slice(0, 2), 5);
+      expect(maxAbs(a.emb, b.emb)).toBe(0);
+    });
+  });
 });

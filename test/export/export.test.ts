@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../lib/encoder/checkpoint';
-import { paramSpecs } from '../../lib/encoder/params';
+import { initParams, paramSpecs } from '../../lib/encoder/params';
 import { withoutLocalPaths } from '../../lib/export/card';
 import { exportCheckpoint } from '../../lib/export/export';
 import { hfPositionRows, hfTensors } from '../../lib/export/hf-model';
@@ -55,6 +55,14 @@ describe('safetensors', () => {
 });
 
 describe('weights as XLMRobertaXLModel', () => {
+  it('refuses a model definition that XLMRobertaXLModel cannot express, naming why', () => {
+    const { ckptDir } = makeFixtureRun(tmpDir());
+    const cfg = { ...loadCheckpoint(ckptDir).config, embLayerNorm: true };
+    expect(() => hfTensors(cfg, initParams(cfg, 1), 0)).toThrow(
+      /cannot be written as XLMRobertaXLModel \(it has an embedding LayerNorm\)/,
+    );
+  });
+
   it('transposes every linear layer to (out, in), splits q/k/v and offsets positions by pad + 1', () => {
     const { ckptDir } = makeFixtureRun(tmpDir());
     const ck = loadCheckpoint(ckptDir);

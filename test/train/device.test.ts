@@ -191,13 +191,13 @@ describe('device path = packed path (cpu backend)', () => {
   const rng20 = new Rng(11);
   const batches = Array.from({ length: 20 }, () => randomSeqs(rng20, 2 * B + M));
   const root = tmpDir();
-  const train = (dir: string, engine: EnginePath, stopAfter?: number) =>
+  const train = (dir: string, engine: EnginePath, stopAfter?: number, config = cfg) =>
     runLoop({
       stage: 'finetune',
       dir,
-      config: cfg,
+      config,
       tokenizer: tok,
-      init: () => initParams(cfg, 21),
+      init: () => initParams(config, 21),
       steps: 20,
       lr: 2e-3,
       warmupSteps: 3,
@@ -259,6 +259,41 @@ describe('device path = packed path (cpu backend)', () => {
     expect(loadCheckpoint(d2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });
     agreeWithPacked('device', device, { d2p, p2d }, packed);
   });
+
+  // definition options (lib/encoder/arch.ts): each variant trains alike on every engine path
+  const variants: [string, Partial<EncoderConfig>, string][] = [
+    ['an embedding LayerNorm', { embLayerNorm: true }, 'emb_ln.g'],
+    [
+      'BERT-style options (post-LN, embedding LayerNorm, token-type row, position offset 2, CLS pooling) and ReLU',
+      { norm: 'post', embLayerNorm: true, tokenTypeRow: true, positionOffset: 2, pooling: 'cls', activation: 'relu' },
+      'type_emb',
+    ],
+    ['sinusoidal positions and ReLU (USE-lite style)', { positions: 'sinusoidal', activation: 'relu' }, 'l0.w1'],
+  ];
+  for (const [label, options, trained] of variants)
+    it(`with ${label}, the packed, device and onnx paths train the same 20 steps`, async () => {
+      const variant: EncoderConfig = { ...cfg, ...options };
+      const paths: EnginePath[] = inferenceRuntime().ort ? ['packed', 'device', 'onnx'] : ['packed', 'device'];
+      const tag = Object.keys(options).join('-');
+      const runs = [];
+      for (const p of paths) runs.push(await train(join(root, `${tag}-${p}`), p, undefined, variant));
+      const [ref, ...others] = runs.map((r) => ({ ...r, ck: loadCheckpoint(r.checkpoint) }));
+      expect(ref!.ck.config).toMatchObject(options);
+      // the option's own parameter was trained
+      const spec = paramSpecs(variant).find((s) => s.name === trained)!;
+      const init = initParams(variant, 21).subarray(spec.offset, spec.offset + spec.size);
+      const now = ref!.ck.params.subarray(spec.offset, spec.offset + spec.size);
+      expect(now.some((x, i) => Math.abs(x - init[i]!) > 1e-3)).toBe(true);
+      others.forEach((o, i) => {
+        const lossDiff = Math.max(...o.losses.map((l, s) => rel(l, ref!.losses[s]!)));
+        const weightDiff = o.ck.params.reduce((a, v, k) => Math.max(a, Math.abs(v - ref!.ck.params[k]!)), 0);
+        report(
+          `20 steps with ${tag}, ${paths[i + 1]} vs packed: loss rel diff ${lossDiff.toExponential(2)}, weight diff ${weightDiff.toExponential(2)}`,
+        );
+        expect(lossDiff).toBeLessThan(1e-5);
+        expect(weightDiff).toBeLessThan(1e-4);
+      });
+    });
 
   it.skipIf(!inferenceRuntime().ort)('the onnx path trains the same 20 steps and resumes across paths', async () => {
     const { whole: packed } = await packedHalves();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mlmLossAndGrads } from '../../lib/losses/mlm';
+import { mlmLossAndGrads } from '../../lib/encoder/ops/mlm-head';
 
 describe('mlmLossAndGrads', () => {
   it('hand-computed loss on a uniform prediction', () => {

@@ -1,84 +1,14 @@
-// Forward and hand-written backward passes of the encoder's layers, on 2-D tensors of
-// packed tokens (T = total real tokens of a batch, no padding). Every matmul is a plain
-// 2-D product without transpose flags: the only fast path of TF.js wasm. Each backward
-// is checked against TF.js autograd in test/encoder/layers.test.ts.
-// Functions here neither keep nor dispose their inputs; call them inside tf.tidy.
+// Multi-head self-attention from fused q|k|v rows (columns [0, D) queries, [D, 2D) keys,
+// [2D, 3D) values): softmax(q k^T / sqrt(dh)) v per head, each text attending only to itself.
+//   packed: per (sequence, head) 2-D matmuls over packed rows (no padding, no mask);
+//   padded: one batched matmul over (N, heads, L, L) with an additive key mask (-1e9 on padded
+//           keys); padded query rows compute garbage that nothing reads, and as keys they are
+//           masked, so they get no gradient either;
+//   onnx:   the padded form as nodes; the backward reads the saved softmax probabilities.
 import * as tf from '@tensorflow/tfjs';
-
-/** tf.tidy for functions returning plain records of tensors (TypeScript's TensorContainer typing rejects interfaces). */
-export function tidy<T>(fn: () => T): T {
-  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
-}
-
-/** y = x @ w + b.  x (T, I), w (I, O), b (O) -> (T, O) */
-export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w), b);
-}
-
-/**
- * Gradients of dense. wT is transpose(w) (I, O -> O, I), passed in so one transpose serves many chunks.
- * dx = dy @ wT (T, I); dw = xT @ dy (I, O); db = sum_rows dy (O)
- */
-export function denseBackward(
-  x: tf.Tensor2D,
-  wT: tf.Tensor2D,
-  dy: tf.Tensor2D,
-): { dx: tf.Tensor2D; dw: tf.Tensor2D; db: tf.Tensor1D } {
-  return {
-    dx: tf.matMul(dy, wT), //                         (T, O) @ (O, I) -> (T, I)
-    dw: tf.matMul(tf.transpose(x), dy), //            (I, T) @ (T, O) -> (I, O)
-    db: tf.sum(dy, 0), //                             (O)
-  };
-}
-
-export interface LayerNormCache {
-  xhat: tf.Tensor2D;
-  rstd: tf.Tensor2D;
-}
-
-/** y = (x - mean) / sqrt(var + eps) * g + b over the last axis. x (T, D) -> (T, D) */
-export function layerNormForward(
-  x: tf.Tensor2D,
-  g: tf.Tensor1D,
-  b: tf.Tensor1D,
-  eps: number,
-): { y: tf.Tensor2D; cache: LayerNormCache } {
-  const mean = tf.mean(x, 1, true); //                 (T, 1)
-  const xc = tf.sub(x, mean); //                        (T, D)
-  const variance = tf.mean(tf.square(xc), 1, true); //  (T, 1), biased as in torch
-  const rstd = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor2D; // (T, 1)
-  const xhat = tf.mul(xc, rstd) as tf.Tensor2D; //      (T, D)
-  return { y: tf.add(tf.mul(xhat, g), b), cache: { xhat, rstd } };
-}
-
-/** dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * g; dg = sum(dy * xhat); db = sum(dy) */
-export function layerNormBackward(
-  cache: LayerNormCache,
-  g: tf.Tensor1D,
-  dy: tf.Tensor2D,
-): { dx: tf.Tensor2D; dg: tf.Tensor1D; db: tf.Tensor1D } {
-  const { xhat, rstd } = cache;
-  const dxhat = tf.mul(dy, g); //                                   (T, D)
-  const m1 = tf.mean(dxhat, 1, true); //                            (T, 1)
-  const m2 = tf.mean(tf.mul(dxhat, xhat), 1, true); //              (T, 1)
-  const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(xhat, m2)), rstd) as tf.Tensor2D;
-  return { dx, dg: tf.sum(tf.mul(dy, xhat), 0), db: tf.sum(dy, 0) };
-}
-
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-/** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
-export function geluForward(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, INV_SQRT2)), 1));
-}
-
-/** dGELU/dx = 0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi) */
-export function geluBackward(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
-  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, INV_SQRT2)), 1), 0.5);
-  const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
-  return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
-}
+import type { OpNode } from '../arch';
+import type { OnnxCtx } from '../onnx-graph';
+import { tidy, type OpForms, type PaddedCtx } from './types';
 
 /** What the attention backward needs: the fused projections (T, 3D) as a row-major array (queries unscaled), and the probabilities per (sequence, head). */
 export interface AttentionCache {
@@ -232,50 +162,105 @@ export function attentionBackward(
   return tf.tensor2d(dX, [T, D3]);
 }
 
-/**
- * Mean pooling of packed sequences as one matmul with a (N, T) averaging matrix, then L2
- * normalisation. hidden (T, D) -> unit vectors (N, D).
- */
-export function poolForward(
-  hidden: tf.Tensor2D,
-  offsets: readonly number[],
-): { emb: tf.Tensor2D; pooled: tf.Tensor2D; norm: tf.Tensor2D } {
-  const pooled: tf.Tensor2D = tf.matMul(poolingMatrix(offsets, false), hidden); // (N, T) @ (T, D) -> (N, D)
-  const norm = tf.sqrt(tf.add(tf.sum(tf.square(pooled), 1, true), 1e-24)) as tf.Tensor2D; // (N, 1)
-  return { emb: tf.div(pooled, norm) as tf.Tensor2D, pooled, norm };
+/** (N, 1, 1, L): 0 on tokens, -1e9 on padded keys. */
+function keyBias(mask: tf.Tensor2D): tf.Tensor {
+  const [N, L] = mask.shape;
+  return tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [N, 1, 1, L]);
 }
 
-/** d hidden from d emb: through u = p / |p| (du - u <du, u>) / |p|, then the averaging matrix transposed. */
-export function poolBackward(
-  emb: tf.Tensor2D,
-  norm: tf.Tensor2D,
-  demb: tf.Tensor2D,
-  offsets: readonly number[],
-): tf.Tensor2D {
-  const dpooled = tf.div(tf.sub(demb, tf.mul(emb, tf.sum(tf.mul(demb, emb), 1, true))), norm) as tf.Tensor2D; // (N, D)
-  return tf.matMul(poolingMatrix(offsets, true), dpooled); // (T, N) @ (N, D) -> (T, D)
+/** The padded form: qkv (N L, 3D) -> context (N L, D), for autograd and devices. */
+function attentionPadded(c: PaddedCtx, heads: number, qkv: tf.Tensor2D): tf.Tensor2D {
+  const { N, L } = c;
+  const D = qkv.shape[1] / 3,
+    H = heads,
+    dh = D / H;
+  const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [N, L, H, dh]), [0, 2, 1, 3]); // (N, H, L, dh)
+  const q = split(tf.slice(qkv, [0, 0], [N * L, D])),
+    k = split(tf.slice(qkv, [0, D], [N * L, D])),
+    v = split(tf.slice(qkv, [0, 2 * D], [N * L, D]));
+  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)), keyBias(c.mask)); // (N, H, L, L)
+  const ctx = tf.matMul(tf.softmax(scores), v); //                                              (N, H, L, dh)
+  return tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [N * L, D]) as tf.Tensor2D; //            (N L, D)
 }
 
-/** The (N, T) matrix with 1/len_s over sequence s's tokens, or its transpose (T, N). */
-export function poolingMatrix(offsets: readonly number[], transposed: boolean): tf.Tensor2D {
-  const N = offsets.length - 1,
-    T = offsets[N]!;
-  const m = new Float32Array(N * T);
-  for (let s = 0; s < N; s++) {
-    const a = offsets[s]!,
-      b = offsets[s + 1]!,
-      w = 1 / (b - a);
-    for (let t = a; t < b; t++) m[transposed ? t * N + s : s * T + t] = w;
-  }
-  return transposed ? tf.tensor2d(m, [T, N]) : tf.tensor2d(m, [N, T]);
+/** ONNX constants of one width: [B, L, 3, H, dh] and [B, L, H, dh], the key bias [B, 1, 1, L] and 1/sqrt(dh). */
+function onnxShapes(c: OnnxCtx, op: OpNode) {
+  return c.once(`att:${op.width}:${op.heads}`, () => {
+    const g = c.g;
+    const H = op.heads!,
+      dh = op.width / H;
+    return {
+      headShape: g.op('Concat', [c.bl, g.i64(`head_tail${op.width}`, [3, H, dh])], { axis: 0 }),
+      ctxShape: g.op('Concat', [c.bl, g.i64(`ctx_tail${op.width}`, [H, dh])], { axis: 0 }),
+      scale: g.f32(`att_scale${dh}`, 1 / Math.sqrt(dh)),
+      flat: g.i64(`flat${op.width}`, [-1, op.width]),
+    };
+  });
 }
 
-/** Rows of an embedding table. Forward gather works on every backend; the backward uses scatterND (wasm has no UnsortedSegmentSum). */
-export function embeddingForward(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  return tf.gather(table, ids);
+/** The additive key bias [B, 1, 1, L] (once per graph). */
+function onnxKeyBias(c: OnnxCtx): string {
+  return c.once('key_bias', () => {
+    const g = c.g;
+    return g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [c.one, c.mask]), g.f32('neg', -1e9)]), g.i64('ax12', [1, 2])]);
+  });
 }
 
-/** Gradient of a gather: dy rows summed into a zero table (rows, D). Duplicate ids add up. */
-export function embeddingBackward(ids: tf.Tensor1D, dy: tf.Tensor2D, rows: number): tf.Tensor2D {
-  return tf.scatterND(tf.reshape(ids, [-1, 1]), dy, [rows, dy.shape[1]]);
+/** q, k, v [B, H, L, dh] from the fused projection [B*L, 3D] (q unscaled). */
+function splitHeads(c: OnnxCtx, op: OpNode, qkv: string): [string, string, string] {
+  const g = c.g;
+  const heads = g.op('Transpose', [g.op('Reshape', [qkv, onnxShapes(c, op).headShape])], { perm: [2, 0, 3, 1, 4] }); // [3, B, H, L, dh]
+  const take = (i: number) => g.op('Gather', [heads, g.i64(`idx${i}`, [i])], { axis: 0 });
+  const sq = (t: string) => g.op('Squeeze', [t, c.ax0]);
+  return [sq(take(0)), sq(take(1)), sq(take(2))];
 }
+
+const T4 = { perm: [0, 1, 3, 2] };
+
+export const attention: OpForms = {
+  packedForward(c, op, _P, [qkv], keep) {
+    if (c.autograd) return { y: tidy(() => attentionOps(qkv!, c.offsets, op.heads!)) };
+    const r = attentionForward(qkv!, c.offsets, op.heads!, keep);
+    return { y: r.ctx, cache: r.cache };
+  },
+  packedBackward: (c, op, _P, cache, dy) => ({
+    dxs: [attentionBackward(cache as AttentionCache, dy, c.offsets, op.heads!)],
+    grads: {},
+  }),
+  disposeCache: (cache) => tf.dispose((cache as AttentionCache).p),
+  paddedForward: (c, op, _P, [qkv]) => attentionPadded(c, op.heads!, qkv!),
+  onnxForward(c, op, [qkv]) {
+    const g = c.g;
+    const s = onnxShapes(c, op);
+    const [q, k, v] = splitHeads(c, op, qkv!);
+    const scores = g.op('Add', [
+      g.op('MatMul', [g.op('Mul', [q, s.scale]), g.op('Transpose', [k], T4)]),
+      onnxKeyBias(c),
+    ]);
+    const probs = g.op('Softmax', [scores], { axis: -1 }); // [B, H, L, L]
+    c.keepInternal(`${op.out}.probs`, probs, ['B', op.heads!, 'L', 'L']);
+    return g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), s.flat]);
+  },
+  onnxBackward(c, op, x, dctx) {
+    const g = c.g;
+    const s = onnxShapes(c, op);
+    const probs = c.saved(`${op.out}.probs`, ['B', op.heads!, 'L', 'L']);
+    const dc = g.op('Transpose', [g.op('Reshape', [dctx, s.ctxShape])], { perm: [0, 2, 1, 3] }); // [B, H, L, dh]
+    const [q, k, v] = splitHeads(c, op, x(0));
+    const dv = g.op('MatMul', [g.op('Transpose', [probs], T4), dc]);
+    const dp = g.op('MatMul', [dc, g.op('Transpose', [v], T4)]); // [B, H, L, L]
+    const ds = g.op('Mul', [
+      probs,
+      g.op('Sub', [dp, g.op('ReduceSum', [g.op('Mul', [dp, probs]), c.axLast], { keepdims: 1 })]),
+    ]);
+    const dq = g.op('Mul', [g.op('MatMul', [ds, k]), s.scale]);
+    const dk = g.op('Mul', [g.op('MatMul', [g.op('Transpose', [ds], T4), q]), s.scale]);
+    const stacked = g.op(
+      'Concat',
+      [dq, dk, dv].map((t) => g.op('Unsqueeze', [t, c.ax0])),
+      { axis: 0 },
+    ); // [3, B, H, L, dh]
+    const flat3 = g.i64(`flat${3 * op.width}`, [-1, 3 * op.width]);
+    return [g.op('Reshape', [g.op('Transpose', [stacked], { perm: [1, 3, 0, 2, 4] }), flat3])]; // [B*L, 3D]
+  },
+};

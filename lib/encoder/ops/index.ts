@@ -1,0 +1,31 @@
+// Every op of the model definition (arch.ts) by kind, each with all its forms (ops/types.ts).
+// The MLM head is a loss rather than a layer: its three forms are in mlm-head.ts.
+import type { OpKind } from '../arch';
+import { attention } from './attention';
+import { dense } from './dense';
+import { dropout } from './dropout';
+import { embedding } from './embedding';
+import { gelu } from './gelu';
+import { layerNorm } from './layer-norm';
+import { pool } from './pool';
+import { relu } from './relu';
+import { add } from './residual';
+import type { OpForms } from './types';
+
+export const OPS: Record<Exclude<OpKind, 'mlmHead'>, OpForms> = {
+  embedding,
+  layerNorm,
+  dense,
+  attention,
+  gelu,
+  relu,
+  dropout,
+  add,
+  pool,
+};
+
+/** The forms of an op kind. */
+export function formsOf(kind: OpKind): OpForms {
+  if (kind === 'mlmHead') throw new Error('the MLM head is a loss: use ops/mlm-head.ts');
+  return OPS[kind];
+}
