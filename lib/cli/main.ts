@@ -7,9 +7,10 @@ import { pathToFileURL } from 'node:url';
 import { helpText, parseArgs } from './args';
 import type { Command } from './command';
 import { describeError, UsageError } from '../core/errors';
-import { readEnv } from '../core/env';
+import { checkEnvironment, debugSetting } from '../core/env';
 import { installInterruptHandlers } from '../core/interrupt';
 import { projectRoot } from '../core/paths';
+import { readJsonFile } from '../core/json';
 
 const commandsDir = () => join(projectRoot(), 'lib', 'cli', 'commands');
 
@@ -33,7 +34,7 @@ async function listCommands(): Promise<Command[]> {
 
 /** `gecko-workbench 0.1.0`, from package.json. */
 export function versionText(): string {
-  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as {
+  const pkg = readJsonFile(join(projectRoot(), 'package.json'), { dataKeys: true }) as {
     name: string;
     version: string;
   };
@@ -56,10 +57,9 @@ async function overview(): Promise<string> {
 export function reportError(e: unknown, command = current): number {
   const r = describeError(e);
   const prefix = command === 'gecko' ? 'gecko' : `gecko ${command}`;
-  const debug = readEnv('GECKO_DEBUG');
   const lines = [`${prefix}: ${r.message}`];
   if (r.hint) lines.push(`  fix: ${r.hint}`);
-  if (debug && debug !== '0') lines.push(String((e as Error)?.stack ?? e));
+  if (debugSetting()) lines.push(String((e as Error)?.stack ?? e));
   else if (!r.unexpected && r.exitCode === 1) lines.push('  (rerun with GECKO_DEBUG=1 to see the stack trace)');
   process.stderr.write(lines.join('\n') + '\n');
   return r.exitCode;
@@ -136,6 +136,7 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stdout.write(versionText());
     return 0;
   }
+  if (cmd.name !== 'env') checkEnvironment(); // a bad GECKO_* value is refused before any work, naming it
   await cmd.run(args);
   return 0;
 }

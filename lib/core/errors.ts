@@ -23,6 +23,15 @@ export class ConfigError extends GeckoError {
   }
 }
 
+/** A config key the command line (or a spec) got wrong: unknown, forbidden, or not a run name. Exit code 2. */
+export class ConfigUsageError extends ConfigError {
+  readonly exitCode = 2;
+  constructor(key: string, problem: string, hint?: string) {
+    super(key, problem, hint);
+    this.name = 'ConfigUsageError';
+  }
+}
+
 /** A data file is missing or malformed. `line` is 1-based when known. */
 export class DataError extends GeckoError {
   constructor(

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from './errors';
 import { writeFileAtomic } from './fs';
+import { parseJson } from './json';
 import { readLinesUtf8 } from './text';
 
 /**
@@ -18,17 +19,10 @@ export function readJsonl<T = unknown>(path: string, validate?: (row: any) => tr
   for (const { text: line, lineNo } of readLinesUtf8(path)) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(trimmed);
-    } catch (e) {
-      throw new DataError(
-        path,
-        `not valid JSON (${(e as Error).message})`,
-        lineNo,
-        'each line must be one complete JSON object; fix or delete this line',
-      );
-    }
+    const row: unknown = parseJson(trimmed, path, {
+      line: lineNo,
+      hint: 'each line must be one complete JSON object; fix or delete this line',
+    });
     if (validate) {
       const verdict = validate(row);
       if (verdict !== true) throw new DataError(path, verdict, lineNo);
@@ -47,11 +41,7 @@ export function readJsonlTolerant<T = unknown>(path: string): T[] {
   const out: T[] = [];
   for (const { text: line, lineNo, terminated } of readLinesUtf8(path)) {
     if (!terminated || line.trim() === '') continue; // the unterminated last line may be torn
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch (e) {
-      throw new DataError(path, `not valid JSON (${(e as Error).message})`, lineNo);
-    }
+    out.push(parseJson<T>(line, path, { line: lineNo }));
   }
   return out;
 }

@@ -16,6 +16,7 @@ import { sha256, stableStringify } from '../core/hash';
 import { checkEncoderConfig, type EncoderConfig } from './config';
 import { paramCount, paramSpecs } from './params';
 import { loadTokenizer, saveTokenizer, type TextTokenizer } from './tokenizer';
+import { readJsonFile } from '../core/json';
 
 /** Version 2: fused query/key/value projection (l<i>.wqkv, l<i>.bqkv). */
 export const CHECKPOINT_FORMAT = 'gecko-encoder/2';
@@ -109,7 +110,7 @@ export function recoverCheckpoint(dir: string): string | undefined {
       .map((n) => {
         let step = -1;
         try {
-          step = Number(JSON.parse(readFileSync(join(parent, n, 'meta.json'), 'utf8')).step ?? -1);
+          step = Number(readJsonFile<{ step?: number }>(join(parent, n, 'meta.json')).step ?? -1);
         } catch {
           /* no meta: least preferred */
         }
@@ -154,11 +155,9 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
     paramCount?: number;
     params?: { name: string; shape: number[] }[];
   };
-  try {
-    enc = JSON.parse(readFileSync(encPath, 'utf8'));
-  } catch (e) {
-    throw new GeckoError(`${encPath}: not valid JSON (${(e as Error).message})`);
-  }
+  enc = readJsonFile(encPath, {
+    hint: `the checkpoint is damaged: delete the folder ${dir} and rerun the command that wrote it`,
+  });
   if (enc.format !== CHECKPOINT_FORMAT || !enc.config)
     throw new GeckoError(
       `${encPath}: format '${enc.format}' is not ${CHECKPOINT_FORMAT}`,
@@ -184,7 +183,11 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
       `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the encoder expects ${config.vocabSize}`,
     );
   const metaPath = join(dir, 'meta.json');
-  const meta = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>) : {};
+  const meta: Record<string, unknown> = existsSync(metaPath)
+    ? readJsonFile(metaPath, {
+        hint: `the checkpoint is damaged: delete the folder ${dir} and rerun the command that wrote it`,
+      })
+    : {};
   const ck: Checkpoint = { config, params, tokenizer, meta, id: checkpointId(config, params, tokenizer) };
   const oPath = join(dir, 'optimizer.bin');
   if (opts.optimizer && existsSync(oPath)) {

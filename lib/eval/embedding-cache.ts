@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../core/fs';
 import { sha256 } from '../core/hash';
 import { cacheDir } from '../core/paths';
 import type { Embedder } from '../core/types';
+import { parseJson } from '../core/json';
 
 /** Which side a text is embedded as: 'query', 'passage' (asymmetric) or 'text' (symmetric). */
 export type TextRole = 'query' | 'passage' | 'text';
@@ -65,7 +66,13 @@ export class EmbeddingCache {
         .sort()) {
         const buf = readFileSync(join(dir, f));
         const hlen = buf.readUInt32LE(0);
-        const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8')) as { dim: number; keys: string[] };
+        const header = parseJson<{ dim: number; keys: string[] }>(
+          buf.subarray(4, 4 + hlen).toString('utf8'),
+          join(dir, f),
+          {
+            hint: `delete the damaged cache file ${join(dir, f)} (it is recomputed)`,
+          },
+        );
         const start = 4 + hlen;
         const data = new Float32Array(
           buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + header.keys.length * header.dim * 4),

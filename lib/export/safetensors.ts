@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { GeckoError } from '../core/errors';
 import { writeFileAtomic } from '../core/fs';
+import { parseJson } from '../core/json';
 
 export interface NamedTensor {
   name: string;
@@ -84,9 +85,9 @@ export function readSafetensors(path: string): { tensors: Map<string, NamedTenso
   if (8 + n > buf.length) throw bad(`header length ${n} runs past the end of the file`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+    header = parseJson(buf.subarray(8, 8 + n).toString('utf8'), `${path} (header)`, { dataKeys: true });
   } catch (e) {
-    throw bad(`header is not JSON: ${(e as Error).message}`);
+    throw bad(`header is not JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   const base = 8 + n;
   const tensors = new Map<string, NamedTensor>();

@@ -11,12 +11,13 @@ import { acquireLock } from '../core/lock';
 import { GeckoError } from '../core/errors';
 import { checkEnvDirs, checkOutputDir } from '../core/preflight';
 import { consoleLogger, type Logger } from '../core/log';
-import { projectRoot, runsDir } from '../core/paths';
+import { insideRoot, projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
 import { gitState } from '../core/version';
 import { cpuInfo, type CpuInfo } from '../core/cpu';
 import { enginePath, type EnginePath } from '../backend/engine-path';
+import { readJsonFile } from '../core/json';
 
 export interface RunContext {
   /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */
@@ -61,7 +62,7 @@ export function packageVersions(): Record<string, string | null> {
   for (const name of TRACKED_PACKAGES) {
     try {
       const pkgPath = join(projectRoot(), 'node_modules', name, 'package.json');
-      out[name] = existsSync(pkgPath) ? JSON.parse(readFileSync(pkgPath, 'utf8')).version : req(`${name}/package.json`).version;
+      out[name] = existsSync(pkgPath) ? readJsonFile<{ version: string }>(pkgPath, { dataKeys: true }).version : req(`${name}/package.json`).version;
     } catch {
       out[name] = null;
     }
@@ -86,12 +87,14 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
   checkOutputDir(requestedDir, opts.dir ? '--out' : 'GECKO_RUNS_DIR');
   const backend = await selectBackend();
   const id = opts.dir ? opts.dir.split('/').filter(Boolean).pop()! : `${stamp()}-${resolved.config.name}-${resolved.hash.slice(0, 8)}`;
-  const dir = opts.dir ?? join(runsDir(), id);
+  const dir = opts.dir ?? insideRoot(runsDir(), id); // the name is one safe segment (schema), checked again here
   const configPath = join(dir, 'config.json');
   if (existsSync(configPath)) {
     acquireLock(dir, opts.command ?? 'gecko');
     cleanStaleTemps(dir);
-    const prev = JSON.parse(readFileSync(configPath, 'utf8'));
+    const prev = readJsonFile<{ hash?: string }>(configPath, {
+      hint: `the run folder's config.json is damaged: delete the folder ${dir} and rerun`,
+    });
     if (prev.hash !== resolved.hash) {
       throw new GeckoError(`run folder ${dir} holds a run of a different config (hash ${String(prev.hash).slice(0, 8)} vs ${resolved.hash.slice(0, 8)})`, 'use a new --out folder, or the same --preset and --set values to resume it');
     }

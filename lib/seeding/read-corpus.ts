@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path';
 import { readLinesUtf8 } from '../core/text';
 import { DataError } from '../core/errors';
 import type { Passage } from '../core/types';
+import { parseJson } from '../core/json';
 
 /** Extensions read as corpora: JSONL, and plain text ('' = no extension). */
 const TEXT_EXTS = ['.jsonl', '.txt', '.text', '.md', ''];
@@ -59,17 +60,10 @@ export function readCorpusFile(path: string): Passage[] {
     for (const { text: line, lineNo } of readLinesUtf8(path)) {
       const i = lineNo - 1;
       if (line.trim() === '') continue;
-      let row: any;
-      try {
-        row = JSON.parse(line);
-      } catch (e) {
-        throw new DataError(
-          path,
-          `not valid JSON (${(e as Error).message})`,
-          i + 1,
-          'each line must be one JSON object {id?, title?, text}',
-        );
-      }
+      const row: any = parseJson(line, path, {
+        line: i + 1,
+        hint: 'each line must be one JSON object {id?, title?, text}',
+      });
       if (!row || typeof row !== 'object' || Array.isArray(row))
         throw new DataError(path, 'expected a JSON object {id?, title?, text}', i + 1);
       if (typeof row.text !== 'string')

@@ -13,7 +13,13 @@ export const command: Command = {
   usage: `npx gecko ablate <${SPEC_NAMES.join('|')}> --seeds 3 [--preset demo] [--set key=value ...]   |   npx gecko ablate --all --seeds 2 --preset smoke`,
   positionals: { usage: 'SPEC (one of the names above)', max: 1 },
   flags: {
-    seeds: { type: 'number', help: 'seeds per arm (>= 3 for a real run; 2 is allowed for smoke tests); default 3' },
+    seeds: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: 100,
+      help: 'seeds per arm (>= 3 for a real run; 2 is allowed for smoke tests); default 3',
+    },
     all: { type: 'boolean', help: 'run every spec, one after the other' },
     list: { type: 'boolean', help: 'list the specs and exit' },
     out: { type: 'string', help: 'output folder (one spec only; default runs/ablate-<spec>-<preset>-<hash>)' },
