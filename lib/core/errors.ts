@@ -177,6 +177,19 @@ export function describeError(e: unknown): ErrorReport {
       unexpected: false,
     };
   }
+  const status = (e as { status?: unknown })?.status;
+  if (typeof status === 'number' && /Error$/.test(name) && status >= 400) {
+    // an HTTP client's error (openai's APIError family) that no caller put a URL on
+    return {
+      message: `the server answered HTTP ${status}${status === 429 ? ' (rate limit or quota)' : ''}: ${first}`,
+      hint:
+        status === 429
+          ? 'wait and rerun (finished calls are cached), or lower the concurrency; check the account quota'
+          : 'check the URL (OPENAI_BASE_URL), the model name and the API key (OPENAI_API_KEY)',
+      exitCode: 1,
+      unexpected: false,
+    };
+  }
   if (fsFix) {
     const [what, fix] = fsFix;
     return { message: `${first} (${what})`, hint: fix, exitCode: 1, unexpected: false };

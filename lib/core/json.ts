@@ -7,6 +7,7 @@
 // - text that is not JSON, named by file (and line) with a fix instead of an "unexpected" error.
 import { readFileSync, statSync } from 'node:fs';
 import { DataError } from './errors';
+import { missingHint, whyMissing } from './missing';
 
 /** Keys that are never data: assigned to an object they replace its prototype or reach Object's. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -141,9 +142,10 @@ export function readJsonFile<T = unknown>(path: string, opts: JsonReadOptions = 
   } catch (e) {
     if (e instanceof DataError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === 'ENOENT') throw new DataError(path, 'file not found', undefined, opts.hint ?? 'check the path');
-    if (code === 'ELOOP')
-      throw new DataError(path, 'a loop of symbolic links (ELOOP)', undefined, 'point the link at a real file');
+    if (code === 'ENOENT' || code === 'ELOOP') {
+      const why = whyMissing(path);
+      throw new DataError(path, why, undefined, why === 'file not found' && opts.hint ? opts.hint : missingHint(why));
+    }
     throw e;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

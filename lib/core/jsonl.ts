@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { DataError } from './errors';
 import { writeFileAtomic } from './fs';
 import { parseJson } from './json';
+import { missingHint, whyMissing } from './missing';
 import { readLinesUtf8 } from './text';
 
 /**
@@ -12,8 +13,16 @@ import { readLinesUtf8 } from './text';
  * naming file and line.
  * @example const rows = readJsonl<{id: string}>('corpus.jsonl', r => typeof r.id === 'string' || 'needs a string id');
  */
-export function readJsonl<T = unknown>(path: string, validate?: (row: any) => true | string): T[] {
-  if (!existsSync(path)) throw new DataError(path, 'file not found');
+export function readJsonl<T = unknown>(
+  path: string,
+  validate?: (row: any) => true | string,
+  /** The fix for a row `validate` rejects. */
+  hint?: string,
+): T[] {
+  if (!existsSync(path)) {
+    const why = whyMissing(path);
+    throw new DataError(path, why, undefined, missingHint(why));
+  }
   const out: T[] = [];
   // streamed line by line: UTF-8 only, a byte-order mark is dropped
   for (const { text: line, lineNo } of readLinesUtf8(path)) {
@@ -25,7 +34,7 @@ export function readJsonl<T = unknown>(path: string, validate?: (row: any) => tr
     });
     if (validate) {
       const verdict = validate(row);
-      if (verdict !== true) throw new DataError(path, verdict, lineNo);
+      if (verdict !== true) throw new DataError(path, verdict, lineNo, hint);
     }
     out.push(row as T);
   }

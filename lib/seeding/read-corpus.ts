@@ -7,6 +7,7 @@ import { readLinesUtf8 } from '../core/text';
 import { DataError } from '../core/errors';
 import type { Passage } from '../core/types';
 import { parseJson } from '../core/json';
+import { whyMissing } from '../core/missing';
 
 /** Extensions read as corpora: JSONL, and plain text ('' = no extension). */
 const TEXT_EXTS = ['.jsonl', '.txt', '.text', '.md', ''];
@@ -22,7 +23,7 @@ export function readCorpusFile(path: string): Passage[] {
   if (!existsSync(path))
     throw new DataError(
       path,
-      'corpus file not found',
+      whyMissing(path) === 'file not found' ? 'corpus file not found' : `corpus file ${whyMissing(path)}`,
       undefined,
       'give a data set name (bbc_news, ag_news, squad_v1.1_dev) or an existing .jsonl / corpus folder / .txt file',
     );

@@ -11,7 +11,7 @@ import { progress } from '../../core/progress';
 import { selectBackend } from '../../backend/select';
 import { loadEmbedder } from '../../encoder/embedder';
 import { checkEnvDirs, checkInputFile, checkOutputDir } from '../../core/preflight';
-import { readUtf8 } from '../../core/text';
+import { readLinesUtf8 } from '../../core/text';
 import { checkDims } from '../../pipeline/checks';
 import { dirname } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -37,12 +37,10 @@ function readInput(path: string): InputRow[] {
       ...(typeof r.title === 'string' ? { title: r.title } : {}),
     }));
   }
-  const text = readUtf8(path);
-  const lines = text.split('\n');
   const rows: InputRow[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim()) rows.push({ id: String(i + 1), text: l.trim() });
-  });
+  // streamed line by line: a line over MAX_LINE_BYTES is refused as too long, naming file and line
+  for (const { text: l, lineNo } of readLinesUtf8(path))
+    if (l.trim()) rows.push({ id: String(lineNo), text: l.trim() });
   return rows;
 }
 
