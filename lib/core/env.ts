@@ -90,10 +90,10 @@ export function onnxSetting(): 'auto' | 'off' {
   return v === 'off' || v === '0' || v === 'false' ? 'off' : 'auto';
 }
 
-/** True when GECKO_DEBUG asks for stack traces; a bad value is ignored here (checkEnvironment names it). */
+/** True when GECKO_DEBUG is 1 or true; any other value asks for no stack (checkEnvironment names a bad one). */
 export function debugSetting(): boolean {
-  const v = readEnv('GECKO_DEBUG');
-  return v !== undefined && v !== '0' && v.toLowerCase() !== 'false';
+  const v = readEnv('GECKO_DEBUG')?.toLowerCase();
+  return v === '1' || v === 'true';
 }
 
 /**

@@ -306,7 +306,7 @@ export class OpenAiProvider implements LlmProvider {
             max_tokens: 1,
             temperature: 0,
           }),
-        true, // the status is judged here
+        true, // a probe: its statuses are judged here; a reply that is not the API's JSON stops the run
       );
     } catch (e) {
       // The endpoint or its options are not supported (404 chat-only model, 400 echo/logprobs refused, ...).
@@ -348,15 +348,17 @@ export class OpenAiProvider implements LlmProvider {
    * the server has never answered usably: an HTML page, or a second such reply, then stops the run
    * with a GeckoError (the URL is wrong, not the model's answer).
    */
-  private async send<T>(fn: () => Promise<T>, rawStatus = false): Promise<T> {
+  private async send<T>(fn: () => Promise<T>, probe = false): Promise<T> {
     let resp: T;
     try {
       resp = await fn();
     } catch (e) {
       if (e instanceof SyntaxError)
-        throw this.malformed(`its answer is not valid JSON (${redact(e.message, [this.secret])})`);
+        throw this.malformed(`its answer is not valid JSON (${redact(e.message, [this.secret])})`, probe);
       const status = (e as { status?: unknown }).status;
-      if (typeof status === 'number' && !rawStatus) throw httpError(this.baseURL, this.model, status, e, this.secret);
+      // the probe judges the statuses of an endpoint that is not supported itself
+      if (typeof status === 'number' && !(probe && [400, 404, 405, 422, 501].includes(status)))
+        throw httpError(this.baseURL, this.model, status, e, this.secret);
       throw e;
     }
     const choices = (resp as { choices?: unknown } | undefined)?.choices;
@@ -365,10 +367,12 @@ export class OpenAiProvider implements LlmProvider {
         /^\s*</.test(resp)
           ? `its answer is an HTML page, not the API's JSON ('${resp.trim().slice(0, 60)}')`
           : `its answer is plain text, not the API's JSON ('${resp.trim().slice(0, 60)}')`,
-        /^\s*</.test(resp),
+        probe || /^\s*</.test(resp),
       );
-    if (Array.isArray(choices) && choices.length === 0) throw this.malformed('its answer has an empty choices list');
-    if (!Array.isArray(choices)) throw this.malformed(`its answer has no choices: ${safeJson(resp).slice(0, 120)}`);
+    if (Array.isArray(choices) && choices.length === 0)
+      throw this.malformed('its answer has an empty choices list', probe);
+    if (!Array.isArray(choices))
+      throw this.malformed(`its answer has no choices: ${safeJson(resp).slice(0, 120)}`, probe);
     this.replies.ok++;
     return resp;
   }

@@ -107,7 +107,7 @@ export const command: Command = {
       await closeModel(model);
     }
     for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
-    if (report.rows.length === 0)
+    if (report.rows.every((r) => r.main_score === null))
       throw new GeckoError(
         `no task applies to model ${model.id}: ${report.notApplicable.map((na) => `${na.task} (${na.why})`).join('; ') || tasks.map((t) => t.name).join(', ')}; nothing was scored`,
         'choose tasks this model can run with --tasks (e.g. retrieval tasks for bm25), or a dense model with --model',
