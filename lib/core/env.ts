@@ -18,10 +18,10 @@ export const ENV_VARS = {
     'progress display: bar | lines | off (default: bar on a terminal, one updating line in a notebook, lines otherwise)',
   GECKO_ONNX: 'encoding and exact search on onnxruntime-node: auto (default: when it loads) | off (TF.js only)',
   GECKO_WORKERS:
-    'threads: onnxruntime intra-op threads (default one per core); TF.js replicas on the packed path (default one per core, at most 2, on wasm; 1 on tfjs-node(-gpu))',
+    'threads: onnxruntime intra-op threads (default one per core); TF.js replicas on the packed path (default one per core, at most 2, on wasm; 1 on tfjs-node(-gpu)); 1 to 4 per core',
   OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',
   OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
-  GECKO_DEBUG: 'set to 1 to print stack traces with errors (default: one line and a fix)',
+  GECKO_DEBUG: '1 (or true) prints stack traces with errors (default: one line and a fix)',
   CI: 'set by CI: tests that need data, models or Jupyter must run instead of skipping',
 } as const;
 
