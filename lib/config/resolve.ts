@@ -19,7 +19,7 @@ export interface ResolvedConfig {
 /** The preset named by GECKO_PRESET, else `fallback`. */
 export function presetFromEnv(fallback: PresetName = 'smoke'): PresetName {
   const name = readEnv('GECKO_PRESET') ?? fallback;
-  if (!(name in PRESETS))
+  if (!Object.hasOwn(PRESETS, name))
     throw new ConfigError('GECKO_PRESET', `unknown preset '${name}'`, `use one of: ${Object.keys(PRESETS).join(', ')}`);
   return name as PresetName;
 }
@@ -70,7 +70,7 @@ export function resolveConfig(
   preset: PresetName = presetFromEnv(),
   overrides: Record<string, unknown> = {},
 ): ResolvedConfig {
-  const base = PRESETS[preset];
+  const base = Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : undefined; // '--preset constructor' is no preset
   if (!base)
     throw new ConfigError(
       'preset',

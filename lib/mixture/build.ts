@@ -59,6 +59,7 @@ export const MIXTURE_SOURCES = {
 
 /** A source's evaluation task when its training split comes from the same data set (in-domain), else undefined. */
 export function inDomainTaskOf(source: string): string | undefined {
+  if (!Object.hasOwn(MIXTURE_SOURCES, source)) return undefined; // own names only: never Object.prototype's
   const s = (MIXTURE_SOURCES as Record<string, { inDomainTask?: string }>)[source];
   return s?.inDomainTask;
 }
@@ -131,7 +132,9 @@ export function loadSourceExamples(
     inDomainPrompt?: InDomainPrompt;
   },
 ): TrainingExample[] {
-  const known = (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name];
+  const known = Object.hasOwn(MIXTURE_SOURCES, name)
+    ? (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name]
+    : undefined;
   if (!known)
     throw new ConfigError(
       `finetune.mixture.${name}`,

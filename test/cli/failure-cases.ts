@@ -366,6 +366,28 @@ export const CASES: Case[] = [
     names: () => /config key 'name'.*is not a run name/,
     leaves: (f) => [j(f, 's-runs', 'runs'), j(f, 'escaped')],
   })),
+  // Names looked up in the project's tables: Object.prototype's names are no preset, data set or spec.
+  {
+    id: 'settings: --preset constructor is no preset',
+    cls: 3,
+    args: (f) => ['eval', '--preset', 'constructor', '--model', 'bm25', '--tasks', 'CISI', '--out', j(f, 's-p')],
+    code: 1,
+    names: () => /unknown preset 'constructor'.*\n.*smoke, demo, full/,
+  },
+  {
+    id: 'settings: data fetch __proto__ is no data set',
+    cls: 3,
+    args: () => ['data', 'fetch', '__proto__'],
+    code: 1,
+    names: () => /unknown data set '__proto__'/,
+  },
+  {
+    id: 'settings: ablate toString is no spec',
+    cls: 3,
+    args: () => ['ablate', 'toString', '--seeds', '2', ...smoke],
+    code: 2,
+    names: () => /toString/,
+  },
   // Unbounded resources: every number has a range, and the message gives it.
   {
     id: 'settings: GECKO_WORKERS=100000 is refused at once',

@@ -38,7 +38,7 @@ export const command: Command = {
     const [name] = args.positional;
     if (!name && !f.all) throw new UsageError('name a spec or pass --all', `specs: ${SPEC_NAMES.join(', ')}`);
     if (name && f.all) throw new UsageError('pass either a spec name or --all, not both');
-    if (name && !SPECS[name])
+    if (name && !Object.hasOwn(SPECS, name))
       throw new UsageError(`unknown ablation spec '${name}'`, `specs: ${SPEC_NAMES.join(', ')}`);
     if (f.all && f.out) throw new UsageError('--out names the folder of one spec; leave it out with --all');
     const preset = presetOf(args);
