@@ -5,7 +5,8 @@
 import type { ExperimentConfig } from '../config/schema';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve';
 import type { PresetName } from '../config/presets';
-import { ConfigError, GeckoError } from '../core/errors';
+import { ConfigError, ConfigUsageError, GeckoError } from '../core/errors';
+import { isForbiddenKey } from '../core/json';
 import { getTask } from '../eval/tasks/registry';
 
 /** Overrides as a nested object, or computed from the preset's config (e.g. its width). */
@@ -48,9 +49,11 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 /** Deep-merge b over a (objects key by key; anything else replaced). */
 export function mergeOverrides(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
+  const out: Record<string, unknown> = Object.assign(Object.create(null), a);
   for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
+    if (isForbiddenKey(k))
+      throw new ConfigUsageError(k, `'${k}' is not a setting name`, 'remove it from the overrides');
+    const prev = Object.hasOwn(out, k) ? out[k] : undefined;
     out[k] = isObj(v) && isObj(prev) ? mergeOverrides(prev, v) : v;
   }
   return out;

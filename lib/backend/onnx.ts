@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { readEnv, workersSetting } from '../core/env';
+import { onnxSetting, workersSetting } from '../core/env';
 import { projectRoot } from '../core/paths';
 
 export type OrtModule = typeof Ort;
@@ -22,8 +22,7 @@ let cached: InferenceRuntime | undefined;
 /** Load onnxruntime-node once (unless GECKO_ONNX=off); the answer says why not when it cannot. */
 export function inferenceRuntime(): InferenceRuntime {
   if (cached) return cached;
-  const mode = (readEnv('GECKO_ONNX') ?? 'auto').toLowerCase();
-  if (mode === 'off' || mode === '0' || mode === 'false') {
+  if (onnxSetting() === 'off') {
     cached = { name: 'tfjs', reason: 'GECKO_ONNX=off' };
     return cached;
   }

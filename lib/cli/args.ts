@@ -10,6 +10,10 @@ export interface FlagSpec {
   default?: string | number | boolean;
   /** One-letter alias, e.g. 'h' for --help. */
   short?: string;
+  /** A number flag's range (inclusive) and whether it must be whole: a value outside is a usage error giving the range. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
 }
 export type Flags = Record<string, FlagSpec>;
 export type ParsedArgs = {
@@ -109,6 +113,24 @@ export function parseArgs(
     if (spec.type === 'number') {
       const n = value.trim() === '' ? NaN : Number(value);
       if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${value}'`, spec.help);
+      const whole = spec.integer ? 'a whole number' : 'a number';
+      const range =
+        spec.min !== undefined && spec.max !== undefined
+          ? ` between ${spec.min} and ${spec.max}`
+          : spec.min !== undefined
+            ? ` >= ${spec.min}`
+            : spec.max !== undefined
+              ? ` <= ${spec.max}`
+              : '';
+      if (
+        (spec.integer && !Number.isInteger(n)) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      )
+        throw new UsageError(
+          `--${name} ${value}: expected ${whole}${range}`,
+          `give --${name} ${whole}${range} (${spec.help})`,
+        );
       out.flags[name] = n;
     } else {
       out.flags[name] = value;

@@ -7,10 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { helpText, parseArgs } from './args';
 import type { Command } from './command';
 import { describeError, UsageError } from '../core/errors';
-import { readEnv } from '../core/env';
+import { checkEnvironment, debugSetting } from '../core/env';
 import { installInterruptHandlers, yieldToSignals } from '../core/interrupt';
 import { resumeCommand, setCommandLine } from '../core/resume';
 import { projectRoot } from '../core/paths';
+import { readJsonFile } from '../core/json';
 
 const commandsDir = () => join(projectRoot(), 'lib', 'cli', 'commands');
 
@@ -34,7 +35,7 @@ async function listCommands(): Promise<Command[]> {
 
 /** `gecko-workbench 0.1.0`, from package.json. */
 export function versionText(): string {
-  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as {
+  const pkg = readJsonFile(join(projectRoot(), 'package.json'), { dataKeys: true }) as {
     name: string;
     version: string;
   };
@@ -57,11 +58,10 @@ async function overview(): Promise<string> {
 export function reportError(e: unknown, command = current): number {
   const r = describeError(e);
   const prefix = command === 'gecko' ? 'gecko' : `gecko ${command}`;
-  const debug = readEnv('GECKO_DEBUG');
   const lines = [`${prefix}: ${r.message}`];
   const resume = r.hint && /\bresume\b/.test(r.hint) ? resumeCommand() : undefined;
   if (r.hint) lines.push(`  fix: ${r.hint}${resume ? `; to resume: ${resume}` : ''}`);
-  if (debug && debug !== '0') lines.push(String((e as Error)?.stack ?? e));
+  if (debugSetting()) lines.push(String((e as Error)?.stack ?? e));
   else if (!r.unexpected && r.exitCode === 1) lines.push('  (rerun with GECKO_DEBUG=1 to see the stack trace)');
   process.stderr.write(lines.join('\n') + '\n');
   return r.exitCode;
@@ -139,6 +139,7 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stdout.write(versionText());
     return 0;
   }
+  if (cmd.name !== 'env') checkEnvironment(); // a bad GECKO_* value is refused before any work, naming it
   await cmd.run(args);
   await yieldToSignals(0); // a signal that came during the last synchronous stretch still stops it (exit 130)
   return 0;

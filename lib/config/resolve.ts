@@ -1,10 +1,12 @@
 // resolveConfig(preset, overrides): deep-merge, validate every key and type against
 // SCHEMA, freeze, and hash. Overrides may be a nested object or dotted CLI strings.
-import { ConfigError } from '../core/errors';
+import { ConfigError, ConfigUsageError } from '../core/errors';
 import { readEnv } from '../core/env';
 import { hashOf } from '../core/hash';
+import { checkJsonValue, isForbiddenKey, jsonDepth, MAX_JSON_DEPTH } from '../core/json';
 import { PRESETS, type PresetName } from './presets';
 import { SCHEMA, type ExperimentConfig } from './schema';
+import { forbidden, specAt } from './spec';
 
 export interface ResolvedConfig {
   preset: PresetName;
@@ -17,18 +19,35 @@ export interface ResolvedConfig {
 /** The preset named by GECKO_PRESET, else `fallback`. */
 export function presetFromEnv(fallback: PresetName = 'smoke'): PresetName {
   const name = readEnv('GECKO_PRESET') ?? fallback;
-  if (!(name in PRESETS))
+  if (!Object.hasOwn(PRESETS, name))
     throw new ConfigError('GECKO_PRESET', `unknown preset '${name}'`, `use one of: ${Object.keys(PRESETS).join(', ')}`);
   return name as PresetName;
 }
 
+/**
+ * Merge `over` onto `base` into fresh null-prototype objects, own keys only: a forbidden key
+ * (`__proto__`, `constructor`, `prototype`) anywhere in `over` is refused before any assignment.
+ */
 function deepMerge(base: unknown, over: unknown, key: string): unknown {
   if (over === undefined) return base;
-  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObj(base) && isObj(over)) {
-    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
-      out[k] = deepMerge((base as Record<string, unknown>)[k], v, key ? `${key}.${k}` : k);
+    const out: Record<string, unknown> = Object.create(null);
+    for (const k of Object.keys(base)) out[k] = base[k];
+    for (const k of Object.keys(over)) {
+      const full = key ? `${key}.${k}` : k;
+      if (isForbiddenKey(k)) throw forbidden(full, k);
+      out[k] = deepMerge(Object.hasOwn(base, k) ? base[k] : undefined, over[k], full);
+    }
+    return out;
+  }
+  if (isObj(over)) {
+    // a whole section given as an object: its keys get the same check
+    const out: Record<string, unknown> = Object.create(null);
+    for (const k of Object.keys(over)) {
+      const full = key ? `${key}.${k}` : k;
+      if (isForbiddenKey(k)) throw forbidden(full, k);
+      out[k] = deepMerge(undefined, over[k], full);
     }
     return out;
   }
@@ -51,7 +70,7 @@ export function resolveConfig(
   preset: PresetName = presetFromEnv(),
   overrides: Record<string, unknown> = {},
 ): ResolvedConfig {
-  const base = PRESETS[preset];
+  const base = Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : undefined; // '--preset constructor' is no preset
   if (!base)
     throw new ConfigError(
       'preset',
@@ -59,6 +78,8 @@ export function resolveConfig(
       `use one of: ${Object.keys(PRESETS).join(', ')}`,
     );
   const merged = deepMerge(structuredClone(base), overrides, '');
+  // Arrays are replaced whole, not merged: their objects still must not carry a forbidden key.
+  checkJsonValue(merged, 'the config');
   const config = deepFreeze(SCHEMA.check(merged, '')) as ExperimentConfig;
   if (config.finetune.matryoshkaDims.length !== config.finetune.matryoshkaWeights.length) {
     throw new ConfigError(
@@ -88,23 +109,43 @@ export function resolveConfig(
  * @example parseOverrides(['finetune.steps=50', 'llm.teacher=openai:gpt-4o-mini'])
  */
 export function parseOverrides(items: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Null-prototype nodes, and every key path checked against SCHEMA before anything is assigned.
+  const out: Record<string, unknown> = Object.create(null);
   for (const item of items) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new ConfigError(item, 'expected key.path=value');
-    const path = item.slice(0, eq).split('.');
+    if (eq <= 0) throw new ConfigUsageError(item, 'expected key.path=value', 'e.g. --set finetune.steps=50');
+    const key = item.slice(0, eq);
+    const path = key.split('.');
+    specAt(SCHEMA, path); // throws on an empty, forbidden or unknown part
     const raw = item.slice(eq + 1);
-    let value: unknown;
+    let value: unknown = raw;
+    if (raw.length > 2 * MAX_JSON_DEPTH && jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      throw new ConfigUsageError(key, `the value nests deeper than ${MAX_JSON_DEPTH} levels`, 'give a plain value');
     try {
       value = JSON.parse(raw);
     } catch {
-      value = raw;
+      value = raw; // not JSON: a string
+    }
+    if (typeof value === 'object' && value !== null) {
+      try {
+        checkJsonValue(value, `--set ${key}`);
+      } catch (e) {
+        throw new ConfigUsageError(key, (e as Error).message.split('\n')[0]!, 'remove that key from the value');
+      }
     }
     let node = out;
-    path.slice(0, -1).forEach((p) => {
-      node[p] = (node[p] as Record<string, unknown>) ?? {};
+    for (let i = 0; i < path.length - 1; i++) {
+      const p = path[i]!;
+      const next = Object.hasOwn(node, p) ? node[p] : undefined;
+      if (next === undefined) node[p] = Object.create(null);
+      else if (typeof next !== 'object' || next === null || Array.isArray(next))
+        throw new ConfigUsageError(
+          path.slice(0, i + 1).join('.'),
+          `was set to ${JSON.stringify(next)} and then given the key '${path[i + 1]}'`,
+          `set ${path.slice(0, i + 1).join('.')} either whole or key by key, not both`,
+        );
       node = node[p] as Record<string, unknown>;
-    });
+    }
     node[path[path.length - 1]!] = value;
   }
   return out;

@@ -1,4 +1,5 @@
 // The only place lib/ reads process.env. Every variable the workbench reads is listed here.
+import { availableParallelism } from 'node:os';
 import { GeckoError } from './errors';
 
 export const ENV_VARS = {
@@ -17,10 +18,10 @@ export const ENV_VARS = {
     'progress display: bar | lines | off (default: bar on a terminal, one updating line in a notebook, lines otherwise)',
   GECKO_ONNX: 'encoding and exact search on onnxruntime-node: auto (default: when it loads) | off (TF.js only)',
   GECKO_WORKERS:
-    'threads: onnxruntime intra-op threads (default one per core); TF.js replicas on the packed path (default one per core, at most 2, on wasm; 1 on tfjs-node(-gpu))',
+    'threads: onnxruntime intra-op threads (default one per core); TF.js replicas on the packed path (default one per core, at most 2, on wasm; 1 on tfjs-node(-gpu)); 1 to 4 per core',
   OPENAI_API_KEY: 'API key for an OpenAI-compatible server (never logged)',
   OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
-  GECKO_DEBUG: 'set to 1 to print stack traces with errors (default: one line and a fix)',
+  GECKO_DEBUG: '1 (or true) prints stack traces with errors (default: one line and a fix)',
   CI: 'set by CI: tests that need data, models or Jupyter must run instead of skipping',
 } as const;
 
@@ -32,14 +33,82 @@ export function readEnv(name: EnvVar): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-/** GECKO_WORKERS as a positive integer, or undefined when unset; anything else is an error that names it. */
+/** The most threads GECKO_WORKERS may ask for: 4 per core (more only adds memory and switching). */
+export function maxWorkers(cores = availableParallelism()): number {
+  return Math.max(1, cores) * 4;
+}
+
+/**
+ * GECKO_WORKERS as an integer between 1 and maxWorkers() (4 per core), or undefined when unset;
+ * anything else is an error that names it and gives the range.
+ */
 export function workersSetting(): number | undefined {
   const env = readEnv('GECKO_WORKERS');
   if (env === undefined) return undefined;
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1)
-    throw new GeckoError(`GECKO_WORKERS='${env}' is not a positive integer`, 'set GECKO_WORKERS=1 (one thread) or 2');
+  const n = /^\d+$/.test(env) ? Number(env) : NaN;
+  const cores = availableParallelism();
+  const max = maxWorkers(cores);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new GeckoError(
+      `GECKO_WORKERS='${env.slice(0, 40)}' is not a whole number between 1 and ${max} (4 per core; this machine has ${cores})`,
+      `set GECKO_WORKERS to 1..${max}, e.g. GECKO_WORKERS=${Math.min(2, max)}, or unset it (one per core)`,
+    );
   return n;
+}
+
+/** The values a variable may take, for the variables that take a word (empty = unset = the default). */
+export const ENV_CHOICES: Partial<Record<EnvVar, readonly string[]>> = {
+  GECKO_PRESET: ['smoke', 'demo', 'full'],
+  GECKO_BACKEND: ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+  GECKO_ENGINE: ['auto', 'onnx', 'packed', 'device'],
+  GECKO_PROGRESS: ['bar', 'lines', 'off'],
+  GECKO_ONNX: ['auto', 'off', 'on', '0', '1', 'false', 'true'],
+  GECKO_DEBUG: ['0', '1', 'false', 'true'],
+};
+
+/**
+ * A variable that takes one of a few words, checked: undefined when unset, else the value
+ * (lower case), and anything else is an error that names the variable and its values.
+ * @example readChoice('GECKO_PROGRESS') // 'lines' | 'bar' | 'off' | undefined
+ */
+export function readChoice(name: keyof typeof ENV_CHOICES): string | undefined {
+  const v = readEnv(name);
+  if (v === undefined) return undefined;
+  const choices = ENV_CHOICES[name]!;
+  const lower = v.toLowerCase();
+  if (!choices.includes(lower))
+    throw new GeckoError(
+      `${name}='${v.slice(0, 40)}' is not one of ${choices.join(', ')}`,
+      `set ${name} to one of ${choices.join(' | ')}, or unset it (${ENV_VARS[name].replace(/^[^:]*: /, '')})`,
+    );
+  return lower;
+}
+
+/** GECKO_ONNX: 'off' (TF.js only) or 'auto' (onnxruntime when it loads); a bad value names itself. */
+export function onnxSetting(): 'auto' | 'off' {
+  const v = readChoice('GECKO_ONNX');
+  return v === 'off' || v === '0' || v === 'false' ? 'off' : 'auto';
+}
+
+/** True when GECKO_DEBUG is 1 or true; any other value asks for no stack (checkEnvironment names a bad one). */
+export function debugSetting(): boolean {
+  const v = readEnv('GECKO_DEBUG')?.toLowerCase();
+  return v === '1' || v === 'true';
+}
+
+/**
+ * Check every variable the workbench reads that takes a word or a number, before any work:
+ * the CLI calls it first, so a typo in GECKO_PROGRESS or GECKO_WORKERS is refused at once.
+ */
+export function checkEnvironment(): void {
+  for (const name of Object.keys(ENV_CHOICES) as (keyof typeof ENV_CHOICES)[]) readChoice(name);
+  workersSetting();
+  const base = readEnv('OPENAI_BASE_URL');
+  if (base !== undefined && !/^https?:\/\/[^\s/]+/i.test(base))
+    throw new GeckoError(
+      `OPENAI_BASE_URL='${base.slice(0, 80)}' is not an http(s) URL`,
+      'set it to the server base URL, e.g. OPENAI_BASE_URL=http://localhost:8080/v1, or unset it',
+    );
 }
 
 /** Set a variable read by a native library (e.g. TF_FORCE_GPU_ALLOW_GROWTH) unless the user set it. */

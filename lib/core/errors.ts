@@ -25,6 +25,15 @@ export class ConfigError extends GeckoError {
   }
 }
 
+/** A config key the command line (or a spec) got wrong: unknown, forbidden, or not a run name. Exit code 2. */
+export class ConfigUsageError extends ConfigError {
+  readonly exitCode = 2;
+  constructor(key: string, problem: string, hint?: string) {
+    super(key, problem, hint);
+    this.name = 'ConfigUsageError';
+  }
+}
+
 /** A data file is missing or malformed. `line` is 1-based when known. */
 export class DataError extends GeckoError {
   constructor(
@@ -190,6 +199,19 @@ export function describeError(e: unknown): ErrorReport {
     return {
       message: `the server refused the API key: ${first}`,
       hint: 'check OPENAI_API_KEY (it is never logged)',
+      exitCode: 1,
+      unexpected: false,
+    };
+  }
+  const status = (e as { status?: unknown })?.status;
+  if (typeof status === 'number' && /Error$/.test(name) && status >= 400) {
+    // an HTTP client's error (openai's APIError family) that no caller put a URL on
+    return {
+      message: `the server answered HTTP ${status}${status === 429 ? ' (rate limit or quota)' : ''}: ${first}`,
+      hint:
+        status === 429
+          ? 'wait and rerun (finished calls are cached), or lower the concurrency; check the account quota'
+          : 'check the URL (OPENAI_BASE_URL), the model name and the API key (OPENAI_API_KEY)',
       exitCode: 1,
       unexpected: false,
     };

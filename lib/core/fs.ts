@@ -1,7 +1,8 @@
 // File helpers that never leave a half-written file behind.
-import { mkdirSync, renameSync, writeFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stableStringify } from './hash';
+import { readJsonFile, type JsonReadOptions } from './json';
 import { pidAlive } from './lock';
 
 let counter = 0;
@@ -43,8 +44,9 @@ export function writeJsonStable(path: string, value: unknown): void {
   writeFileAtomic(path, stableStringify(value) + '\n');
 }
 
-export function readJson<T = unknown>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+/** Read a JSON file through the one safe reader (core/json.ts): a damaged file names itself. */
+export function readJson<T = unknown>(path: string, opts?: JsonReadOptions): T {
+  return readJsonFile<T>(path, opts);
 }
 
 export function ensureDir(path: string): string {

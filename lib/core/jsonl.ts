@@ -3,6 +3,8 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from './errors';
 import { annotateWriteError, writeFileAtomic } from './fs';
+import { parseJson } from './json';
+import { missingHint, whyMissing } from './missing';
 import { readLinesUtf8 } from './text';
 
 /**
@@ -11,27 +13,28 @@ import { readLinesUtf8 } from './text';
  * naming file and line.
  * @example const rows = readJsonl<{id: string}>('corpus.jsonl', r => typeof r.id === 'string' || 'needs a string id');
  */
-export function readJsonl<T = unknown>(path: string, validate?: (row: any) => true | string): T[] {
-  if (!existsSync(path)) throw new DataError(path, 'file not found');
+export function readJsonl<T = unknown>(
+  path: string,
+  validate?: (row: any) => true | string,
+  /** The fix for a row `validate` rejects. */
+  hint?: string,
+): T[] {
+  if (!existsSync(path)) {
+    const why = whyMissing(path);
+    throw new DataError(path, why, undefined, missingHint(why));
+  }
   const out: T[] = [];
   // streamed line by line: UTF-8 only, a byte-order mark is dropped
   for (const { text: line, lineNo } of readLinesUtf8(path)) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(trimmed);
-    } catch (e) {
-      throw new DataError(
-        path,
-        `not valid JSON (${(e as Error).message})`,
-        lineNo,
-        'each line must be one complete JSON object; fix or delete this line',
-      );
-    }
+    const row: unknown = parseJson(trimmed, path, {
+      line: lineNo,
+      hint: 'each line must be one complete JSON object; fix or delete this line',
+    });
     if (validate) {
       const verdict = validate(row);
-      if (verdict !== true) throw new DataError(path, verdict, lineNo);
+      if (verdict !== true) throw new DataError(path, verdict, lineNo, hint);
     }
     out.push(row as T);
   }
@@ -47,11 +50,7 @@ export function readJsonlTolerant<T = unknown>(path: string): T[] {
   const out: T[] = [];
   for (const { text: line, lineNo, terminated } of readLinesUtf8(path)) {
     if (!terminated || line.trim() === '') continue; // the unterminated last line may be torn
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch (e) {
-      throw new DataError(path, `not valid JSON (${(e as Error).message})`, lineNo);
-    }
+    out.push(parseJson<T>(line, path, { line: lineNo }));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GeckoError } from './errors';
+import { readJsonFile } from './json';
 
 export const LOCK_FILE = '.gecko.lock';
 
@@ -49,7 +50,7 @@ export function acquireLock(dir: string, command: string): () => void {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
       let owner: { pid?: number; command?: string; since?: string } = {};
       try {
-        owner = JSON.parse(readFileSync(path, 'utf8'));
+        owner = readJsonFile(path);
       } catch {
         /* torn or empty: treat as stale */
       }

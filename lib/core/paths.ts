@@ -1,7 +1,9 @@
 // Where things live. No import.meta here: this file must load in the tslab kernel.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { UsageError } from './errors';
 import { readEnv } from './env';
+import { readJsonFile } from './json';
 
 /**
  * The project root: GECKO_PROJECT_ROOT (set by bin/gecko.js), else the nearest folder upwards
@@ -15,7 +17,7 @@ export function projectRoot(start = process.cwd()): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'gecko-workbench') return dir;
+        if (readJsonFile<{ name?: string }>(pkg, { dataKeys: true }).name === 'gecko-workbench') return dir;
       } catch {
         /* not ours */
       }
@@ -46,4 +48,27 @@ export function cacheDir(): string {
 export function modelsDir(): string {
   const env = readEnv('GECKO_MODELS_DIR');
   return env ? resolve(env) : resolve(projectRoot(), '..', 'shared', 'models');
+}
+
+/**
+ * `root` joined with `parts` (names that came from user input: a run name, a spec name), refused
+ * unless the result stays strictly inside `root` (no '..', no absolute part, no '/' nesting a name).
+ * @example insideRoot(runsDir(), `${stamp}-${name}-${hash}`)
+ */
+export function insideRoot(root: string, ...parts: string[]): string {
+  const base = resolve(root);
+  const path = resolve(base, ...parts);
+  const rel = relative(base, path);
+  if (
+    rel === '' ||
+    rel === '..' ||
+    rel.startsWith(`..${sep}`) ||
+    isAbsolute(rel) ||
+    parts.some((p) => p.includes('/') || p.includes('\\'))
+  )
+    throw new UsageError(
+      `${JSON.stringify(parts.join('/'))} would leave ${base} (it must be one folder name inside it)`,
+      "use a name of letters, digits, '.', '_' and '-' only",
+    );
+  return path;
 }

@@ -7,6 +7,7 @@ import { DataError, GeckoError } from './errors';
 import { readEnv, type EnvVar } from './env';
 import { cleanStaleTemps } from './fs';
 import { acquireLock } from './lock';
+import { missingHint, whyMissing } from './missing';
 
 /** Pseudo file systems where a run folder can never live (recursive mkdir even loops in /proc). */
 const VIRTUAL_ROOTS = ['/proc', '/sys', '/dev'];
@@ -66,7 +67,10 @@ export function checkOutputDir(path: string, what = '--out'): string {
  * @example checkInputFile(flags.fret, '--fret', { exts: ['.jsonl'], inFolder: 'fret-examples.jsonl' });
  */
 export function checkInputFile(path: string, what: string, opts: { exts?: string[]; inFolder?: string } = {}): string {
-  if (!existsSync(path)) throw new DataError(path, `${what}: file not found`, undefined, 'check the path');
+  if (!existsSync(path)) {
+    const why = whyMissing(path);
+    throw new DataError(path, `${what}: ${why}`, undefined, missingHint(why));
+  }
   if (statSync(path).isDirectory()) {
     const inside = opts.inFolder ? resolve(path, opts.inFolder) : undefined;
     throw new DataError(

@@ -2,7 +2,7 @@
 // piped, one updating display line in a notebook (lib/display/progress.ts installs the renderer).
 // GECKO_PROGRESS=bar|lines|off overrides. Bars started while another runs (the tasks of an
 // evaluation, then the texts of one task) share one line: "outer | inner".
-import { readEnv } from './env';
+import { readChoice } from './env';
 
 export interface Progress {
   /** Advance by n items (default 1). */
@@ -30,7 +30,7 @@ export function setProgressRenderer(r: ProgressRenderer | undefined): void {
 type Mode = 'bar' | 'lines' | 'off' | 'notebook';
 
 function mode(): Mode {
-  const env = readEnv('GECKO_PROGRESS');
+  const env = readChoice('GECKO_PROGRESS'); // a value other than these is an error naming it
   if (env === 'bar' || env === 'lines' || env === 'off') return env;
   if (renderer) return 'notebook';
   return process.stderr.isTTY ? 'bar' : 'lines';

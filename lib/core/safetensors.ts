@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { GeckoError } from './errors';
 import { writeFileAtomic } from './fs';
+import { parseJson } from './json';
 
 export interface NamedTensor {
   name: string;
@@ -124,7 +125,7 @@ export function readSafetensors(path: string): { tensors: Map<string, NamedTenso
   if (8 + n > buf.length) throw bad(`header length ${n} runs past the end of the file`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+    header = parseJson(buf.subarray(8, 8 + n).toString('utf8'), `${path} (header)`, { dataKeys: true });
   } catch (e) {
     throw bad(`header is not JSON: ${(e as Error).message}`);
   }

@@ -3,6 +3,7 @@
 // by U+FFFD (which would then travel into training data).
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { DataError } from './errors';
+import { missingHint, whyMissing } from './missing';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -10,12 +11,11 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function openError(path: string, e: unknown): DataError {
   if (e instanceof DataError) return e;
   const code = (e as { code?: string }).code;
-  return new DataError(
-    path,
-    code === 'ENOENT' ? 'file not found' : `cannot read (${(e as Error).message.split('\n')[0]})`,
-    undefined,
-    code === 'ENOENT' ? 'check the path' : undefined,
-  );
+  if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'EACCES') {
+    const why = whyMissing(path);
+    if (why !== 'exists') return new DataError(path, why, undefined, missingHint(why));
+  }
+  return new DataError(path, `cannot read (${(e as Error).message.split('\n')[0]})`, undefined, undefined);
 }
 
 /** Where the first byte that is not UTF-8 sits: 1-based line and byte column. */
@@ -73,6 +73,9 @@ export function readUtf8(path: string): string {
   }
 }
 
+/** The longest line readLinesUtf8 reads (8 MiB): a longer one is a binary or mis-split file, refused as "too long". */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
 /** One line of a file read by readLinesUtf8: its text (no '\n'), 1-based number, and whether a '\n' ended it. */
 export interface FileLine {
   text: string;
@@ -112,7 +115,15 @@ export function* readLinesUtf8(path: string, chunkBytes = 1 << 20): Generator<Fi
   try {
     const chunk = Buffer.alloc(Math.max(4, chunkBytes));
     let pending: Buffer[] = [];
+    let pendingBytes = 0;
     let lineNo = 1;
+    const tooLong = (bytes: number) =>
+      new DataError(
+        path,
+        `line too long: more than ${bytes.toLocaleString('en-US')} bytes without a line break (the limit is ${MAX_LINE_BYTES / 1024 / 1024} MiB)`,
+        lineNo,
+        'one record or text per line: split the file into lines (is it a single-line JSON array, or a binary file?)',
+      );
     let first = true;
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
@@ -125,14 +136,20 @@ export function* readLinesUtf8(path: string, chunkBytes = 1 << 20): Generator<Fi
       }
       let start = 0;
       for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+        if (pendingBytes + nl - start > MAX_LINE_BYTES) throw tooLong(pendingBytes + nl - start);
         pending.push(data.subarray(start, nl));
+        pendingBytes = 0;
         const text = decode(Buffer.concat(pending), lineNo);
         pending = [];
         yield { text, lineNo, terminated: true };
         lineNo++;
         start = nl + 1;
       }
-      if (start < data.length) pending.push(Buffer.from(data.subarray(start))); // copy: chunk is reused
+      if (start < data.length) {
+        pending.push(Buffer.from(data.subarray(start))); // copy: chunk is reused
+        pendingBytes += data.length - start;
+        if (pendingBytes > MAX_LINE_BYTES) throw tooLong(pendingBytes);
+      }
     }
     if (pending.length > 0) yield { text: decode(Buffer.concat(pending), lineNo), lineNo, terminated: false };
   } finally {

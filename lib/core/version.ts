@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './paths';
+import { readJsonFile } from './json';
 
 /** The git commit of the project and whether the tree has uncommitted changes (nulls outside git). */
 export function gitState(): { commit: string | null; dirty: boolean | null } {
@@ -25,7 +26,7 @@ export function gitState(): { commit: string | null; dirty: boolean | null } {
 
 /** The workbench's version from package.json. */
 export function workbenchVersion(): string {
-  return String(JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version);
+  return String(readJsonFile<{ version: string }>(join(projectRoot(), 'package.json'), { dataKeys: true }).version);
 }
 
 export interface Producer {

@@ -12,6 +12,7 @@ import type { Passage, Qrels, Query } from '../core/types';
 import { expectFields, numberField, parseCsv, parseDelimited, readText, datasetPath, tsvRows, splitLines } from './parse';
 import { getDataset, getSplit } from './registry';
 import { holdoutSplitOf, holdoutSplitsByText } from './split';
+import { parseJson, readJsonFile } from '../core/json';
 
 /** Options shared by the loaders. */
 export interface LoadOptions {
@@ -235,7 +236,7 @@ function readBanking(split: string, root: string): LabeledText[] {
   const catPath = datasetPath('banking77', 'categories.json', root);
   let categories: Set<string>;
   try {
-    categories = new Set(JSON.parse(readText(catPath)) as string[]);
+    categories = new Set(parseJson(readText(catPath), catPath) as string[]);
   } catch (e) {
     throw new DataError(catPath, `not a JSON array of intent names (${(e as Error).message})`);
   }
@@ -379,11 +380,7 @@ export function forEachSquadParagraph(
 ): void {
   const path = datasetPath('squad_v1.1_dev', 'dev-v1.1.json', opts.dataDir ?? dataDir());
   let doc: any;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new DataError(path, `not valid JSON (${(e as Error).message})`, undefined, 'fetch it again: npx gecko data fetch squad_v1.1_dev --force');
-  }
+  doc = readJsonFile(path, { dataKeys: true, hint: 'fetch it again: npx gecko data fetch squad_v1.1_dev --force' });
   if (!doc || !Array.isArray(doc.data)) throw new DataError(path, 'expected {"version", "data": [...]} at the top level');
   doc.data.forEach((article: any, i: number) => {
     if (!article || typeof article.title !== 'string' || !Array.isArray(article.paragraphs)) {

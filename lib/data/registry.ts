@@ -415,7 +415,7 @@ export const DATASET_NAMES: readonly string[] = Object.keys(DATASETS);
  * @example getDataset('banking77').task === 'classification'
  */
 export function getDataset(name: string): DatasetInfo {
-  const info = DATASETS[name];
+  const info = Object.hasOwn(DATASETS, name) ? DATASETS[name] : undefined; // never Object.prototype's names
   if (!info) throw new GeckoError(`unknown data set '${name}'`, `known data sets: ${DATASET_NAMES.join(', ')}`);
   return info;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dataDir } from '../core/paths';
 import { parseCsv, parseDelimited, readText, splitLines } from './parse';
 import { DATASET_NAMES, getDataset, type DatasetFile, type FileFormat } from './registry';
+import { parseJson } from '../core/json';
 
 /**
  * Rows of a file by format (header lines excluded); null for free text. Counting is exact
@@ -21,9 +22,9 @@ export function countRows(text: string, format: FileFormat, file = '(text)'): nu
     case 'csv-header': return Math.max(0, parseCsv(text, file).length - 1);
     case 'tsv-quoted-header': return Math.max(0, parseDelimited(text, file, '\t').length - 1);
     case 'smart': return splitLines(text).filter((l) => /^\.I\s/.test(l)).length;
-    case 'json-array': { const a = JSON.parse(text); return Array.isArray(a) ? a.length : 0; }
+    case 'json-array': { const a = parseJson(text, file); return Array.isArray(a) ? a.length : 0; }
     case 'squad': {
-      const doc = JSON.parse(text) as { data?: { paragraphs?: { qas?: unknown[] }[] }[] };
+      const doc = parseJson(text, file) as { data?: { paragraphs?: { qas?: unknown[] }[] }[] };
       return (doc.data ?? []).reduce((n, a) => n + (a.paragraphs ?? []).reduce((m, p) => m + (p.qas?.length ?? 0), 0), 0);
     }
     case 'text': return null;

@@ -23,6 +23,7 @@ import { sha256, stableStringify } from '../core/hash';
 import { checkEncoderConfig, type EncoderConfig } from './config';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import { loadTokenizer, saveTokenizer, type TextTokenizer } from './tokenizer';
+import { readJsonFile } from '../core/json';
 
 /** Version 2: fused query/key/value projection (l<i>.wqkv, l<i>.bqkv). */
 export const CHECKPOINT_FORMAT = 'gecko-encoder/2';
@@ -167,7 +168,7 @@ export function recoverCheckpoint(dir: string): string | undefined {
       .map((n) => {
         let step = -1;
         try {
-          step = Number(JSON.parse(readFileSync(join(parent, n, 'meta.json'), 'utf8')).step ?? -1);
+          step = Number(readJsonFile<{ step?: number }>(join(parent, n, 'meta.json')).step ?? -1);
         } catch {
           /* no meta: least preferred */
         }
@@ -214,11 +215,7 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
     paramCount?: number;
     params?: { name: string; shape: number[] }[];
   };
-  try {
-    enc = JSON.parse(readFileSync(encPath, 'utf8'));
-  } catch (e) {
-    throw new GeckoError(`${encPath}: not valid JSON (${(e as Error).message}): the checkpoint is damaged`, fix);
-  }
+  enc = readJsonFile(encPath, { hint: fix });
   if (!enc || typeof enc !== 'object')
     throw new GeckoError(`${encPath}: not a JSON object: the checkpoint is damaged`, fix);
   if (enc.format !== CHECKPOINT_FORMAT || !enc.config)
@@ -240,7 +237,7 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
   let meta: Record<string, unknown> = {};
   if (existsSync(metaPath)) {
     try {
-      meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+      meta = readJsonFile(metaPath);
     } catch (e) {
       throw new GeckoError(`${metaPath}: not valid JSON (${(e as Error).message}): the checkpoint is damaged`, fix);
     }

@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { readSafetensors, type NamedTensor, type SafetensorsDtype } from '../core/safetensors';
+import { parseJson } from '../core/json';
 
 /** The model types we import. */
 export const SUPPORTED_MODEL_TYPES = ['bert', 'xlm-roberta'] as const;
@@ -142,7 +143,7 @@ function readJson(path: string, what: string): Record<string, unknown> {
   }
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseJson(text, path);
   } catch (e) {
     throw new GeckoError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
@@ -303,7 +304,7 @@ function readModules(dir: string): StModules {
     return { poolingDir: existsSync(join(dir, '1_Pooling', 'config.json')) ? '1_Pooling' : null, normalize: false };
   let mods: unknown;
   try {
-    mods = JSON.parse(readFileSync(file, 'utf8'));
+    mods = parseJson(readFileSync(file, 'utf8'), file);
   } catch (e) {
     throw new GeckoError(`${file} is not valid JSON: ${(e as Error).message}`);
   }

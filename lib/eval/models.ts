@@ -11,6 +11,7 @@
 import type { ExperimentConfig } from '../config/schema';
 import { GeckoError } from '../core/errors';
 import { existsSync } from '../core/fs';
+import { missingHint, whyMissing } from '../core/missing';
 import type { EvalModel } from './runners/context';
 
 export interface ResolveOptions {
@@ -61,6 +62,8 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
     const { checkpointModel } = await import('./encoder-models');
     return checkpointModel(spec);
   }
+  const why = whyMissing(spec);
+  if (why !== 'file not found') throw new GeckoError(`--model ${spec}: ${why}`, missingHint(why));
   throw new GeckoError(`unknown model '${spec}' (and no such folder)`, `use ${MODEL_SPECS_HELP}`);
 }
 

@@ -94,10 +94,15 @@ export class OpenAiEmbedder implements Embedder {
             });
           } catch (e) {
             throw new GeckoError(
-              `embeddings request to ${this.id} failed: ${(e as Error).message}`,
+              `embeddings request to ${this.clientOptions.baseURL} (${this.id}) failed: ${(e as Error).message.split('\n')[0]}`,
               'check OPENAI_BASE_URL, the model name and whether the server supports `dimensions`',
             );
           }
+          if (!Array.isArray((res as { data?: unknown } | undefined)?.data))
+            throw new GeckoError(
+              `the server at ${this.clientOptions.baseURL} does not answer as an OpenAI-compatible embeddings API: ${typeof res === 'string' ? `'${String(res).trim().slice(0, 60)}'` : 'no data list'}`,
+              'check OPENAI_BASE_URL (the API URL, usually ending in /v1) and the model name',
+            );
           if (res.data.length !== batch.length)
             throw new GeckoError(`${this.id} returned ${res.data.length} embeddings for ${batch.length} inputs`);
           const out: Float32Array[] = new Array(batch.length);

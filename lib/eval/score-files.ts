@@ -2,14 +2,19 @@
 // TSV for STS. Parsers are strict: a malformed line is a DataError naming file and line.
 import { DataError } from '../core/errors';
 import { existsSync } from '../core/fs';
-import { readUtf8 } from '../core/text';
+import { missingHint, whyMissing } from '../core/missing';
+import { readLinesUtf8 } from '../core/text';
+import type { Logger } from '../core/log';
 import type { Qrels, RunScores } from '../core/types';
 import { pearson, spearman } from './metrics/correlation';
 import { retrievalMetrics } from './metrics/retrieval';
 
 function lines(path: string): string[] {
-  if (!existsSync(path)) throw new DataError(path, 'file not found');
-  return readUtf8(path).split(/\r?\n/);
+  if (!existsSync(path)) {
+    const why = whyMissing(path);
+    throw new DataError(path, why, undefined, missingHint(why));
+  }
+  return Array.from(readLinesUtf8(path), (l) => l.text.replace(/\r$/, '')); // a line over 8 MiB is refused as too long
 }
 
 /**
@@ -59,7 +64,11 @@ export function parseTrecRun(path: string): RunScores {
 }
 
 /** Retrieval metrics (MTEB keys) of a run file against a qrels file, plus query counts. */
-export function scoreRetrievalFiles(qrelsPath: string, runPath: string): Record<string, number> {
+export function scoreRetrievalFiles(
+  qrelsPath: string,
+  runPath: string,
+  log?: Pick<Logger, 'warn'>,
+): Record<string, number> {
   const qrels = parseQrels(qrelsPath);
   const run = parseTrecRun(runPath);
   const judged = Object.keys(qrels).filter((q) => Object.values(qrels[q]!).some((g) => g > 0));
@@ -83,6 +92,11 @@ export function scoreRetrievalFiles(qrelsPath: string, runPath: string): Record<
       `none of its ${Object.keys(run).length} query ids appears in ${qrelsPath} (e.g. run '${Object.keys(run)[0]}', qrels '${judged[0]}')`,
       undefined,
       'score a run against the qrels of the same queries',
+    );
+  const missing = judged.filter((q) => !(q in run));
+  if (missing.length > 0)
+    log?.warn(
+      `${runPath} ranks ${judged.length - missing.length} of the ${judged.length} judged queries in ${qrelsPath}: the other ${missing.length} (e.g. '${missing[0]}') score 0 in every metric, as trec_eval counts them; rank every query, or score against the qrels of the queries you ran`,
     );
   const s = retrievalMetrics(qrels, run);
   return {

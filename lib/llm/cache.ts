@@ -13,6 +13,7 @@ import { hashOf } from '../core/hash';
 import { writeFileAtomic } from '../core/fs';
 import type { Logger } from '../core/log';
 import { CacheMissError } from './errors';
+import { readJsonFile } from '../core/json';
 
 let tmpCounter = 0;
 
@@ -61,7 +62,7 @@ export class LlmCache {
     const path = this.pathOf(key);
     if (!existsSync(path)) return undefined;
     try {
-      const entry = JSON.parse(readFileSync(path, 'utf8')) as CacheEntry<T>;
+      const entry = readJsonFile<CacheEntry<T>>(path, { dataKeys: true });
       if (entry.key === key) return entry;
     } catch {
       /* unreadable: treat as a miss and rewrite */

@@ -21,7 +21,12 @@ export class LlmOutputError extends GeckoError {
     detail: string,
     readonly raw?: string,
   ) {
-    super(`LLM output unusable (${reason}): ${detail}`);
+    super(
+      `LLM output unusable (${reason}): ${detail}`,
+      reason === 'malformed-response'
+        ? "check OPENAI_BASE_URL (the server's API URL, usually ending in /v1) and that the server is OpenAI-compatible"
+        : undefined,
+    );
     this.name = 'LlmOutputError';
   }
 }

@@ -14,6 +14,7 @@ import type {
 } from './types';
 import { join } from 'node:path';
 import { sha256 } from '../core/hash';
+import { parseJson } from '../core/json';
 import type { BatchOp, ContinuationRequest, GenerateRequest, LabelRequest, LlmProvider, TokenCounts } from './provider';
 import { LlmCache } from './cache';
 import { createLimiter, type Limiter } from './limit';
@@ -377,11 +378,11 @@ export function parseTaskQuery(text: string, truncated: boolean): { task: string
   const end = text.lastIndexOf('}');
   let obj: unknown;
   try {
-    obj = JSON.parse(start >= 0 && end > start ? text.slice(start, end + 1) : text);
+    obj = parseJson(start >= 0 && end > start ? text.slice(start, end + 1) : text, 'the answer');
   } catch (e) {
     throw new LlmOutputError(
       'malformed-json',
-      `not JSON: ${(e as Error).message}; answer starts '${text.slice(0, 80)}'`,
+      `not JSON: ${(e as Error).message.split('\n')[0]}; answer starts '${text.slice(0, 80)}'`,
       text,
     );
   }

@@ -8,6 +8,7 @@ import { writeFileAtomic, writeJson, readJson } from '../core/fs';
 import { sha256 } from '../core/hash';
 import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
+import { parseJson } from '../core/json';
 
 /** One line of a batch input file. */
 export interface BatchLine {
@@ -136,9 +137,9 @@ export async function runOpenAiBatch(
     if (!fileId) continue;
     const text = await (await client.files.content(fileId)).text();
     writeFileAtomic(`${opts.stateFile}.${fileId}.jsonl`, text);
-    for (const line of text.split('\n')) {
+    for (const [i, line] of text.split('\n').entries()) {
       if (!line.trim()) continue;
-      const r = JSON.parse(line);
+      const r = parseJson<any>(line, `batch output file ${fileId}`, { line: i + 1, dataKeys: true });
       out.set(r.custom_id, {
         customId: r.custom_id,
         statusCode: r.response?.status_code ?? null,

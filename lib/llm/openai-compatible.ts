@@ -6,7 +6,7 @@
 // Retries with backoff (honouring Retry-After / retry-after-ms on 408/409/429/5xx) and the
 // timeout are the client's own, configured here. The API key is passed to the client only.
 import OpenAI from 'openai';
-import { ConfigError } from '../core/errors';
+import { ConfigError, GeckoError } from '../core/errors';
 import { readEnv } from '../core/env';
 import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
@@ -296,15 +296,17 @@ export class OpenAiProvider implements LlmProvider {
     const prompt = 'one two three four five six seven eight nine ten';
     let resp: unknown;
     try {
-      resp = await this.send(() =>
-        this.client.completions.create({
-          model: this.model,
-          prompt,
-          echo: true,
-          logprobs: 1,
-          max_tokens: 1,
-          temperature: 0,
-        }),
+      resp = await this.send(
+        () =>
+          this.client.completions.create({
+            model: this.model,
+            prompt,
+            echo: true,
+            logprobs: 1,
+            max_tokens: 1,
+            temperature: 0,
+          }),
+        true, // a probe: its statuses are judged here; a reply that is not the API's JSON stops the run
       );
     } catch (e) {
       // The endpoint or its options are not supported (404 chat-only model, 400 echo/logprobs refused, ...).
@@ -336,18 +338,54 @@ export class OpenAiProvider implements LlmProvider {
     return { ok: true, detail: `${inPrompt.length} prompt tokens scored` };
   }
 
-  /** Run a client call; a 200 whose body is not JSON becomes LlmOutputError('malformed-response'). */
-  private async send<T>(fn: () => Promise<T>): Promise<T> {
+  /** Replies so far: usable ones, and ones that were not the API's JSON. */
+  private readonly replies = { ok: 0, bad: 0 };
+
+  /**
+   * Run a client call. An HTTP error status becomes a GeckoError naming the URL and a fix. A 200
+   * whose body is not the API's JSON (invalid JSON, no or empty `choices`) is
+   * LlmOutputError('malformed-response') naming the URL, counted and skipped by the stage, unless
+   * the server has never answered usably: an HTML page, or a second such reply, then stops the run
+   * with a GeckoError (the URL is wrong, not the model's answer).
+   */
+  private async send<T>(fn: () => Promise<T>, probe = false): Promise<T> {
+    let resp: T;
     try {
-      return await fn();
+      resp = await fn();
     } catch (e) {
       if (e instanceof SyntaxError)
-        throw new LlmOutputError(
-          'malformed-response',
-          `the server's answer is not valid JSON (${redact(e.message, [this.secret])})`,
-        );
+        throw this.malformed(`its answer is not valid JSON (${redact(e.message, [this.secret])})`, probe);
+      const status = (e as { status?: unknown }).status;
+      // the probe judges the statuses of an endpoint that is not supported itself
+      if (typeof status === 'number' && !(probe && [400, 404, 405, 422, 501].includes(status)))
+        throw httpError(this.baseURL, this.model, status, e, this.secret);
       throw e;
     }
+    const choices = (resp as { choices?: unknown } | undefined)?.choices;
+    if (typeof resp === 'string')
+      throw this.malformed(
+        /^\s*</.test(resp)
+          ? `its answer is an HTML page, not the API's JSON ('${resp.trim().slice(0, 60)}')`
+          : `its answer is plain text, not the API's JSON ('${resp.trim().slice(0, 60)}')`,
+        probe || /^\s*</.test(resp),
+      );
+    if (Array.isArray(choices) && choices.length === 0)
+      throw this.malformed('its answer has an empty choices list', probe);
+    if (!Array.isArray(choices))
+      throw this.malformed(`its answer has no choices: ${safeJson(resp).slice(0, 120)}`, probe);
+    this.replies.ok++;
+    return resp;
+  }
+
+  /** A reply that is not the API's JSON: skipped as LlmOutputError, or fatal when the server never answered usably. */
+  private malformed(what: string, fatalNow = false): Error {
+    this.replies.bad++;
+    if (this.replies.ok === 0 && (fatalNow || this.replies.bad >= 2))
+      return new GeckoError(
+        `the LLM server at ${this.baseURL} does not answer as an OpenAI-compatible API: ${what}`,
+        `check OPENAI_BASE_URL (a server's API URL usually ends in /v1, e.g. http://localhost:8000/v1) and that it serves model '${this.model}' on /chat/completions`,
+      );
+    return new LlmOutputError('malformed-response', `${this.baseURL}: ${what}`);
   }
 }
 
@@ -409,4 +447,39 @@ function safeJson(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/**
+ * An HTTP error status from the server (after the client's retries), as a GeckoError that names
+ * the URL, the status and what to do: 429 rate limit, 401/403 the key, 404 model or path, 5xx.
+ */
+export function httpError(baseURL: string, model: string, status: number, e: unknown, secret?: string): GeckoError {
+  const msg = redact(
+    String((e as Error)?.message ?? e)
+      .split('\n')[0]!
+      .slice(0, 200),
+    [secret],
+  );
+  const at = `the LLM server at ${baseURL} answered HTTP ${status}`;
+  if (status === 429)
+    return new GeckoError(
+      `${at} (rate limit or quota) after the client's retries: ${msg}`,
+      'wait and rerun (finished calls are cached), or lower llm.concurrency (--concurrency) and raise llm.maxRetries; on a paid API check the account quota',
+    );
+  if (status === 401 || status === 403)
+    return new GeckoError(`${at}: it refused the API key (${msg})`, 'check OPENAI_API_KEY (it is never logged)');
+  if (status === 404)
+    return new GeckoError(
+      `${at} (not found): ${msg}`,
+      `check the model name ('${model}') and that OPENAI_BASE_URL is the API's base URL (usually ending in /v1)`,
+    );
+  if (status >= 500)
+    return new GeckoError(
+      `${at} (server error): ${msg}`,
+      'the server failed: check its logs, then rerun (finished calls are cached)',
+    );
+  return new GeckoError(
+    `${at}: ${msg}`,
+    `the server rejected the request: check the model name ('${model}') and that the server supports chat completions`,
+  );
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, DataError } from '../core/errors';
 import { readJsonl } from '../core/jsonl';
+import { whyMissing } from '../core/missing';
 import { rngFor } from '../core/rng';
 import type { TrainingExample } from '../core/types';
 import { loadClassification, loadNli, loadSickNli, loadSquad, loadSts } from '../data/loaders';
@@ -58,6 +59,7 @@ export const MIXTURE_SOURCES = {
 
 /** A source's evaluation task when its training split comes from the same data set (in-domain), else undefined. */
 export function inDomainTaskOf(source: string): string | undefined {
+  if (!Object.hasOwn(MIXTURE_SOURCES, source)) return undefined; // own names only: never Object.prototype's
   const s = (MIXTURE_SOURCES as Record<string, { inDomainTask?: string }>)[source];
   return s?.inDomainTask;
 }
@@ -84,8 +86,26 @@ export function mixtureTaskOf(source: MixtureSource, inDomainPrompt: InDomainPro
 }
 export type MixtureSource = keyof typeof MIXTURE_SOURCES;
 
+const NOT_FRET_EXAMPLES =
+  'this is not a fret-examples file: each line must be a TrainingExample {id, source, task, query, positive, negatives, symmetric}';
+
 function validExample(r: any): true | string {
-  if (!r || typeof r !== 'object') return 'expected a TrainingExample object';
+  const what = validExampleFields(r);
+  if (what === true) return true;
+  // say what the file looks like when it is another of our files
+  const looks =
+    r && typeof r === 'object' && 'seedIndex' in r && 'candidates' in r
+      ? ' (it looks like fret.jsonl, the relabelled records)'
+      : r && typeof r === 'object' && 'seedIndex' in r
+        ? ' (it looks like a FRet seeds or queries file)'
+        : r && typeof r === 'object' && typeof r.text === 'string' && !('query' in r)
+          ? ' (it looks like a corpus of passages)'
+          : '';
+  return `${what}: ${NOT_FRET_EXAMPLES}${looks}`;
+}
+
+function validExampleFields(r: any): true | string {
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return 'expected a TrainingExample object';
   for (const k of ['id', 'source', 'task', 'query'] as const)
     if (typeof r[k] !== 'string' || r[k] === '') return `field '${k}' must be a non-empty string`;
   if (!r.positive || typeof r.positive.text !== 'string' || r.positive.text === '')
@@ -112,7 +132,9 @@ export function loadSourceExamples(
     inDomainPrompt?: InDomainPrompt;
   },
 ): TrainingExample[] {
-  const known = (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name];
+  const known = Object.hasOwn(MIXTURE_SOURCES, name)
+    ? (MIXTURE_SOURCES as Record<string, { dataset: string; splits: readonly string[] }>)[name]
+    : undefined;
   if (!known)
     throw new ConfigError(
       `finetune.mixture.${name}`,
@@ -135,11 +157,15 @@ export function loadSourceExamples(
       if (!existsSync(o.fretPath))
         throw new DataError(
           o.fretPath,
-          'file not found',
+          whyMissing(o.fretPath),
           undefined,
           'run `npx gecko fret ... --out <dir>` first and pass <dir>/fret-examples.jsonl',
         );
-      return readJsonl<TrainingExample>(o.fretPath, validExample);
+      return readJsonl<TrainingExample>(
+        o.fretPath,
+        validExample,
+        'pass the fret-examples.jsonl that `npx gecko fret --out <dir>` writes in <dir>',
+      );
     }
     case 'squad':
       return squadExamples(loadSquad(opts), rng); // one split ('dev', the training split here)

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from '../core/errors';
 import { isCheckpoint } from '../encoder/checkpoint';
+import { readJsonFile } from '../core/json';
 
 /**
  * fret.retriever must be 'bm25', 'hash[:DIM]', 'initial' or an encoder checkpoint folder: checked before
@@ -31,9 +32,7 @@ export function checkRetrieverSpec(spec: string): void {
 /** The architecture recorded in a checkpoint's encoder.json (no weights are read). */
 function checkpointShape(dir: string): Record<string, unknown> {
   try {
-    return (
-      (JSON.parse(readFileSync(join(dir, 'encoder.json'), 'utf8')) as { config?: Record<string, unknown> }).config ?? {}
-    );
+    return readJsonFile<{ config?: Record<string, unknown> }>(join(dir, 'encoder.json')).config ?? {};
   } catch {
     return {};
   }
@@ -68,12 +67,18 @@ export function checkInitCheckpoint(dir: string, encoder: Readonly<Record<string
  * Matryoshka dimensions must lie in 1..width of the model.
  * @example checkDims([1000], 32, '--dims') // throws: 1000 > 32
  */
-export function checkDims(dims: readonly number[], width: number, flag: string): void {
+export function checkDims(dims: readonly number[], width: number, flag: string, opts: { one?: boolean } = {}): void {
   const bad = dims.filter((d) => !Number.isInteger(d) || d < 1 || d > width);
+  // a flag that takes one number (embed --dim) gets a one-number example, never a list it would refuse
+  const example = opts.one
+    ? `${flag} ${Math.max(1, width >> 2)}`
+    : `${flag} ${[width, Math.max(1, width >> 2)].join(',')}`;
   if (bad.length)
     throw new UsageError(
       `${flag} ${bad.join(',')}: the model has ${width} dimensions`,
-      `give dimensions between 1 and ${width}${width >= 8 ? `, e.g. ${flag} ${[width, Math.max(1, width >> 2)].join(',')}` : ''}`,
+      opts.one
+        ? `give one dimension between 1 and ${width}, e.g. ${example}`
+        : `give dimensions between 1 and ${width}${width >= 8 ? `, e.g. ${example}` : ''}`,
     );
 }
 

@@ -39,6 +39,7 @@ import { cleanStaleTemps, ensureDir, readJson, SIDE_FILE, writeJson } from '../c
 import { hashOf, sha256 } from '../core/hash';
 import { LOCK_FILE } from '../core/lock';
 import { cacheDir } from '../core/paths';
+import { parseJson } from '../core/json';
 
 export const STAGE_NAMES = ['seeding', 'fret', 'pretrain', 'prefinetune', 'mixture', 'finetune', 'eval'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -279,7 +280,7 @@ export function verifyStage(dir: string): void {
   const recPath = join(abs, DONE);
   let rec: { files?: Record<string, StageFile> } & Record<string, unknown>;
   try {
-    rec = JSON.parse(readFileSync(recPath, 'utf8'));
+    rec = parseJson(readFileSync(recPath, 'utf8'), recPath);
   } catch (e) {
     throw new GeckoError(`${recPath}: not valid JSON (${(e as Error).message}): the stage folder is damaged`, fix);
   }

@@ -12,12 +12,13 @@ import { noteOutputFolder } from '../core/resume';
 import { GeckoError } from '../core/errors';
 import { checkEnvDirs, checkOutputDir } from '../core/preflight';
 import { consoleLogger, type Logger } from '../core/log';
-import { projectRoot, runsDir } from '../core/paths';
+import { insideRoot, projectRoot, runsDir } from '../core/paths';
 import { rngFor, type Rng } from '../core/rng';
 import { selectBackend, type BackendChoice } from '../backend/select';
 import { gitState } from '../core/version';
 import { cpuInfo, type CpuInfo } from '../core/cpu';
 import { enginePath, type EnginePath } from '../backend/engine-path';
+import { readJsonFile } from '../core/json';
 
 export interface RunContext {
   /** Run id, also the folder name: <YYYYMMDD-HHMMSS>-<name>-<hash8>. */
@@ -62,7 +63,7 @@ export function packageVersions(): Record<string, string | null> {
   for (const name of TRACKED_PACKAGES) {
     try {
       const pkgPath = join(projectRoot(), 'node_modules', name, 'package.json');
-      out[name] = existsSync(pkgPath) ? JSON.parse(readFileSync(pkgPath, 'utf8')).version : req(`${name}/package.json`).version;
+      out[name] = existsSync(pkgPath) ? readJsonFile<{ version: string }>(pkgPath, { dataKeys: true }).version : req(`${name}/package.json`).version;
     } catch {
       out[name] = null;
     }
@@ -87,7 +88,7 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
   checkOutputDir(requestedDir, opts.dir ? '--out' : 'GECKO_RUNS_DIR');
   const backend = await selectBackend();
   const id = opts.dir ? opts.dir.split('/').filter(Boolean).pop()! : `${stamp()}-${resolved.config.name}-${resolved.hash.slice(0, 8)}`;
-  const dir = opts.dir ?? join(runsDir(), id);
+  const dir = opts.dir ?? insideRoot(runsDir(), id); // the name is one safe segment (schema), checked again here
   noteOutputFolder(dir); // a resume advice names this folder (without --out a rerun would start a new one)
   const configPath = join(dir, 'config.json');
   if (existsSync(configPath)) {
@@ -95,7 +96,7 @@ export async function startRun(resolved: ResolvedConfig, opts: { command?: strin
     cleanStaleTemps(dir);
     let prev: { hash?: unknown };
     try {
-      prev = JSON.parse(readFileSync(configPath, 'utf8'));
+      prev = readJsonFile(configPath);
       if (!prev || typeof prev !== 'object') throw new Error('not a JSON object');
     } catch (e) {
       throw new GeckoError(

@@ -6,6 +6,8 @@ import { basename, extname, join } from 'node:path';
 import { readLinesUtf8 } from '../core/text';
 import { DataError } from '../core/errors';
 import type { Passage } from '../core/types';
+import { parseJson } from '../core/json';
+import { whyMissing } from '../core/missing';
 
 /** Extensions read as corpora: JSONL, and plain text ('' = no extension). */
 const TEXT_EXTS = ['.jsonl', '.txt', '.text', '.md', ''];
@@ -21,7 +23,7 @@ export function readCorpusFile(path: string): Passage[] {
   if (!existsSync(path))
     throw new DataError(
       path,
-      'corpus file not found',
+      whyMissing(path) === 'file not found' ? 'corpus file not found' : `corpus file ${whyMissing(path)}`,
       undefined,
       'give a data set name (bbc_news, ag_news, squad_v1.1_dev) or an existing .jsonl / corpus folder / .txt file',
     );
@@ -59,17 +61,10 @@ export function readCorpusFile(path: string): Passage[] {
     for (const { text: line, lineNo } of readLinesUtf8(path)) {
       const i = lineNo - 1;
       if (line.trim() === '') continue;
-      let row: any;
-      try {
-        row = JSON.parse(line);
-      } catch (e) {
-        throw new DataError(
-          path,
-          `not valid JSON (${(e as Error).message})`,
-          i + 1,
-          'each line must be one JSON object {id?, title?, text}',
-        );
-      }
+      const row: any = parseJson(line, path, {
+        line: i + 1,
+        hint: 'each line must be one JSON object {id?, title?, text}',
+      });
       if (!row || typeof row !== 'object' || Array.isArray(row))
         throw new DataError(path, 'expected a JSON object {id?, title?, text}', i + 1);
       if (typeof row.text !== 'string')

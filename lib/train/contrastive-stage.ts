@@ -17,7 +17,7 @@ import { matryoshkaLoss } from '../losses/matryoshka';
 import { batchIndices } from './batches';
 import type { Engine } from './engine';
 import { heldOutScores, type HeldOut } from './heldout';
-import { runLoop, type LoopResult } from './loop';
+import { checkFiniteWeights, runLoop, type LoopResult } from './loop';
 
 export type ContrastiveStage = 'prefinetune' | 'finetune';
 
@@ -125,6 +125,7 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
     );
   const sec = o.stage === 'prefinetune' ? o.config.prefinetune : o.config.finetune;
   const start = loadCheckpoint(o.init);
+  checkFiniteWeights(start.params, o.init); // a damaged --init is named, not blamed on the learning rate
   const cfg = { ...start.config, dropout: o.config.encoder.dropout };
   const tok = start.tokenizer;
   const seed = o.config.seed;

@@ -12,7 +12,7 @@ import { appendJsonl, readJsonlTolerant, writeJsonl } from '../core/jsonl';
 import type { Logger } from '../core/log';
 import { progress as startProgress } from '../core/progress';
 import { isCheckpoint, loadCheckpoint, recoverCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
-import { InterruptedError } from '../core/errors';
+import { GeckoError, InterruptedError } from '../core/errors';
 import { cooperate, interruptRequested } from '../core/interrupt';
 import type { EncoderConfig } from '../encoder/config';
 import type { TextTokenizer } from '../encoder/tokenizer';
@@ -103,6 +103,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
     const ck = loadCheckpoint(ckptDir, { optimizer: true });
     if (ck.meta.stage !== o.stage)
       throw new Error(`${ckptDir} holds a '${String(ck.meta.stage)}' checkpoint, not '${o.stage}'`);
+    checkFiniteWeights(ck.params, ckptDir);
     params = ck.params;
     optimizer = ck.optimizer;
     start = Number(ck.meta.step ?? 0);
@@ -247,4 +248,19 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * Weights to start from must be finite: a NaN there makes the first loss NaN, which would then be
+ * blamed on the learning rate. Refused naming the checkpoint they came from (issue 21 §2).
+ * @example checkFiniteWeights(ck.params, 'runs/x/pretrain/ckpt');
+ */
+export function checkFiniteWeights(params: Float32Array, source: string): void {
+  let bad = 0;
+  for (let i = 0; i < params.length; i++) if (!Number.isFinite(params[i]!)) bad++;
+  if (bad > 0)
+    throw new GeckoError(
+      `the weights of ${source} hold ${bad} of ${params.length} values that are NaN or infinite: the checkpoint is damaged`,
+      `delete ${source} and rerun the command that wrote it, or start from another checkpoint`,
+    );
 }

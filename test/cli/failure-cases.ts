@@ -2,7 +2,8 @@
 // careless user would (issue 14's classes). Shared by test/cli/failures.test.ts (CI) and
 // scripts/sweep-failures.ts (the sweep, with before/after counts).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ export interface Fixtures {
   silentPort: number;
   /** A port on 127.0.0.1 with nothing listening. */
   closedPort: number;
+  /** issue 21 §2: an HTTP server on 127.0.0.1 that answers every request with one bad reply, chosen by path (badReplyServer). */
+  badLlmPort: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export interface Case {
   within?: number;
   /** Why this case cannot be tried here (e.g. permissions do not bind root), or undefined. */
   skip?: () => string | undefined;
+  /** What stderr must say even when the command succeeds (a warning). */
+  warns?: (f: Fixtures) => RegExp;
 }
 
 /** Build the fixture files in `dir`: a 32-d checkpoint, malformed inputs, servers that never answer. */
@@ -82,6 +87,7 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const closedPort = (closed.address() as { port: number }).port;
   await new Promise<void>((r) => closed.close(() => r()));
+  const badLlm = await badReplyServer();
   return {
     dir,
     ckpt,
@@ -90,7 +96,10 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
     readonly,
     silentPort: (silent.address() as { port: number }).port,
     closedPort,
+    badLlmPort: (badLlm.address() as { port: number }).port,
     close: async () => {
+      badLlm.closeAllConnections();
+      await new Promise<void>((r) => badLlm.close(() => r()));
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
       chmodSync(readonly, 0o755);
@@ -460,7 +469,368 @@ export const CASES: Case[] = [
     names: (f) => new RegExp(`${dmg(f, 'locked')} is in use by another run \\(pid \\d+: gecko ablate`),
     leaves: (f) => [dmg(f, 'locked', 'jobs.jsonl')],
   },
+  // issue 21 §2: settings
+  // Prototype pollution through --set: refused as a usage error before any work, naming the key.
+  ...[
+    '__proto__.x=1',
+    'finetune.__proto__.steps=5',
+    'constructor.prototype.x=1',
+    '__proto__.json=true',
+    '__proto__.force=true',
+  ].map((set): Case => ({
+    id: `settings: --set ${set} is refused`,
+    cls: 3,
+    args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'CISI', '--set', set, '--out', j(f, 's-proto')],
+    code: 2,
+    names: () => /config key '[^']*(__proto__|constructor)': '(__proto__|constructor)' is not a setting name/,
+    leaves: (f) => [j(f, 's-proto')],
+  })),
+  {
+    id: 'settings: a forbidden key inside a --set JSON value',
+    cls: 3,
+    args: (f) => [
+      'eval',
+      ...smoke,
+      '--model',
+      'bm25',
+      '--tasks',
+      'CISI',
+      '--set',
+      'finetune={"__proto__":{"x":1}}',
+      '--out',
+      j(f, 's-proto2'),
+    ],
+    code: 2,
+    names: () => /finetune.*__proto__/,
+    leaves: (f) => [j(f, 's-proto2')],
+  },
+  // Path traversal through names: a run name is one safe path segment.
+  ...['/../../../escaped', 'my/run', '..', 'a\\b'].map((name): Case => ({
+    id: `settings: --set name=${name} is not a run name`,
+    cls: 3,
+    args: () => ['pretrain', ...smoke, '--set', `name=${name}`],
+    env: (f) => ({ GECKO_RUNS_DIR: j(f, 's-runs', 'runs') }),
+    code: 2,
+    names: () => /config key 'name'.*is not a run name/,
+    leaves: (f) => [j(f, 's-runs', 'runs'), j(f, 'escaped')],
+  })),
+  // Names looked up in the project's tables: Object.prototype's names are no preset, data set or spec.
+  {
+    id: 'settings: --preset constructor is no preset',
+    cls: 3,
+    args: (f) => ['eval', '--preset', 'constructor', '--model', 'bm25', '--tasks', 'CISI', '--out', j(f, 's-p')],
+    code: 1,
+    names: () => /unknown preset 'constructor'.*\n.*smoke, demo, full/,
+  },
+  {
+    id: 'settings: data fetch __proto__ is no data set',
+    cls: 3,
+    args: () => ['data', 'fetch', '__proto__'],
+    code: 1,
+    names: () => /unknown data set '__proto__'/,
+  },
+  {
+    id: 'settings: ablate toString is no spec',
+    cls: 3,
+    args: () => ['ablate', 'toString', '--seeds', '2', ...smoke],
+    code: 2,
+    names: () => /toString/,
+  },
+  // Unbounded resources: every number has a range, and the message gives it.
+  {
+    id: 'settings: GECKO_WORKERS=100000 is refused at once',
+    cls: 6,
+    args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'CISI', '--out', j(f, 's-w')],
+    env: () => ({ GECKO_WORKERS: '100000' }),
+    code: 1,
+    names: () => /GECKO_WORKERS='100000' is not a whole number between 1 and \d+/,
+    within: 30,
+  },
+  {
+    id: 'settings: finetune.batchSize out of range names the range',
+    cls: 3,
+    args: (f) => [
+      'eval',
+      ...smoke,
+      '--model',
+      'bm25',
+      '--tasks',
+      'CISI',
+      '--set',
+      'finetune.batchSize=100000000',
+      '--out',
+      j(f, 's-b'),
+    ],
+    code: 1,
+    names: () => /finetune\.batchSize.*between 2 and 65536/,
+  },
+  {
+    id: 'settings: --set of a key below a plain value',
+    cls: 3,
+    args: (f) => [
+      'eval',
+      ...smoke,
+      '--model',
+      'bm25',
+      '--tasks',
+      'CISI',
+      '--set',
+      'finetune.steps.x=1',
+      '--out',
+      j(f, 's-b2'),
+    ],
+    code: 2,
+    names: () => /finetune\.steps\.x/,
+  },
+  {
+    id: 'settings: embed --batch 0 names the range',
+    cls: 3,
+    args: (f) => ['embed', '--model', f.ckpt, '--in', j(f, 'texts.txt'), '--out', j(f, 's-v.jsonl'), '--batch', '0'],
+    code: 2,
+    names: () => /--batch 0.*between 1 and 4096/,
+  },
+  {
+    id: 'settings: fret --n 1e12 names the range',
+    cls: 3,
+    args: (f) => [...fretBase(f, j(f, 's-f')).slice(0, -4), '--n', '1e12', '--out', j(f, 's-f')],
+    code: 2,
+    names: () => /--n 1e12.*between 1 and/,
+    leaves: (f) => [j(f, 's-f')],
+  },
+  // Silent acceptance: every environment variable is checked.
+  ...(
+    [
+      ['GECKO_ONNX', 'maybe'],
+      ['GECKO_PROGRESS', 'fancy'],
+      ['GECKO_ENGINE', 'fast'],
+      ['GECKO_DEBUG', 'yes'],
+      ['OPENAI_BASE_URL', 'localhost:8000'],
+    ] as const
+  ).map(([name, value]): Case => ({
+    id: `settings: ${name}=${value} is refused`,
+    cls: 3,
+    args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'CISI', '--out', j(f, 's-env')],
+    env: () => ({ [name]: value }),
+    code: 1,
+    names: () => new RegExp(`${name}='${value}' is not`),
+    leaves: (f) => [j(f, 's-env')],
+  })),
+  // Unclear messages of the sweep.
+  {
+    id: 'settings: a 20 MB line says too long',
+    cls: 3,
+    args: (f) => ['embed', '--model', f.ckpt, '--in', bigLine(f), '--out', j(f, 's-big.jsonl')],
+    code: 1,
+    names: () => /big-line\.txt:2: line too long/,
+    within: 60,
+  },
+  {
+    id: 'settings: mixture on a corpus file says it is not a fret-examples file',
+    cls: 3,
+    args: (f) => ['mixture', ...smoke, '--fret', j(f, 'tiny.jsonl'), '--out', j(f, 's-m')],
+    code: 1,
+    names: () => /tiny\.jsonl:1: .*this is not a fret-examples file.*corpus of passages/,
+  },
+  {
+    id: 'settings: embed --dim 1000 suggests one number, not a list',
+    cls: 4,
+    args: (f) => ['embed', '--model', f.ckpt, '--in', j(f, 'texts.txt'), '--out', j(f, 's-v2.jsonl'), '--dim', '1000'],
+    code: 2,
+    names: () => /fix: give one dimension between 1 and 32, e\.g\. --dim 8\n/,
+  },
+  {
+    id: 'settings: --preset demo on a 32-d model skips the wider dims with a note',
+    cls: 3,
+    args: (f) => [
+      'eval',
+      '--preset',
+      'demo',
+      '--model',
+      f.ckpt,
+      '--tasks',
+      'STS12',
+      '--set',
+      'eval.maxTest=20',
+      '--out',
+      j(f, 's-e1'),
+    ],
+    code: 0,
+    warns: () => /eval\.dims [\d,]+ of preset demo exceed the model's 32 dimensions: skipped/,
+    within: 240,
+  },
+  {
+    id: 'settings: NaN --init weights are named, not the learning rate',
+    cls: 3,
+    args: (f) => [
+      'train',
+      ...smoke,
+      '--stage',
+      'prefinetune',
+      '--init',
+      damagedCkpt(f, 's-nan', 'nan'),
+      '--out',
+      j(f, 's-t'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`weights of ${j(f, 's-nan')} hold \\d+ of \\d+ values that are NaN`),
+    within: 240,
+  },
+  {
+    id: 'settings: a truncated meta.json names the file',
+    cls: 1,
+    args: (f) => [
+      'embed',
+      '--model',
+      damagedCkpt(f, 's-meta', 'meta'),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      j(f, 's-v3.jsonl'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${j(f, 's-meta', 'meta\\.json')}: not valid JSON: it ends early`),
+  },
+  {
+    id: 'settings: JSON nested 5,000 deep names the file',
+    cls: 1,
+    args: (f) => [
+      'embed',
+      '--model',
+      damagedCkpt(f, 's-deep', 'deep'),
+      '--in',
+      j(f, 'texts.txt'),
+      '--out',
+      j(f, 's-v4.jsonl'),
+    ],
+    code: 1,
+    names: (f) => new RegExp(`${j(f, 's-deep', 'meta\\.json')}: JSON nested deeper than`),
+  },
+  {
+    id: 'settings: a truncated config.json in a run folder names the file',
+    cls: 1,
+    args: (f) => ['pretrain', ...smoke, '--out', truncatedRun(f)],
+    code: 1,
+    names: (f) => new RegExp(`${j(f, 's-run', 'config\\.json')}: not valid JSON: it ends early`),
+  },
+  {
+    id: 'settings: a symlink loop is not "not found"',
+    cls: 3,
+    args: (f) => ['embed', '--model', f.ckpt, '--in', symlinkLoop(f), '--out', j(f, 's-v5.jsonl')],
+    code: 1,
+    names: () => /loop-a\.txt.*loop of symbolic links/,
+  },
+  {
+    id: 'settings: an eval where no task applies fails',
+    cls: 2,
+    args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'STS12', '--out', j(f, 's-e2')],
+    code: 1,
+    names: () => /no task applies to model bm25.*STS12/,
+  },
+  {
+    id: 'settings: a run covering 1 of 300 queries warns',
+    cls: 3,
+    args: (f) => ['score', 'retrieval', '--qrels', qrels300(f), '--run', j(f, 'run.trec')],
+    code: 0,
+    warns: () => /run\.trec ranks 1 of the 300 judged queries.*the other 299/,
+  },
+  ...(['429', 'html', 'badjson', 'nochoices'] as const).map((kind): Case => ({
+    id: `settings: an LLM server answering ${kind} names its URL`,
+    cls: 6,
+    args: (f) => [...fretBase(f, j(f, `s-llm-${kind}`), 'openai:test-model'), '--set', 'llm.maxRetries=0'],
+    env: (f) => ({ OPENAI_BASE_URL: `http://127.0.0.1:${f.badLlmPort}/${kind}/v1`, OPENAI_API_KEY: 'sk-test' }),
+    code: 1,
+    names: (f) =>
+      new RegExp(
+        `LLM server at http://127\\.0\\.0\\.1:${f.badLlmPort}/${kind}/v1 ${kind === '429' ? 'answered HTTP 429' : 'does not answer as an OpenAI-compatible API'}`,
+      ),
+    within: 90,
+  })),
 ];
+
+// issue 21 §2: settings (fixtures of the rows above; made when a row runs)
+/** A text file whose second line is 20 MB long. */
+function bigLine(f: Fixtures): string {
+  const p = j(f, 'big-line.txt');
+  if (!existsSync(p)) writeFileSync(p, 'short first line\n' + 'x'.repeat(20_000_000) + '\n');
+  return p;
+}
+
+/** A copy of the fixture checkpoint with one file damaged: NaN weights, a truncated meta.json, or meta.json nested 5,000 deep. */
+function damagedCkpt(f: Fixtures, name: string, how: 'nan' | 'meta' | 'deep'): string {
+  const dir = j(f, name);
+  if (existsSync(dir)) return dir;
+  cpSync(f.ckpt, dir, { recursive: true });
+  if (how === 'nan') {
+    const w = join(dir, 'weights.bin');
+    const buf = new Float32Array(new Uint8Array(readFileSync(w)).buffer);
+    buf.fill(NaN);
+    writeFileSync(w, Buffer.from(buf.buffer));
+  } else if (how === 'meta') writeFileSync(join(dir, 'meta.json'), '{"stage": "test", "st');
+  else writeFileSync(join(dir, 'meta.json'), '['.repeat(5000) + ']'.repeat(5000));
+  return dir;
+}
+
+/** A run folder whose config.json was cut short. */
+function truncatedRun(f: Fixtures): string {
+  const dir = j(f, 's-run');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), '{"preset": "smoke", "hash": "ab');
+  return dir;
+}
+
+/** Two symbolic links that point at each other. */
+function symlinkLoop(f: Fixtures): string {
+  const a = j(f, 'loop-a.txt');
+  if (!existsSync(j(f, 'loop-b.txt')) && !lstatOk(a)) {
+    symlinkSync(j(f, 'loop-b.txt'), a);
+    symlinkSync(a, j(f, 'loop-b.txt'));
+  }
+  return a;
+}
+function lstatOk(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Qrels of 300 judged queries (run.trec ranks only q1). */
+function qrels300(f: Fixtures): string {
+  const p = j(f, 'qrels300.tsv');
+  writeFileSync(
+    p,
+    'query-id\tcorpus-id\tscore\n' + Array.from({ length: 300 }, (_, i) => `q${i + 1}\td1\t1\n`).join(''),
+  );
+  return p;
+}
+
+/**
+ * An HTTP server whose answer depends on the path's first part: /429 (rate limited), /html (a web
+ * page with status 200), /badjson (200 with invalid JSON), /nochoices (200 with an empty choices list).
+ */
+export async function badReplyServer(): Promise<HttpServer> {
+  const server = createHttpServer((req, res) => {
+    const kind = (req.url ?? '').split('/')[1];
+    req.resume();
+    if (kind === '429') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end('{"error":{"message":"Rate limit reached","type":"rate_limit_error"}}');
+    } else if (kind === 'html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><html><body>Welcome to nginx!</body></html>');
+    } else if (kind === 'badjson') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "x", "choices": [');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":0}}');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
 
 export interface Outcome {
   c: Case;
@@ -511,6 +881,8 @@ export function runCase(
         if (/: unexpected \w+: /.test(stderr)) unclear('reported as an unexpected error');
       }
       for (const p of c.leaves?.(f) ?? []) if (existsSync(p)) bad(`left ${p} (blocks a corrected rerun)`);
+      const warn = c.warns?.(f);
+      if (warn && !warn.test(stderr)) unclear(`stderr does not say ${warn}`);
       resolve({ c, code, stdout, stderr, seconds: (Date.now() - t0) / 1000, verdict, why });
     });
   });

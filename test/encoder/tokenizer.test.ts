@@ -75,7 +75,7 @@ describe('tokenizer.json', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'bad.json'), '{"nope": 1}');
     expect(() => loadTokenizer(join(dir, 'bad.json'))).toThrow(/not a tokenizer.json/);
-    expect(() => loadTokenizer(join(dir, 'missing.json'))).toThrow(/cannot read tokenizer/);
+    expect(() => loadTokenizer(join(dir, 'missing.json'))).toThrow(/missing\.json: file not found/);
     expect(() => new WordPieceTokenizer(['a'], { lowercase: true })).toThrow(/entry 0 must be \[PAD\]/);
   });
 });

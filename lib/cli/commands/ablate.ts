@@ -13,7 +13,13 @@ export const command: Command = {
   usage: `npx gecko ablate <${SPEC_NAMES.join('|')}> --seeds 3 [--preset demo] [--seed-scope finetune|all] [--set key=value ...]   |   npx gecko ablate --all --seeds 2 --preset smoke`,
   positionals: { usage: 'SPEC (one of the names above)', max: 1 },
   flags: {
-    seeds: { type: 'number', help: 'seeds per arm (>= 3 for a real run; 2 is allowed for smoke tests); default 3' },
+    seeds: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: 100,
+      help: 'seeds per arm (>= 3 for a real run; 2 is allowed for smoke tests); default 3',
+    },
     'seed-scope': {
       type: 'string',
       help: "what a seed varies: 'finetune' (default: fine-tuning, the mixture's sampling, and FRet where the spec changes it; every arm and seed starts from the one pre-finetuned model) or 'all' (pretraining, pre-finetuning and FRet per seed too; only the evaluation sample is shared)",
@@ -36,7 +42,7 @@ export const command: Command = {
     const [name] = args.positional;
     if (!name && !f.all) throw new UsageError('name a spec or pass --all', `specs: ${SPEC_NAMES.join(', ')}`);
     if (name && f.all) throw new UsageError('pass either a spec name or --all, not both');
-    if (name && !SPECS[name])
+    if (name && !Object.hasOwn(SPECS, name))
       throw new UsageError(`unknown ablation spec '${name}'`, `specs: ${SPEC_NAMES.join(', ')}`);
     if (f.all && f.out) throw new UsageError('--out names the folder of one spec; leave it out with --all');
     const scope = ((f['seed-scope'] as string | undefined) ?? 'finetune') as SeedScope;

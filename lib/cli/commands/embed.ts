@@ -2,6 +2,7 @@
 // ({id?, text, title?} per line). With --role the texts are formatted in the paper's
 // unified format first; without it they are embedded as they are (already formatted).
 import type { Command } from '../command';
+import { MAX_DIM } from '../../config/schema';
 import { DataError, UsageError } from '../../core/errors';
 import { formatPassage, formatQuery } from '../../core/format';
 import { readJsonl, writeJsonl } from '../../core/jsonl';
@@ -10,7 +11,7 @@ import { progress } from '../../core/progress';
 import { selectBackend } from '../../backend/select';
 import { loadEmbedder } from '../../encoder/embedder';
 import { checkEnvDirs, checkInputFile, checkOutputDir } from '../../core/preflight';
-import { readUtf8 } from '../../core/text';
+import { readLinesUtf8 } from '../../core/text';
 import { checkDims } from '../../pipeline/checks';
 import { dirname } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -36,12 +37,10 @@ function readInput(path: string): InputRow[] {
       ...(typeof r.title === 'string' ? { title: r.title } : {}),
     }));
   }
-  const text = readUtf8(path);
-  const lines = text.split('\n');
   const rows: InputRow[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim()) rows.push({ id: String(i + 1), text: l.trim() });
-  });
+  // streamed line by line: a line over MAX_LINE_BYTES is refused as too long, naming file and line
+  for (const { text: l, lineNo } of readLinesUtf8(path))
+    if (l.trim()) rows.push({ id: String(lineNo), text: l.trim() });
   return rows;
 }
 
@@ -54,13 +53,19 @@ export const command: Command = {
     model: { type: 'string', help: 'checkpoint folder (holds encoder.json, weights.bin, tokenizer.json)' },
     in: { type: 'string', help: '.txt (one text per line) or .jsonl ({id?, text, title?})' },
     out: { type: 'string', help: 'output JSONL: {id, vector}' },
-    dim: { type: 'number', help: 'Matryoshka: keep the first N dimensions, re-normalised (default: full)' },
+    dim: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: MAX_DIM,
+      help: 'Matryoshka: keep the first N dimensions, re-normalised (default: full)',
+    },
     role: {
       type: 'string',
       help: "'query' (task: T | query: text) or 'passage' (title: t | text: x); default: embed texts as given",
     },
     task: { type: 'string', help: 'task string for --role query', default: 'search result' },
-    batch: { type: 'number', help: 'texts per encoder call', default: 64 },
+    batch: { type: 'number', integer: true, min: 1, max: 4096, help: 'texts per encoder call', default: 64 },
   },
   async run(args) {
     const f = args.flags;
@@ -104,7 +109,7 @@ export const command: Command = {
     });
     consoleLogger.info(`encoder runtime: ${e.runtime} (${e.runtimeReason})`);
     try {
-      if (f.dim !== undefined) checkDims([f.dim as number], e.dim, '--dim');
+      if (f.dim !== undefined) checkDims([f.dim as number], e.dim, '--dim', { one: true });
       let vecs = await e.embed(texts);
       bar.done(e.id);
       if (f.dim !== undefined) vecs = truncateAndNormalize(vecs, f.dim as number);

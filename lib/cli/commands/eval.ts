@@ -2,7 +2,7 @@
 // MTEB-format JSON per (task, dim), a summary (JSON + table) and prints category averages.
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { UsageError } from '../../core/errors';
+import { GeckoError, UsageError } from '../../core/errors';
 import { writeJson } from '../../core/fs';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
@@ -62,6 +62,17 @@ export const command: Command = {
     checkOutputDir(outDir);
     const model = await resolveModel(spec, { config });
     try {
+      if (model.kind === 'dense' && !dimsFlag) {
+        // dims from the preset, not typed by the user: a narrower model skips the wider ones (with a note)
+        const width = model.embedder.dim;
+        const wider = dims.filter((d) => d > width);
+        if (wider.length) {
+          dims = dims.filter((d) => d <= width);
+          consoleLogger.warn(
+            `eval.dims ${wider.join(',')} of preset ${preset} exceed the model's ${width} dimensions: skipped (evaluating ${dims.length ? dims.join(',') : `the full ${width}`}); choose dims with --dims`,
+          );
+        }
+      }
       if (model.kind === 'dense') checkDims(dims, model.embedder.dim, '--dims');
       claimOutputDir(join(outDir, modelFolder(model.id)), '--out', 'gecko eval'); // one writer per model's results
     } catch (e) {
@@ -96,6 +107,11 @@ export const command: Command = {
       await closeModel(model);
     }
     for (const na of report.notApplicable) log.info(`${na.task}: not applicable (${na.why})`);
+    if (report.rows.every((r) => r.main_score === null))
+      throw new GeckoError(
+        `no task applies to model ${model.id}: ${report.notApplicable.map((na) => `${na.task} (${na.why})`).join('; ') || tasks.map((t) => t.name).join(', ')}; nothing was scored`,
+        'choose tasks this model can run with --tasks (e.g. retrieval tasks for bm25), or a dense model with --model',
+      );
     // A checkpoint trained with this config's mixture is in-domain on the tasks whose train split the mixture holds.
     const inDomain = model.id.startsWith('ckpt:') ? inDomainTasks(config.finetune.mixture) : [];
     const records = summaryRecords(report.rows, inDomain);

@@ -7,6 +7,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
+import { MAX_ITEMS } from '../../config/schema';
 import { resolveConfig } from '../../config/resolve';
 import { overridesOf, presetOf } from '../config';
 import { ConfigError } from '../../core/errors';
@@ -43,7 +44,7 @@ export const command: Command = {
       type: 'string',
       help: "'offline' (stand-in, not an LLM), 'openai:MODEL' or 'gguf:PATH' (default: llm.teacher)",
     },
-    n: { type: 'number', help: 'number of seed passages (default: seeding.n)' },
+    n: { type: 'number', integer: true, min: 1, max: MAX_ITEMS, help: 'number of seed passages (default: seeding.n)' },
     out: {
       type: 'string',
       help: 'output folder (default: runs/fret-<config hash>); rerun with the same folder to resume',
@@ -57,7 +58,13 @@ export const command: Command = {
       help: '--retriever initial: the checkpoint it starts from (e.g. the pre-finetuned <run>/prefinetune/ckpt)',
     },
     negative: { type: 'string', help: "hard negative: 'lowest' (p_N) or 'random' (default: fret.negativeStrategy)" },
-    concurrency: { type: 'number', help: 'examples (and teacher calls) in flight (default: llm.concurrency)' },
+    concurrency: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: 256,
+      help: 'examples (and teacher calls) in flight (default: llm.concurrency)',
+    },
   },
   async run(args) {
     const f = args.flags;

@@ -5,6 +5,7 @@
 // command adds the checks before any write and the summary line.
 import { join } from 'node:path';
 import type { Command } from '../command';
+import { MAX_ITEMS } from '../../config/schema';
 import { configFromArgs } from '../config';
 import { consoleLogger } from '../../core/log';
 import { runsDir } from '../../core/paths';
@@ -22,7 +23,13 @@ export const command: Command = {
       type: 'string',
       help: 'output folder for mixture.jsonl and mixture.report.json (default: runs/mixture-<config hash>)',
     },
-    n: { type: 'number', help: 'number of examples (default: the most that no source has to repeat)' },
+    n: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: MAX_ITEMS,
+      help: 'number of examples (default: the most that no source has to repeat)',
+    },
   },
   async run(args) {
     const f = args.flags;

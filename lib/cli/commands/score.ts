@@ -1,6 +1,7 @@
 // `gecko score`: MTEB metrics for any system's outputs, printed as one JSON object on stdout.
 import type { Command } from '../command';
 import { UsageError } from '../../core/errors';
+import { consoleLogger } from '../../core/log';
 import { scoreRetrievalFiles, scoreStsFile } from '../../eval/score-files';
 
 export const command: Command = {
@@ -20,7 +21,7 @@ export const command: Command = {
     if (kind === 'retrieval') {
       const { qrels, run } = args.flags as { qrels?: string; run?: string };
       if (!qrels || !run) throw new UsageError('score retrieval needs --qrels and --run', this.usage);
-      out = scoreRetrievalFiles(qrels, run);
+      out = scoreRetrievalFiles(qrels, run, consoleLogger);
     } else if (kind === 'sts') {
       const { file } = args.flags as { file?: string };
       if (!file) throw new UsageError('score sts needs --file', this.usage);
