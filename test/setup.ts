@@ -4,11 +4,11 @@
 // blocks the loop that long (a spawnSync, a long synchronous computation on a loaded machine) fails the
 // whole run with `Timeout calling "onTaskUpdate"`; a block over BLOCK_WARN_S is named here, before that.
 // (perf_hooks' monitorEventLoopDelay cannot see blocks over 4.3 s, so a plain interval timer measures.)
-import { performance } from "node:perf_hooks";
-import { clearInterval, setInterval } from "node:timers";
-import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll } from "vitest";
-import { removeTmpDirs } from "./helpers";
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll } from 'vitest';
+import { removeTmpDirs } from './helpers';
 
 const BLOCK_WARN_S = 15;
 const TICK_MS = 250;
