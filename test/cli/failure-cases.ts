@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../../lib/config/presets';
 import { saveCheckpoint } from '../../lib/encoder/checkpoint';
@@ -45,11 +45,22 @@ export interface Case {
   leaves?: (f: Fixtures) => string[];
   /** Seconds it may take at most (a hang is a failure). */
   within?: number;
-  /** Why this case cannot be tried here (e.g. permissions do not bind root), or undefined. */
+  /**
+   * Run without root's permission override: as root, the child is started through `setpriv`
+   * with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped, so that file modes bind it as they bind a user.
+   */
+  noRootOverride?: boolean;
+  /** Why this case cannot be tried here, or undefined. */
   skip?: () => string | undefined;
   /** What stderr must say even when the command succeeds (a warning). */
   warns?: (f: Fixtures) => RegExp;
 }
+
+const isRoot = () => process.getuid?.() === 0;
+const onPath = (cmd: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, cmd)));
+/** setpriv (util-linux) arguments that start a command as root without the permission override. */
+const DROP_OVERRIDE = ['--bounding-set', '-dac_override,-dac_read_search', '--'];
 
 /** Build the fixture files in `dir`: a 32-d checkpoint, malformed inputs, servers that never answer. */
 export async function makeFixtures(dir: string): Promise<Fixtures> {
@@ -268,7 +279,11 @@ export const CASES: Case[] = [
     args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'CISI', '--out', join(f.readonly, 'e')],
     code: 1,
     names: (f) => new RegExp(`${f.readonly}.*not writable`),
-    skip: () => (process.getuid?.() === 0 ? 'running as root: a read-only folder is still writable' : undefined),
+    noRootOverride: true,
+    skip: () =>
+      isRoot() && !onPath('setpriv')
+        ? 'running as root without setpriv (util-linux) to drop the permission override: a read-only folder is still writable'
+        : undefined,
   },
   {
     id: 'embed --dim 1000 before embedding',
@@ -853,7 +868,9 @@ export function runCase(
   const within = c.within ?? 120;
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('node', [bin, ...c.args(f)], {
+    const argv = ['node', bin, ...c.args(f)];
+    if (c.noRootOverride && isRoot()) argv.unshift('setpriv', ...DROP_OVERRIDE);
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: f.dir,
       env: { ...process.env, GECKO_PROGRESS: 'lines', ...extraEnv, ...(c.env?.(f) ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
