@@ -32,6 +32,8 @@ export interface OpNode {
   site?: string;
   /** embedding: token j reads position row j + offset. */
   offset?: number;
+  /** embedding: fixed sinusoidal position rows instead of a learned table (params: tok[, type]). */
+  sinusoidal?: boolean;
   /** pool: mean over the real tokens, or the first token. */
   mode?: 'mean' | 'cls';
 }
@@ -67,7 +69,8 @@ export function defineEncoder(cfg: EncoderConfig): Arch {
   const D = cfg.dModel;
   const post = cfg.norm === 'post'; //                                        BERT: LN after each residual sum
   const act = (h: string) => (cfg.activation === 'relu' ? m.relu(h) : m.gelu(h));
-  let x = m.embedding('tok_emb', 'pos_emb', cfg.tokenTypeRow ? 'type_emb' : undefined, cfg.positionOffset ?? 0);
+  const pos = cfg.positions === 'sinusoidal' ? 'sinusoidal' : 'pos_emb'; //     learned table or fixed timing signal
+  let x = m.embedding('tok_emb', pos, cfg.tokenTypeRow ? 'type_emb' : undefined, cfg.positionOffset ?? 0);
   if (cfg.embLayerNorm) x = m.layerNorm(x, 'emb_ln'); //                       (off in today's encoder)
   x = m.dropout(x, 'emb');
   for (let l = 0; l < cfg.layers; l++) {
@@ -119,12 +122,14 @@ class ArchBuilder {
     return this.widths.get(v)!;
   }
 
-  /** Token rows + position rows (from row `offset`) [+ one token-type row]. */
+  /** Token rows + position rows (from row `offset`; pos 'sinusoidal': fixed, no parameter) [+ one token-type row]. */
   embedding(tok: string, pos: string, type: string | undefined, offset: number): string {
     const { vocabSize: V, maxLen, dModel: D } = this.cfg;
-    const params = [this.param(tok, [V, D], 'normal'), this.param(pos, [maxLen + offset, D], 'normal')];
+    const sinusoidal = pos === 'sinusoidal';
+    const params = [this.param(tok, [V, D], 'normal')];
+    if (!sinusoidal) params.push(this.param(pos, [maxLen + offset, D], 'normal'));
     if (type) params.push(this.param(type, [1, D], 'normal'));
-    return this.push({ kind: 'embedding', inputs: [], params, width: D, offset }, 'embedded');
+    return this.push({ kind: 'embedding', inputs: [], params, width: D, offset, sinusoidal }, 'embedded');
   }
   /** LayerNorm with gain `<name>.g` and bias `<name>.b`. */
   layerNorm(x: string, name: string): string {

@@ -26,6 +26,8 @@ export interface EncoderConfig {
   pooling?: 'mean' | 'cls';
   /** One token-type row (type_emb [1, D]) added to every token: BERT's type 0, folded. */
   tokenTypeRow?: boolean;
+  /** Position rows: a learned table pos_emb (default) or the fixed sinusoidal timing signal (no parameters). */
+  positions?: 'learned' | 'sinusoidal';
   /** Token j reads row j + positionOffset of pos_emb (XLM-R: padding_idx + 1); the table has maxLen + offset rows. */
   positionOffset?: number;
   /** Text prompts by name (sentence-transformers' prompts of an imported checkpoint: query, passage...), prepended to role texts at encoding and in training (prompts.ts). Not part of the forward pass. */
@@ -55,6 +57,7 @@ export function checkEncoderConfig(cfg: EncoderConfig): void {
     ['norm', ['pre', 'post']],
     ['activation', ['gelu', 'relu']],
     ['pooling', ['mean', 'cls']],
+    ['positions', ['learned', 'sinusoidal']],
   ];
   for (const [k, allowed] of choices)
     if (cfg[k] !== undefined && !allowed.includes(cfg[k]))

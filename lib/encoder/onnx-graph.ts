@@ -51,6 +51,12 @@ export class Graph {
     this.inits.push({ name, dims: [], data: Float32Array.of(v) });
     return name;
   }
+  /** A float tensor constant (made once per name). */
+  f32t(name: string, dims: number[], data: Float32Array): string {
+    if (this.inits.some((t) => t.name === name)) return name;
+    this.inits.push({ name, dims, data });
+    return name;
+  }
   /** A float vector constant (made once per name). */
   f32v(name: string, v: number[]): string {
     if (this.inits.some((t) => t.name === name)) return name;

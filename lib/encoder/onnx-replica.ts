@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
 import { archOf } from './arch';
+import { embeddingParams } from './ops/embedding';
 import type { EncoderConfig } from './config';
 import { paddedDropoutValues } from './model';
 import { padBatch } from './onnx-runtime';
@@ -179,9 +180,10 @@ export class OnnxReplica implements Replica {
     // the embedding tables: each real token's row gradient into its id's and its position's row
     const de = r.d_embedded!.data as Float32Array;
     const D = this.cfg.dModel;
-    const emb = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!;
-    const tok = this.byName.get(emb.params[0]!)!.offset,
-      pos = this.byName.get(emb.params[1]!)!.offset + (emb.offset ?? 0) * D;
+    const emb = embeddingParams(archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!);
+    const off = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!.offset ?? 0;
+    const tok = this.byName.get(emb.tok)!.offset,
+      pos = emb.pos ? this.byName.get(emb.pos)!.offset + off * D : -1; // -1: fixed positions, no gradient
     sub.seqs.forEach((s, b) => {
       for (let j = 0; j < s.length; j++) {
         const src = (b * sub.L + j) * D,
@@ -190,7 +192,7 @@ export class OnnxReplica implements Replica {
         for (let k = 0; k < D; k++) {
           const v = de[src + k]!;
           acc[t + k] = acc[t + k]! + v;
-          acc[p + k] = acc[p + k]! + v;
+          if (pos >= 0) acc[p + k] = acc[p + k]! + v;
         }
       }
     });

@@ -72,7 +72,8 @@ function hfPlaces(cfg: EncoderConfig): Map<OpNode, string> {
   const [emb, ...rest] = ops;
   if (emb?.kind !== 'embedding') refuse('it does not start with an embedding');
   places.set(emb!, 'embeddings');
-  if (emb!.params.length > 2 || emb!.offset) refuse('it has a token-type row or a position offset of its own');
+  if (emb!.params.length !== 2 || emb!.offset || emb!.sinusoidal)
+    refuse('it has a token-type row, a position offset or sinusoidal positions of its own');
   if (rest[0]?.kind === 'layerNorm' && rest[1]?.kind === 'layerNorm') refuse('it has an embedding LayerNorm');
   // each block: LayerNorm, fused qkv, output dense, LayerNorm, FFN in, FFN out (pre-LN, XLMRobertaXL's own order)
   const block = ['layerNorm', 'dense', 'dense', 'layerNorm', 'dense', 'dense'];

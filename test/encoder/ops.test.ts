@@ -44,6 +44,10 @@ const CONFIGS: [string, EncoderConfig][] = [
       positionOffset: 2,
     },
   ],
+  [
+    'sinusoidal positions from offset 1, ReLU',
+    { ...base, positions: 'sinusoidal', positionOffset: 1, activation: 'relu' },
+  ],
 ];
 const lengths = [3, 4, 1],
   N = 3,

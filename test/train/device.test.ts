@@ -268,6 +268,7 @@ describe('device path = packed path (cpu backend)', () => {
       { norm: 'post', embLayerNorm: true, tokenTypeRow: true, positionOffset: 2, pooling: 'cls', activation: 'relu' },
       'type_emb',
     ],
+    ['sinusoidal positions and ReLU (USE-lite style)', { positions: 'sinusoidal', activation: 'relu' }, 'l0.w1'],
   ];
   for (const [label, options, trained] of variants)
     it(`with ${label}, the packed, device and onnx paths train the same 20 steps`, async () => {

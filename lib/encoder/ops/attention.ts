@@ -162,7 +162,6 @@ export function attentionBackward(
   return tf.tensor2d(dX, [T, D3]);
 }
 
-
 /** (N, 1, 1, L): 0 on tokens, -1e9 on padded keys. */
 function keyBias(mask: tf.Tensor2D): tf.Tensor {
   const [N, L] = mask.shape;
@@ -203,10 +202,7 @@ function onnxShapes(c: OnnxCtx, op: OpNode) {
 function onnxKeyBias(c: OnnxCtx): string {
   return c.once('key_bias', () => {
     const g = c.g;
-    return g.op('Unsqueeze', [
-      g.op('Mul', [g.op('Sub', [c.one, c.mask]), g.f32('neg', -1e9)]),
-      g.i64('ax12', [1, 2]),
-    ]);
+    return g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [c.one, c.mask]), g.f32('neg', -1e9)]), g.i64('ax12', [1, 2])]);
   });
 }
 
