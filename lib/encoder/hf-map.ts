@@ -92,6 +92,7 @@ export function hfFamilyOf(cfg: EncoderConfig): { family: HfModelType } | { why:
   if (cfg.norm !== 'post') return { why: 'its blocks are pre-LN' };
   if (!cfg.embLayerNorm) return { why: 'it has no embedding LayerNorm' };
   if (!cfg.tokenTypeRow) return { why: 'it has no token-type row' };
+  if (cfg.positions === 'sinusoidal') return { why: 'its positions are sinusoidal' };
   return { family: cfg.positionOffset ? 'xlm-roberta' : 'bert' };
 }
 
