@@ -16,8 +16,9 @@ import { rolePrompts } from '../../lib/encoder/prompts';
 import { contrastiveLoss } from '../../lib/losses/contrastive';
 import { TrainEngine } from '../../lib/train/engine';
 
-const DIR = join(__dirname, '..', 'fixtures', 'hf', 'bert-cls');
-const ref = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')).train as {
+const FIX = join(__dirname, '..', 'fixtures', 'hf');
+const DIR = join(FIX, 'bert-cls');
+interface TrainRef {
   tau: number;
   queries: string[];
   passages: string[];
@@ -25,7 +26,9 @@ const ref = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')).train 
   passage_ids: number[][];
   loss: number;
   adamw: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
-};
+}
+const trainRef = (dir: string): TrainRef => JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')).train;
+const ref = trainRef(DIR);
 const hasOrt = !!(inferenceRuntime() as { ort?: unknown }).ort;
 
 /** Per parameter: |a - b| / |b| over its values (b = torch's), leaving out the values where `skip` is 1. */
@@ -57,6 +60,22 @@ function noiseGradients(cfg: Parameters<typeof paramSpecs>[0], g: Float32Array):
   return skip;
 }
 
+/** The reference batch's loss and gradient on an engine path (queries then passages, in-batch negatives). */
+async function referenceStep(eng: TrainEngine, ck: ReturnType<typeof importHfEncoder>, r: TrainRef) {
+  const seqs = [...r.queries, ...r.passages].map((t) => ck.tokenizer.encode(t, ck.config.maxLen));
+  const B = r.queries.length;
+  const D = ck.config.dModel;
+  return eng.contrastive(
+    seqs,
+    (E) =>
+      contrastiveLoss(
+        { queries: tf.slice(E, [0, 0], [B, D]), positives: tf.slice(E, [B, 0], [B, D]) },
+        { temperature: r.tau, hardNegatives: false, sameTower: false },
+      ),
+    { chunkSize: seqs.length, gradCache: false },
+  );
+}
+
 describe('one training step of the imported BERT = torch (AdamW included)', () => {
   const ck = importHfEncoder(DIR);
   const cfg = { ...ck.config, dropout: 0 }; // the reference has dropout 0
@@ -74,7 +93,7 @@ describe('one training step of the imported BERT = torch (AdamW included)', () =
     const p = rolePrompts(ck.config);
     const pairs = ref.passages.map((_, i) => ref.queries[i]!.slice(p.query.length));
     expect(pairs.map((q) => p.query + q)).toEqual(ref.queries);
-    const unpad = (ids: number[]) => ids.slice(0, ids.lastIndexOf(3 + 1) + 1); // up to [SEP] (id 4)
+    const unpad = (ids: number[]) => ids.slice(0, ids.lastIndexOf(4) + 1); // up to [SEP] (id 4): torch's batch is padded
     ref.queries.forEach((q, i) => expect(ck.tokenizer.encode(q, cfg.maxLen)).toEqual(unpad(ref.query_ids[i]!)));
     ref.passages.forEach((q, i) => expect(ck.tokenizer.encode(q, cfg.maxLen)).toEqual(unpad(ref.passage_ids[i]!)));
   });
@@ -83,18 +102,7 @@ describe('one training step of the imported BERT = torch (AdamW included)', () =
     it.skipIf(path === 'onnx' && !hasOrt)(`${path} path: loss, gradient and the weights after AdamW`, async () => {
       const eng = await TrainEngine.create(cfg, ck.params, { path });
       engines.push(eng);
-      const seqs = [...ref.queries, ...ref.passages].map((t) => ck.tokenizer.encode(t, cfg.maxLen));
-      const B = ref.queries.length;
-      const D = cfg.dModel;
-      const r = await eng.contrastive(
-        seqs,
-        (E) =>
-          contrastiveLoss(
-            { queries: tf.slice(E, [0, 0], [B, D]), positives: tf.slice(E, [B, 0], [B, D]) },
-            { temperature: ref.tau, hardNegatives: false, sameTower: false },
-          ),
-        { chunkSize: seqs.length, gradCache: false },
-      );
+      const r = await referenceStep(eng, ck, ref);
       expect(Math.abs(r.loss - ref.loss)).toBeLessThan(1e-5);
       const g = worstRelative(cfg, r.grads, gradRef);
       const a = ref.adamw;
@@ -120,5 +128,38 @@ describe('one training step of the imported BERT = torch (AdamW included)', () =
       // wrong decay mask (biases and LayerNorms decayed) would pass 1e-4 (break-checked); measured ~5e-8
       expect(w.rel).toBeLessThanOrEqual(1e-6);
       expect(moved.rel).toBeGreaterThan(1e-3); // the step is not a no-op the check would pass anyway
+    });
+});
+
+// The XLM-R fixture has the gradient only (AdamW does not depend on the architecture): e5's "query: " and
+// "passage: " on the two sides, mean pooling, the position offset and the one type row in the backward.
+describe('the gradient of the imported XLM-R = torch', () => {
+  const dir = join(FIX, 'xlmr-mean');
+  const xr = trainRef(dir);
+  const ck = importHfEncoder(dir);
+  const cfg = { ...ck.config, dropout: 0 };
+  const gradRef = paramsFromHf(cfg, readSafetensors(join(dir, 'train-grad.safetensors')).tensors);
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+  });
+  it("the training texts carry the checkpoint's two prompts", () => {
+    const p = rolePrompts(ck.config);
+    expect(xr.queries.every((q) => q.startsWith(p.query)) && p.query === 'query: ').toBe(true);
+    expect(xr.passages.every((q) => q.startsWith(p.passage)) && p.passage === 'passage: ').toBe(true);
+  });
+  for (const path of ['onnx', 'packed'] as const)
+    it.skipIf(path === 'onnx' && !hasOrt)(`${path} path: loss and gradient within 1e-4 relative`, async () => {
+      const eng = await TrainEngine.create(cfg, ck.params, { path });
+      try {
+        const r = await referenceStep(eng, { ...ck, config: cfg }, xr);
+        const g = worstRelative(cfg, r.grads, gradRef);
+        console.log(
+          `xlmr ${path}: loss ${r.loss} (torch ${xr.loss}); worst gradient ${g.name} ${g.rel.toExponential(2)}`,
+        );
+        expect(Math.abs(r.loss - xr.loss)).toBeLessThan(1e-5);
+        expect(g.rel).toBeLessThanOrEqual(1e-4);
+      } finally {
+        await eng.close();
+      }
     });
 });
