@@ -135,6 +135,21 @@ describe.each([
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain(`transformers' **${architecture}**`);
   });
 
+  it('gecko embed --role query puts the query prompt before the formatted query (= --prompt query on it)', async () => {
+    const raw = join(dir, 'raw.txt');
+    const formatted = join(dir, 'formatted.txt');
+    writeFileSync(raw, 'how do foxes hunt\nlazy dog\n');
+    writeFileSync(formatted, 'task: search result | query: how do foxes hunt\ntask: search result | query: lazy dog\n');
+    const vec = async (args: string[], name: string) => {
+      const r = await gecko('embed', '--model', ck, '--out', join(dir, name), ...args);
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(dir, name), 'utf8');
+    };
+    const role = await vec(['--in', raw, '--role', 'query'], 'role.jsonl');
+    expect(role).toBe(await vec(['--in', formatted, '--prompt', 'query'], 'prompted.jsonl'));
+    expect(role).not.toBe(await vec(['--in', formatted], 'bare.jsonl'));
+  });
+
   it.skipIf(!python)('sentence-transformers loads the export and encodes equal to gecko embed', async () => {
     expect(existsSync(join(out, 'config.json')), 'the first test exports').toBe(true);
     const txt = join(dir, 'texts.txt');

@@ -4,7 +4,8 @@
 // checkpoint. Checked end to end: training the imported XLM-R (with its prompts) gives bit-identical
 // weights to training the same weights without prompts on examples whose texts carry the prompts
 // already (the 'plain' format makes the two spellable), and different weights from training without.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../../lib/backend/select';
 import { resolveConfig } from '../../lib/config/resolve';
@@ -29,9 +30,11 @@ const EXAMPLES: TrainingExample[] = topics.map((t, i) => ({
 }));
 
 describe("the checkpoint's prompts in training", () => {
+  const dirs: string[] = [];
   beforeAll(async () => {
     await selectBackend({ override: 'wasm' });
   });
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('formatExample prepends the query prompt to queries and symmetric targets, the passage prompt to passages', () => {
     const p = rolePrompts(importHfEncoder(join(FIX, 'xlmr-mean')).config);
@@ -56,6 +59,7 @@ describe("the checkpoint's prompts in training", () => {
 
   it("trainContrastive applies the starting checkpoint's prompts (same weights as prompts written into the texts)", async () => {
     const dir = tmpDir();
+    dirs.push(dir);
     const ck = importHfEncoder(join(FIX, 'xlmr-mean'));
     const withPrompts = join(dir, 'with');
     const without = join(dir, 'without');
