@@ -136,6 +136,7 @@ describe.each([
   });
 
   it('gecko embed --role query puts the query prompt before the formatted query (= --prompt query on it)', async () => {
+    expect(existsSync(join(ck, 'encoder.json')), 'the first test imports').toBe(true);
     const raw = join(dir, 'raw.txt');
     const formatted = join(dir, 'formatted.txt');
     writeFileSync(raw, 'how do foxes hunt\nlazy dog\n');
