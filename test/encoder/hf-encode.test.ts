@@ -13,6 +13,7 @@ import { EncoderEmbedder } from '../../lib/encoder/embedder';
 import { encoderConfigOfHf, hfTensorsOf, importHfEncoder, paramsFromHf } from '../../lib/encoder/hf-map';
 import { readHfEncoder } from '../../lib/encoder/hf-import';
 import { defineEncoder } from '../../lib/encoder/arch';
+import { DeviceEncoder } from '../../lib/encoder/device-encoder';
 
 export const HF_FIX = join(__dirname, '..', 'fixtures', 'hf');
 
@@ -81,6 +82,21 @@ describe.each(['bert-cls', 'xlmr-mean'])('%s imported', (model) => {
         expect(maxDiff(bare, ref.prompted.embeddings)).toBeGreaterThan(1e-3);
       },
     );
+
+  it('encodes equal on the device path too (padded TF.js, what a GPU runs)', async () => {
+    const dev = new DeviceEncoder(ck.config);
+    try {
+      await dev.setParams(ck.params);
+      const flat = await dev.encode(ref.texts.map((t) => ck.tokenizer.encode(t, ck.config.maxLen)));
+      const D = ck.config.dModel;
+      const rows = ref.texts.map((_, i) => flat.slice(i * D, (i + 1) * D));
+      const d = maxDiff(rows, ref.embeddings);
+      console.log(`${model} device path: max |diff| ${d.toExponential(2)}`);
+      expect(d).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await dev.close();
+    }
+  });
 
   it('maps every HF tensor there and back unchanged (the type table keeps row 0, positions the rows used)', () => {
     const { tensors } = readHfEncoder(join(HF_FIX, model));
