@@ -30,6 +30,8 @@ export interface EncoderConfig {
   positions?: 'learned' | 'sinusoidal';
   /** Token j reads row j + positionOffset of pos_emb (XLM-R: padding_idx + 1); the table has maxLen + offset rows. */
   positionOffset?: number;
+  /** Text prompts by name (sentence-transformers' prompts of an imported checkpoint: query, passage...), prepended to role texts at encoding and in training (prompts.ts). Not part of the forward pass. */
+  prompts?: Record<string, string>;
 }
 
 /**
@@ -62,6 +64,11 @@ export function checkEncoderConfig(cfg: EncoderConfig): void {
       throw new ConfigError(`encoder.${k}`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(cfg[k])}`);
   if (cfg.positionOffset !== undefined && !(Number.isInteger(cfg.positionOffset) && cfg.positionOffset >= 0))
     throw new ConfigError('encoder.positionOffset', `must be a non-negative integer, got ${cfg.positionOffset}`);
+  if (
+    cfg.prompts !== undefined &&
+    (typeof cfg.prompts !== 'object' || Object.values(cfg.prompts).some((p) => typeof p !== 'string'))
+  )
+    throw new ConfigError('encoder.prompts', `must map prompt names to strings, got ${JSON.stringify(cfg.prompts)}`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1))
     throw new ConfigError('encoder.dropout', `must be in [0, 1), got ${cfg.dropout}`);
 }

@@ -308,6 +308,84 @@ export const CASES: Case[] = [
     names: () => /\/proc/,
     within: 60,
   },
+  // issue 19: gecko import
+  ...((): Case[] => {
+    /** A copy of the tiny BERT fixture with config.json edited (made when the case runs). */
+    const bertWith = (f: Fixtures, name: string, edit: Record<string, unknown>) => {
+      const to = j(f, name);
+      if (!existsSync(to)) {
+        cpSync(join(ROOT, 'test', 'fixtures', 'hf', 'bert-cls'), to, { recursive: true });
+        const cfg = JSON.parse(readFileSync(join(to, 'config.json'), 'utf8'));
+        writeFileSync(join(to, 'config.json'), JSON.stringify({ ...cfg, ...edit }));
+      }
+      return to;
+    };
+    return [
+      { id: 'import without --out', cls: 0, args: (f) => ['import', f.folder], code: 2, names: () => /--out/ },
+      {
+        id: 'import --pooling max',
+        cls: 0,
+        args: (f) => ['import', f.folder, '--out', j(f, 'i0'), '--pooling', 'max'],
+        code: 2,
+        names: () => /--pooling.*max/,
+      },
+      {
+        id: 'import of a missing folder',
+        cls: 1,
+        args: (f) => ['import', j(f, 'no-such-model'), '--out', j(f, 'i1')],
+        code: 1,
+        names: (f) => new RegExp(`${j(f, 'no-such-model')}: no such folder`),
+        leaves: (f) => [j(f, 'i1')],
+      },
+      {
+        id: 'import of a file',
+        cls: 3,
+        args: (f) => ['import', f.file, '--out', j(f, 'i2')],
+        code: 1,
+        names: (f) => new RegExp(`${f.file} is a file`),
+        leaves: (f) => [j(f, 'i2')],
+      },
+      {
+        id: 'import of a folder without config.json',
+        cls: 3,
+        args: (f) => ['import', f.folder, '--out', j(f, 'i3')],
+        code: 1,
+        names: (f) => new RegExp(`${f.folder}: no config.json`),
+        leaves: (f) => [j(f, 'i3')],
+      },
+      {
+        id: 'import of a GPT-2 folder',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'gpt2-model', { model_type: 'gpt2' }), '--out', j(f, 'i4')],
+        code: 1,
+        names: () => /config\.json: model_type "gpt2" is not supported; supported: bert, xlm-roberta/,
+        leaves: (f) => [j(f, 'i4')],
+      },
+      {
+        id: 'import of a tanh-GELU BERT',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'gelu-new-model', { hidden_act: 'gelu_new' }), '--out', j(f, 'i5')],
+        code: 1,
+        names: () => /hidden_act "gelu_new" is not supported by the model definition/,
+        leaves: (f) => [j(f, 'i5')],
+      },
+      {
+        id: 'import of weights that do not match config.json',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'three-layer-model', { num_hidden_layers: 3 }), '--out', j(f, 'i6')],
+        code: 1,
+        names: () => /model\.safetensors: \d+ tensor\(s\) missing, e\.g\. 'encoder\.layer\.2\./,
+        leaves: (f) => [j(f, 'i6')],
+      },
+      {
+        id: 'import --out onto a checkpoint',
+        cls: 4,
+        args: (f) => ['import', join(ROOT, 'test', 'fixtures', 'hf', 'bert-cls'), '--out', f.ckpt],
+        code: 1,
+        names: (f) => new RegExp(`--out ${f.ckpt} already exists`),
+      },
+    ];
+  })(),
   // 6: slow failures
   {
     id: 'teacher server refuses connections',

@@ -1,0 +1,58 @@
+// `gecko import <folder> --out DIR`: a Hugging Face / sentence-transformers BERT-family or XLM-RoBERTa
+// folder as an ordinary checkpoint (encoder.json, weights.bin, tokenizer.json, meta.json) that every
+// other command takes: the model definition's BERT options (encoder/hf-map.ts), the weights mapped
+// into it, the folder's tokenizer and its prompts (used by `gecko embed --role` and in training).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from '../command';
+import { GeckoError, UsageError } from '../../core/errors';
+import { consoleLogger } from '../../core/log';
+import { checkOutputDir } from '../../core/preflight';
+import { saveCheckpoint } from '../../encoder/checkpoint';
+import { importHfEncoder } from '../../encoder/hf-map';
+
+export const command: Command = {
+  name: 'import',
+  summary: 'import a Hugging Face / sentence-transformers BERT or XLM-R folder as a checkpoint',
+  usage: 'npx gecko import <model folder> --out <checkpoint dir> [--pooling cls|mean] [--force]',
+  positionals: { usage: '<model folder>', max: 1 },
+  flags: {
+    out: { type: 'string', help: 'checkpoint folder to write (must be empty unless --force)' },
+    pooling: {
+      type: 'string',
+      help: 'cls or mean: the pooling of a plain transformers folder (no 1_Pooling/config.json), or an override',
+    },
+    force: { type: 'boolean', help: 'replace an existing checkpoint folder' },
+  },
+  async run(args) {
+    const [dir] = args.positional;
+    if (!dir) throw new UsageError('gecko import needs a model folder', this.usage);
+    const out = args.flags.out as string | undefined;
+    if (!out) throw new UsageError('gecko import needs --out <checkpoint dir>', this.usage);
+    const pooling = args.flags.pooling as string | undefined;
+    if (pooling !== undefined && pooling !== 'cls' && pooling !== 'mean')
+      throw new UsageError(`--pooling must be cls or mean, got '${pooling}'`, this.usage);
+    if (existsSync(out) && !args.flags.force) {
+      const entries = statSync(out).isDirectory() ? readdirSync(out) : ['(a file)'];
+      if (entries.length)
+        throw new GeckoError(
+          `--out ${out} already exists and is not empty`,
+          'pass --force to replace it, or choose another --out',
+        );
+    }
+    checkOutputDir(dirname(out), '--out');
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new GeckoError(`${dir} is a file`, 'pass the model folder (it holds config.json and model.safetensors)');
+    const ck = importHfEncoder(dir, pooling ? { pooling } : {});
+    const id = saveCheckpoint(out, ck);
+    const c = ck.config;
+    const prompts = Object.entries(c.prompts ?? {}).filter(([, p]) => p);
+    consoleLogger.info(
+      `imported ${ck.meta.modelType} (${c.layers} layers, width ${c.dModel}, ${c.heads} heads, ${c.pooling} pooling, max ${c.maxLen} tokens, ${ck.meta.weightsDtype} weights) as ${id} to ${out}` +
+        (prompts.length
+          ? `; prompts ${prompts.map(([k, p]) => `${k}=${JSON.stringify(p)}`).join(', ')}`
+          : '; no prompts'),
+    );
+    process.stdout.write(out + '\n');
+  },
+};
