@@ -196,6 +196,16 @@ export function isCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'encoder.json')) && existsSync(join(dir, 'weights.bin'));
 }
 
+/** A checkpoint's JSON file through the one JSON reader; a broken one is a damaged checkpoint (named, with the fix). */
+function readCheckpointJson<T>(path: string, fix: string): T {
+  try {
+    return readJsonFile<T>(path);
+  } catch (e) {
+    if (!(e instanceof GeckoError)) throw e;
+    throw new GeckoError(`${e.message.split('\n')[0]}: the checkpoint is damaged`, fix);
+  }
+}
+
 /**
  * Load a checkpoint folder. Errors say which file is missing or malformed.
  * @example const ck = loadCheckpoint('runs/x/pretrain/ckpt'); ck.meta.step
@@ -215,7 +225,7 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
     paramCount?: number;
     params?: { name: string; shape: number[] }[];
   };
-  enc = readJsonFile(encPath, { hint: fix });
+  enc = readCheckpointJson(encPath, fix);
   if (!enc || typeof enc !== 'object')
     throw new GeckoError(`${encPath}: not a JSON object: the checkpoint is damaged`, fix);
   if (enc.format !== CHECKPOINT_FORMAT || !enc.config)
@@ -236,11 +246,7 @@ export function loadCheckpoint(dir: string, opts: { optimizer?: boolean } = {}):
   const metaPath = join(dir, 'meta.json');
   let meta: Record<string, unknown> = {};
   if (existsSync(metaPath)) {
-    try {
-      meta = readJsonFile(metaPath);
-    } catch (e) {
-      throw new GeckoError(`${metaPath}: not valid JSON (${(e as Error).message}): the checkpoint is damaged`, fix);
-    }
+    meta = readCheckpointJson(metaPath, fix);
     if (!meta || typeof meta !== 'object' || Array.isArray(meta))
       throw new GeckoError(`${metaPath}: not a JSON object: the checkpoint is damaged`, fix);
   }
