@@ -103,7 +103,7 @@ export function defineEncoder(cfg: EncoderConfig): Arch {
   const hidden = post || cfg.finalLayerNorm === false ? x : m.layerNorm(x, 'lnf');
   const head = cfg.poolHead === 'tanh'; //                                   USE-lite: mean, tanh(x W + b), then L2
   let emb = m.pool(hidden, cfg.pooling ?? 'mean', !head); //                 mean or first token, L2-normalised
-  if (head) emb = m.l2norm(m.tanh(m.dense(emb, 'head.w', 'head.b', D)));
+  if (head) emb = m.l2norm(m.tanh(m.dense(emb, 'tanh.w', 'tanh.b', D)));
   // the MLM head is tied to tok_emb, so it exists only where the hidden states are as wide as the table
   const mlm = m.width('embedded') === D ? m.mlmHead(hidden, 'tok_emb', 'mlm.bias') : undefined;
   return m.done(hidden, emb, mlm);

@@ -38,7 +38,7 @@ export interface EncoderConfig {
   embDim?: number;
   /** A LayerNorm after the last pre-LN block (default true; USE-lite has none). */
   finalLayerNorm?: boolean;
-  /** After pooling (without normalising), tanh(x W + b) with W dModel x dModel (head.w, head.b), then L2 (USE-lite). */
+  /** After pooling (without normalising), tanh(x W + b) with W dModel x dModel (tanh.w, tanh.b), then L2 (USE-lite). */
   poolHead?: 'tanh';
 }
 
