@@ -29,6 +29,29 @@ import { SentencePieceTextTokenizer, type SentencePieceVocab } from './sentencep
 import { USE_LITE_PACKAGE, useLiteDir } from './use-lite';
 import { readUseLiteWeights } from './use-lite-weights';
 
+/**
+ * What USE was trained on (Cer et al. 2018, "Universal Sentence Encoder", section 4): unsupervised
+ * data from Wikipedia, web news, web question-answer pages and discussion forums, plus supervised
+ * training on SNLI. Evaluation tasks that may overlap it (the same sources, not checked example by
+ * example), marked like the in-domain tasks of a fine-tuning mixture:
+ *   SICK-R                  image and video captions (Flickr8K, MSR-Video); SNLI's premises are Flickr30k captions
+ *   STSBenchmark, STS12-16  news headlines, answers-forums / Q&A pairs, image captions among their sources
+ */
+export const USE_LITE_OVERLAP_TASKS: readonly string[] = [
+  'SICK-R',
+  'STSBenchmark',
+  'STS12',
+  'STS13',
+  'STS14',
+  'STS15',
+  'STS16',
+];
+
+/** Is this the USE-lite backbone (what gecko import use-lite writes, and what training it keeps)? */
+export function isUseLiteBackbone(cfg: EncoderConfig): boolean {
+  return cfg.poolHead === 'tanh' && cfg.embDim === 256 && cfg.dModel === 512 && cfg.vocabSize === 8000;
+}
+
 /** Our parameter name -> the reader's name for the same weight (1x1 conv kernels [1, 1, in, out] are [in, out] row-major). */
 function nameMap(layers: number): Record<string, string> {
   const m: Record<string, string> = { tok_emb: 'embeddings', 'tanh.w': 'tanh.weight', 'tanh.b': 'tanh.bias' };

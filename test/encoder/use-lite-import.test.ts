@@ -24,7 +24,8 @@ import { padBatch, paddedForward } from '../../lib/encoder/padded';
 import { paramSpecs } from '../../lib/encoder/params';
 import { SentencePieceTokenizer, type SentencePieceVocab } from '../../lib/encoder/sentencepiece';
 import { useLiteDir } from '../../lib/encoder/use-lite';
-import { importUseLite } from '../../lib/encoder/use-lite-import';
+import { importUseLite, isUseLiteBackbone, USE_LITE_OVERLAP_TASKS } from '../../lib/encoder/use-lite-import';
+import { getTask } from '../../lib/eval/tasks/registry';
 import { contrastiveLoss } from '../../lib/losses/contrastive';
 import { DeviceEngine } from '../../lib/train/device-engine';
 import { TrainEngine } from '../../lib/train/engine';
@@ -92,6 +93,12 @@ describe('gecko import use-lite', () => {
       if (sp.encode(t).length > 128) long++;
     }
     expect(long).toBeGreaterThanOrEqual(20); // the fixture's texts over the length limit
+  });
+
+  it('is recognised as the USE-lite backbone, whose possibly overlapping evaluation tasks are real task names', () => {
+    expect(isUseLiteBackbone(ck.config)).toBe(true);
+    expect(isUseLiteBackbone({ ...ck.config, poolHead: undefined })).toBe(false);
+    for (const t of USE_LITE_OVERLAP_TASKS) expect(getTask(t).name).toBe(t);
   });
 
   it.skipIf(!inferenceRuntime().ort)('equals the graph on 200 texts on the onnx path (cosine >= 0.9999)', async () => {

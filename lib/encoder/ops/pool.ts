@@ -82,7 +82,8 @@ interface PoolCache {
 
 export const pool: OpForms = {
   packedForward(c, op, _P, [h], keep) {
-    if (op.normalize === false) return { y: tidy(() => tf.matMul(poolingMatrix(c.offsets, false, op.mode), h!)) };
+    if (op.normalize === false)
+      return { y: tidy(() => tf.matMul(poolingMatrix(c.offsets, false, op.mode), h!) as tf.Tensor2D) };
     return tidy(() => {
       const r = poolForward(h!, c.offsets, op.mode);
       return keep ? { y: r.emb, cache: { emb: tf.clone(r.emb), norm: r.norm } } : { y: r.emb };
@@ -90,7 +91,7 @@ export const pool: OpForms = {
   },
   packedBackward(c, op, _P, cache, dy) {
     if (op.normalize === false)
-      return { dxs: [tidy(() => tf.matMul(poolingMatrix(c.offsets, true, op.mode), dy))], grads: {} };
+      return { dxs: [tidy(() => tf.matMul(poolingMatrix(c.offsets, true, op.mode), dy) as tf.Tensor2D)], grads: {} };
     const { emb, norm } = cache as PoolCache;
     return { dxs: [tidy(() => poolBackward(emb, norm, dy, c.offsets, op.mode))], grads: {} };
   },
