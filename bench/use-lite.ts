@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         `  ${name.padEnd(24)} ${m.toFixed(1).padStart(7)} texts/s (range ${Math.min(...rates[i]!).toFixed(1)}-${Math.max(...rates[i]!).toFixed(1)})${i ? `  ${(m / g).toFixed(2)}x the graph` : ''}`,
       );
     });
-    await Promise.all(models.map(([, e]) => e.close?.()));
+    await Promise.all(models.map(([, e]) => (e as { close?: () => Promise<void> }).close?.()));
   } finally {
     rmSync(T, { recursive: true, force: true });
   }

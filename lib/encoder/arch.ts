@@ -78,6 +78,8 @@ export interface Arch {
  * The encoder of a checkpoint's config (its options, config.ts, switch BERT-style variants). Today's encoder: token + learned position embeddings,
  * pre-LN blocks x + Attn(LN(x)), x + FFN(LN(x)) with fused q|k|v and exact GELU, a final
  * LayerNorm, mean pooling over the real tokens, L2 normalisation; the MLM head tied to tok_emb.
+ * USE-lite (use-lite-import.ts): embDim < dModel, sinusoidal positions, ReLU, no final LayerNorm,
+ * mean pooling then tanh(x W + b) then L2 (and no MLM head: tok_emb is narrower than the hidden states).
  * @example defineEncoder(cfg).ops.map((o) => o.kind) // ['embedding', 'dropout', 'layerNorm', 'dense', ...]
  */
 export function defineEncoder(cfg: EncoderConfig): Arch {

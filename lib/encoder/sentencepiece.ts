@@ -2,7 +2,6 @@
 // U+2581, then the highest-scoring segmentation of the text into vocabulary pieces (Viterbi
 // over a trie of the pieces). A port of tfjs-models/universal-sentence-encoder's tokenizer
 // (Apache-2.0), kept step for step so that ids match what the model was exported with.
-import type { TextTokenizer } from './tokenizer';
 
 /** [piece, log-probability score]; the index is the token id. */
 export type SentencePieceVocab = ReadonlyArray<readonly [string, number]>;
@@ -104,8 +103,9 @@ export class SentencePieceTokenizer {
  * no post-processor), loaded back by tokenizerFromJson (tokenizer.ts) into this class, so that
  * the ids are always those of the port above (the ones USE-lite's graph was exported with).
  * An empty text gives [0] (the unknown piece), as the `--model use-lite` embedder does.
+ * It is a TextTokenizer (tokenizer.ts) by shape: declaring it would make the two files import each other.
  */
-export class SentencePieceTextTokenizer implements TextTokenizer {
+export class SentencePieceTextTokenizer {
   readonly kind = 'sentencepiece' as const;
   readonly vocabSize: number;
   readonly padId = 0;
@@ -145,17 +145,15 @@ export class SentencePieceTextTokenizer implements TextTokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: this.vocab
-        .slice(0, RESERVED)
-        .map(([content], id) => ({
-          id,
-          content,
-          single_word: false,
-          lstrip: false,
-          rstrip: false,
-          normalized: false,
-          special: true,
-        })),
+      added_tokens: this.vocab.slice(0, RESERVED).map(([content], id) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
       normalizer: { type: 'NFKC' },
       pre_tokenizer: metaspace,
       post_processor: null,
