@@ -29,7 +29,7 @@ import { getTask } from '../../lib/eval/tasks/registry';
 import { contrastiveLoss } from '../../lib/losses/contrastive';
 import { DeviceEngine } from '../../lib/train/device-engine';
 import { TrainEngine } from '../../lib/train/engine';
-import { tmpDir } from '../helpers';
+import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 const fixture = join(__dirname, '..', 'fixtures', 'use-lite');
 const texts = JSON.parse(readFileSync(join(fixture, 'texts.json'), 'utf8')) as string[];
@@ -203,6 +203,25 @@ describe('gecko import use-lite', () => {
       await Promise.all(engines.map((e) => e.close()));
     }
   });
+
+  it.skipIf(!have(join(SHARED_DATA, 'sick'), 'shared data (sick)'))(
+    'gecko eval marks the tasks that may overlap USE-lite`s training data (SICK-R) like in-domain ones',
+    async () => {
+      const out = tmpDir();
+      dirs.push(out);
+      const env = {
+        ...process.env,
+        GECKO_DATA_DIR: SHARED_DATA,
+        GECKO_CACHE_DIR: join(out, 'cache'),
+        GECKO_PROGRESS: 'off',
+      };
+      const args = ['bin/gecko.js', 'eval', '--model', dir, '--tasks', 'SICK-R,BIOSSES', '--preset', 'smoke'];
+      const r = await promisify(execFile)('node', [...args, '--out', join(out, 'eval'), '--json'], { env });
+      const tasks = (JSON.parse(r.stdout) as { task: string }[]).map((x) => x.task);
+      expect(tasks).toContain('SICK-R (in-domain)');
+      expect(tasks).toContain('BIOSSES');
+    },
+  );
 
   it('is a CLI command: gecko import use-lite --out DIR (and a clear usage error otherwise)', async () => {
     const run = promisify(execFile);

@@ -117,7 +117,7 @@ export const command: Command = {
     // A checkpoint trained with this config's mixture is in-domain on the tasks whose train split the mixture holds.
     const inDomain = model.id.startsWith('ckpt:') ? inDomainTasks(config.finetune.mixture) : [];
     // USE-lite (the graph or a checkpoint of it): the tasks that may overlap USE's own training data
-    const cfgOf = (model as { config?: EncoderConfig }).config;
+    const cfgOf = (model as { embedder?: { config?: EncoderConfig } }).embedder?.config;
     if (model.id === 'use-lite' || (cfgOf && isUseLiteBackbone(cfgOf)))
       inDomain.push(...USE_LITE_OVERLAP_TASKS.filter((t) => !inDomain.includes(t)));
     const records = summaryRecords(report.rows, inDomain);
