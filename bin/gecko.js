@@ -7,6 +7,10 @@ import { register } from 'tsx/esm/api';
 // The project folder, so that data, runs and caches resolve the same from any working directory.
 process.env.GECKO_PROJECT_ROOT ??= join(dirname(fileURLToPath(import.meta.url)), '..');
 register();
+// Relative GECKO_DATA_DIR etc. become absolute once, against the folder the user started in, so that
+// every child process (and any chdir) reads the same folders.
+const { resolvePathVars } = await import('../lib/core/env.ts');
+resolvePathVars();
 const { main, installProcessHandlers } = await import('../lib/cli/main.ts');
 installProcessHandlers();
 process.exitCode = await main(process.argv.slice(2));

@@ -7,6 +7,14 @@
 # Exit codes: 0 all ran, 1 a cell failed, 3 Jupyter is not installed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# A relative folder variable (GECKO_DATA_DIR=../shared/data) means the folder the user started in (npm's
+# INIT_CWD under `npm run notebooks`), not the kernel's: made absolute once, here, as lib/core/env.ts
+# resolvePathVars does for the CLI and the tests.
+start="$PWD"
+if [ -n "${INIT_CWD:-}" ] && [ -f "$PWD/package.json" ]; then start="$INIT_CWD"; fi
+for v in GECKO_DATA_DIR GECKO_MODELS_DIR GECKO_RUNS_DIR GECKO_CACHE_DIR GECKO_PROJECT_ROOT; do
+  case "${!v:-}" in "" | /*) ;; *) export "$v=$(realpath -m -s -- "$start/${!v}")" ;; esac
+done
 cd "$root"
 
 . "$root/scripts/jupyter-python.sh"

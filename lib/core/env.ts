@@ -1,5 +1,7 @@
 // The only place lib/ reads process.env. Every variable the workbench reads is listed here.
 import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { GeckoError } from './errors';
 
 export const ENV_VARS = {
@@ -23,6 +25,7 @@ export const ENV_VARS = {
   OPENAI_BASE_URL: 'base URL of an OpenAI-compatible server',
   GECKO_DEBUG: '1 (or true) prints stack traces with errors (default: one line and a fix)',
   CI: 'set by CI: tests that need data, models or Jupyter must run instead of skipping',
+  INIT_CWD: 'set by npm: the folder npm was started in (relative folder variables above resolve against it)',
 } as const;
 
 export type EnvVar = keyof typeof ENV_VARS;
@@ -31,6 +34,45 @@ export type EnvVar = keyof typeof ENV_VARS;
 export function readEnv(name: EnvVar): string | undefined {
   const v = process.env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** The variables that name folders: a relative value is made absolute once, at startup (resolvePathVars). */
+export const PATH_VARS = [
+  'GECKO_DATA_DIR',
+  'GECKO_MODELS_DIR',
+  'GECKO_RUNS_DIR',
+  'GECKO_CACHE_DIR',
+  'GECKO_PROJECT_ROOT',
+] as const satisfies readonly EnvVar[];
+export type PathVar = (typeof PATH_VARS)[number];
+
+/**
+ * The folder the user started in. npm runs a script (`npm test`, `npm run gecko`) in the package's
+ * folder and says in INIT_CWD where it was started, which is where a relative path was typed; so
+ * INIT_CWD when this process runs in a folder with a package.json, else the working directory (a
+ * child started elsewhere, e.g. by a test in a temporary folder, may inherit a stale INIT_CWD).
+ */
+export function startDir(): string {
+  const cwd = process.cwd();
+  const init = readEnv('INIT_CWD');
+  return init !== undefined && existsSync(join(cwd, 'package.json')) ? resolve(init) : cwd;
+}
+
+/**
+ * Make every folder variable (PATH_VARS) absolute, resolved against `base` (the folder the user started
+ * in), in process.env. Called once at startup (bin/gecko.js, vitest.config.ts), so that child processes
+ * inherit absolute paths: `GECKO_DATA_DIR=../shared/data npm test` then means the same folder in a test's
+ * child started in a temporary folder. Returns the variables it changed.
+ * @example resolvePathVars('/home/me/gecko'); // GECKO_DATA_DIR=../shared/data -> /home/me/shared/data
+ */
+export function resolvePathVars(base = startDir()): Partial<Record<PathVar, string>> {
+  const changed: Partial<Record<PathVar, string>> = {};
+  for (const name of PATH_VARS) {
+    const v = readEnv(name);
+    if (v === undefined || isAbsolute(v)) continue;
+    process.env[name] = changed[name] = resolve(base, v);
+  }
+  return changed;
 }
 
 /** The most threads GECKO_WORKERS may ask for: 4 per core (more only adds memory and switching). */

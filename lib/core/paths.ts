@@ -2,16 +2,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors';
-import { readEnv } from './env';
+import { readEnv, startDir, type PathVar } from './env';
 import { readJsonFile } from './json';
+
+/**
+ * A folder variable's value as an absolute path. bin/gecko.js and vitest.config.ts make them absolute
+ * at startup (resolvePathVars); a relative one met here (a notebook kernel, a library user) resolves
+ * the same way, against the folder the user started in, not this process's working directory.
+ */
+function envDir(name: PathVar): string | undefined {
+  const env = readEnv(name);
+  return env === undefined ? undefined : resolve(startDir(), env);
+}
 
 /**
  * The project root: GECKO_PROJECT_ROOT (set by bin/gecko.js), else the nearest folder upwards
  * from cwd whose package.json is this project.
  */
 export function projectRoot(start = process.cwd()): string {
-  const env = readEnv('GECKO_PROJECT_ROOT');
-  if (env) return resolve(env);
+  const env = envDir('GECKO_PROJECT_ROOT');
+  if (env) return env;
   let dir = resolve(start);
   for (;;) {
     const pkg = join(dir, 'package.json');
@@ -30,24 +40,20 @@ export function projectRoot(start = process.cwd()): string {
 
 /** The data directory: GECKO_DATA_DIR, else <root>/data. */
 export function dataDir(): string {
-  const env = readEnv('GECKO_DATA_DIR');
-  return env ? resolve(env) : join(projectRoot(), 'data');
+  return envDir('GECKO_DATA_DIR') ?? join(projectRoot(), 'data');
 }
 
 export function runsDir(): string {
-  const env = readEnv('GECKO_RUNS_DIR');
-  return env ? resolve(env) : join(projectRoot(), 'runs');
+  return envDir('GECKO_RUNS_DIR') ?? join(projectRoot(), 'runs');
 }
 
 export function cacheDir(): string {
-  const env = readEnv('GECKO_CACHE_DIR');
-  return env ? resolve(env) : join(projectRoot(), 'cache');
+  return envDir('GECKO_CACHE_DIR') ?? join(projectRoot(), 'cache');
 }
 
 /** GGUF models for the local-LLM tests: GECKO_MODELS_DIR, else ../shared/models beside the project. */
 export function modelsDir(): string {
-  const env = readEnv('GECKO_MODELS_DIR');
-  return env ? resolve(env) : resolve(projectRoot(), '..', 'shared', 'models');
+  return envDir('GECKO_MODELS_DIR') ?? resolve(projectRoot(), '..', 'shared', 'models');
 }
 
 /**

@@ -4,7 +4,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { DataError, GeckoError } from './errors';
-import { readEnv, type EnvVar } from './env';
+import { readEnv, startDir, type EnvVar } from './env';
 import { cleanStaleTemps } from './fs';
 import { acquireLock } from './lock';
 import { missingHint, whyMissing } from './missing';
@@ -99,7 +99,7 @@ export function checkInputFile(path: string, what: string, opts: { exts?: string
 export function checkEnvDirs(names: EnvVar[] = ['GECKO_RUNS_DIR', 'GECKO_CACHE_DIR']): void {
   for (const n of names) {
     const v = readEnv(n);
-    if (v) checkOutputDir(v, n);
+    if (v) checkOutputDir(resolve(startDir(), v), n); // relative: against the folder the user started in, as paths.ts
   }
 }
 

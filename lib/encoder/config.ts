@@ -40,6 +40,8 @@ export interface EncoderConfig {
   finalLayerNorm?: boolean;
   /** After pooling (without normalising), tanh(x W + b) with W dModel x dModel (tanh.w, tanh.b), then L2 (USE-lite). */
   poolHead?: 'tanh';
+  /** Text prompts by name (sentence-transformers' prompts of an imported checkpoint: query, passage...), prepended to role texts at encoding and in training (prompts.ts). Not part of the forward pass. */
+  prompts?: Record<string, string>;
 }
 
 /**
@@ -79,6 +81,11 @@ export function checkEncoderConfig(cfg: EncoderConfig): void {
       throw new ConfigError(`encoder.${k}`, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(cfg[k])}`);
   if (cfg.positionOffset !== undefined && !(Number.isInteger(cfg.positionOffset) && cfg.positionOffset >= 0))
     throw new ConfigError('encoder.positionOffset', `must be a non-negative integer, got ${cfg.positionOffset}`);
+  if (
+    cfg.prompts !== undefined &&
+    (typeof cfg.prompts !== 'object' || Object.values(cfg.prompts).some((p) => typeof p !== 'string'))
+  )
+    throw new ConfigError('encoder.prompts', `must map prompt names to strings, got ${JSON.stringify(cfg.prompts)}`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1))
     throw new ConfigError('encoder.dropout', `must be in [0, 1), got ${cfg.dropout}`);
 }

@@ -529,6 +529,11 @@ export function readHfEncoder(dir: string, opts: { pooling?: HfPooling } = {}): 
   if (!existsSync(dir))
     throw new GeckoError(`${dir}: no such folder`, 'pass a Hugging Face / sentence-transformers model folder');
   const cfgFile = join(dir, 'config.json');
+  if (!existsSync(cfgFile))
+    throw new GeckoError(
+      `${dir}: no config.json, so this is not a Hugging Face model folder`,
+      'pass the folder of a BERT-family or XLM-RoBERTa model (config.json, model.safetensors, tokenizer.json or vocab.txt)',
+    );
   const arch = parseHfConfig(readJson(cfgFile, 'the model config'), cfgFile);
 
   const modules = readModules(dir);

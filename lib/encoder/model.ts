@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { archOf, program, type Program } from './arch';
 import type { EncoderConfig } from './config';
-import { formsOf } from './ops';
+import { formsOf } from './ops/index';
 import type { PackedCtx, ParamTensors } from './ops/types';
 import { paramSpecs } from './params';
 

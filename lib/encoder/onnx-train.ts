@@ -19,7 +19,7 @@ import { DT } from '../core/onnx-proto';
 import { archOf, program, type Program } from './arch';
 import type { EncoderConfig } from './config';
 import { Graph, onnxContext, type OnnxCtx } from './onnx-graph';
-import { formsOf } from './ops';
+import { formsOf } from './ops/index';
 import { mlmOnnx } from './ops/mlm-head';
 
 export { ONNX_OPSET } from './onnx-graph';

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { archOf, program } from './arch';
 import type { EncoderConfig } from './config';
-import { formsOf } from './ops';
+import { formsOf } from './ops/index';
 import { mlmLossPadded } from './ops/mlm-head';
 import type { PackedCtx, PaddedCtx, ParamTensors } from './ops/types';
 

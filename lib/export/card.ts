@@ -31,6 +31,8 @@ export interface CardInput {
   matryoshkaDims: number[];
   producer: Producer;
   exportedAt: string;
+  /** An imported BERT / XLM-R (gecko import) written back as this architecture (BertModel, XLMRobertaModel). */
+  hfArchitecture?: string;
 }
 
 const fmt = (x: number) => x.toFixed(4);
@@ -75,6 +77,7 @@ function scoreTable(scores: readonly CardScore[]): string {
 
 /** The README.md text. */
 export function modelCard(c: CardInput): string {
+  if (c.hfArchitecture) return importedCard(c, c.hfArchitecture);
   const cfg = c.config;
   const dims = c.matryoshkaDims.length ? c.matryoshkaDims.join(', ') : String(cfg.dModel);
   // every parameter but the MLM head's output bias (not part of the embedding model)
@@ -181,4 +184,42 @@ never calls it. The differences are in training only: our dropout (p = ${cfg.dro
 embeddings, the attention output and the FFN output; ${HF_ARCHITECTURE} has no dropout after the FFN
 and one on attention probabilities (set to 0 in config.json). Fine-tuning this export in PyTorch is
 therefore a slightly different regulariser, not a different model.`;
+}
+
+/** The card of an imported BERT / XLM-R checkpoint written back as its own architecture. */
+function importedCard(c: CardInput, architecture: string): string {
+  const cfg = c.config;
+  const prompts = Object.entries(cfg.prompts ?? {}).filter(([, p]) => p);
+  const source = typeof c.meta.source === 'string' ? withoutLocalPaths(c.meta.source) : 'a Hugging Face folder';
+  return `---
+library_name: sentence-transformers
+pipeline_tag: sentence-similarity
+tags:
+  - sentence-transformers
+  - feature-extraction
+  - sentence-similarity
+  - gecko-workbench
+---
+
+# ${architecture} exported by the Gecko workbench (${c.checkpointId})
+
+Imported from \`${source}\` with \`gecko import\` and exported from checkpoint \`${c.checkpointId}\`
+by ${producerLine(c.producer)} on ${c.exportedAt}. transformers' **${architecture}**:
+${cfg.layers} post-LN blocks, width ${cfg.dModel}, ${cfg.heads} heads, FFN ${cfg.ffn} (${cfg.activation ?? 'gelu'}),
+embedding LayerNorm, LayerNorm eps ${cfg.lnEps}, at most ${cfg.maxLen} tokens (\`max_position_embeddings\` keeps
+the rows of those positions); one token type (type 0, the only one the workbench uses). Embeddings:
+${cfg.pooling === 'cls' ? 'the first token' : 'the mean over every token'}, L2-normalised (a Normalize module).
+The pooler (\`pooler.dense\`) is zeros: sentence-transformers never calls it.
+
+Prompts (\`config_sentence_transformers.json\`): ${prompts.length ? prompts.map(([k, p]) => `\`${k}\` = \`${JSON.stringify(p)}\``).join(', ') : 'none'}.
+The workbench also prepends them in training (the query prompt to queries, the passage prompt to passages).
+
+## Evaluation
+
+${scoreTable(c.scores)}
+
+## Training config
+
+${c.run ? `From the run folder \`${c.run.name}\` (its config.json):\n\n\`\`\`json\n${JSON.stringify(c.run.config, null, 2)}\n\`\`\`` : 'The checkpoint is not inside a run folder, so no training config is known here.'}
+`;
 }

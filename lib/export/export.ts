@@ -1,6 +1,8 @@
 // `gecko export`: a checkpoint folder -> a folder the Python ecosystem loads as it is, in the
 // sentence-transformers layout:
-//   model.safetensors                 weights under XLMRobertaXLModel's names (see hf-model.ts)
+//   model.safetensors                 weights under XLMRobertaXLModel's names (see hf-model.ts); an
+//                                     imported BERT / XLM-R (gecko import) goes back as BertModel /
+//                                     XLMRobertaModel (encoder/hf-map.ts), with its pooling and prompts
 //   onnx/model.onnx                   the encoder as ONNX (encoder/onnx-export.ts): input_ids +
 //                                     attention_mask -> last_hidden_state, sentence_embedding
 //   config.json                       transformers config (model_type xlm-roberta-xl)
@@ -30,6 +32,7 @@ import { saveTokenizer } from '../encoder/tokenizer';
 import { mainScoreOf, resultFiles, type MtebResult } from '../eval/results';
 import { getTask } from '../eval/tasks/registry';
 import { modelCard, withoutLocalPaths, type CardScore } from './card';
+import { hfFamilyConfig, hfFamilyOf, hfTensorsOf } from '../encoder/hf-map';
 import { hfConfig, hfTensors, HF_ARCHITECTURE } from './hf-model';
 import { safetensorsBytes } from './safetensors';
 
@@ -158,7 +161,14 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
   const scores = runDir ? scoresOf(runDir, ck.id) : [];
   const producer = producedBy();
 
-  const tensors = hfTensors(ck.config, ck.params, padId);
+  // a BERT-family definition (gecko import) is written back as BertModel / XLMRobertaModel, any other as XLMRobertaXLModel
+  const family = 'family' in hfFamilyOf(ck.config);
+  const tensors = family ? hfTensorsOf(ck.config, ck.params) : hfTensors(ck.config, ck.params, padId);
+  const gecko = { gecko: { checkpoint: ck.id, producer, encoder: ck.config } };
+  const hf = family
+    ? hfFamilyConfig(ck.config, padId, gecko)
+    : { architecture: HF_ARCHITECTURE, config: hfConfig(ck.config, padId, gecko) };
+  const cls = ck.config.pooling === 'cls';
   const show = opts.progress !== false;
   const bar = show ? startProgress('export', tensors.length + 1, 'steps') : undefined;
   const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
@@ -179,7 +189,7 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
   // the same weights as an ONNX graph, where sentence-transformers' ONNX backend looks for it
   put('onnx/model.onnx', exportEncoderOnnx(ck.config, ck.params, { gecko_checkpoint: ck.id }));
 
-  putJson('config.json', hfConfig(ck.config, padId, { gecko: { checkpoint: ck.id, producer, encoder: ck.config } }));
+  putJson('config.json', hf.config);
   saveTokenizer(join(tmp, 'tokenizer.json'), ck.tokenizer);
   files.push('tokenizer.json');
   putJson('tokenizer_config.json', {
@@ -200,14 +210,14 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
   putJson('sentence_bert_config.json', { max_seq_length: ck.config.maxLen, do_lower_case: false });
   putJson('config_sentence_transformers.json', {
     __version__: { gecko_workbench: producer.version },
-    prompts: ST_PROMPTS,
+    prompts: ck.config.prompts ?? ST_PROMPTS,
     default_prompt_name: null,
     similarity_fn_name: 'cosine',
   });
   putJson('1_Pooling/config.json', {
     word_embedding_dimension: ck.config.dModel,
-    pooling_mode_cls_token: false,
-    pooling_mode_mean_tokens: true,
+    pooling_mode_cls_token: cls,
+    pooling_mode_mean_tokens: !cls,
     pooling_mode_max_tokens: false,
     pooling_mode_mean_sqrt_len_tokens: false,
     pooling_mode_weightedmean_tokens: false,
@@ -230,13 +240,14 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
       matryoshkaDims: matryoshkaDims(runConfig),
       producer,
       exportedAt,
+      ...(family ? { hfArchitecture: hf.architecture } : {}),
     }),
   );
   // No local paths: the checkpoint is named by its content id, the run by its folder's name.
   writeJson(join(tmp, 'gecko_export.json'), {
     checkpoint: ck.id,
     run: runDir ? basename(runDir) : null,
-    architecture: HF_ARCHITECTURE,
+    architecture: hf.architecture,
     producer,
     exportedAt,
     files: [...files, 'gecko_export.json'],
@@ -252,7 +263,7 @@ export function exportCheckpoint(ckptDir: string, outDir: string, opts: ExportOp
   return {
     outDir,
     checkpointId: ck.id,
-    architecture: HF_ARCHITECTURE,
+    architecture: hf.architecture,
     files,
     scores: scores.length,
     ...(runDir ? { runDir } : {}),

@@ -10,6 +10,7 @@ import { contrastiveLoss, type ContrastiveBatch, type ContrastiveOptions } from 
 import { logitsRow, type LogitsRow } from '../losses/logits-row';
 import type { RunContext } from '../runs/run';
 import { batchIndices } from '../train/batches';
+import { rolePrompts } from '../encoder/prompts';
 import { batchLayout, contrastiveBatchOf, formatExample, lossOptionsFor } from '../train/contrastive-stage';
 import { mixtureForRun } from './mixture';
 
@@ -45,11 +46,11 @@ export async function exampleLogits(
     return e;
   });
   const options = lossOptionsFor(cfg, 'finetune');
+  const embedder = await loadEmbedder(checkpoint, { replicas: 1 });
   const layout = batchLayout(
-    examples.map((e) => formatExample(e)),
+    examples.map((e) => formatExample(e, cfg.format, rolePrompts(embedder.config))), // as trainContrastive formats them
     options.hardNegatives,
   );
-  const embedder = await loadEmbedder(checkpoint, { replicas: 1 });
   let vectors: Float32Array[];
   try {
     vectors = await embedder.embed(layout.texts);

@@ -228,10 +228,11 @@ export interface StageFile {
 }
 
 /**
- * Append-only logs that every read-back of a finished stage extends (FRet's usage.jsonl gets one
- * line per invocation): not results, so not in the file list.
+ * Files that every read-back of a finished stage rewrites or extends: FRet's usage.jsonl (one
+ * line per invocation) and env.json (the machine and versions of the latest invocation, written
+ * by startRun when a command's --out is the stage folder). Not results, so not in the file list.
  */
-const LOGS = new Set(['usage.jsonl']);
+const LOGS = new Set(['usage.jsonl', 'env.json']);
 
 /** Every file under a stage folder (relative path -> size, sha256, rows), lock and temp files and LOGS left out. */
 export function stageFiles(dir: string): Record<string, StageFile> {

@@ -3,7 +3,9 @@
 //   finetune: + each example's own hard negatives, + same-tower negatives, with Matryoshka
 //             over prefix dimensions (paper Eq. 3 and MRL), as the config says.
 // Queries are formatted with formatQuery; positives and negatives with formatPassage, or
-// with formatQuery for symmetric examples, in the config's format (unified or plain). Equal positive texts in a batch are masked.
+// with formatQuery for symmetric examples, in the config's format (unified or plain); then the starting
+// checkpoint's prompts (an imported e5 / bge: encoder/prompts.ts) are prepended, the query prompt to
+// queries and symmetric targets, the passage prompt to passages. Equal positive texts in a batch are masked.
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import { GeckoError } from '../core/errors';
@@ -12,6 +14,7 @@ import type { Logger } from '../core/log';
 import { deriveSeed } from '../core/rng';
 import type { ExampleText, TrainingExample } from '../core/types';
 import { loadCheckpoint } from '../encoder/checkpoint';
+import { NO_PROMPTS, rolePrompts, type RolePrompts } from '../encoder/prompts';
 import { contrastiveLoss, type ContrastiveBatch, type ContrastiveOptions } from '../losses/contrastive';
 import { matryoshkaLoss } from '../losses/matryoshka';
 import { batchIndices } from './batches';
@@ -43,12 +46,22 @@ export interface FormattedExample {
   negatives: string[];
 }
 
-/** The texts of one example, formatted for the encoder (config `format`: unified or plain). */
-export function formatExample(ex: TrainingExample, format: TextFormat = 'unified'): FormattedExample {
+/**
+ * The texts of one example, formatted for the encoder (config `format`: unified or plain), with the
+ * checkpoint's prompts in front (query prompt on queries and symmetric targets, passage prompt on passages).
+ * @example formatExample(ex, 'unified', { query: 'query: ', passage: 'passage: ' }).query // 'query: task: … | query: …'
+ */
+export function formatExample(
+  ex: TrainingExample,
+  format: TextFormat = 'unified',
+  prompts: RolePrompts = NO_PROMPTS,
+): FormattedExample {
   const target = (t: ExampleText) =>
-    ex.symmetric ? formatQuery(ex.task, t.text, format) : formatPassage(t.title, t.text, format);
+    ex.symmetric
+      ? prompts.query + formatQuery(ex.task, t.text, format)
+      : prompts.passage + formatPassage(t.title, t.text, format);
   return {
-    query: formatQuery(ex.task, ex.query, format),
+    query: prompts.query + formatQuery(ex.task, ex.query, format),
     positive: target(ex.positive),
     negatives: ex.negatives.map(target),
   };
@@ -135,7 +148,7 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
   const weights = o.stage === 'finetune' ? o.config.finetune.matryoshkaWeights : [1];
   for (const d of dims)
     if (d > cfg.dModel) throw new GeckoError(`finetune.matryoshkaDims: ${d} exceeds the encoder width ${cfg.dModel}`);
-  const formatted = o.examples.map((e) => formatExample(e, o.config.format));
+  const formatted = o.examples.map((e) => formatExample(e, o.config.format, rolePrompts(start.config)));
   const tokens = new Map<string, number[]>();
   const ids = (t: string) => {
     let v = tokens.get(t);

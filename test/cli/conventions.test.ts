@@ -1,13 +1,13 @@
 // The CLI's conventions (issue 12 section 3): util.parseArgs flags, -h/--help on every command
 // (printing help, never running it), --version, `--` ending the flags, stray positionals refused,
 // exit codes 0 / 1 / 2, and one clean line for any error (no stack trace unless GECKO_DEBUG=1).
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseArgs } from '../../lib/cli/args';
 import { main, reportError } from '../../lib/cli/main';
 import { describeError, GeckoError, UsageError } from '../../lib/core/errors';
+import { runAsync } from '../helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const COMMANDS = readdirSync(join(ROOT, 'lib', 'cli', 'commands'))
@@ -157,15 +157,16 @@ describe('reportError: any error becomes one line and a fix', () => {
 });
 
 describe('bin/gecko.js in a fresh process', () => {
+  // asynchronous: a blocking spawnSync would starve the worker's RPC on a loaded machine
   const gecko = (...args: string[]) =>
-    spawnSync('node', [join(ROOT, 'bin', 'gecko.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  it('demo -h prints help and exits 0 (does not start the demo); a stray positional exits 2', () => {
-    const h = gecko('demo', '-h');
+    runAsync('node', [join(ROOT, 'bin', 'gecko.js'), ...args], { cwd: ROOT, timeoutMs: 100_000 });
+  it('demo -h prints help and exits 0 (does not start the demo); a stray positional exits 2', async () => {
+    const h = await gecko('demo', '-h');
     expect(h.status).toBe(0);
     expect(h.stdout).toMatch(/^gecko demo: /);
-    const s = gecko('mixture', 'fret-examples.jsonl');
+    const s = await gecko('mixture', 'fret-examples.jsonl');
     expect(s.status).toBe(2);
     expect(s.stderr).toMatch(/unexpected argument 'fret-examples.jsonl'/);
     expect(s.stderr.length).toBeLessThan(2000);
-  });
+  }, 220_000);
 });

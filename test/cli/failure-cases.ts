@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../../lib/config/presets';
 import { saveCheckpoint } from '../../lib/encoder/checkpoint';
@@ -45,11 +45,22 @@ export interface Case {
   leaves?: (f: Fixtures) => string[];
   /** Seconds it may take at most (a hang is a failure). */
   within?: number;
-  /** Why this case cannot be tried here (e.g. permissions do not bind root), or undefined. */
+  /**
+   * Run without root's permission override: as root, the child is started through `setpriv`
+   * with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped, so that file modes bind it as they bind a user.
+   */
+  noRootOverride?: boolean;
+  /** Why this case cannot be tried here, or undefined. */
   skip?: () => string | undefined;
   /** What stderr must say even when the command succeeds (a warning). */
   warns?: (f: Fixtures) => RegExp;
 }
+
+const isRoot = () => process.getuid?.() === 0;
+const onPath = (cmd: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, cmd)));
+/** setpriv (util-linux) arguments that start a command as root without the permission override. */
+const DROP_OVERRIDE = ['--bounding-set', '-dac_override,-dac_read_search', '--'];
 
 /** Build the fixture files in `dir`: a 32-d checkpoint, malformed inputs, servers that never answer. */
 export async function makeFixtures(dir: string): Promise<Fixtures> {
@@ -268,7 +279,11 @@ export const CASES: Case[] = [
     args: (f) => ['eval', ...smoke, '--model', 'bm25', '--tasks', 'CISI', '--out', join(f.readonly, 'e')],
     code: 1,
     names: (f) => new RegExp(`${f.readonly}.*not writable`),
-    skip: () => (process.getuid?.() === 0 ? 'running as root: a read-only folder is still writable' : undefined),
+    noRootOverride: true,
+    skip: () =>
+      isRoot() && !onPath('setpriv')
+        ? 'running as root without setpriv (util-linux) to drop the permission override: a read-only folder is still writable'
+        : undefined,
   },
   {
     id: 'embed --dim 1000 before embedding',
@@ -293,6 +308,84 @@ export const CASES: Case[] = [
     names: () => /\/proc/,
     within: 60,
   },
+  // issue 19: gecko import
+  ...((): Case[] => {
+    /** A copy of the tiny BERT fixture with config.json edited (made when the case runs). */
+    const bertWith = (f: Fixtures, name: string, edit: Record<string, unknown>) => {
+      const to = j(f, name);
+      if (!existsSync(to)) {
+        cpSync(join(ROOT, 'test', 'fixtures', 'hf', 'bert-cls'), to, { recursive: true });
+        const cfg = JSON.parse(readFileSync(join(to, 'config.json'), 'utf8'));
+        writeFileSync(join(to, 'config.json'), JSON.stringify({ ...cfg, ...edit }));
+      }
+      return to;
+    };
+    return [
+      { id: 'import without --out', cls: 0, args: (f) => ['import', f.folder], code: 2, names: () => /--out/ },
+      {
+        id: 'import --pooling max',
+        cls: 0,
+        args: (f) => ['import', f.folder, '--out', j(f, 'i0'), '--pooling', 'max'],
+        code: 2,
+        names: () => /--pooling.*max/,
+      },
+      {
+        id: 'import of a missing folder',
+        cls: 1,
+        args: (f) => ['import', j(f, 'no-such-model'), '--out', j(f, 'i1')],
+        code: 1,
+        names: (f) => new RegExp(`${j(f, 'no-such-model')}: no such folder`),
+        leaves: (f) => [j(f, 'i1')],
+      },
+      {
+        id: 'import of a file',
+        cls: 3,
+        args: (f) => ['import', f.file, '--out', j(f, 'i2')],
+        code: 1,
+        names: (f) => new RegExp(`${f.file} is a file`),
+        leaves: (f) => [j(f, 'i2')],
+      },
+      {
+        id: 'import of a folder without config.json',
+        cls: 3,
+        args: (f) => ['import', f.folder, '--out', j(f, 'i3')],
+        code: 1,
+        names: (f) => new RegExp(`${f.folder}: no config.json`),
+        leaves: (f) => [j(f, 'i3')],
+      },
+      {
+        id: 'import of a GPT-2 folder',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'gpt2-model', { model_type: 'gpt2' }), '--out', j(f, 'i4')],
+        code: 1,
+        names: () => /config\.json: model_type "gpt2" is not supported; supported: bert, xlm-roberta/,
+        leaves: (f) => [j(f, 'i4')],
+      },
+      {
+        id: 'import of a tanh-GELU BERT',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'gelu-new-model', { hidden_act: 'gelu_new' }), '--out', j(f, 'i5')],
+        code: 1,
+        names: () => /hidden_act "gelu_new" is not supported by the model definition/,
+        leaves: (f) => [j(f, 'i5')],
+      },
+      {
+        id: 'import of weights that do not match config.json',
+        cls: 3,
+        args: (f) => ['import', bertWith(f, 'three-layer-model', { num_hidden_layers: 3 }), '--out', j(f, 'i6')],
+        code: 1,
+        names: () => /model\.safetensors: \d+ tensor\(s\) missing, e\.g\. 'encoder\.layer\.2\./,
+        leaves: (f) => [j(f, 'i6')],
+      },
+      {
+        id: 'import --out onto a checkpoint',
+        cls: 4,
+        args: (f) => ['import', join(ROOT, 'test', 'fixtures', 'hf', 'bert-cls'), '--out', f.ckpt],
+        code: 1,
+        names: (f) => new RegExp(`--out ${f.ckpt} already exists`),
+      },
+    ];
+  })(),
   // 6: slow failures
   {
     id: 'teacher server refuses connections',
@@ -853,7 +946,9 @@ export function runCase(
   const within = c.within ?? 120;
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('node', [bin, ...c.args(f)], {
+    const argv = ['node', bin, ...c.args(f)];
+    if (c.noRootOverride && isRoot()) argv.unshift('setpriv', ...DROP_OVERRIDE);
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: f.dir,
       env: { ...process.env, GECKO_PROGRESS: 'lines', ...extraEnv, ...(c.env?.(f) ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe'],

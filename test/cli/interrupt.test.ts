@@ -2,7 +2,8 @@
 // exits 130 saying how to resume; a second run on a locked --out is refused; a crash between
 // the two renames of a checkpoint swap is recovered; stale temp files are removed. Signals and
 // output events drive the test, never sleeps.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,11 +14,15 @@ import { isCheckpoint, loadCheckpoint, recoverCheckpoint, saveCheckpoint } from 
 import { encoderConfigFrom } from '../../lib/encoder/config';
 import { initParams } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
-import { have, SHARED_DATA, tmpDir } from '../helpers';
+import { have, runAsync, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = join(__dirname, '..', '..');
-/** A pid that no process has now (a child that has exited). */
-const deadPid = () => spawnSync('true').pid!;
+/** A pid that no process has now (a child that has exited; awaited, never a blocking spawnSync). */
+async function deadPid(): Promise<number> {
+  const child = spawn('true', { stdio: 'ignore' });
+  await once(child, 'exit');
+  return child.pid!;
+}
 
 function smallCheckpoint(dir: string, step: number): void {
   const tok = trainWordPiece(['a cat', 'a dog'], { vocabSize: 60, lowercase: true });
@@ -26,35 +31,34 @@ function smallCheckpoint(dir: string, step: number): void {
 }
 
 describe('locks on an output folder', () => {
-  it('refuse a second writer while the first lives, and take over a dead one', () => {
+  it('refuse a second writer while the first lives, and take over a dead one', async () => {
     const dir = tmpDir();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, command: 'gecko fret', since: 'now' }));
     expect(() => acquireLock(dir, 'gecko mixture')).toThrowError(/in use by another run \(pid \d+: gecko fret/);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), command: 'gecko fret' }));
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), command: 'gecko fret' }));
     const release = acquireLock(dir, 'gecko mixture');
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
-  it('a second gecko on a locked --out exits 1 naming the holder', () => {
+  it('a second gecko on a locked --out exits 1 naming the holder', async () => {
     const dir = tmpDir();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, command: 'gecko pretrain', since: 'now' }));
-    const r = spawnSync('node', [join(ROOT, 'bin', 'gecko.js'), 'pretrain', '--preset', 'smoke', '--out', dir], {
-      encoding: 'utf8',
-      timeout: 120_000,
+    const r = await runAsync('node', [join(ROOT, 'bin', 'gecko.js'), 'pretrain', '--preset', 'smoke', '--out', dir], {
+      timeoutMs: 170_000,
     });
-    expect(r.status).toBe(1);
+    expect(r.status, r.stderr.slice(-2000)).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`in use by another run \\(pid ${process.pid}: gecko pretrain`));
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
-  });
+  }, 200_000);
 });
 
 describe('crash recovery of checkpoints and temp files', () => {
-  it('a crash between the two renames of a swap recovers the newest complete checkpoint', () => {
+  it('a crash between the two renames of a swap recovers the newest complete checkpoint', async () => {
     const parent = tmpDir();
     const ckpt = join(parent, 'ckpt');
     smallCheckpoint(ckpt, 100);
-    const pid = deadPid();
+    const pid = await deadPid();
     renameSync(ckpt, `${ckpt}.old-${pid}`); // first rename done, the crash came before the second
     smallCheckpoint(join(parent, 'newer'), 200);
     renameSync(join(parent, 'newer'), `${ckpt}.tmp-${pid}`);
@@ -64,13 +68,13 @@ describe('crash recovery of checkpoints and temp files', () => {
     expect(existsSync(`${ckpt}.old-${pid}`)).toBe(false);
     expect(existsSync(`${ckpt}.tmp-${pid}`)).toBe(false);
   });
-  it('temp files of dead processes are removed, those of live ones kept', () => {
+  it('temp files of dead processes are removed, those of live ones kept', async () => {
     const dir = tmpDir();
-    const dead = join(dir, `metrics.jsonl.tmp-${deadPid()}-0`);
+    const dead = join(dir, `metrics.jsonl.tmp-${await deadPid()}-0`);
     const live = join(dir, `metrics.jsonl.tmp-${process.pid}-0`);
     writeFileSync(dead, 'x');
     writeFileSync(live, 'x');
-    mkdirSync(join(dir, `ckpt.tmp-${deadPid()}`));
+    mkdirSync(join(dir, `ckpt.tmp-${await deadPid()}`));
     expect(cleanStaleTemps(dir)).toHaveLength(2);
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(live)).toBe(true);

@@ -3,7 +3,6 @@
 // stage record (stage.json, written only by a pipeline context's stage run) in --out, with the
 // hash the pipeline plans for that config; the mixture command writes what mixtureForRun writes
 // for the same FRet examples.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,27 +12,28 @@ import { FRET_FILES } from '../../lib/fret/pipeline';
 import { pipelineContext } from '../../lib/pipeline/context';
 import { mixtureForRun } from '../../lib/pipeline/mixture';
 import { stagePlan } from '../../lib/pipeline/stages';
-import { have, SHARED_DATA, tmpDir } from '../helpers';
+import { have, runAsync, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = join(__dirname, '..', '..');
-function gecko(args: string[], cache: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('node', [join(ROOT, 'bin', 'gecko.js'), ...args], {
+// Asynchronous: a blocking spawnSync would starve the worker's RPC on a loaded machine (test/helpers.ts runAsync).
+const gecko = (args: string[], cache: string) =>
+  runAsync('node', [join(ROOT, 'bin', 'gecko.js'), ...args], {
     cwd: ROOT,
-    encoding: 'utf8',
     env: { ...process.env, GECKO_DATA_DIR: SHARED_DATA, GECKO_CACHE_DIR: cache, GECKO_PROGRESS: 'off' },
-    timeout: 300_000,
+    timeoutMs: 280_000,
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const readJson = <T>(p: string): T => JSON.parse(readFileSync(p, 'utf8')) as T;
 
 describe('the CLI runs the pipeline stages', () => {
   it.skipIf(!have(join(SHARED_DATA, 'ag_news'), 'AG News'))(
     'gecko pretrain --out DIR is pretrainForRun with DIR as its stage folder',
-    () => {
+    async () => {
       const dir = tmpDir('gecko-wrap-');
       const out = join(dir, 'run');
-      const r = gecko(['pretrain', '--preset', 'smoke', '--set', 'pretrain.steps=2', '--out', out], join(dir, 'cache'));
+      const r = await gecko(
+        ['pretrain', '--preset', 'smoke', '--set', 'pretrain.steps=2', '--out', out],
+        join(dir, 'cache'),
+      );
       expect(r.status, r.stderr.slice(-2000)).toBe(0);
       expect(r.stdout.trim()).toBe(join(out, 'ckpt'));
       const cfg = readJson<{ config: ExperimentConfig }>(join(out, 'config.json')).config;
@@ -41,7 +41,7 @@ describe('the CLI runs the pipeline stages', () => {
       expect(rec).toMatchObject({ stage: 'pretrain', hash: stagePlan(cfg).pretrain.hash });
       expect(existsSync(join(out, 'leak.json'))).toBe(true);
       // A rerun reads the finished stage back and prints the same checkpoint.
-      const again = gecko(
+      const again = await gecko(
         ['pretrain', '--preset', 'smoke', '--set', 'pretrain.steps=2', '--out', out],
         join(dir, 'cache'),
       );
@@ -57,7 +57,7 @@ describe('the CLI runs the pipeline stages', () => {
       process.env.GECKO_DATA_DIR ??= SHARED_DATA; // mixtureForRun below runs in this process
       const dir = tmpDir('gecko-wrap-');
       const out = join(dir, 'fret');
-      const r = gecko(
+      const r = await gecko(
         ['fret', '--preset', 'smoke', '--teacher', 'offline', '--n', '3', '--out', out],
         join(dir, 'cache'),
       );
@@ -70,7 +70,7 @@ describe('the CLI runs the pipeline stages', () => {
       // The same FRet examples through gecko mixture and through mixtureForRun (the preset's
       // weights: FRet plus sampled academic sources): the same files.
       const mixOut = join(dir, 'mix');
-      const m = gecko(
+      const m = await gecko(
         ['mixture', '--preset', 'smoke', '--fret', join(out, FRET_FILES.examples), '--out', mixOut],
         join(dir, 'cache'),
       );

@@ -43,12 +43,12 @@ describe('tiny checkpoint references', () => {
       }
       const want = after.get(name)!.data;
       for (let i = 0; i < p.length; i++) {
-        worst = Math.max(worst, Math.abs(p[i]! - want[i]!));
+        worst = Math.max(worst, Math.abs(p[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!))); // relative above 1, where float32 spacing grows
         if (want[i] !== t.data[i]) moved++;
       }
     }
     expect(moved).toBeGreaterThan(10_000); // the step changed the weights...
-    expect(worst).toBeLessThan(1e-7); // ...exactly as adamwStep does (float32 rounding)
+    expect(worst).toBeLessThanOrEqual(2 ** -23); // ...exactly as adamwStep does (float32 rounding: 1 ulp)
   });
 
   it('the reference embeddings have one row of the hidden width per text, prompted ones too', () => {

@@ -10,6 +10,7 @@ import type { EncoderConfig } from '../../lib/encoder/config';
 import { OnnxReplica, SUB_BATCH } from '../../lib/encoder/onnx-replica';
 import { initParams, paramSpecs } from '../../lib/encoder/params';
 import { LocalReplica, type Replica } from '../../lib/encoder/replica';
+import { haveOnnxRuntime } from '../helpers';
 
 const cfg: EncoderConfig = {
   vocabSize: 60,
@@ -50,7 +51,7 @@ function worstRelative(a: Float32Array, b: Float32Array): { name: string; rel: n
 
 const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 
-describe.skipIf(!inferenceRuntime().ort)('onnxruntime training path', () => {
+describe.skipIf(!haveOnnxRuntime())('onnxruntime training path', () => {
   let packed: Replica, onnx: Replica;
   beforeAll(async () => {
     await selectBackend({ override: 'wasm' });

@@ -10,10 +10,10 @@ import { saveCheckpoint } from '../../lib/encoder/checkpoint';
 import { encoderConfigFrom } from '../../lib/encoder/config';
 import { loadEmbedder } from '../../lib/encoder/embedder';
 import { exportEncoderOnnx } from '../../lib/encoder/onnx-export';
-import { inferenceRuntime } from '../../lib/backend/onnx';
 import { initParams } from '../../lib/encoder/params';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
-import { tmpDir } from '../helpers';
+import { inferenceRuntime } from '../../lib/backend/onnx';
+import { haveOnnxRuntime, tmpDir } from '../helpers';
 
 const corpus = [
   'the cat sat on the mat while the dog slept by the door',
@@ -24,7 +24,7 @@ const corpus = [
 ];
 const tok = trainWordPiece(corpus, { vocabSize: 120, lowercase: true });
 
-describe.skipIf(!inferenceRuntime().ort)('ONNX export run by onnxruntime-node', () => {
+describe.skipIf(!haveOnnxRuntime())('ONNX export run by onnxruntime-node', () => {
   beforeAll(async () => {
     await selectBackend({ override: 'wasm' });
   });

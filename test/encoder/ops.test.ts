@@ -14,7 +14,7 @@ import { defineEncoder, type OpNode } from '../../lib/encoder/arch';
 import type { EncoderConfig } from '../../lib/encoder/config';
 import { disposeParams, paramTensors } from '../../lib/encoder/model';
 import { Graph, onnxContext } from '../../lib/encoder/onnx-graph';
-import { OPS } from '../../lib/encoder/ops';
+import { OPS } from '../../lib/encoder/ops/index';
 import { paddedDropoutValues } from '../../lib/encoder/ops/dropout';
 import type { PackedCtx, PaddedCtx, ParamTensors } from '../../lib/encoder/ops/types';
 import { initParams } from '../../lib/encoder/params';

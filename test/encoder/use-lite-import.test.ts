@@ -223,7 +223,7 @@ describe('gecko import use-lite', () => {
     },
   );
 
-  it('is a CLI command: gecko import use-lite --out DIR (and a clear usage error otherwise)', async () => {
+  it('is a CLI command: gecko import use-lite --out DIR (beside gecko import <folder>)', async () => {
     const run = promisify(execFile);
     const out = join(tmpDir(), 'ck');
     dirs.push(dirname(out));
@@ -231,7 +231,12 @@ describe('gecko import use-lite', () => {
     expect(r.stdout.trim()).toBe(out);
     expect(loadCheckpoint(out).id).toBe(ck.id);
     const bad = await run('node', ['bin/gecko.js', 'import', 'use-lyte', '--out', out]).catch((e) => e);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/gecko import takes use-lite, got 'use-lyte'/);
+    expect(bad.code).toBe(1); // not use-lite: read as a model folder, which does not exist
+    expect(bad.stderr).toMatch(/use-lyte: no such folder/);
+    const pooled = await run('node', ['bin/gecko.js', 'import', 'use-lite', '--pooling', 'cls', '--out', out]).catch(
+      (e) => e,
+    );
+    expect(pooled.code).toBe(2);
+    expect(pooled.stderr).toMatch(/--pooling is for a model folder/);
   });
 });

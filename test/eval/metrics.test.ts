@@ -39,7 +39,7 @@ const SK = JSON.parse(readFileSync(FIXTURE.replace(/\.py$/, '.json'), 'utf8')) a
   v_measure: { homogeneity: number; completeness: number; v_measure: number };
   spearman: { x: number[]; y: number[]; rho: number; pearson: number };
 };
-const SKLEARN_PY = pythonWith('sklearn');
+const SKLEARN_PY = await pythonWith('sklearn');
 
 describe('retrieval metrics', () => {
   // q1: graded, with a score tie (d2 = d3 = 0.9, d1 = d9 = 0.5); q2: judged with zeros only
@@ -282,12 +282,16 @@ describe('reranking', () => {
 });
 
 describe('the sklearn fixture', () => {
-  it.skipIf(!SKLEARN_PY)("is what sklearn_metrics.py prints with this machine's scikit-learn", () => {
-    const now = runPythonJson(SKLEARN_PY!, FIXTURE) as typeof SK & { versions: unknown };
-    const { versions: _v, ...rest } = now;
-    const { versions: _w, ...want } = SK as typeof SK & { versions: unknown };
-    expect(JSON.parse(JSON.stringify(rest), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v))).toEqual(
-      JSON.parse(JSON.stringify(want), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)),
-    );
-  });
+  it.skipIf(!SKLEARN_PY)(
+    "is what sklearn_metrics.py prints with this machine's scikit-learn",
+    async () => {
+      const now = (await runPythonJson(SKLEARN_PY!, FIXTURE)) as typeof SK & { versions: unknown };
+      const { versions: _v, ...rest } = now;
+      const { versions: _w, ...want } = SK as typeof SK & { versions: unknown };
+      expect(
+        JSON.parse(JSON.stringify(rest), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)),
+      ).toEqual(JSON.parse(JSON.stringify(want), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)));
+    },
+    300_000,
+  ); // importing scikit-learn on a loaded machine
 });

@@ -43,7 +43,7 @@ describe('TREC formats', () => {
 const { maxQueries, maxCorpus, maxTrain, maxTest } = PRESETS.smoke.eval;
 const smoke = { maxQueries, maxCorpus, maxTrain, maxTest };
 const ok = have(join(SHARED_DATA, 'scifact', 'corpus.jsonl'), 'shared data sets');
-const python = pythonWith('json');
+const python = await pythonWith('json');
 
 describe.runIf(ok && python)('a run written by gecko eval', () => {
   it('scores the same with gecko score and with an independent scorer, at every dim', async () => {

@@ -10,10 +10,10 @@ import { loadCheckpoint } from '../../lib/encoder/checkpoint';
 import { loadEmbedder } from '../../lib/encoder/embedder';
 import { padBatch } from '../../lib/encoder/onnx-runtime';
 import { exportCheckpoint } from '../../lib/export/export';
-import { tmpDir } from '../helpers';
+import { haveOnnxRuntime, tmpDir } from '../helpers';
 import { FIXTURE_TEXTS, makeFixtureRun } from './fixture';
 
-describe.skipIf(!inferenceRuntime().ort)('gecko export: onnx/model.onnx', () => {
+describe.skipIf(!haveOnnxRuntime())('gecko export: onnx/model.onnx', () => {
   beforeAll(async () => {
     await selectBackend({ override: 'wasm' });
   });

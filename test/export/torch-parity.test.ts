@@ -13,7 +13,7 @@ import { pythonWith, runAsync, tmpDir } from '../helpers';
 import { FIXTURE_TEXTS, makeFixtureRun } from './fixture';
 
 const ROOT = resolve(__dirname, '..', '..');
-const python = pythonWith('torch');
+const python = await pythonWith('torch');
 
 describe.skipIf(!python)('exported checkpoint in PyTorch', () => {
   it('matches gecko embed within 1e-4 (cosine >= 0.9999) on every text', async () => {

@@ -1,16 +1,18 @@
 // The smoke cycle through the command line: gecko pretrain -> train (prefinetune, finetune) -> embed.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { have, SHARED_DATA, tmpDir } from '../helpers';
+import { have, runAsync, SHARED_DATA, tmpDir } from '../helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
-function gecko(args: string[], env: Record<string, string> = {}): { out: string; err: string; status: number | null } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'gecko.js'), ...args], {
+// Asynchronous: a blocking spawnSync would starve the worker's RPC on a loaded machine (test/helpers.ts runAsync).
+// Each call is killed after CALL; the cycle (four calls) may take 4 CALLs, as a loaded machine only slows it.
+const CALL = 140_000;
+async function gecko(args: string[], env: Record<string, string> = {}) {
+  const r = await runAsync(process.execPath, [join(ROOT, 'bin', 'gecko.js'), ...args], {
     cwd: ROOT,
-    encoding: 'utf8',
     env: { ...process.env, GECKO_DATA_DIR: SHARED_DATA, GECKO_PROGRESS: 'off', ...env },
+    timeoutMs: CALL,
   });
   return { out: r.stdout, err: r.stderr, status: r.status };
 }
@@ -18,12 +20,12 @@ function gecko(args: string[], env: Record<string, string> = {}): { out: string;
 describe('gecko pretrain / train / embed (smoke preset)', () => {
   it.skipIf(!have(join(SHARED_DATA, 'ag_news'), 'AG News') || !have(join(SHARED_DATA, 'bbc_news'), 'BBC News'))(
     'runs the cycle and writes vectors',
-    () => {
+    async () => {
       const dir = tmpDir();
-      const pre = gecko(['pretrain', '--preset', 'smoke', '--out', join(dir, 'pre')]);
+      const pre = await gecko(['pretrain', '--preset', 'smoke', '--out', join(dir, 'pre')]);
       expect(pre.status, pre.err).toBe(0);
       expect(pre.out.trim()).toBe(join(dir, 'pre', 'ckpt'));
-      const pft = gecko([
+      const pft = await gecko([
         'train',
         '--stage',
         'prefinetune',
@@ -46,7 +48,7 @@ describe('gecko pretrain / train / embed (smoke preset)', () => {
           }),
         ).join('\n'),
       );
-      const ft = gecko([
+      const ft = await gecko([
         'train',
         '--stage',
         'finetune',
@@ -66,7 +68,7 @@ describe('gecko pretrain / train / embed (smoke preset)', () => {
         .map((l) => JSON.parse(l));
       expect(metrics.filter((m) => m.loss !== undefined)).toHaveLength(10);
       writeFileSync(join(dir, 'in.txt'), 'first text\nsecond text\n');
-      const emb = gecko([
+      const emb = await gecko([
         'embed',
         '--model',
         join(dir, 'ft', 'ckpt'),
@@ -88,13 +90,17 @@ describe('gecko pretrain / train / embed (smoke preset)', () => {
       expect(Math.hypot(...rows[0].vector)).toBeCloseTo(1, 5);
       expect(rows[0].vector).toHaveLength(16);
     },
-    120_000,
+    4 * CALL + 40_000,
   );
 
-  it('explains a missing --init and --data', () => {
-    expect(gecko(['train', '--stage', 'finetune']).err).toMatch(/--init is required/);
-    const r = gecko(['train', '--stage', 'sideways', '--init', 'x']);
-    expect(r.status).toBe(2); // a usage error
-    expect(r.err).toMatch(/--stage must be prefinetune or finetune/);
-  });
+  it(
+    'explains a missing --init and --data',
+    async () => {
+      expect((await gecko(['train', '--stage', 'finetune'])).err).toMatch(/--init is required/);
+      const r = await gecko(['train', '--stage', 'sideways', '--init', 'x']);
+      expect(r.status).toBe(2); // a usage error
+      expect(r.err).toMatch(/--stage must be prefinetune or finetune/);
+    },
+    2 * CALL + 20_000,
+  );
 });

@@ -24,7 +24,7 @@ import { enginePath, type EnginePath } from '../../lib/backend/engine-path';
 import { inferenceRuntime } from '../../lib/backend/onnx';
 import { TrainEngine } from '../../lib/train/engine';
 import { runLoop } from '../../lib/train/loop';
-import { tmpDir } from '../helpers';
+import { haveOnnxRuntime, tmpDir } from '../helpers';
 
 const tok = trainWordPiece(
   ['cats and dogs play in the garden', 'stock prices fell on monday', 'the football game ended in a draw'],
@@ -285,7 +285,7 @@ describe('device path = packed path (cpu backend)', () => {
   for (const [label, options, trained] of variants)
     it(`with ${label}, the packed, device and onnx paths train the same 20 steps`, async () => {
       const variant: EncoderConfig = { ...cfg, ...options };
-      const paths: EnginePath[] = inferenceRuntime().ort ? ['packed', 'device', 'onnx'] : ['packed', 'device'];
+      const paths: EnginePath[] = haveOnnxRuntime() ? ['packed', 'device', 'onnx'] : ['packed', 'device'];
       const tag = Object.keys(options).join('-');
       const runs = [];
       for (const p of paths) runs.push(await train(join(root, `${tag}-${p}`), p, undefined, variant));
@@ -307,7 +307,7 @@ describe('device path = packed path (cpu backend)', () => {
       });
     });
 
-  it.skipIf(!inferenceRuntime().ort)('the onnx path trains the same 20 steps and resumes across paths', async () => {
+  it.skipIf(!haveOnnxRuntime())('the onnx path trains the same 20 steps and resumes across paths', async () => {
     const { whole: packed } = await packedHalves();
     const { whole: onnx, crossed: o2p } = await halves('onnx', 'packed');
     expect(loadCheckpoint(o2p.checkpoint).meta).toMatchObject({ engine: 'packed', step: 20 });

@@ -1,6 +1,8 @@
 // `gecko embed`: texts in, vectors out. Input: .txt (one text per line) or .jsonl
 // ({id?, text, title?} per line). With --role the texts are formatted in the paper's
-// unified format first; without it they are embedded as they are (already formatted).
+// unified format first; without it they are embedded as they are (already formatted). A checkpoint
+// with prompts (imported from sentence-transformers, e.g. e5's "query: ") gets its prompt prepended as
+// sentence-transformers' encode(prompt_name=...) does: --prompt NAME, or the role's prompt with --role.
 import type { Command } from '../command';
 import { MAX_DIM } from '../../config/schema';
 import { DataError, UsageError } from '../../core/errors';
@@ -16,6 +18,7 @@ import { checkDims } from '../../pipeline/checks';
 import { dirname } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { truncateAndNormalize } from '../../encoder/truncate-normalize';
+import { rolePrompts } from '../../encoder/prompts';
 
 interface InputRow {
   id: string;
@@ -48,7 +51,7 @@ export const command: Command = {
   name: 'embed',
   summary: 'embed texts with an encoder checkpoint (vectors as JSONL)',
   usage:
-    'npx gecko embed --model <ckpt> --in <texts.txt|texts.jsonl> --out <vectors.jsonl> [--dim 64] [--role query --task "search result"]',
+    'npx gecko embed --model <ckpt> --in <texts.txt|texts.jsonl> --out <vectors.jsonl> [--dim 64] [--role query --task "search result"] [--prompt query]',
   flags: {
     model: { type: 'string', help: 'checkpoint folder (holds encoder.json, weights.bin, tokenizer.json)' },
     in: { type: 'string', help: '.txt (one text per line) or .jsonl ({id?, text, title?})' },
@@ -65,6 +68,10 @@ export const command: Command = {
       help: "'query' (task: T | query: text) or 'passage' (title: t | text: x); default: embed texts as given",
     },
     task: { type: 'string', help: 'task string for --role query', default: 'search result' },
+    prompt: {
+      type: 'string',
+      help: "prepend the checkpoint's prompt of this name (sentence-transformers' prompt_name, e.g. query); default with --role: the role's prompt",
+    },
     batch: { type: 'number', integer: true, min: 1, max: 4096, help: 'texts per encoder call', default: 64 },
   },
   async run(args) {
@@ -110,7 +117,15 @@ export const command: Command = {
     consoleLogger.info(`encoder runtime: ${e.runtime} (${e.runtimeReason})`);
     try {
       if (f.dim !== undefined) checkDims([f.dim as number], e.dim, '--dim', { one: true });
-      let vecs = await e.embed(texts);
+      const prompts = e.config.prompts ?? {};
+      const name = f.prompt as string | undefined;
+      if (name !== undefined && !(name in prompts))
+        throw new UsageError(
+          `--prompt ${name}: the checkpoint ${String(f.model)} has ${Object.keys(prompts).length ? `the prompts ${Object.keys(prompts).join(', ')}` : 'no prompts'}`,
+          'name one of its prompts, or leave --prompt out',
+        );
+      const prompt = name !== undefined ? prompts[name]! : role ? rolePrompts(e.config)[role] : '';
+      let vecs = await e.embed(prompt ? texts.map((t) => prompt + t) : texts);
       bar.done(e.id);
       if (f.dim !== undefined) vecs = truncateAndNormalize(vecs, f.dim as number);
       writeJsonl(
