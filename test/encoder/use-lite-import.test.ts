@@ -230,10 +230,11 @@ describe('gecko import use-lite', () => {
     const r = await run('node', ['bin/gecko.js', 'import', 'use-lite', '--out', out]);
     expect(r.stdout.trim()).toBe(out);
     expect(loadCheckpoint(out).id).toBe(ck.id);
-    const bad = await run('node', ['bin/gecko.js', 'import', 'use-lyte', '--out', out]).catch((e) => e);
+    const fresh = join(out, '..', 'other'); // not written: each call below fails before writing
+    const bad = await run('node', ['bin/gecko.js', 'import', 'use-lyte', '--out', fresh]).catch((e) => e);
     expect(bad.code).toBe(1); // not use-lite: read as a model folder, which does not exist
     expect(bad.stderr).toMatch(/use-lyte: no such folder/);
-    const pooled = await run('node', ['bin/gecko.js', 'import', 'use-lite', '--pooling', 'cls', '--out', out]).catch(
+    const pooled = await run('node', ['bin/gecko.js', 'import', 'use-lite', '--pooling', 'cls', '--out', fresh]).catch(
       (e) => e,
     );
     expect(pooled.code).toBe(2);
