@@ -9,10 +9,22 @@
 //   export/hf-model.ts  the Hugging Face mapping.
 // Each op's forms (TF.js forward, packed forward + backward, ONNX forward + backward) sit side
 // by side in one file under ops/ (ops/index.ts lists them).
+import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from './config';
 
 export type OpKind =
-  'embedding' | 'layerNorm' | 'dense' | 'attention' | 'gelu' | 'relu' | 'dropout' | 'add' | 'pool' | 'mlmHead';
+  | 'embedding'
+  | 'layerNorm'
+  | 'dense'
+  | 'attention'
+  | 'gelu'
+  | 'relu'
+  | 'tanh'
+  | 'dropout'
+  | 'add'
+  | 'pool'
+  | 'l2norm'
+  | 'mlmHead';
 
 /** One op of the forward pass. */
 export interface OpNode {
@@ -36,6 +48,10 @@ export interface OpNode {
   sinusoidal?: boolean;
   /** pool: mean over the real tokens, or the first token. */
   mode?: 'mean' | 'cls';
+  /** pool: L2-normalise the pooled row (default true; false when a head follows it). */
+  normalize?: boolean;
+  /** One row per text (pooling and what follows it) rather than one per token. */
+  perText?: boolean;
 }
 
 export interface ParamDecl {
@@ -62,6 +78,8 @@ export interface Arch {
  * The encoder of a checkpoint's config (its options, config.ts, switch BERT-style variants). Today's encoder: token + learned position embeddings,
  * pre-LN blocks x + Attn(LN(x)), x + FFN(LN(x)) with fused q|k|v and exact GELU, a final
  * LayerNorm, mean pooling over the real tokens, L2 normalisation; the MLM head tied to tok_emb.
+ * USE-lite (use-lite-import.ts): embDim < dModel, sinusoidal positions, ReLU, no final LayerNorm,
+ * mean pooling then tanh(x W + b) then L2 (and no MLM head: tok_emb is narrower than the hidden states).
  * @example defineEncoder(cfg).ops.map((o) => o.kind) // ['embedding', 'dropout', 'layerNorm', 'dense', ...]
  */
 export function defineEncoder(cfg: EncoderConfig): Arch {
@@ -75,16 +93,22 @@ export function defineEncoder(cfg: EncoderConfig): Arch {
   x = m.dropout(x, 'emb');
   for (let l = 0; l < cfg.layers; l++) {
     const p = `l${l}.`;
-    const ctx = m.attention(m.dense(post ? x : m.layerNorm(x, `${p}ln1`), `${p}wqkv`, `${p}bqkv`, 3 * D)); // fused q|k|v
-    x = m.add(x, m.dropout(m.dense(ctx, `${p}wo`, `${p}bo`, D), `l${l}.attn`));
+    const w = m.width(x); //                                                   D, or embDim into the first block (USE-lite)
+    const ctx = m.attention(m.dense(post ? x : m.layerNorm(x, `${p}ln1`), `${p}wqkv`, `${p}bqkv`, 3 * w)); // fused q|k|v
+    const res = w === D ? x : m.dense(x, `${p}wres`, `${p}bres`, D); //         width change: the raw input projected
+    x = m.add(res, m.dropout(m.dense(ctx, `${p}wo`, `${p}bo`, D), `l${l}.attn`));
     if (post) x = m.layerNorm(x, `${p}ln1`);
     const h = act(m.dense(post ? x : m.layerNorm(x, `${p}ln2`), `${p}w1`, `${p}b1`, cfg.ffn));
     x = m.add(x, m.dropout(m.dense(h, `${p}w2`, `${p}b2`, D), `l${l}.ffn`));
     if (post) x = m.layerNorm(x, `${p}ln2`);
   }
-  const hidden = post ? x : m.layerNorm(x, 'lnf');
-  const emb = m.pool(hidden, cfg.pooling ?? 'mean'); //                      mean or first token, L2-normalised
-  return m.done(hidden, emb, m.mlmHead(hidden, 'tok_emb', 'mlm.bias'));
+  const hidden = post || cfg.finalLayerNorm === false ? x : m.layerNorm(x, 'lnf');
+  const head = cfg.poolHead === 'tanh'; //                                   USE-lite: mean, tanh(x W + b), then L2
+  let emb = m.pool(hidden, cfg.pooling ?? 'mean', !head); //                 mean or first token, L2-normalised
+  if (head) emb = m.l2norm(m.tanh(m.dense(emb, 'tanh.w', 'tanh.b', D)));
+  // the MLM head is tied to tok_emb, so it exists only where the hidden states are as wide as the table
+  const mlm = m.width('embedded') === D ? m.mlmHead(hidden, 'tok_emb', 'mlm.bias') : undefined;
+  return m.done(hidden, emb, mlm);
 }
 
 const archs = new WeakMap<EncoderConfig, Arch>();
@@ -112,19 +136,23 @@ class ArchBuilder {
     if (!old) this.params.push({ name, shape, init });
     return name;
   }
+  private readonly perText = new Set<string>();
   private push(op: Omit<OpNode, 'out'>, out = `${op.kind}${this.n++}`): string {
     for (const i of op.inputs) if (!this.widths.has(i)) throw new Error(`defineEncoder: no value ${i}`);
     this.widths.set(out, op.width);
-    this.ops.push({ ...op, out });
+    const perText = op.kind === 'pool' || op.inputs.some((i) => this.perText.has(i));
+    if (perText) this.perText.add(out);
+    this.ops.push(perText ? { ...op, out, perText } : { ...op, out });
     return out;
   }
-  private width(v: string): number {
+  width(v: string): number {
     return this.widths.get(v)!;
   }
 
   /** Token rows + position rows (from row `offset`; pos 'sinusoidal': fixed, no parameter) [+ one token-type row]. */
   embedding(tok: string, pos: string, type: string | undefined, offset: number): string {
-    const { vocabSize: V, maxLen, dModel: D } = this.cfg;
+    const { vocabSize: V, maxLen } = this.cfg;
+    const D = this.cfg.embDim ?? this.cfg.dModel;
     const sinusoidal = pos === 'sinusoidal';
     const params = [this.param(tok, [V, D], 'normal')];
     if (!sinusoidal) params.push(this.param(pos, [maxLen + offset, D], 'normal'));
@@ -153,6 +181,13 @@ class ArchBuilder {
   relu(x: string): string {
     return this.push({ kind: 'relu', inputs: [x], params: [], width: this.width(x) });
   }
+  tanh(x: string): string {
+    return this.push({ kind: 'tanh', inputs: [x], params: [], width: this.width(x) });
+  }
+  /** Each row divided by its L2 norm. */
+  l2norm(x: string): string {
+    return this.push({ kind: 'l2norm', inputs: [x], params: [], width: this.width(x) }, 'sentence');
+  }
   dropout(x: string, site: string): string {
     return this.push({ kind: 'dropout', inputs: [x], params: [], width: this.width(x), site }, `${site}.dropped`);
   }
@@ -160,9 +195,10 @@ class ArchBuilder {
   add(a: string, b: string): string {
     return this.push({ kind: 'add', inputs: [a, b], params: [], width: this.width(a) });
   }
-  /** Mean over each text's real tokens (or its first token), then L2 normalisation. */
-  pool(x: string, mode: 'mean' | 'cls'): string {
-    return this.push({ kind: 'pool', inputs: [x], params: [], width: this.width(x), mode }, 'sentence');
+  /** Mean over each text's real tokens (or its first token), then L2 normalisation (unless `normalize` is false). */
+  pool(x: string, mode: 'mean' | 'cls', normalize = true): string {
+    const op = { kind: 'pool' as const, inputs: [x], params: [], width: this.width(x), mode };
+    return normalize ? this.push(op, 'sentence') : this.push({ ...op, normalize }, 'pooled');
   }
   /** Logits over the vocabulary tied to the table `tok` (plus a bias), for MLM. */
   mlmHead(x: string, tok: string, bias: string): OpNode {
@@ -170,8 +206,18 @@ class ArchBuilder {
     return { kind: 'mlmHead', out: 'mlm_logits', inputs: [x], params, width: this.cfg.vocabSize };
   }
 
-  done(hidden: string, embedding: string, mlm: OpNode): Arch {
-    return { ops: this.ops, params: this.params, hidden, embedding, mlm };
+  done(hidden: string, embedding: string, mlm: OpNode | undefined): Arch {
+    const arch = { ops: this.ops, params: this.params, hidden, embedding } as Omit<Arch, 'mlm'>;
+    return Object.defineProperty(arch, 'mlm', {
+      enumerable: true,
+      get() {
+        if (mlm) return mlm;
+        throw new GeckoError(
+          `this encoder has no MLM head: its token table is ${arch.ops[0]!.width} wide and its hidden states ${arch.ops.find((o) => o.out === hidden)!.width} (embDim differs from dModel), so the tied head cannot be made`,
+          'pretrain (MLM) a from-scratch encoder; a pretrained backbone such as USE-lite starts at pre-finetuning',
+        );
+      },
+    }) as Arch;
   }
 }
 

@@ -30,6 +30,16 @@ export interface EncoderConfig {
   positions?: 'learned' | 'sinusoidal';
   /** Token j reads row j + positionOffset of pos_emb (XLM-R: padding_idx + 1); the table has maxLen + offset rows. */
   positionOffset?: number;
+  /**
+   * Width of the token embeddings when it differs from dModel (USE-lite: 256, then 512): the first
+   * block attends at this width (q|k|v of 3 x embDim, heads of embDim / heads), its output projection
+   * maps to dModel and its residual is the raw block input through a dense embDim -> dModel.
+   */
+  embDim?: number;
+  /** A LayerNorm after the last pre-LN block (default true; USE-lite has none). */
+  finalLayerNorm?: boolean;
+  /** After pooling (without normalising), tanh(x W + b) with W dModel x dModel (tanh.w, tanh.b), then L2 (USE-lite). */
+  poolHead?: 'tanh';
   /** Text prompts by name (sentence-transformers' prompts of an imported checkpoint: query, passage...), prepended to role texts at encoding and in training (prompts.ts). Not part of the forward pass. */
   prompts?: Record<string, string>;
 }
@@ -47,6 +57,11 @@ export function encoderConfigFrom(section: ExperimentConfig['encoder'], vocabSiz
 export function checkEncoderConfig(cfg: EncoderConfig): void {
   if (cfg.dModel % cfg.heads !== 0)
     throw new ConfigError('encoder.heads', `dModel ${cfg.dModel} is not divisible by heads ${cfg.heads}`);
+  if (cfg.embDim !== undefined && !(Number.isInteger(cfg.embDim) && cfg.embDim > 0 && cfg.embDim % cfg.heads === 0))
+    throw new ConfigError(
+      'encoder.embDim',
+      `must be a positive integer divisible by heads ${cfg.heads}, got ${cfg.embDim}`,
+    );
   for (const k of ['vocabSize', 'layers', 'dModel', 'heads', 'ffn', 'maxLen'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
       throw new ConfigError(`encoder.${k}`, `must be a positive integer, got ${cfg[k]}`);
@@ -58,6 +73,8 @@ export function checkEncoderConfig(cfg: EncoderConfig): void {
     ['activation', ['gelu', 'relu']],
     ['pooling', ['mean', 'cls']],
     ['positions', ['learned', 'sinusoidal']],
+    ['finalLayerNorm', [true, false]],
+    ['poolHead', ['tanh']],
   ];
   for (const [k, allowed] of choices)
     if (cfg[k] !== undefined && !allowed.includes(cfg[k]))

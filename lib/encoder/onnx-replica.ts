@@ -12,7 +12,7 @@ import { embeddingParams } from './ops/embedding';
 import type { EncoderConfig } from './config';
 import { paddedDropoutValues } from './model';
 import { padBatch } from './onnx-runtime';
-import { backwardGraph, dropoutSites, forwardGraph, mlmGraph, savedNames } from './onnx-train';
+import { backwardGraph, forwardGraph, mlmGraph, savedNames } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
 
@@ -70,7 +70,6 @@ export class OnnxReplica implements Replica {
   /** Sort a chunk by length and pad each run of SUB_BATCH texts to its own longest. */
   private subBatches(seqs: number[][], dropoutSeeds?: number[]): SubBatch[] {
     if (!this.flat) throw new Error('replica: setParams() was not called');
-    const D = this.cfg.dModel;
     const drop = dropoutSeeds && this.cfg.dropout > 0 ? dropoutSeeds : undefined;
     if (drop && drop.length !== seqs.length)
       throw new Error(`replica: ${drop.length} dropout seeds for ${seqs.length} sequences`);
@@ -88,12 +87,13 @@ export class OnnxReplica implements Replica {
       if (drop) {
         const lengths = sub.map((s) => s.length),
           seeds = index.map((j) => drop[j]!);
-        for (const site of dropoutSites(this.cfg))
-          feeds[`drop.${site}`] = new this.ort.Tensor(
-            'float32',
-            paddedDropoutValues(lengths, L, seeds, D, this.cfg.dropout, site),
-            [B * L, D],
-          );
+        for (const op of archOf(this.cfg).ops)
+          if (op.kind === 'dropout')
+            feeds[`drop.${op.site}`] = new this.ort.Tensor(
+              'float32',
+              paddedDropoutValues(lengths, L, seeds, op.width, this.cfg.dropout, op.site!),
+              [B * L, op.width],
+            );
       }
       out.push({ index, seqs: sub, L, feeds });
     }
@@ -179,9 +179,10 @@ export class OnnxReplica implements Replica {
     }
     // the embedding tables: each real token's row gradient into its id's and its position's row
     const de = r.d_embedded!.data as Float32Array;
-    const D = this.cfg.dModel;
-    const emb = embeddingParams(archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!);
-    const off = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!.offset ?? 0;
+    const embOp = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!;
+    const D = embOp.width;
+    const emb = embeddingParams(embOp);
+    const off = embOp.offset ?? 0;
     const tok = this.byName.get(emb.tok)!.offset,
       pos = emb.pos ? this.byName.get(emb.pos)!.offset + off * D : -1; // -1: fixed positions, no gradient
     sub.seqs.forEach((s, b) => {

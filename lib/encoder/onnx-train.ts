@@ -113,7 +113,7 @@ function savedOrRecomputed(c: OnnxCtx, prog: Program): (name: string) => string 
     const f = formsOf(s.op.kind);
     const v = f.onnxRecompute
       ? f.onnxRecompute(c, s.op, (i) => value(s.inputs[i]!))
-      : c.g.input(`save.${name}`, s.op.kind === 'pool' ? ['B', s.op.width] : ['BL', s.op.width]);
+      : c.g.input(`save.${name}`, [s.op.perText ? 'B' : 'BL', s.op.width]);
     memo.set(name, v);
     return v;
   };
@@ -155,12 +155,12 @@ export function forwardGraph(cfg: EncoderConfig, o: ForwardGraphOptions): Uint8A
   g.output(g.alias(values.get(prog.embedding)!, 'sentence_embedding'), ['B', c.D]);
   if (o.hidden) g.output(g.alias(values.get(prog.hidden)!, 'hidden'), ['BL', c.D]);
   if (o.save) {
-    const widths = new Map(prog.steps.map((s) => [s.op.out, s.op.width]));
+    const dims = new Map(prog.steps.map((s) => [s.op.out, [s.op.perText ? 'B' : 'BL', s.op.width]]));
     for (const n of savedNames(cfg, o.dropout)) {
       const name = n.slice('save.'.length);
       const internal = internals.get(name);
       if (internal) g.output(g.alias(internal.t, n), internal.dims);
-      else g.output(g.alias(values.get(name)!, n), ['BL', widths.get(name)!]);
+      else g.output(g.alias(values.get(name)!, n), dims.get(name)!);
     }
   }
   return g.bytes('gecko_forward');

@@ -96,3 +96,82 @@ export class SentencePieceTokenizer {
     return merged.reverse();
   }
 }
+
+/**
+ * The SentencePiece tokenizer as a checkpoint's tokenizer (gecko import use-lite): saved as a
+ * standard Hugging Face tokenizer.json (Unigram model, NFKC normaliser, Metaspace pre-tokenizer,
+ * no post-processor), loaded back by tokenizerFromJson (tokenizer.ts) into this class, so that
+ * the ids are always those of the port above (the ones USE-lite's graph was exported with).
+ * An empty text gives [0] (the unknown piece), as the `--model use-lite` embedder does.
+ * It is a TextTokenizer (tokenizer.ts) by shape: declaring it would make the two files import each other.
+ */
+export class SentencePieceTextTokenizer {
+  readonly kind = 'sentencepiece' as const;
+  readonly vocabSize: number;
+  readonly padId = 0;
+  readonly unkId = 0;
+  readonly maskId = -1;
+  readonly specialIds: readonly number[];
+  private readonly sp: SentencePieceTokenizer;
+
+  constructor(private readonly vocab: SentencePieceVocab) {
+    this.vocabSize = vocab.length;
+    this.specialIds = Array.from({ length: Math.min(RESERVED, vocab.length) }, (_, i) => i);
+    this.sp = new SentencePieceTokenizer(vocab);
+  }
+
+  encodeExact(text: string, maxLen = Infinity): number[] {
+    const ids = this.sp.encode(text);
+    return ids.length > maxLen ? ids.slice(0, maxLen) : ids;
+  }
+
+  encode(text: string, maxLen = Infinity): number[] {
+    const ids = this.encodeExact(text, maxLen);
+    return ids.length ? ids : [this.unkId];
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids
+      .filter((i) => i >= RESERVED)
+      .map((i) => this.vocab[i]![0])
+      .join('')
+      .replace(/\u2581/g, ' ')
+      .trim();
+  }
+
+  toJSON(): Record<string, unknown> {
+    const metaspace = { type: 'Metaspace', replacement: SPACE, prepend_scheme: 'always', split: false };
+    return {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: this.vocab.slice(0, RESERVED).map(([content], id) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
+      normalizer: { type: 'NFKC' },
+      pre_tokenizer: metaspace,
+      post_processor: null,
+      decoder: metaspace,
+      model: { type: 'Unigram', unk_id: 0, vocab: this.vocab.map(([p, s]) => [p, s]), byte_fallback: false },
+    };
+  }
+}
+
+/** Is this tokenizer.json one that SentencePieceTextTokenizer wrote (Unigram + NFKC + Metaspace, no post-processor)? */
+export function isSentencePieceJson(json: Record<string, unknown>): boolean {
+  const model = json.model as { type?: string; vocab?: unknown; unk_id?: number } | undefined;
+  return (
+    model?.type === 'Unigram' &&
+    Array.isArray(model.vocab) &&
+    model.unk_id === 0 &&
+    (json.normalizer as { type?: string } | null)?.type === 'NFKC' &&
+    (json.pre_tokenizer as { type?: string } | null)?.type === 'Metaspace' &&
+    json.post_processor == null
+  );
+}

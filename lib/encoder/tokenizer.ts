@@ -28,14 +28,15 @@ import { writeFileAtomic } from '../core/fs';
 import { stableStringify } from '../core/hash';
 import { projectRoot } from '../core/paths';
 import { readJsonFile } from '../core/json';
+import { isSentencePieceJson, SentencePieceTextTokenizer } from './sentencepiece';
 
 /** Special tokens of our WordPiece vocabularies, at ids 0..4 in this order. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
 /** What the encoder and trainers need from a tokenizer. */
 export interface TextTokenizer {
-  /** 'wordpiece' (ours) or 'hf' (any tokenizer.json via @huggingface/tokenizers). */
-  readonly kind: 'wordpiece' | 'hf';
+  /** 'wordpiece' (ours), 'hf' (any tokenizer.json via @huggingface/tokenizers) or 'sentencepiece' (USE-lite's, sentencepiece.ts). */
+  readonly kind: 'wordpiece' | 'hf' | 'sentencepiece';
   readonly vocabSize: number;
   readonly padId: number;
   readonly unkId: number;
@@ -547,6 +548,8 @@ export function tokenizerFromJson(json: Record<string, unknown>, config: Record<
       maxInputCharsPerWord: model.max_input_chars_per_word,
     });
   }
+  if (isSentencePieceJson(json))
+    return new SentencePieceTextTokenizer((json.model as { vocab: [string, number][] }).vocab);
   return new HfTokenizer(json, config);
 }
 

@@ -29,7 +29,7 @@ const base: EncoderConfig = {
   dropout: 0.2,
   lnEps: 1e-5,
 };
-/** Two definitions that between them use every op kind and every op option. */
+/** Definitions that between them use every op kind and every op option. */
 const CONFIGS: [string, EncoderConfig][] = [
   ['pre-LN, GELU, mean pooling, embedding LayerNorm', { ...base, embLayerNorm: true }],
   [
@@ -47,6 +47,19 @@ const CONFIGS: [string, EncoderConfig][] = [
   [
     'sinusoidal positions from offset 1, ReLU',
     { ...base, positions: 'sinusoidal', positionOffset: 1, activation: 'relu' },
+  ],
+  [
+    'USE-lite: embeddings 6 wide into a width-8 encoder (attention at width 6, residual projection), no final LayerNorm, mean + tanh head + L2',
+    {
+      ...base,
+      layers: 2,
+      embDim: 6,
+      positions: 'sinusoidal',
+      activation: 'relu',
+      finalLayerNorm: false,
+      poolHead: 'tanh',
+      lnEps: 1e-6,
+    },
   ],
 ];
 const lengths = [3, 4, 1],
@@ -87,7 +100,9 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.max(1, m);
 }
 
-const pooled = (op: OpNode) => op.kind === 'pool';
+/** Rows of an op's output (one per text from pooling on) and of its inputs. */
+const pooled = (op: OpNode) => op.perText === true;
+const pooledIn = (op: OpNode) => op.perText === true && op.kind !== 'pool';
 
 it('the definitions use every op kind, and every kind has all its forms', () => {
   expect(new Set(CONFIGS.flatMap(([, c]) => defineEncoder(c).ops.map((o) => o.kind)))).toEqual(
@@ -105,8 +120,11 @@ it('the definitions use every op kind, and every kind has all its forms', () => 
 for (const [label, cfg] of CONFIGS)
   describe(`every op's forms agree: ${label}`, () => {
     const arch = defineEncoder(cfg);
-    /** The first op of each kind, as the definition has it. */
+    /** The first op of each kind, as the definition has it (dense: also its first per-text one, the tanh head's). */
     const opOf = (kind: string) => arch.ops.find((o) => o.kind === kind);
+    const cases = Object.keys(OPS).map((k) => [k, opOf(k)] as const);
+    const headDense = arch.ops.find((o) => o.kind === 'dense' && o.perText);
+    if (headDense) cases.push(['dense', headDense]);
     const widthOf = (v: string) => arch.ops.find((o) => o.out === v)!.width;
     let P: ParamTensors;
     const flat = initParams(cfg, 4).map((x, i) => x * 10 + 0.1 * Math.sin(i)); // gains and biases away from 1 and 0
@@ -124,21 +142,26 @@ for (const [label, cfg] of CONFIGS)
       return () => disposeParams(P);
     });
 
-    for (const kind of Object.keys(OPS) as (keyof typeof OPS)[]) {
-      const found = opOf(kind);
-      if (!found) continue; // the other definition has it
+    for (const [k, found] of cases) {
+      if (!found) continue; // another definition has it
+      const kind = k as keyof typeof OPS;
       const op = found;
       const f = OPS[kind];
       const inW = op.inputs.map(widthOf);
-      const xs = inW.map((w) => randn(T * w, 2));
+      const inRows = pooledIn(op) ? N : T;
+      const xs = inW.map((w) => randn(inRows * w, 2));
       const outRows = pooled(op) ? N : T;
+      /** Input i as the padded paths see it. */
+      const padIn = (a: Float32Array, w: number) => (pooledIn(op) ? a : toPadded(a, w));
+      const padRows = pooledIn(op) ? N : N * L;
+      const unpadIn = (a: Float32Array, w: number) => (pooledIn(op) ? a : fromPadded(a, w));
       const dy = randn(outRows * op.width);
 
       /** The packed forward and backward: y, dxs and parameter gradients as arrays. */
       function packed() {
         return tf.tidy(() => {
           const c = packedCtx(false);
-          const x = xs.map((a, i) => tf.tensor2d(a, [T, inW[i]!]));
+          const x = xs.map((a, i) => tf.tensor2d(a, [inRows, inW[i]!]));
           const r = f.packedForward(c, op, P, x, true);
           const b = f.packedBackward(c, op, P, r.cache, tf.tensor2d(dy, [outRows, op.width]));
           const out = {
@@ -151,11 +174,12 @@ for (const [label, cfg] of CONFIGS)
         });
       }
 
-      it(`${kind}: the packed backward equals autograd`, () => {
+      const name = op.perText && kind === 'dense' ? 'dense (per text)' : kind;
+      it(`${name}: the packed backward equals autograd`, () => {
         const ref = packed();
         tf.tidy(() => {
           const c = packedCtx(true);
-          const x = xs.map((a, i) => tf.tensor2d(a, [T, inW[i]!]));
+          const x = xs.map((a, i) => tf.tensor2d(a, [inRows, inW[i]!]));
           const ps = op.params.map((n) => P[n]!);
           const loss = (...all: tf.Tensor[]) => {
             const Pv = { ...P };
@@ -171,7 +195,7 @@ for (const [label, cfg] of CONFIGS)
         });
       });
 
-      it(`${kind}: the padded forward equals the packed forward`, () => {
+      it(`${name}: the padded forward equals the packed forward`, () => {
         const ref = packed();
         const y = tf.tidy(() => {
           const c: PaddedCtx = {
@@ -186,7 +210,7 @@ for (const [label, cfg] of CONFIGS)
             ),
             dropoutSeeds: seeds,
           };
-          const x = xs.map((a, i) => tf.tensor2d(toPadded(a, inW[i]!), [N * L, inW[i]!]));
+          const x = xs.map((a, i) => tf.tensor2d(padIn(a, inW[i]!), [padRows, inW[i]!]));
           const out = f.paddedForward
             ? f.paddedForward(c, op, P, x)
             : f.packedForward(undefined as unknown as PackedCtx, op, P, x, false).y;
@@ -196,7 +220,7 @@ for (const [label, cfg] of CONFIGS)
       });
 
       it.skipIf(!inferenceRuntime().ort)(
-        `${kind}: the ONNX forward and backward nodes equal the packed forms`,
+        `${name}: the ONNX forward and backward nodes equal the packed forms`,
         async () => {
           const ref = packed();
           const g = new Graph(cfg);
@@ -208,11 +232,11 @@ for (const [label, cfg] of CONFIGS)
           const internals = new Map<string, string>();
           c.keepInternal = (n, t) => void internals.set(n, t);
           c.saved = (n) => internals.get(n)!;
-          const xin = inW.map((w, i) => g.input(`x${i}`, ['BL', w]));
+          const xin = inW.map((w, i) => g.input(`x${i}`, [pooledIn(op) ? 'B' : 'BL', w]));
           g.output(g.alias(f.onnxForward(c, op, xin), 'y'), pooled(op) ? ['B', op.width] : ['BL', op.width]);
           const dys = g.input('dy', pooled(op) ? ['B', op.width] : ['BL', op.width]);
           f.onnxBackward(c, op, (i) => xin[i]!, dys).forEach(
-            (d, i) => d && g.output(g.alias(d, `dx${i}`), ['BL', inW[i]!]),
+            (d, i) => d && g.output(g.alias(d, `dx${i}`), [pooledIn(op) ? 'B' : 'BL', inW[i]!]),
           );
           const ort = inferenceRuntime().ort!;
           const s = await ort.InferenceSession.create(g.bytes('op'), { logSeverityLevel: 3 });
@@ -228,7 +252,7 @@ for (const [label, cfg] of CONFIGS)
               ? new ort.Tensor('float32', dy, [N, op.width])
               : new ort.Tensor('float32', toPadded(dy, op.width), [N * L, op.width]),
           };
-          xs.forEach((a, i) => (all[`x${i}`] = new ort.Tensor('float32', toPadded(a, inW[i]!), [N * L, inW[i]!])));
+          xs.forEach((a, i) => (all[`x${i}`] = new ort.Tensor('float32', padIn(a, inW[i]!), [padRows, inW[i]!])));
           if (op.site)
             all[`drop.${op.site}`] = new ort.Tensor(
               'float32',
@@ -245,9 +269,7 @@ for (const [label, cfg] of CONFIGS)
           const y = r.y!.data as Float32Array;
           expect(relErr(pooled(op) ? y : fromPadded(y, op.width), ref.y), 'forward').toBeLessThan(1e-6);
           ref.dxs.forEach((d, i) =>
-            expect(relErr(fromPadded(r[`dx${i}`]!.data as Float32Array, inW[i]!), d), `d input ${i}`).toBeLessThan(
-              1e-4,
-            ),
+            expect(relErr(unpadIn(r[`dx${i}`]!.data as Float32Array, inW[i]!), d), `d input ${i}`).toBeLessThan(1e-4),
           );
           for (const [n, gr] of Object.entries(ref.grads)) {
             if (op.kind === 'embedding') continue; // its ONNX backward hands d_embedded to the host (onnx-replica.ts adds the rows)

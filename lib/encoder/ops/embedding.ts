@@ -99,7 +99,7 @@ export const embedding: OpForms = {
     let positions = c.once('positions', c.positions); // [B, L]
     if (op.offset) positions = g.op('Add', [positions, g.i64s(`offset${op.offset}`, op.offset)]);
     const sum = g.op('Add', [g.op('Gather', [g.param(tok), c.ids]), g.op('Gather', [table, positions])]); // [B, L, D]
-    const flat = g.op('Reshape', [sum, c.flat]); // [B*L, D]
+    const flat = g.op('Reshape', [sum, op.width === c.D ? c.flat : g.i64(`flat${op.width}`, [-1, op.width])]); // [B*L, D]
     return type ? g.op('Add', [flat, g.param(type)]) : flat;
   },
   onnxBackward(c, op, _x, dy) {
@@ -107,7 +107,7 @@ export const embedding: OpForms = {
     const { type } = embeddingParams(op);
     // padded rows have zero gradient, so the sum over all rows is the sum over the real ones
     if (type) g.op('ReduceSum', [dy, c.ax0], { keepdims: 1 }, g.gradOut(type));
-    g.output(g.alias(dy, 'd_embedded'), ['BL', c.D]);
+    g.output(g.alias(dy, 'd_embedded'), ['BL', op.width]);
     return [];
   },
 };

@@ -6,10 +6,12 @@ import { dense } from './dense';
 import { dropout } from './dropout';
 import { embedding } from './embedding';
 import { gelu } from './gelu';
+import { l2norm } from './l2norm';
 import { layerNorm } from './layer-norm';
 import { pool } from './pool';
 import { relu } from './relu';
 import { add } from './residual';
+import { tanh } from './tanh';
 import type { OpForms } from './types';
 
 export const OPS: Record<Exclude<OpKind, 'mlmHead'>, OpForms> = {
@@ -19,9 +21,11 @@ export const OPS: Record<Exclude<OpKind, 'mlmHead'>, OpForms> = {
   attention,
   gelu,
   relu,
+  tanh,
   dropout,
   add,
   pool,
+  l2norm,
 };
 
 /** The forms of an op kind. */

@@ -1,9 +1,11 @@
 // Pooling: the mean over each text's real tokens (its task prefix included: it is part of the
-// text), or its first token (CLS), then L2 normalisation x / sqrt(sum x^2 + 1e-24). One row per
+// text), or its first token (CLS), then L2 normalisation x / sqrt(sum x^2 + 1e-24) unless the op
+// says normalize: false (a head follows: USE-lite's tanh layer, then the l2norm op). One row per
 // text. Both modes are a weighted sum of the text's rows: 1/len on each token, or 1 on the first.
 import * as tf from '@tensorflow/tfjs';
 import { DT } from '../../core/onnx-proto';
 import type { OnnxCtx } from '../onnx-graph';
+import { l2normBackwardOnnx, l2normOnnx } from './l2norm';
 import { tidy, type OpForms } from './types';
 
 export type PoolMode = 'mean' | 'cls';
@@ -61,7 +63,7 @@ function tokenWeights(c: OnnxCtx, mode: PoolMode): string {
   });
 }
 
-/** ONNX: pooling over the mask and L2 normalisation of hidden [B*L, D] (once per graph and input). */
+/** ONNX: pooling over the mask of hidden [B*L, D] (once per graph and input). */
 function poolOnnx(c: OnnxCtx, hidden: string, mode: PoolMode) {
   return c.once(`pool:${mode}:${hidden}`, () => {
     const g = c.g;
@@ -69,10 +71,7 @@ function poolOnnx(c: OnnxCtx, hidden: string, mode: PoolMode) {
     const h3 = g.op('Reshape', [hidden, c.bldShape]);
     const summed = g.op('ReduceSum', [g.op('Mul', [h3, keep]), c.ax1], { keepdims: 0 }); // [B, D]
     const count = g.op('Max', [g.op('ReduceSum', [keep, c.ax1], { keepdims: 0 }), c.one]); // [B, 1]
-    const pooled = g.op('Div', [summed, count]);
-    const ss = g.op('ReduceSum', [g.op('Mul', [pooled, pooled]), c.axLast], { keepdims: 1 });
-    const norm = g.op('Sqrt', [g.op('Add', [ss, g.f32('eps24', 1e-24)])]);
-    return { emb: g.op('Div', [pooled, norm]), norm, count, keep };
+    return { pooled: g.op('Div', [summed, count]), count, keep };
   });
 }
 
@@ -83,12 +82,16 @@ interface PoolCache {
 
 export const pool: OpForms = {
   packedForward(c, op, _P, [h], keep) {
+    if (op.normalize === false)
+      return { y: tidy(() => tf.matMul(poolingMatrix(c.offsets, false, op.mode), h!) as tf.Tensor2D) };
     return tidy(() => {
       const r = poolForward(h!, c.offsets, op.mode);
       return keep ? { y: r.emb, cache: { emb: tf.clone(r.emb), norm: r.norm } } : { y: r.emb };
     });
   },
   packedBackward(c, op, _P, cache, dy) {
+    if (op.normalize === false)
+      return { dxs: [tidy(() => tf.matMul(poolingMatrix(c.offsets, true, op.mode), dy) as tf.Tensor2D)], grads: {} };
     const { emb, norm } = cache as PoolCache;
     return { dxs: [tidy(() => poolBackward(emb, norm, dy, c.offsets, op.mode))], grads: {} };
   },
@@ -106,14 +109,21 @@ export const pool: OpForms = {
             ),
           ) //  (N, D): row 0 of each text
         : tf.div(tf.sum(tf.mul(tf.reshape(hidden!, [N, L, D]), tf.reshape(c.mask, [N, L, 1])), 1), lens); // (N, D)
+    if (op.normalize === false) return pooled as tf.Tensor2D;
     return tf.div(pooled, tf.sqrt(tf.add(tf.sum(tf.square(pooled), 1, true), 1e-24))) as tf.Tensor2D;
   },
-  onnxForward: (c, op, [h]) => poolOnnx(c, h!, op.mode ?? 'mean').emb,
+  onnxForward(c, op, [h]) {
+    const { pooled } = poolOnnx(c, h!, op.mode ?? 'mean');
+    return op.normalize === false ? pooled : l2normOnnx(c, op.out, pooled).y;
+  },
   onnxBackward(c, op, x, demb) {
     const g = c.g;
-    const { emb, norm, count, keep } = poolOnnx(c, x(0), op.mode ?? 'mean');
-    const dot = g.op('ReduceSum', [g.op('Mul', [demb, emb]), c.axLast], { keepdims: 1 });
-    const dpooled = g.op('Div', [g.op('Sub', [demb, g.op('Mul', [emb, dot])]), norm]); // [B, D]
+    const { pooled, count, keep } = poolOnnx(c, x(0), op.mode ?? 'mean');
+    let dpooled = demb; // [B, D]
+    if (op.normalize !== false) {
+      const { y, norm } = l2normOnnx(c, op.out, pooled);
+      dpooled = l2normBackwardOnnx(c, y, norm, demb);
+    }
     const per = g.op('Unsqueeze', [g.op('Div', [dpooled, count]), c.ax1]); // [B, 1, D]
     return [g.op('Reshape', [g.op('Mul', [per, keep]), c.flat])]; // [B*L, D]
   },
