@@ -3,8 +3,8 @@
 // export` it, and the folder is the same architecture again (BertModel / XLMRobertaModel, the same
 // weight names, the pooling, the prompts); sentence-transformers loads it and encodes equal to
 // `gecko embed` (max |diff| <= 1e-5), with the query prompt applied on both sides. The python part
-// needs sentence-transformers (GECKO_ST_PYTHON, else /work/main/.venv/bin/python); without one it is
-// skipped (.ci/run installs no pip packages).
+// needs sentence-transformers (GECKO_ST_PYTHON, else the project's .venv/bin/python, which
+// scripts/bench-venv.sh makes from pip's store and .ci/run tries to make); without one it is skipped.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,9 @@ const FIX = join(ROOT, 'test', 'fixtures', 'hf');
 
 /** A python that imports sentence_transformers (probed without blocking the worker). */
 async function stPython(): Promise<string | undefined> {
-  for (const py of [process.env.GECKO_ST_PYTHON, '/work/main/.venv/bin/python'].filter((p): p is string => !!p)) {
+  for (const py of [process.env.GECKO_ST_PYTHON, join(ROOT, '.venv', 'bin', 'python')].filter(
+    (p): p is string => !!p,
+  )) {
     if (!existsSync(py) && py.includes('/')) continue;
     const r = await runAsync(py, ['-c', 'import sentence_transformers']);
     if (r.status === 0) return py;
