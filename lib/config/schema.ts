@@ -107,8 +107,15 @@ export const SCHEMA = obj({
     dropout: num({ min: 0, max: 0.9 }),
   }),
 
-  /** Masked-language-model pretraining: our stand-in for a pretrained LM. */
+  /**
+   * The backbone (paper §3.1: Gecko starts from a pretrained LM). backbone 'scratch': WordPiece +
+   * masked-language-model pretraining of encoder.* with the keys below (the teaching path: what
+   * pretraining gives); 'use-lite' (Universal Sentence Encoder Lite, shipped in an npm dependency),
+   * a Hugging Face BERT / XLM-R folder or a gecko checkpoint folder: imported as it is (the keys
+   * below are then unused, and encoder.layers / dModel / heads / ffn must be the backbone's).
+   */
   pretrain: obj({
+    backbone: str(),
     corpora: arr(str()),
     steps: int({ min: 0, max: MAX_STEPS }),
     batchSize: int({ min: 1, max: MAX_BATCH }),

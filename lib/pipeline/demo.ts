@@ -1,10 +1,12 @@
 // The main job (`npm run demo`): the whole Gecko recipe in one resumable run, on the
 // offline stand-in teacher and the demo preset by default.
-//   1 seeding + FRet (step 1 + step 2)      2 MLM pretraining
+//   1 seeding + FRet (step 1 + step 2)      2 the backbone: USE-lite (or a BERT / XLM-R folder) imported,
+//                                              or MLM pretraining from scratch (the scratch preset)
 //   3 pre-finetuning on title-body pairs     4 fine-tuning on FRet + mixture with Matryoshka
 //   5 the same fine-tuning without Matryoshka (one loss at full width): the control that shows
 //     what Matryoshka does at the smallest evaluated size
-//   6 evaluation of every task at several dimensions, against BM25 and the pre-finetuned model
+//   6 evaluation of every task at several dimensions: the backbone as it is, pre-finetuned, fine-tuned,
+//     the control, and BM25
 //   7 plots (PNG + SVG)                      8 a results entry in experiments.md
 // Every stage reads its finished output back, so a killed demo restarted with the same
 // --out folder continues where it stopped.
@@ -30,8 +32,12 @@ import { leakPreflight } from './leak';
 import { inDomainTasks } from '../mixture/build';
 import { enginePath } from '../backend/engine-path';
 import { cpuInfo } from '../core/cpu';
+import { backboneLabel, checkBackboneShape, isPretrained } from '../encoder/backbone';
+import { USE_LITE_OVERLAP_TASKS } from '../encoder/use-lite-import';
 
 const STEPS = 8;
+/** The demo's label for the pretrained backbone as it is (before pre-finetuning). */
+export const BACKBONE = 'backbone';
 /** The demo's label for the fine-tuned model trained without Matryoshka. */
 export const CONTROL = 'fine-tuned, no Matryoshka';
 
@@ -90,6 +96,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   await ensureDatasets(log);
   const resolved = resolveConfig(opts.preset ?? 'demo', opts.overrides ?? {});
   leakPreflight(resolved.config); // training texts found in a test set stop the demo here, before any work
+  checkBackboneShape(resolved.config.pretrain.backbone, resolved.config.encoder); // and a backbone the encoder keys contradict
   // stage folders are content-addressed (shared with notebooks, the CLI and ablations), linked into the run folder
   const ctx = withStages(await startRun(resolved, { command: opts.command, dir: opts.dir, log }));
 
@@ -103,7 +110,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   log.info(
     `FRet: ${fretInfo.records} examples; positive != seed passage in ${(100 * fretInfo.relabelRate).toFixed(1)}%; teacher ${fretInfo.teacher}${fretInfo.standIn ? ' (a stand-in, not an LLM)' : ''}`,
   );
-  const pre = await step(2, 'MLM pretraining', () => pretrainForRun(ctx, { log }));
+  const backbone = ctx.config.pretrain.backbone;
+  const pretrained = isPretrained(backbone);
+  const pre = await step(2, pretrained ? `backbone: ${backboneLabel(backbone)}` : 'MLM pretraining', () =>
+    pretrainForRun(ctx, { log }),
+  );
   const pft = await step(3, 'pre-finetuning', () => prefinetuneForRun(ctx, { log }));
   const ft = await step(4, 'fine-tuning with Matryoshka', () => finetuneForRun(ctx, { log }));
   const plain = await step(5, 'fine-tuning without Matryoshka (control)', () =>
@@ -111,6 +122,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   );
 
   const models = {
+    ...(pretrained ? { [BACKBONE]: pre.checkpoint } : {}),
     'pre-finetuned': pft.checkpoint,
     'fine-tuned': ft.checkpoint,
     [CONTROL]: plain.checkpoint,
@@ -152,6 +164,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 
+/** BM25's mean main score over the retrieval tasks of the rows (it has no dimension). */
+function bm25Retrieval(rows: readonly ScoreRow[]): number | undefined {
+  const r = categoryAverages(rows.filter((x) => x.model === 'BM25'))[0];
+  return r?.categories.Retrieval ?? undefined;
+}
+
 /** The experiments.md entry of a demo run: what ran, the scores, the plots, the times. */
 export function demoEntry(r: {
   ctx: RunContext;
@@ -168,14 +186,21 @@ export function demoEntry(r: {
   const cell = (model: string, task: string, dim: number | null) =>
     f3(rows.find((x) => x.model === model && x.task === task && x.dim === dim)?.main_score);
   const tasks = inTaskOrder([...new Set(rows.map((x) => x.task))].map((task) => ({ task }))).map((t) => t.task);
-  const inDomain = inDomainTasks(c.finetune.mixture).filter((t) => tasks.includes(t));
+  const pretrained = isPretrained(c.pretrain.backbone);
+  const useLite = c.pretrain.backbone === 'use-lite';
+  // tasks whose training data the model may have seen: the mixture's in-domain tasks, and USE's own training sources
+  const mixIn = inDomainTasks(c.finetune.mixture);
+  const inDomain = tasks.filter((t) => mixIn.includes(t) || (useLite && USE_LITE_OVERLAP_TASKS.includes(t)));
+  const mark = (t: string) =>
+    mixIn.includes(t) ? `${t} (in-domain)` : inDomain.includes(t) ? `${t} (USE's training sources)` : t;
+  const models = [...(pretrained ? [BACKBONE] : []), 'pre-finetuned', 'fine-tuned', CONTROL];
+  const head = (m: string) => (m === CONTROL ? 'control' : m);
   const perTask = markdownTable(
-    ['task', 'metric', `pre-finetuned d${full}`, `fine-tuned d${full}`, 'BM25'],
+    ['task', 'metric', ...models.map((m) => `${head(m)} d${full}`), 'BM25'],
     tasks.map((t) => [
-      inDomain.includes(t) ? `${t} (in-domain)` : t,
+      mark(t),
       rows.find((x) => x.task === t)?.metric ?? '',
-      cell('pre-finetuned', t, full),
-      cell('fine-tuned', t, full),
+      ...models.map((m) => cell(m, t, full)),
       cell('BM25', t, null),
     ]),
   );
@@ -188,21 +213,15 @@ export function demoEntry(r: {
   const byDim = markdownTable(
     [
       'dim',
-      'pre-finetuned mean',
-      'fine-tuned mean',
-      'fine-tuned mean, in-domain left out',
-      'no-Matryoshka control mean, in-domain left out',
-      'fine-tuned Retrieval',
+      ...models.map((m) => `${head(m)} mean, in-domain left out`),
+      ...models.map((m) => `${head(m)} Retrieval`),
       'fine-tuned STS',
       'control STS',
     ],
     dims.map((d) => [
       d,
-      f3(avg('pre-finetuned', d)?.mean),
-      f3(avg('fine-tuned', d)?.mean),
-      f3(avg('fine-tuned', d)?.meanOutOfDomain),
-      f3(avg(CONTROL, d)?.meanOutOfDomain),
-      f3(avg('fine-tuned', d)?.categories.Retrieval),
+      ...models.map((m) => f3(avg(m, d)?.meanOutOfDomain)),
+      ...models.map((m) => f3(avg(m, d)?.categories.Retrieval)),
       f3(avg('fine-tuned', d)?.categories.STS),
       f3(avg(CONTROL, d)?.categories.STS),
     ]),
@@ -226,19 +245,31 @@ export function demoEntry(r: {
   const rel = (p: string) => relative(projectRoot(), p);
   const cpu = cpuInfo();
   const date = new Date().toISOString().slice(0, 10);
-  const ftMean = avg('fine-tuned', full)?.mean;
-  const pftMean = avg('pre-finetuned', full)?.mean;
-  return `## ${date}: demo run (${ctx.preset} preset, ${r.fret.teacher} teacher): fine-tuned mean ${f3(ftMean)} vs pre-finetuned ${f3(pftMean)} at d${full}, in ${(r.seconds.total! / 60).toFixed(1)} min
+  const start = pretrained ? BACKBONE : 'pre-finetuned';
+  const startName = pretrained ? `the backbone (${backboneLabel(c.pretrain.backbone)})` : 'the pre-finetuned model';
+  const a0 = avg(start, full),
+    a1 = avg('fine-tuned', full);
+  const m0 = a0?.meanOutOfDomain,
+    m1 = a1?.meanOutOfDomain,
+    r0 = a0?.categories.Retrieval,
+    r1 = a1?.categories.Retrieval;
+  const verb = (x?: number | null, y?: number | null) =>
+    x == null || y == null ? 'not scored' : y > x ? 'improved' : y < x ? 'lowered' : 'left unchanged';
+  const headline = `fine-tuned vs ${pretrained ? 'backbone' : 'pre-finetuned'} at d${full}: mean (in-domain left out) ${f3(m0)} -> ${f3(m1)}, retrieval ${f3(r0)} -> ${f3(r1)}`;
+  const plainly = `**Headline (one seed):** the recipe ${verb(m0, m1)} ${startName}'s mean over the tasks it was not trained on (${f3(m0)} -> ${f3(m1)}, d${full}) and ${verb(r0, r1)} its retrieval mean (${f3(r0)} -> ${f3(r1)}); BM25's retrieval mean is ${f3(bm25Retrieval(rows))}. One seed says nothing about noise: \`npx gecko ablate <spec> --preset ${ctx.preset} --seeds 5\` gives intervals (experiments.md, the demo-scale ablations).`;
+  return `## ${date}: demo run (${ctx.preset} preset, ${pretrained ? `backbone ${backboneLabel(c.pretrain.backbone)}` : 'MLM from scratch'}, ${r.fret.teacher} teacher): ${headline}, in ${(r.seconds.total! / 60).toFixed(1)} min
+
+${plainly}
 
 Command: \`${r.command}\` (preset ${ctx.preset}, config ${ctx.configHash.slice(0, 8)}, seed ${c.seed}, backend ${ctx.backend.name}, training path ${enginePath(ctx.backend.tfBackend)}).
 CPU: ${cpu.cpu_model}, ${cpu.cores} cores, widest SIMD ${cpu.simd} (timings differ between CPUs of one machine class).
 Run folder: \`${rel(ctx.dir)}\` (ignored by git; rerun the command to reproduce it).
 Teacher: \`${r.fret.teacher}\`${r.fret.standIn ? ' (a stand-in, not an LLM: its FRet labels say nothing about what an LLM teacher gives)' : ''}.
 FRet: ${r.fret.records} examples from ${c.seeding.n} ${c.seeding.corpus} seed passages, N = ${c.fret.numCandidates}, RRF k = ${c.fret.rrfK}, negative = ${c.fret.negativeStrategy}; positive != seed passage in ${(100 * r.fret.relabelRate).toFixed(1)}% (paper: about 15%).
-Encoder: ${c.encoder.layers} layers, d ${full}, ${c.encoder.heads} heads; pretraining ${r.pre} steps, pre-finetuning ${c.prefinetune.steps} steps (batch ${c.prefinetune.batchSize}), fine-tuning ${c.finetune.steps} steps (batch ${c.finetune.batchSize}, Matryoshka dims ${c.finetune.matryoshkaDims.join('/')}, hard negatives ${c.finetune.hardNegatives}, same-tower ${c.finetune.sameTower}).
+Encoder: ${c.encoder.layers} layers, d ${full}, ${c.encoder.heads} heads, inputs cut to ${c.encoder.maxLen} tokens; ${pretrained ? `backbone ${backboneLabel(c.pretrain.backbone)} (pretrained, imported; no MLM stage)` : `MLM pretraining from scratch ${r.pre} steps`}, pre-finetuning ${c.prefinetune.steps} steps (batch ${c.prefinetune.batchSize}), fine-tuning ${c.finetune.steps} steps (batch ${c.finetune.batchSize}, Matryoshka dims ${c.finetune.matryoshkaDims.join('/')}, hard negatives ${c.finetune.hardNegatives}, same-tower ${c.finetune.sameTower}).
 Evaluation caps: ${c.eval.maxQueries || 'all'} queries, ${c.eval.maxCorpus || 'all'} passages (judged ones kept), ${c.eval.maxTrain || 'all'} classifier train texts, ${c.eval.maxTest || 'all'} test items per task.
 
-Main score per task (in-domain: the task's training split is in the fine-tuning mixture${inDomain.length ? `, here ${inDomain.join(', ')}` : ''}):
+Main score per task (in-domain: the task's training split is in the fine-tuning mixture${mixIn.length ? `, here ${mixIn.filter((t) => tasks.includes(t)).join(', ')}` : ''}${useLite ? "; USE's training sources: tasks drawn from the sources USE-lite was trained on (its paper: SNLI, Q&A and news; not checked item by item), left out of the means like in-domain tasks" : ''}):
 
 ${perTask}
 

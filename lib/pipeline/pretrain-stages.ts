@@ -15,6 +15,8 @@ import { pretrain } from '../train/pretrain';
 import { trainContrastive } from '../train/contrastive-stage';
 import type { LoopResult, MetricsRow } from '../train/loop';
 import { asStage, stageView } from './context';
+import { backboneLabel, checkBackboneShape, isPretrained, loadBackbone } from '../encoder/backbone';
+import { isCheckpoint, loadCheckpoint, saveCheckpoint } from '../encoder/checkpoint';
 import { guardExamples, guardPretrainText, leakMode } from './leak';
 
 /** A finished (or resumed) stage: the loop's result plus every metrics row logged so far. */
@@ -69,13 +71,36 @@ export function finishedStage(stage: string, dir: string, steps: number): StageR
 }
 
 /**
- * Tokenizer + MLM pretraining for the run.
+ * The backbone for the run: tokenizer + MLM pretraining ('scratch'), or a pretrained backbone
+ * imported into <run>/pretrain/ckpt (pretrain.backbone: 'use-lite' or a folder), inputs cut to encoder.maxLen.
  * @example const pre = await pretrainForRun(ctx); show(lossCurve(pre.metrics))
  */
 export async function pretrainForRun(ctx: Ctx, opts: { log?: Logger } = {}): Promise<StageRun> {
   return asStage(ctx, 'pretrain', async () => {
     const c = stageView(ctx, 'pretrain');
     const dir = stageDir(c, 'pretrain');
+    const backbone = c.config.pretrain.backbone;
+    if (isPretrained(backbone)) {
+      checkBackboneShape(backbone, c.config.encoder);
+      const ckpt = join(dir, 'ckpt');
+      const id = isCheckpoint(ckpt)
+        ? loadCheckpoint(ckpt).id
+        : saveCheckpoint(ckpt, loadBackbone(backbone, c.config.encoder.maxLen));
+      (opts.log ?? silentLogger).info(
+        `backbone: ${backboneLabel(backbone)} imported as ${id} (inputs cut to ${c.config.encoder.maxLen} tokens), no MLM stage`,
+      );
+      return {
+        stage: 'pretrain',
+        dir,
+        checkpoint: ckpt,
+        checkpointId: id,
+        steps: 0,
+        resumedFrom: 0,
+        losses: [],
+        tensorCounts: [],
+        metrics: [],
+      };
+    }
     const finished = finishedStage('pretrain', dir, c.config.pretrain.steps);
     if (finished) return finished;
     const texts = guardPretrainText(c.config, leakMode(c.config));

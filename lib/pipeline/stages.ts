@@ -40,6 +40,7 @@ import { hashOf, sha256 } from '../core/hash';
 import { LOCK_FILE } from '../core/lock';
 import { cacheDir } from '../core/paths';
 import { parseJson } from '../core/json';
+import { backboneFingerprint, isPretrained } from '../encoder/backbone';
 
 export const STAGE_NAMES = ['seeding', 'fret', 'pretrain', 'prefinetune', 'mixture', 'finetune', 'eval'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -127,14 +128,24 @@ function without(value: unknown, path: string, drop: readonly string[]): unknown
   return out;
 }
 
+/**
+ * The keys the pretrain stage reads: all of its section for MLM from scratch; for a pretrained
+ * backbone only which one and the encoder section (its maxLen cuts the inputs, dropout trains).
+ */
+function pretrainKeys(cfg: Readonly<ExperimentConfig>): readonly string[] {
+  return isPretrained(cfg.pretrain.backbone) ? ['pretrain.backbone', 'encoder'] : STAGE_KEYS.pretrain;
+}
+
 /** The config values a stage reads (operational keys removed; finetune's mixture belongs to the mixture stage). */
 export function configSlice(cfg: Readonly<ExperimentConfig>, stage: StageName): Record<string, unknown> {
   const drop = [...OPERATIONAL_KEYS, ...(stage === 'finetune' ? ['finetune.mixture'] : [])];
   // FRet's 'initial' retriever starts from the pre-finetuned model: its config is part of FRet's inputs.
   const keys =
     stage === 'fret' && cfg.fret.retriever === 'initial'
-      ? [...STAGE_KEYS.fret, ...STAGE_KEYS.pretrain, ...STAGE_KEYS.prefinetune.filter((k) => k !== 'format')]
-      : STAGE_KEYS[stage];
+      ? [...STAGE_KEYS.fret, ...pretrainKeys(cfg), ...STAGE_KEYS.prefinetune.filter((k) => k !== 'format')]
+      : stage === 'pretrain'
+        ? pretrainKeys(cfg)
+        : STAGE_KEYS[stage];
   return Object.fromEntries(keys.map((k) => [k, without(getPath(cfg, k), k, drop)]));
 }
 
@@ -176,7 +187,14 @@ export function stagePlan(cfg: Readonly<ExperimentConfig>, seeds: StageSeeds = {
       (modelSeeds.pretrain !== c.seed || modelSeeds.prefinetune !== c.seed)
         ? { model: modelSeeds }
         : {};
-    const hash = hashOf({ stage, v: STAGE_VERSION[stage], slice, seed, upstream, ...model });
+    // a backbone folder's files (size, time) are inputs of the pretrain stage (and of FRet's 'initial' retriever)
+    const source =
+      (stage === 'pretrain' || (stage === 'fret' && c.fret.retriever === 'initial')) &&
+      isPretrained(c.pretrain.backbone) &&
+      c.pretrain.backbone !== 'use-lite'
+        ? { source: backboneFingerprint(c.pretrain.backbone) }
+        : {};
+    const hash = hashOf({ stage, v: STAGE_VERSION[stage], slice, seed, upstream, ...model, ...source });
     return { stage, hash, seed, slice, upstream, dir: join(root, `${stage}-${hash.slice(0, 12)}`) };
   };
   for (const s of STAGE_NAMES) keys[s] = key(cfg, s, keys);
