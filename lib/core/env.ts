@@ -7,7 +7,7 @@ import { GeckoError } from './errors';
 export const ENV_VARS = {
   GECKO_DATA_DIR: 'folder holding the data sets (default: ./data)',
   GECKO_PROJECT_ROOT: 'the project folder (set by bin/gecko.js, so that `npx gecko` works from any folder)',
-  GECKO_PRESET: 'config preset: smoke | demo | full (default: smoke for tests, demo for the demo)',
+  GECKO_PRESET: 'config preset: smoke | demo | full | scratch (default: smoke for tests, demo for the demo)',
   GECKO_BACKEND: 'force a TF.js backend: tensorflow-gpu | tensorflow | webgpu | wasm | cpu',
   GECKO_ENGINE:
     'training path: onnx (onnxruntime training graphs, native CPU kernels) | packed (hand-written backward on TF.js) | device (weights as tf.Variables, batched attention) | auto (default: onnx on wasm when onnxruntime-node loads, else packed; packed on cpu; device elsewhere)',
@@ -100,7 +100,7 @@ export function workersSetting(): number | undefined {
 
 /** The values a variable may take, for the variables that take a word (empty = unset = the default). */
 export const ENV_CHOICES: Partial<Record<EnvVar, readonly string[]>> = {
-  GECKO_PRESET: ['smoke', 'demo', 'full'],
+  GECKO_PRESET: ['smoke', 'demo', 'full', 'scratch'],
   GECKO_BACKEND: ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
   GECKO_ENGINE: ['auto', 'onnx', 'packed', 'device'],
   GECKO_PROGRESS: ['bar', 'lines', 'off'],

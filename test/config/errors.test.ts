@@ -6,7 +6,7 @@ import type { PresetName } from '../../lib/config/presets';
 
 describe('config errors', () => {
   it('an unknown preset names the presets there are', () => {
-    expect(() => resolveConfig('huge' as PresetName)).toThrow(/unknown preset 'huge'[\s\S]*smoke, demo, full/);
+    expect(() => resolveConfig('huge' as PresetName)).toThrow(/unknown preset 'huge'[\s\S]*smoke, demo, full, scratch/);
   });
   it('GECKO_PRESET naming no preset is refused the same way', () => {
     const prev = process.env.GECKO_PRESET;
