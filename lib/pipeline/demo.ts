@@ -269,7 +269,7 @@ FRet: ${r.fret.records} examples from ${c.seeding.n} ${c.seeding.corpus} seed pa
 Encoder: ${c.encoder.layers} layers, d ${full}, ${c.encoder.heads} heads, inputs cut to ${c.encoder.maxLen} tokens; ${pretrained ? `backbone ${backboneLabel(c.pretrain.backbone)} (pretrained, imported; no MLM stage)` : `MLM pretraining from scratch ${r.pre} steps`}, pre-finetuning ${c.prefinetune.steps} steps (batch ${c.prefinetune.batchSize}), fine-tuning ${c.finetune.steps} steps (batch ${c.finetune.batchSize}, Matryoshka dims ${c.finetune.matryoshkaDims.join('/')}, hard negatives ${c.finetune.hardNegatives}, same-tower ${c.finetune.sameTower}).
 Evaluation caps: ${c.eval.maxQueries || 'all'} queries, ${c.eval.maxCorpus || 'all'} passages (judged ones kept), ${c.eval.maxTrain || 'all'} classifier train texts, ${c.eval.maxTest || 'all'} test items per task.
 
-Main score per task (in-domain: the task's training split is in the fine-tuning mixture${mixIn.length ? `, here ${mixIn.filter((t) => tasks.includes(t)).join(', ')}` : ''}${useLite ? "; USE's training sources: tasks drawn from the sources USE-lite was trained on (its paper: SNLI, Q&A and news; not checked item by item), left out of the means like in-domain tasks" : ''}):
+Main score per task (in-domain: the task's training split is in the fine-tuning mixture${mixIn.some((t) => tasks.includes(t)) ? `, here ${mixIn.filter((t) => tasks.includes(t)).join(', ')}` : ''}${useLite ? "; USE's training sources: tasks drawn from the sources USE-lite was trained on (its paper: SNLI, Q&A and news; not checked item by item), left out of the means like in-domain tasks" : ''}):
 
 ${perTask}
 

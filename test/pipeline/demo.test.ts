@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/core/log';
 import { prependEntry } from '../../lib/pipeline/experiments-log';
-import { CONTROL, runDemo } from '../../lib/pipeline/demo';
+import { BACKBONE, CONTROL, runDemo } from '../../lib/pipeline/demo';
 import { have, SHARED_DATA, tmpDir } from '../helpers';
 
 describe('prependEntry', () => {
@@ -42,7 +42,10 @@ describe('runDemo (smoke preset)', () => {
         expect(existsSync(join(dir, 'plots', `${name}.png`)), name).toBe(true);
       }
       const entry = readFileSync(log, 'utf8');
-      expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, offline teacher\)/m);
+      expect(entry).toMatch(/^## \d{4}-\d\d-\d\d: demo run \(smoke preset, MLM from scratch, offline teacher\)/m);
+      expect(entry).toMatch(
+        /\*\*Headline \(one seed\):\*\* the recipe (improved|lowered|left unchanged) the pre-finetuned model's mean/,
+      );
       expect(entry).toContain('a stand-in, not an LLM');
       expect(entry).toMatch(/^CPU: .+, \d+ cores, widest SIMD (AVX-512|AVX2|AVX|SSE4\.2|unknown) /m);
       expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
@@ -58,6 +61,50 @@ describe('runDemo (smoke preset)', () => {
     },
     // every stage of the smoke preset in this process, then a resume: it took 121.7 s in a loaded
     // full suite (over the 120 s default); a loaded machine must only make it slower, never fail it
+    900_000,
+  );
+
+  // issue 19 §3: from the pretrained backbone of the demo preset (USE-lite, at smoke's steps and caps), the
+  // demo imports it instead of MLM pretraining, scores it as it is, and its headline compares against it
+  it.skipIf(!have(join(SHARED_DATA, 'scifact'), 'shared data'))(
+    'starts from a pretrained backbone: no MLM stage, the backbone scored, the headline against it',
+    async () => {
+      const dir = join(tmpDir(), 'run-backbone');
+      const log = join(tmpDir(), 'experiments-backbone.md');
+      const r = await runDemo({
+        preset: 'smoke',
+        overrides: {
+          pretrain: { backbone: 'use-lite' },
+          prefinetune: { steps: 4 },
+          finetune: { steps: 4, matryoshkaDims: [512, 64], matryoshkaWeights: [1, 1] },
+          encoder: { layers: 2, dModel: 512, heads: 4, ffn: 1536, maxLen: 32 },
+          eval: { tasks: ['SciFact', 'STSBenchmark'], dims: [512, 64] },
+        },
+        dir,
+        experimentsPath: log,
+        log: silentLogger,
+        command: 'test',
+      });
+      expect(new Set(r.rows.map((x) => x.model))).toEqual(
+        new Set([BACKBONE, 'pre-finetuned', 'fine-tuned', CONTROL, 'BM25']),
+      );
+      expect(r.seconds['MLM pretraining']).toBeUndefined();
+      expect(r.seconds['backbone: USE-lite']).toBeGreaterThanOrEqual(0);
+      const at = (m: string) =>
+        r.rows.find((x) => x.model === m && x.task === 'STSBenchmark' && x.dim === 512)!.main_score;
+      expect(at(BACKBONE)).not.toBe(at('fine-tuned')); // the backbone row is the backbone's, not a copy
+      expect(at(BACKBONE)).not.toBe(at('pre-finetuned'));
+      const entry = readFileSync(log, 'utf8');
+      expect(entry).toMatch(
+        /demo run \(smoke preset, backbone USE-lite, offline teacher\): fine-tuned vs backbone at d512/,
+      );
+      expect(entry).toContain("| STSBenchmark (USE's training sources) |");
+      expect(entry).toMatch(
+        /\*\*Headline \(one seed\):\*\* the recipe (improved|lowered|left unchanged) the backbone \(/,
+      );
+      expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
+      expect(entry).toContain('(pretrained, imported; no MLM stage)');
+    },
     900_000,
   );
 });
