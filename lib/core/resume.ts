@@ -18,7 +18,8 @@ export function setCommandLine(name: string, args: readonly string[], takesOut: 
   folder = undefined;
 }
 
-const quote = (a: string) => (/^[A-Za-z0-9_./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+/** A command-line word as a POSIX shell reads it back: as it is when plain, else in single quotes. */
+export const shellWord = (a: string) => (/^[A-Za-z0-9_./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `npx gecko train --preset demo --out /abs/runs/2026...`: the command that resumes this run
@@ -30,7 +31,7 @@ export function resumeCommand(): string | undefined {
   const hasOut = line.args.some((a) => a === '--out' || a.startsWith('--out='));
   // no folder noted: the command's default folder does not depend on the time (fret, eval...), rerun it as typed
   const extra = line.takesOut && !hasOut && folder ? ['--out', folder] : [];
-  return ['npx gecko', line.name, ...[...line.args, ...extra].map(quote)].join(' ');
+  return ['npx gecko', line.name, ...[...line.args, ...extra].map(shellWord)].join(' ');
 }
 
 /** For tests: forget the command line and folder. */

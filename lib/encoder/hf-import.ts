@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { GeckoError } from '../core/errors';
 import { readSafetensors, type NamedTensor, type SafetensorsDtype } from '../core/safetensors';
 import { parseJson } from '../core/json';
+import { specialAddedToken } from './added-tokens';
 
 /** The model types we import. */
 export const SUPPORTED_MODEL_TYPES = ['bert', 'xlm-roberta'] as const;
@@ -366,15 +367,7 @@ export function bertTokenizerJsonFromVocab(
     truncation: null,
     padding: null,
     added_tokens: [...new Set(specials)]
-      .map((content) => ({
-        id: ids[content]!,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      }))
+      .map((content) => specialAddedToken(content, ids[content]!))
       .sort((a, b) => a.id - b.id),
     normalizer: {
       type: 'BertNormalizer',

@@ -2,6 +2,7 @@
 // U+2581, then the highest-scoring segmentation of the text into vocabulary pieces (Viterbi
 // over a trie of the pieces). A port of tfjs-models/universal-sentence-encoder's tokenizer
 // (Apache-2.0), kept step for step so that ids match what the model was exported with.
+import { specialAddedToken } from './added-tokens';
 
 /** [piece, log-probability score]; the index is the token id. */
 export type SentencePieceVocab = ReadonlyArray<readonly [string, number]>;
@@ -145,15 +146,7 @@ export class SentencePieceTextTokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: this.vocab.slice(0, RESERVED).map(([content], id) => ({
-        id,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      })),
+      added_tokens: this.vocab.slice(0, RESERVED).map(([content], id) => specialAddedToken(content, id)),
       normalizer: { type: 'NFKC' },
       pre_tokenizer: metaspace,
       post_processor: null,

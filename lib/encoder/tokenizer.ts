@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../core/fs';
 import { stableStringify } from '../core/hash';
 import { projectRoot } from '../core/paths';
 import { readJsonFile } from '../core/json';
+import { specialAddedToken, type AddedToken } from './added-tokens';
 import { isSentencePieceJson, SentencePieceTextTokenizer } from './sentencepiece';
 
 /** Special tokens of our WordPiece vocabularies, at ids 0..4 in this order. */
@@ -116,17 +117,6 @@ export function preTokenize(normalized: string): string[] {
 }
 
 // ---- added tokens matched in the raw text (HF AddedVocabulary, for tokens with normalized: false)
-
-/** An entry of tokenizer.json's added_tokens. */
-export interface AddedToken {
-  id: number;
-  content: string;
-  single_word?: boolean;
-  lstrip?: boolean;
-  rstrip?: boolean;
-  normalized?: boolean;
-  special?: boolean;
-}
 
 const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}_]/u.test(ch);
 
@@ -291,15 +281,7 @@ export class WordPieceTokenizer implements TextTokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: SPECIAL_TOKENS.map((content, id) => ({
-        id,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      })),
+      added_tokens: SPECIAL_TOKENS.map(specialAddedToken),
       normalizer: {
         type: 'BertNormalizer',
         clean_text: true,

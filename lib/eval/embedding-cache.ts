@@ -1,6 +1,7 @@
-// Embedding cache: vectors keyed by (model id, task, text role, formatted text), so evaluating
+// Embedding cache: vectors keyed by (model id, task, text role, text encoded), so evaluating
 // the same model again encodes nothing. The harness passes the task's *data set* as `task`
-// (SciFact and SciFactReranking share vectors); the formatted text carries the task prompt. Layout under <root> (default cacheDir()/embeddings):
+// (SciFact and SciFactReranking share vectors); the text is the one encoded: formatted with the
+// task prompt, and with the model's own prompt in front where it has one (evaluate.ts: evalPrompt). Layout under <root> (default cacheDir()/embeddings):
 //   <sha256(model id)[:16]>/model.json              {"id": ...}
 //   <sha256(model id)[:16]>/<task>/<role>/<shard>.bin
 // A shard holds one encoding batch group: uint32 LE header length, a JSON header

@@ -8,9 +8,18 @@ import { GeckoError } from '../core/errors';
 import { existsSync } from '../core/fs';
 import { loadPassages } from '../data/passages';
 import { isCheckpoint, loadCheckpoint } from '../encoder/checkpoint';
-import { loadEmbedder, randomEmbedder } from '../encoder/embedder';
+import { loadEmbedder, randomEmbedder, type EncoderEmbedder } from '../encoder/embedder';
+import { rolePrompts } from '../encoder/prompts';
 import { trainWordPiece } from '../encoder/wordpiece-train';
 import type { EvalModel } from './runners/context';
+
+/**
+ * Our encoder as a dense eval model, with its checkpoint's prompts (none unless imported with them):
+ * random:<ckpt> keeps them too, so the untrained control sees the same inputs as the checkpoint.
+ */
+function encoderModel(embedder: EncoderEmbedder): EvalModel {
+  return { kind: 'dense', id: embedder.id, embedder, prompts: rolePrompts(embedder.config) };
+}
 
 /** A checkpoint folder as a dense eval model. */
 export async function checkpointModel(dir: string): Promise<EvalModel> {
@@ -21,7 +30,7 @@ export async function checkpointModel(dir: string): Promise<EvalModel> {
     );
   }
   const embedder = await loadEmbedder(dir);
-  return { kind: 'dense', id: embedder.id, embedder };
+  return encoderModel(embedder);
 }
 
 /** A random-init encoder: like `fromCheckpoint` (architecture and tokenizer), else from the config. */
@@ -34,7 +43,7 @@ export async function randomModel(config: ExperimentConfig, fromCheckpoint?: str
       );
     const ck = loadCheckpoint(fromCheckpoint);
     const embedder = await randomEmbedder(ck.config, config.seed, ck.tokenizer);
-    return { kind: 'dense', id: embedder.id, embedder };
+    return encoderModel(embedder);
   }
   const texts: string[] = [];
   for (const corpus of config.pretrain.corpora)
@@ -44,5 +53,5 @@ export async function randomModel(config: ExperimentConfig, fromCheckpoint?: str
     lowercase: config.tokenizer.lowercase,
   });
   const embedder = await randomEmbedder(config.encoder, config.seed, tokenizer);
-  return { kind: 'dense', id: embedder.id, embedder };
+  return encoderModel(embedder);
 }

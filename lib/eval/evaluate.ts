@@ -2,6 +2,8 @@
 // and return the summary rows. Embeddings are computed once per task at full size (cached on
 // disk), then scored at every prefix dimension. A task whose result files already exist with
 // the same eval config is read back instead of recomputed, so an interrupted run resumes.
+// A model's prompts (an imported e5 / bge checkpoint's) are put before every text here, the one
+// place all evaluation passes through (gecko eval, pipeline/eval.ts, the notebooks): see evalPrompt.
 import type { LoadOptions } from '../data/loaders';
 import type { TextFormat } from '../core/format';
 import { silentLogger, type Logger } from '../core/log';
@@ -90,6 +92,20 @@ export function runTask(task: TaskMeta, data: TaskData, ctx: EvalContext): Promi
 const LEXICAL_TYPES = new Set(['Retrieval', 'Reranking']);
 
 /**
+ * The prompt put before an eval text of this role: the query prompt before queries, the passage
+ * prompt (sentence-transformers' "passage", else "document") before passages, and the query prompt
+ * before symmetric 'text' roles (STS, pair classification, classification, clustering). That is
+ * what training does (train/contrastive-stage.ts: formatExample puts the query prompt before
+ * symmetric targets; the runners format 'text' texts with formatQuery as well) and what e5's
+ * model card asks ("query: " for symmetric tasks). '' for a model without prompts.
+ * @example evalPrompt({ kind: 'dense', id, embedder, prompts: { query: 'query: ', passage: 'passage: ' } }, 'text') // 'query: '
+ */
+export function evalPrompt(model: EvalModel, role: TextRole): string {
+  if (model.kind !== 'dense' || !model.prompts) return '';
+  return role === 'passage' ? model.prompts.passage : model.prompts.query;
+}
+
+/**
  * Evaluate a model on tasks at several dimensions.
  * @example
  * const model = await resolveModel('bm25');
@@ -108,11 +124,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     encoded: 0,
     seconds: 0,
   };
+  const prompts = { query: evalPrompt(opts.model, 'query'), passage: evalPrompt(opts.model, 'passage') };
   const evalConfig = (task: TaskMeta) => ({
     ...opts.subsample,
     dims: opts.model.kind === 'bm25' ? [] : [...opts.dims],
     task: task.name,
     prompt: task.prompt,
+    // The model's prompts enter the config only when it has some (results without keep their hash;
+    // results of a prompted model computed before prompts were applied are recomputed).
+    ...(prompts.query || prompts.passage ? { model_prompts: prompts } : {}),
     // Only a non-default format enters the config (results of unified runs keep their hash).
     ...(opts.format && opts.format !== 'unified' ? { format: opts.format } : {}),
   });
@@ -121,6 +141,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
     // our encoder says which runtime encodes (onnxruntime or TF.js) and why
     const e = opts.model.embedder as { runtime?: string; runtimeReason?: string };
     if (e.runtime) log.info(`${opts.model.id}: encoding on ${e.runtime} (${e.runtimeReason ?? ''})`);
+    if (prompts.query || prompts.passage)
+      log.info(
+        `${opts.model.id}: its prompts go before the texts: ${JSON.stringify(prompts.query)} before queries and symmetric texts, ${JSON.stringify(prompts.passage)} before passages`,
+      );
   }
   // One bar over the tasks (ETA from the tasks done so far); each task's encoding adds its own bar beside it.
   const overall = opts.progress ? startProgress(`eval ${opts.model.id}`, opts.tasks.length, 'tasks') : undefined;
@@ -182,6 +206,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateReport> {
       log,
       encode: async (role: TextRole, texts: readonly string[]) => {
         if (opts.model.kind !== 'dense') throw new Error('encode called for a lexical model');
+        const prompt = evalPrompt(opts.model, role);
+        if (prompt) texts = texts.map((t) => prompt + t); // the cache keys on the text encoded, prompt included
         let bar: ReturnType<typeof startProgress> | undefined;
         let cached = 0;
         try {

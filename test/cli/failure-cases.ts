@@ -839,6 +839,17 @@ export const CASES: Case[] = [
       ),
     within: 90,
   })),
+  {
+    id: 'import use-lyte (a misspelled use-lite) suggests use-lite',
+    cls: 3,
+    args: (f) => ['import', 'use-lyte', '--out', j(f, 'i-lyte')],
+    code: 1,
+    names: (f) =>
+      new RegExp(
+        `no folder 'use-lyte'; did you mean use-lite\\?\\s+fix: npx gecko import use-lite --out ${j(f, 'i-lyte')}\n`,
+      ),
+    leaves: (f) => [j(f, 'i-lyte')],
+  },
 ];
 
 // issue 21 §2: settings (fixtures of the rows above; made when a row runs)

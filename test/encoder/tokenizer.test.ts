@@ -10,6 +10,8 @@ import {
   WordPieceTokenizer,
 } from '../../lib/encoder/tokenizer';
 import { trainWordPiece } from '../../lib/encoder/wordpiece-train';
+import { bertTokenizerJsonFromVocab } from '../../lib/encoder/hf-import';
+import { SentencePieceTextTokenizer } from '../../lib/encoder/sentencepiece';
 import { tmpDir } from '../helpers';
 
 const CORPUS = [
@@ -77,5 +79,35 @@ describe('tokenizer.json', () => {
     expect(() => loadTokenizer(join(dir, 'bad.json'))).toThrow(/not a tokenizer.json/);
     expect(() => loadTokenizer(join(dir, 'missing.json'))).toThrow(/missing\.json: file not found/);
     expect(() => new WordPieceTokenizer(['a'], { lowercase: true })).toThrow(/entry 0 must be \[PAD\]/);
+  });
+});
+
+describe("tokenizer.json's added_tokens (encoder/added-tokens.ts, one helper for the three writers)", () => {
+  const special = (id: number, content: string) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
+  const added = (json: Record<string, unknown>) => json.added_tokens;
+
+  it("lists the special tokens by id as Hugging Face writes them: WordPiece, vocab.txt's import, SentencePiece", () => {
+    const bert = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map((t, i) => special(i, t));
+    expect(added(trainWordPiece(CORPUS, { vocabSize: 80, lowercase: true }).toJSON())).toEqual(bert);
+    const vocab = ['[UNK]', '[PAD]', 'a', '[CLS]', '[SEP]', '[MASK]', 'b'];
+    expect(added(bertTokenizerJsonFromVocab(vocab, {}, 'vocab.txt'))).toEqual([
+      special(0, '[UNK]'),
+      special(1, '[PAD]'),
+      special(3, '[CLS]'),
+      special(4, '[SEP]'),
+      special(5, '[MASK]'),
+    ]);
+    const pieces = ['<unk>', '<s>', '</s>', '<c1>', '<c2>', '<c3>', '\u2581a', 'b'].map((p) => [p, -1] as const);
+    expect(added(new SentencePieceTextTokenizer(pieces).toJSON())).toEqual(
+      pieces.slice(0, 6).map(([p], i) => special(i, p)),
+    );
   });
 });

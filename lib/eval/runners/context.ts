@@ -3,13 +3,19 @@
 import type { Logger } from '../../core/log';
 import type { TextFormat } from '../../core/format';
 import type { Embedder, Qrels, RunScores } from '../../core/types';
+import type { RolePrompts } from '../../encoder/prompts';
 import type { Bm25Options } from '../../retrieval/bm25';
 import type { TextRole } from '../embedding-cache';
 import type { ItemScore } from '../item-scores';
 
-/** A model as the harness sees it: lexical BM25, or anything behind the Embedder interface. */
+/**
+ * A model as the harness sees it: lexical BM25, or anything behind the Embedder interface. A dense
+ * model may bring prompts (an imported e5 / bge checkpoint's, encoder/prompts.ts): evaluate() puts
+ * them before the texts it encodes (evaluate.ts: evalPrompt), so runners pass texts without them.
+ */
 export type EvalModel =
-  { kind: 'bm25'; id: string; options: Bm25Options } | { kind: 'dense'; id: string; embedder: Embedder };
+  | { kind: 'bm25'; id: string; options: Bm25Options }
+  | { kind: 'dense'; id: string; embedder: Embedder; prompts?: RolePrompts };
 
 export interface EvalContext {
   model: EvalModel;
