@@ -149,7 +149,7 @@ const smoke: ExperimentConfig = {
 };
 
 // USE-lite's shape (gecko import use-lite): 2 layers, embeddings 256 wide, width 512, 4 heads, ReLU FFN 1536.
-const USE_LITE_SHAPE = { layers: 2, dModel: 512, heads: 4, ffn: 1536 } as const;
+export const USE_LITE_SHAPE = { layers: 2, dModel: 512, heads: 4, ffn: 1536 } as const;
 
 const demo: ExperimentConfig = {
   ...scratch,
