@@ -13,11 +13,13 @@
 //   npm run bench -- --runs 3 --cpus 0,1 --python /path/to/python   # fewer runs, pinning, another torch
 //   npm run bench -- --torch-avx2      # torch limited to AVX2 kernels (ATEN_CPU_CAPABILITY=avx2):
 //                                      # an estimate for AVX2-only CPUs on an AVX-512 machine
+//   npm run bench -- --shapes use-lite,bert-small [--runs N (default 3)] [--quick]
+//                                      # instead: training and encoding of the pretrained backbones'
+//                                      # shapes against both torches (shapes.ts, torch_shapes.py)
 // Prints one JSON line: the torch field names (medians, project side) plus the CPU and its SIMD,
 // backend and paths, peak memory (max RSS) of each side, the load average around each run, each
 // torch's medians and ratios, and `against_faster_torch` (ratio, range, bar, met); stderr repeats
 // the ratios in a table.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +37,14 @@ import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
 import { SUB_BATCH } from '../lib/encoder/onnx-replica';
 import { cosineTopK } from '../lib/retrieval/search';
 import { createEngine } from '../lib/train/create-engine';
+import { median, pinned, PYTHON, ratioStats, runChild, TORCH_WRAP, torchSides } from './common';
+import { benchShapes, embeddingParamCount, parseShapes, readSpec, readSpecParams, type ShapeSpec } from './shapes';
 
 /** ../shared from the main checkout (/work/main), ../../shared from a worktree (/work/wt/NAME). */
 const TORCH_REF =
   [join(process.cwd(), '..', 'shared'), join(process.cwd(), '..', '..', 'shared')]
     .map((d) => join(d, 'bench', 'torch_ref.py'))
     .find((p) => existsSync(p)) ?? join(process.cwd(), '..', 'shared', 'bench', 'torch_ref.py');
-const PYTHON = '/usr/bin/python3';
 
 const CFG: EncoderConfig = {
   vocabSize: 8192,
@@ -67,12 +70,6 @@ const RET_Q = 1000,
   RET_DIM = 256,
   RET_K = 10;
 
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** Token ids 1..VOCAB-1 with a length uniform in [min, max] (no padding: we pack). */
 function randomSeqs(rng: Rng, n: number, min: number, max: number): number[][] {
   return Array.from({ length: n }, () =>
@@ -86,13 +83,21 @@ const ARCH = {
   device: 'device path: length-bucketed padded batches, tf.Variables',
 };
 
-async function project(quick: boolean): Promise<Record<string, unknown>> {
+/**
+ * Our side of one run: training, encoding and exact search on the bench's encoder; or, given a
+ * shape line's spec (shapes.ts), training and encoding of that shape on the spec's inputs and weights.
+ */
+async function project(quick: boolean, spec?: ShapeSpec): Promise<Record<string, unknown>> {
   const backend = await selectBackend();
   const replicas = defaultReplicaCount(backend.tfBackend);
-  const steps = quick ? 2 : 20,
-    warmup = quick ? 1 : 3;
+  const cfg = spec?.cfg ?? CFG;
+  if (spec && (spec.pairs !== PAIRS || spec.enc_batch !== ENC_BATCH))
+    throw new Error(`bench: the spec's batch sizes differ from this bench's (${PAIRS} pairs, ${ENC_BATCH} passages)`);
+  const params = spec ? readSpecParams(spec) : initParams(CFG, 0);
+  const steps = spec ? spec.train.length - spec.warmup : quick ? 2 : 20,
+    warmup = spec ? spec.warmup : quick ? 1 : 3;
   const rng = new Rng(0);
-  const engine = await createEngine(CFG, initParams(CFG, 0), { replicas, decayAll: true }); // path: GECKO_ENGINE or the backend's
+  const engine = await createEngine(cfg, params, { replicas, decayAll: true }); // path: GECKO_ENGINE or the backend's
   process.stderr.write(`bench: backend ${backend.name} (${backend.package}), ${engine.path} path\n`);
   const out: Record<string, unknown> = {
     framework: 'tfjs',
@@ -102,8 +107,8 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     engine_path: engine.path,
     gpu: backend.gpu,
     replicas: engine.path === 'packed' ? replicas : 1,
-    params: paramCount(paramSpecs(CFG)),
-    arch: `pre-LN, erf GELU, learned pos emb, mean pool, L2 norm, fp32; ${ARCH[engine.path]}`,
+    params: spec ? embeddingParamCount(cfg) : paramCount(paramSpecs(CFG)),
+    arch: `${spec ? spec.what : 'pre-LN, erf GELU, learned pos emb, mean pool, L2 norm'}, fp32; ${ARCH[engine.path]}`,
     quick,
     train_pairs: PAIRS,
     train_seq_len: TRAIN_LEN,
@@ -113,13 +118,15 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
   try {
     const loss = (E: tf.Tensor2D) =>
       inBatchLoss(
-        { queries: tf.slice(E, [0, 0], [PAIRS, CFG.dModel]), positives: tf.slice(E, [PAIRS, 0], [PAIRS, CFG.dModel]) },
+        { queries: tf.slice(E, [0, 0], [PAIRS, cfg.dModel]), positives: tf.slice(E, [PAIRS, 0], [PAIRS, cfg.dModel]) },
         TAU,
       );
     const times: number[] = [],
       losses: number[] = [];
     for (let i = 0; i < warmup + steps; i++) {
-      const seqs = [...randomSeqs(rng, PAIRS, TRAIN_MIN, TRAIN_LEN), ...randomSeqs(rng, PAIRS, TRAIN_MIN, TRAIN_LEN)];
+      const seqs = spec
+        ? spec.train[i]!
+        : [...randomSeqs(rng, PAIRS, TRAIN_MIN, TRAIN_LEN), ...randomSeqs(rng, PAIRS, TRAIN_MIN, TRAIN_LEN)];
       const t0 = performance.now();
       const r = await engine.contrastive(seqs, loss, { chunkSize: seqs.length, gradCache: false });
       await engine.update(i + 1, r, {
@@ -128,6 +135,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
         adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
       });
       const dt = (performance.now() - t0) / 1000;
+      if (i === 0) out.train_loss_step0 = r.loss;
       if (i >= warmup) {
         times.push(dt);
         losses.push(r.loss);
@@ -144,8 +152,8 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     });
 
     // the training engine's own encode (its path: onnx replica or TF.js replicas)
-    const passages = quick ? 256 : ENC_PASSAGES;
-    const data = randomSeqs(rng, passages, ENC_MIN, ENC_LEN);
+    const passages = spec ? spec.encode.length : quick ? 256 : ENC_PASSAGES;
+    const data = spec ? spec.encode : randomSeqs(rng, passages, ENC_MIN, ENC_LEN);
     await engine.encode(data.slice(0, ENC_BATCH), ENC_BATCH); // untimed warm-up batch
     const t0 = performance.now();
     const emb = await engine.encode(data, ENC_BATCH);
@@ -163,7 +171,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
     out.inference_runtime = ort.name;
     out.inference_runtime_reason = ort.reason;
     if (ort.ort) {
-      const enc = await OnnxEncoder.create(CFG, initParams(CFG, 0), ort.ort);
+      const enc = await OnnxEncoder.create(cfg, params, ort.ort);
       try {
         await enc.encode(data.slice(0, ENC_BATCH), ENC_BATCH); // untimed warm-up batch
         const t1 = performance.now();
@@ -178,6 +186,7 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
   } finally {
     await engine.close();
   }
+  if (spec) return out; // a shape line: no retrieval (it does not depend on the encoder)
 
   // Untimed, as torch_ref.py's torch.randn: raw vectors in one row-major matrix each.
   const normal = (n: number) => Float32Array.from({ length: n * RET_DIM }, () => rng.normal());
@@ -231,92 +240,30 @@ async function project(quick: boolean): Promise<Record<string, unknown>> {
   return out;
 }
 
-/** torch_ref.py run through a wrapper that adds its peak RSS (ru_maxrss) as a second JSON line. */
-const TORCH_WRAP = [
-  'import json, resource, runpy, sys',
-  'sys.argv = sys.argv[1:]',
-  'runpy.run_path(sys.argv[0], run_name="__main__")',
-  'print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))',
-].join('\n');
-
-function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const load0 = loadavg()[0]!;
-  const r = spawnSync(args[0]!, args.slice(1), {
-    env,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = (r.stdout ?? '')
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  if (r.status !== 0 || lines.length === 0) throw new Error(`${args.join(' ')} failed (status ${r.status})`);
-  const out = Object.assign({}, ...lines.map((l) => JSON.parse(l))) as Record<string, unknown>;
-  out.load_avg_1min = [load0, loadavg()[0]!].map((x) => Math.round(x * 100) / 100); // before, after
-  return out;
-}
-
-/** A PyTorch to compare with: a label and the Python that has it. */
-interface TorchSide {
-  label: string;
-  python: string;
-  version: string;
-}
-
-/**
- * The torches on this machine: Debian's (python3-torch, /usr/bin/python3) and pip's in the project's
- * .venv (scripts/bench-venv.sh installs it from pip's store), plus any `--python PATH`.
- */
-function torchSides(extra: string[]): TorchSide[] {
-  const cands = [
-    { label: 'debian', python: PYTHON },
-    { label: 'pip', python: join(process.cwd(), '.venv', 'bin', 'python') },
-    ...extra.map((p, i) => ({ label: `python${i + 1}`, python: p })),
-  ];
-  const out: TorchSide[] = [];
-  for (const c of cands) {
-    if (!existsSync(c.python)) continue;
-    const r = spawnSync(c.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) out.push({ ...c, version: r.stdout.trim() });
-  }
-  return out;
-}
-
-/** `taskset -c CPUS` in front of a command where taskset exists: each side runs on the same cores. */
-function pinned(args: string[], cpus: string | undefined): string[] {
-  return cpus && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
-    ? ['taskset', '-c', cpus, ...args]
-    : args;
-}
-
-/** Median and range of per-run ratios (run i of ours against run i of that torch). */
-function ratioStats(ours: number[], theirs: number[], invert: boolean) {
-  const r = ours.map((o, i) => (invert ? theirs[i]! / o : o / theirs[i]!));
-  return { median: median(r), min: Math.min(...r), max: Math.max(...r), per_run: r };
-}
-
 /** Issue 22's bars, against the faster torch: project time / torch time. */
 const BARS = { train_step: 0.9, encode: 0.6, retrieval: 0.6 } as const;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
+  const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   if (argv.includes('--child')) {
-    process.stdout.write(JSON.stringify(await project(quick)) + '\n');
+    const spec = flag('--spec');
+    process.stdout.write(JSON.stringify(await project(quick, spec ? readSpec(spec) : undefined)) + '\n');
     return;
   }
-  const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const only = flag('--only');
-  const runs = Number(flag('--runs') ?? 5);
+  const runs = Number(flag('--runs') ?? (flag('--shapes') ? 3 : 5));
   const cpus = flag('--cpus') ?? `0-${cpuInfo().cores - 1}`;
   const extraPythons = argv.flatMap((a, i) => (a === '--python' && argv[i + 1] ? [argv[i + 1]!] : []));
   const torchAvx2 = argv.includes('--torch-avx2');
   const torchEnv = torchAvx2 ? { ...process.env, ATEN_CPU_CAPABILITY: 'avx2' } : process.env;
-  const sides = only === 'project' || !existsSync(TORCH_REF) ? [] : torchSides(extraPythons);
+  const shapes = flag('--shapes');
+  const shapeList = shapes === undefined ? undefined : parseShapes(shapes);
+  const sides = only === 'project' || (!shapes && !existsSync(TORCH_REF)) ? [] : torchSides(extraPythons);
   if (only !== 'project' && sides.length === 0)
     process.stderr.write(
-      `bench: PyTorch reference not run (needs ${PYTHON} with torch, or .venv/bin/python from scripts/bench-venv.sh, and ${TORCH_REF})\n`,
+      `bench: PyTorch reference not run (needs ${PYTHON} with torch, or .venv/bin/python from scripts/bench-venv.sh${shapes ? '' : `, and ${TORCH_REF}`})\n`,
     );
   const cpu = cpuInfo();
   const ort = inferenceRuntime();
@@ -328,9 +275,15 @@ async function main(): Promise<void> {
       `${torchAvx2 ? '; torch limited to AVX2 (ATEN_CPU_CAPABILITY=avx2)' : ''}\n` +
       `bench: torches: ${sides.map((s) => `${s.label} ${s.version} (${s.python})`).join(', ') || 'none'}\n`,
   );
+  const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  if (shapeList) {
+    await selectBackend(); // our reference embeddings for torch's check, on the engine path training uses
+    const lines = await benchShapes(shapeList, { runs, quick, cpus, sides, torchEnv, tsx });
+    process.stdout.write(JSON.stringify({ ...cpuInfo(), runs, quick, cpus_pinned: cpus, shapes: lines }) + '\n');
+    return;
+  }
   const ours: Record<string, unknown>[] = [];
   const torch: Record<string, Record<string, unknown>[]> = Object.fromEntries(sides.map((s) => [s.label, []]));
-  const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`bench: run ${i + 1}/${runs}: project...\n`);
     // two threads on our side as on torch's (torch_ref.py --threads 2), unless GECKO_WORKERS says otherwise

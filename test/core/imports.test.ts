@@ -344,6 +344,11 @@ describe('lib/ follows the layer order of lib/README.md', () => {
       layerViolations(paths, layers).map((v) => v.replace(' imports ', ' builds a path (projectRoot()) to ')),
     ).toEqual([]);
   });
+  it("the README's trace names every op file of encoder/ops/", () => {
+    const md = readFileSync(join(LIB, 'README.md'), 'utf8');
+    const unnamed = readdirSync(join(LIB, 'encoder', 'ops')).filter((f) => f.endsWith('.ts') && !md.includes(`${f}\``));
+    expect(unnamed, 'name each op file in hop 7 of lib/README.md').toEqual([]);
+  });
   it('the "One line per folder" and Layers tables list the same folders, all of lib/ and only existing ones', () => {
     const md = readFileSync(join(LIB, 'README.md'), 'utf8');
     const dirs = readdirSync(LIB).filter((d) => statSync(join(LIB, d)).isDirectory());
