@@ -30,7 +30,10 @@ export interface PositionalSpec {
 
 /** Flags every command accepts. */
 export const COMMON_FLAGS: Flags = {
-  preset: { type: 'string', help: "config preset: smoke | demo | full | scratch (default: GECKO_PRESET or the command's own)" },
+  preset: {
+    type: 'string',
+    help: "config preset: smoke | demo | full | scratch (default: GECKO_PRESET or the command's own)",
+  },
   set: { type: 'list', help: 'config override key.path=value (repeatable), e.g. --set finetune.steps=50' },
   help: { type: 'boolean', short: 'h', help: 'show this help and exit' },
   version: { type: 'boolean', help: 'print the version and exit' },
