@@ -104,6 +104,9 @@ describe('runDemo (smoke preset)', () => {
       );
       expect(entry).toMatch(/\| SciFact \| ndcg_at_10 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
       expect(entry).toContain('(pretrained, imported; no MLM stage)');
+      expect(entry).toMatch(
+        /Step by step: pre-finetuning (improved|lowered|left unchanged) the mean \([0-9.]+ -> [0-9.]+\) .* fine-tuning on FRet \+ the mixture then (improved|lowered|left unchanged) the mean/,
+      );
     },
     900_000,
   );
