@@ -40,8 +40,9 @@ export async function runClassification(
     data.test.map((r) => formatQuery(task.prompt, r.text, ctx.format)),
   );
   const testLabels = data.test.map((r) => r.label);
-  // onnxruntime's float64 Gemm does the fits' products when it loads (about 10x the TS loops:
-  // bench/logreg.ts); GECKO_ONNX=off or no onnxruntime: the plain-TS fit, same optimisation.
+  // onnxruntime's float64 Gemm does the fits' products when it loads (same fits and predictions,
+  // 3-3.7x faster than the TS loops on 2 busy cores: bench/logreg.ts); GECKO_ONNX=off or no
+  // onnxruntime: the plain-TS fit, the same optimisation.
   const mm = onnxGemm64();
   const out: DimScores[] = [];
   for (const dim of dimsFor(ctx.dims, testVecs[0]?.length ?? 0, ctx.log, task.name)) {
