@@ -41,7 +41,7 @@ export async function runClassification(
   );
   const testLabels = data.test.map((r) => r.label);
   // onnxruntime's float64 Gemm does the fits' products when it loads (same fits and predictions,
-  // 3-3.7x faster than the TS loops on 2 busy cores: bench/logreg.ts); GECKO_ONNX=off or no
+  // about 10x faster than the TS loops on 2 busy cores: bench/logreg.ts); GECKO_ONNX=off or no
   // onnxruntime: the plain-TS fit, the same optimisation.
   const mm = onnxGemm64();
   const out: DimScores[] = [];
