@@ -5,7 +5,7 @@
 // retrieval/onnx-topk.ts (the search graph); nothing here knows about either.
 
 /** Element types (TensorProto.DataType). */
-export const DT = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DT = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
 export type DataType = (typeof DT)[keyof typeof DT];
 
 /** Protobuf bytes built field by field. */

@@ -6,7 +6,13 @@
 // classes, average precision of the hard predictions (as MTEB v1). Scores are averaged over runs.
 import type { Rng } from '../../core/rng';
 import { averagePrecision } from './average-precision';
-import { fitLogisticRegression, predictLogisticRegression } from './logistic-regression';
+import {
+  fitLogisticRegression,
+  fitLogisticRegressionWith,
+  predictLogisticRegression,
+  predictLogisticRegressionWith,
+  type Matmul64,
+} from './logistic-regression';
 
 /**
  * Train-index sets for each experiment.
@@ -117,12 +123,41 @@ export function classificationExperiments(input: ClassificationInput): Record<st
       idxs.map((i) => input.trainLabels[i]!),
       { maxIter: input.maxIter ?? 100 },
     );
-    const predictions = predictLogisticRegression(model, input.testRows);
-    input.onPredictions?.(predictions);
-    const scores = classificationScores(input.testLabels, predictions);
-    for (const [k, v] of Object.entries(scores)) sums[k] = (sums[k] ?? 0) + v;
+    addScores(input, predictLogisticRegression(model, input.testRows), sums);
   }
+  return averaged(sums, input.plan.length);
+}
+
+/**
+ * classificationExperiments with the fits' and predictions' products done by `mm` (onnxruntime's
+ * float64 Gemm from the runner): the same fits up to the last bits of those sums.
+ * @example await classificationExperimentsWith(onnxGemm64()!, input)
+ */
+export async function classificationExperimentsWith(
+  mm: Matmul64,
+  input: ClassificationInput,
+): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (const idxs of input.plan) {
+    const model = await fitLogisticRegressionWith(
+      mm,
+      idxs.map(input.trainRow),
+      idxs.map((i) => input.trainLabels[i]!),
+      { maxIter: input.maxIter ?? 100 },
+    );
+    addScores(input, await predictLogisticRegressionWith(mm, model, input.testRows), sums);
+  }
+  return averaged(sums, input.plan.length);
+}
+
+function addScores(input: ClassificationInput, predictions: number[], sums: Record<string, number>): void {
+  input.onPredictions?.(predictions);
+  const scores = classificationScores(input.testLabels, predictions);
+  for (const [k, v] of Object.entries(scores)) sums[k] = (sums[k] ?? 0) + v;
+}
+
+function averaged(sums: Record<string, number>, runs: number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(sums)) out[k] = v / input.plan.length;
+  for (const [k, v] of Object.entries(sums)) out[k] = v / runs;
   return out;
 }
