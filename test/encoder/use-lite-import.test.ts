@@ -232,8 +232,8 @@ describe('gecko import use-lite', () => {
     expect(loadCheckpoint(out).id).toBe(ck.id);
     const fresh = join(out, '..', 'other'); // not written: each call below fails before writing
     const bad = await run('node', ['bin/gecko.js', 'import', 'use-lyte', '--out', fresh]).catch((e) => e);
-    expect(bad.code).toBe(1); // not use-lite: read as a model folder, which does not exist
-    expect(bad.stderr).toMatch(/use-lyte: no such folder/);
+    expect(bad.code).toBe(1); // not use-lite and no such folder: the near miss is named
+    expect(bad.stderr).toMatch(/no folder 'use-lyte'; did you mean use-lite\?/);
     const pooled = await run('node', ['bin/gecko.js', 'import', 'use-lite', '--pooling', 'cls', '--out', fresh]).catch(
       (e) => e,
     );
