@@ -108,12 +108,12 @@ export function fitLogisticRegression(
     gW = new Float64Array(K * d);
   let req = steps.next(new Float64Array(0));
   while (!req.done) {
-    const need = req.value;
+    const need = req.value as Need; // (tslab compiles without strictNullChecks: `done` does not narrow there)
     if (need.op === 'scores') linear(X, n, d, need.W, need.b, K, Z);
     else gradientSum(need.R, X, n, K, d, gW);
     req = steps.next(need.op === 'scores' ? Z : gW);
   }
-  return req.value;
+  return req.value as LogRegModel;
 }
 
 /**
@@ -129,11 +129,11 @@ export async function fitLogisticRegressionWith(
   const { X, n, d, K, steps } = fitSetup(rows, labels, opts);
   let req = steps.next(new Float64Array(0));
   while (!req.done) {
-    const need = req.value;
+    const need = req.value as Need; // (tslab compiles without strictNullChecks: `done` does not narrow there)
     const out = need.op === 'scores' ? await mm.abT(X, n, d, need.W, K, need.b) : await mm.aTb(need.R, n, K, X, d);
     req = steps.next(out);
   }
-  return req.value;
+  return req.value as LogRegModel;
 }
 
 /** sum_i R[i, k] X[i, :] into out (K, d), row by row (the order of the pre-split fit: same bits). */
