@@ -54,8 +54,12 @@ function kindOf(spec: string): 'use-lite' | 'checkpoint' | 'hf' {
 export function backboneConfig(spec: string): EncoderConfig {
   const kind = kindOf(spec);
   if (kind === 'checkpoint') return readJsonFile<EncoderConfig>(join(spec, 'encoder.json'));
+  // USE-lite's weights are an installed package's files: read its architecture once per process (the demo checks the
+  // shape before any work and again in its pretrain stage, which then imports it)
+  if (kind === 'use-lite') return (useLiteConfig ??= importUseLite().config);
   return loadBackbone(spec).config;
 }
+let useLiteConfig: EncoderConfig | undefined;
 
 /**
  * What decides a backbone's content, for the stage hash: the package version for USE-lite; the
