@@ -6,8 +6,9 @@ import { spec as mixture } from './mixture';
 import { spec as format } from './format';
 import { spec as matryoshka } from './matryoshka';
 import { spec as sameTower } from './same-tower';
+import { spec as stages } from './stages';
 
 export const SPECS: Readonly<Record<string, AblationSpec>> = Object.fromEntries(
-  [positivesNegatives, rankingSignals, mixture, format, matryoshka, sameTower].map((s) => [s.name, s]),
+  [positivesNegatives, rankingSignals, mixture, format, matryoshka, sameTower, stages].map((s) => [s.name, s]),
 );
 export const SPEC_NAMES = Object.keys(SPECS);
