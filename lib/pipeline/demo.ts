@@ -265,7 +265,7 @@ export function demoEntry(r: {
     : '';
   const why =
     m1 != null && mp != null && (m1 <= mp || (r1 != null && rp != null && r1 <= rp))
-      ? ' Where fine-tuning does not add to pre-finetuning, the ablations say which part of it is why: `gecko ablate mixture` (FRet alone, with NLI, with classification) and `gecko ablate positives-negatives` (the mined positive and negative) at this scale, in experiments.md.'
+      ? ' Where fine-tuning does not add to pre-finetuning, `gecko ablate stages --seed-scope all` says whether that holds beyond the noise, and the ablations say which part of it is why: `gecko ablate mixture` (FRet alone, with NLI, with classification) and `gecko ablate positives-negatives` (the mined positive and negative) at this scale, in experiments.md.'
       : '';
   const plainly = `**Headline (one seed):** the recipe ${verb(m0, m1)} ${startName}'s mean over the tasks it was not trained on (${f3(m0)} -> ${f3(m1)}, d${full}) and ${verb(r0, r1)} its retrieval mean (${f3(r0)} -> ${f3(r1)}); BM25's retrieval mean is ${f3(bm25Retrieval(rows))}.${steps}${why} One seed says nothing about noise: \`npx gecko ablate <spec> --preset ${ctx.preset} --seeds 5\` gives intervals (experiments.md, the demo-scale ablations).`;
   return `## ${date}: demo run (${ctx.preset} preset, ${pretrained ? `backbone ${backboneLabel(c.pretrain.backbone)}` : 'MLM from scratch'}, ${r.fret.teacher} teacher): ${headline}, in ${(r.seconds.total! / 60).toFixed(1)} min
