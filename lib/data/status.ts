@@ -1,7 +1,7 @@
 // What is actually in the data directory: for each registered file, present or not, and its
 // rows counted from the file itself (by its declared format), next to the SOURCE.md count.
 // Used by `gecko datasets` and `gecko data fetch`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from '../core/paths';
 import { parseCsv, parseDelimited, readText, splitLines } from './parse';
@@ -55,17 +55,29 @@ export interface DatasetStatus {
   files: FileStatus[];
 }
 
-/** Status of one registered file in a folder. */
+/** Row counts already taken, by path, format and the file's identity (size, mtime, inode): a changed file is counted again. */
+const counted = new Map<string, { id: string; rows: number | null; error?: string }>();
+
+/** Status of one registered file in a folder (its rows are counted once per process while the file is unchanged). */
 export function fileStatus(dir: string, f: DatasetFile): FileStatus {
   const path = join(dir, f.path);
   const base = { path: f.path, optional: f.optional === true, expectedRows: f.rows };
   if (!existsSync(path)) return { ...base, present: false, rows: null };
+  const st = statSync(path, { throwIfNoEntry: false });
+  const id = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '';
+  const key = `${f.format}\u0000${path}`;
+  const hit = counted.get(key);
+  if (hit && st && hit.id === id)
+    return { ...base, present: true, rows: hit.rows, ...(hit.error !== undefined ? { error: hit.error } : {}) };
+  let r: { rows: number | null; error?: string };
   try {
     const text = f.format === 'squad' || f.format === 'json-array' ? readFileSync(path, 'utf8') : readText(path);
-    return { ...base, present: true, rows: countRows(text, f.format, path) };
+    r = { rows: countRows(text, f.format, path) };
   } catch (e) {
-    return { ...base, present: true, rows: null, error: (e as Error).message.split('\n')[0] };
+    r = { rows: null, error: (e as Error).message.split('\n')[0] };
   }
+  if (st) counted.set(key, { id, ...r });
+  return { ...base, present: true, ...r };
 }
 
 /**
