@@ -113,7 +113,7 @@ export async function onnxTopK(
   const kk = Math.min(k, N);
   const index = new Int32Array(Q * kk).fill(-1);
   const score = new Float32Array(Q * kk).fill(-Infinity);
-  let q = new ort.Tensor('float32', queries, [Q, dim]);
+  let q: Ort.Tensor = new ort.Tensor('float32', queries, [Q, dim]);
   if (normalize) q = (await (await session(ort, 'unit')).run({ x: q })).unit!;
   const block = Math.max(1, blockRows);
   for (let b0 = 0; b0 < N; b0 += block) {

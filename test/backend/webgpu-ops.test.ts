@@ -81,11 +81,7 @@ function allGraphs(): [string, Uint8Array][] {
             `${arch}: forward ${JSON.stringify({ dropout, save, hidden })}`,
             forwardGraph(cfg, { dropout, save, hidden }),
           ]);
-      for (const [demb, dhidden] of [
-        [true, false],
-        [false, true],
-        [true, true],
-      ])
+      for (const [demb, dhidden] of [[true, false] as const, [false, true], [true, true]])
         graphs.push([
           `${arch}: backward ${JSON.stringify({ dropout, demb, dhidden })}`,
           backwardGraph(cfg, { dropout, demb, dhidden }),
