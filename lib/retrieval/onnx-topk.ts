@@ -1,14 +1,20 @@
 // Exact top-k on onnxruntime: one small graph, scores = Gemm(Q, C^T) then TopK (ONNX breaks
 // ties by the lower index), run over corpus blocks with 2 intra-op threads, the per-block
-// lists merged in row order (topk-block.ts mergeInto). Measured against the TF.js path and
+// lists merged in row order (topk-block.ts mergeInto). Cosine search normalises the queries once
+// (a second small graph) and each corpus block inside the block graph. Measured against the TF.js path and
 // torch in bench/train.ts; exactTopK (search.ts) uses it whenever onnxruntime-node loads.
 import type * as Ort from 'onnxruntime-node';
 import { sessionOptions, type OrtModule } from '../backend/onnx';
 import { DT, encodeModel } from '../core/onnx-proto';
 import { mergeInto } from './topk-block';
 
-/** Whether the search sessions' intra-op threads spin between runs (see sessionOptions). */
-const SPIN = true;
+/**
+ * The search sessions' intra-op threads do not spin between runs (sessionOptions' spin: false): a
+ * search is a few runs of a few large ops, so waking the threads costs next to nothing, and on a
+ * loaded machine the spinning took cores from the rest. bench/spin-ab.ts, 2 cores, load 4-7.6,
+ * three sittings of 3-4 alternating rounds: time ratio not spinning / spinning 0.69, 0.86, 0.67 (medians).
+ */
+const SPIN = false;
 
 /** Scores held at once per block (floats): bounds memory at 128 MB (see blockRowsFor). */
 const BLOCK_SCORES = 32 * 1024 * 1024;
