@@ -78,6 +78,8 @@ describe('checkBackboneShape', () => {
   it("reads a Hugging Face folder's shape without its weights (corrupt or absent: the same config)", () => {
     const full = importHfEncoder(XLMR).config;
     expect(backboneConfig(XLMR)).toEqual(full);
+    const bert = join('test', 'fixtures', 'hf', 'bert-cls');
+    expect(backboneConfig(bert)).toEqual(importHfEncoder(bert).config);
     const corrupt = join(T, 'xlmr-corrupt-weights'),
       absent = join(T, 'xlmr-no-weights');
     cpSync(XLMR, corrupt, { recursive: true });
