@@ -43,7 +43,7 @@ function tensor(ort: OrtModule, data: Float64Array, dims: number[]): Ort.Tensor 
  * runs: 2.9 / 2.9 / 4.4 s spinning, 1.3 / 1.3 / 1.9 s not (one thread without the option: 1.4 / 1.4 / 2.0 s).
  */
 function gemmSessionOptions(): Ort.InferenceSession.SessionOptions {
-  return { ...sessionOptions(), extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  return sessionOptions(undefined, { spin: false });
 }
 
 let cached: { ort: OrtModule; mm: OnnxGemm64 } | undefined;

@@ -41,8 +41,15 @@ export function ortThreads(): number {
   return workersSetting() ?? Math.max(1, availableParallelism());
 }
 
-/** Session options used everywhere: all graph optimisations, intra-op threads, one inter-op thread. */
-export function sessionOptions(threads = ortThreads()): Ort.InferenceSession.SessionOptions {
+/**
+ * Session options used everywhere: all graph optimisations, intra-op threads, one inter-op thread.
+ * `spin: false` stops the intra-op threads spinning between runs (allow_spinning 0): for sessions
+ * whose runs alternate with work in this process, which the spinning threads would slow down.
+ */
+export function sessionOptions(
+  threads = ortThreads(),
+  o: { spin?: boolean } = {},
+): Ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -50,5 +57,6 @@ export function sessionOptions(threads = ortThreads()): Ort.InferenceSession.Ses
     executionMode: 'sequential',
     executionProviders: ['cpu'],
     logSeverityLevel: 3, // errors only: not the optimiser's notes on constants it folded away
+    ...(o.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }

@@ -166,3 +166,55 @@ export function encodeModel(m: ModelSpec): Uint8Array {
   for (const [k, v] of Object.entries(m.metadata ?? {})) model.message(14, new Writer().string(1, k).string(2, v));
   return model.finish();
 }
+
+/**
+ * The op_type of every node of a model's main graph, in order (ModelProto.graph = field 7,
+ * GraphProto.node = 1, NodeProto.op_type = 4): what a test needs to check which ops a graph uses.
+ * @example opTypes(encodeModel(m)) // ['Gemm', 'TopK']
+ */
+export function opTypes(model: Uint8Array): string[] {
+  const graph = fields(model).find((f) => f.no === 7);
+  if (!graph?.bytes) throw new Error('opTypes: the bytes hold no ModelProto.graph (field 7)');
+  const dec = new TextDecoder();
+  return fields(graph.bytes)
+    .filter((f) => f.no === 1 && f.bytes)
+    .map((node) => {
+      const op = fields(node.bytes!).find((f) => f.no === 4);
+      return op?.bytes ? dec.decode(op.bytes) : '';
+    });
+}
+
+/** The top-level fields of one protobuf message: number and, for length-delimited ones, their bytes. */
+function fields(buf: Uint8Array): { no: number; bytes?: Uint8Array }[] {
+  const out: { no: number; bytes?: Uint8Array }[] = [];
+  let p = 0;
+  const varint = (): number => {
+    let v = 0,
+      mul = 1,
+      b: number;
+    do {
+      if (p >= buf.length) throw new Error('protobuf: truncated varint');
+      b = buf[p++]!;
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    return v;
+  };
+  while (p < buf.length) {
+    const key = varint();
+    const no = Math.floor(key / 8),
+      wire = key & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else if (wire === 2) {
+      const n = varint();
+      if (p + n > buf.length) throw new Error(`protobuf: field ${no} runs past the end`);
+      out.push({ no, bytes: buf.subarray(p, p + n) });
+      p += n;
+      continue;
+    } else throw new Error(`protobuf: wire type ${wire} of field ${no} is not supported`);
+    out.push({ no });
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { ConfigError, GeckoError } from '../core/errors';
 import { readJsonFile } from '../core/json';
 import { isCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint';
 import type { EncoderConfig } from './config';
-import { importHfEncoder } from './hf-map';
+import { hfEncoderConfigOf, importHfEncoder } from './hf-map';
 import { paramCount, paramSpecs } from './params';
 import { importUseLite } from './use-lite-import';
 
@@ -50,14 +50,14 @@ function kindOf(spec: string): 'use-lite' | 'checkpoint' | 'hf' {
   );
 }
 
-/** The backbone's architecture without reading its weights where the folder says it (config only). */
+/** The backbone's architecture without reading its weights (a folder's config files and tokenizer; USE-lite's package once). */
 export function backboneConfig(spec: string): EncoderConfig {
   const kind = kindOf(spec);
   if (kind === 'checkpoint') return readJsonFile<EncoderConfig>(join(spec, 'encoder.json'));
   // USE-lite's weights are an installed package's files: read its architecture once per process (the demo checks the
   // shape before any work and again in its pretrain stage, which then imports it)
   if (kind === 'use-lite') return (useLiteConfig ??= importUseLite().config);
-  return loadBackbone(spec).config;
+  return hfEncoderConfigOf(spec); // config.json and the tokenizer, not the weights
 }
 let useLiteConfig: EncoderConfig | undefined;
 

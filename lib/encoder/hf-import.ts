@@ -519,6 +519,25 @@ export function canonicalTensors(
  * @example const { description, tensors } = readHfEncoder('models/bge-small-en-v1.5'); description.pooling === 'cls'
  */
 export function readHfEncoder(dir: string, opts: { pooling?: HfPooling } = {}): HfEncoderImport {
+  const description = readHfDescription(dir, opts);
+  const { tensors: stored, files } = readWeights(dir);
+  const { tensors, ignored, dtype } = canonicalTensors(
+    stored,
+    description,
+    files.length === 1 ? files[0]! : join(dir, 'model.safetensors.index.json'),
+  );
+  return { description: { ...description, weightsDtype: dtype }, tensors, ignored };
+}
+
+/**
+ * A folder's description from its config files and tokenizer, without reading the weights (what
+ * the shape of a backbone needs: cheap for a large BERT). Same checks and messages as readHfEncoder.
+ * @example readHfDescription('models/bge-small-en-v1.5').hiddenSize // 384
+ */
+export function readHfDescription(
+  dir: string,
+  opts: { pooling?: HfPooling } = {},
+): Omit<HfEncoderDescription, 'weightsDtype'> {
   if (!existsSync(dir))
     throw new GeckoError(`${dir}: no such folder`, 'pass a Hugging Face / sentence-transformers model folder');
   const cfgFile = join(dir, 'config.json');
@@ -558,26 +577,15 @@ export function readHfEncoder(dir: string, opts: { pooling?: HfPooling } = {}): 
     maxSeqLength = Math.min(usable, int(tc, 'model_max_length', tcFile));
 
   const tokenizer = readTokenizer(dir, arch.modelType);
-  const { tensors: stored, files } = readWeights(dir);
-  const { tensors, ignored, dtype } = canonicalTensors(
-    stored,
-    arch,
-    files.length === 1 ? files[0]! : join(dir, 'model.safetensors.index.json'),
-  );
   return {
-    description: {
-      dir,
-      ...arch,
-      pooling,
-      includePrompt,
-      normalize: modules.normalize,
-      maxSeqLength,
-      prompts,
-      defaultPromptName,
-      tokenizer,
-      weightsDtype: dtype,
-    },
-    tensors,
-    ignored,
+    dir,
+    ...arch,
+    pooling,
+    includePrompt,
+    normalize: modules.normalize,
+    maxSeqLength,
+    prompts,
+    defaultPromptName,
+    tokenizer,
   };
 }

@@ -22,7 +22,13 @@ import { GeckoError } from '../core/errors';
 import type { NamedTensor } from '../core/safetensors';
 import { archOf, type OpNode } from './arch';
 import { checkEncoderConfig, type EncoderConfig } from './config';
-import { readHfEncoder, type HfEncoderDescription, type HfModelType, type HfPooling } from './hf-import';
+import {
+  readHfDescription,
+  readHfEncoder,
+  type HfEncoderDescription,
+  type HfModelType,
+  type HfPooling,
+} from './hf-import';
 import { paramCount, paramSpecs } from './params';
 import { tokenizerFromJson, type TextTokenizer } from './tokenizer';
 
@@ -35,7 +41,10 @@ const ACTIVATIONS: Record<string, EncoderConfig['activation']> = { gelu: 'gelu',
  * Refuses, by name, what no op of the definition computes (e.g. the tanh GELU).
  * @example encoderConfigOfHf(readHfEncoder(dir).description, tokenizer.vocabSize).norm === 'post'
  */
-export function encoderConfigOfHf(d: HfEncoderDescription, tokenizerVocab: number): EncoderConfig {
+export function encoderConfigOfHf(
+  d: Omit<HfEncoderDescription, 'weightsDtype'>,
+  tokenizerVocab: number,
+): EncoderConfig {
   const activation = ACTIVATIONS[d.activation];
   if (!activation)
     throw new GeckoError(
@@ -277,6 +286,16 @@ export interface HfImported {
   params: Float32Array;
   tokenizer: TextTokenizer;
   meta: Record<string, unknown>;
+}
+
+/**
+ * The encoder config importHfEncoder gives for a folder, from its config files and tokenizer
+ * alone: the weights are not read (the shape of a large BERT without importing it).
+ * @example hfEncoderConfigOf('models/bge-small-en-v1.5').dModel // 384
+ */
+export function hfEncoderConfigOf(dir: string, opts: { pooling?: HfPooling } = {}): EncoderConfig {
+  const d = readHfDescription(dir, opts);
+  return encoderConfigOfHf(d, tokenizerFromJson(d.tokenizer.json).vocabSize);
 }
 
 /**

@@ -52,7 +52,11 @@ export class OnnxReplica implements Replica {
   private session(key: string, build: () => Uint8Array): Promise<Ort.InferenceSession> {
     let s = this.sessions.get(key);
     if (!s) {
-      s = this.ort.InferenceSession.create(build(), sessionOptions(this.threads));
+      // not spinning between runs: a step alternates several sessions (forward, backward, MLM), each with
+      // its own intra-op pool, and TF.js work on this thread; a pool spinning after its run takes a core
+      // from the next. bench/spin-ab.ts (bench encoder, 64 pairs, onnx path), 2 cores, load 4-7.6, three
+      // sittings of 3-4 alternating rounds: step time ratio not spinning / spinning 0.67, 0.54, 0.62 (medians)
+      s = this.ort.InferenceSession.create(build(), sessionOptions(this.threads, { spin: false }));
       this.sessions.set(key, s);
     }
     return s;

@@ -2,7 +2,7 @@
 // test/fixtures/hf load with their inputs cut to encoder.maxLen (the weights otherwise untouched),
 // a config that contradicts the backbone's shape is refused with the --set flags that fix it, and
 // the pretrain stage imports instead of pretraining, content-addressed by the backbone.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,26 @@ describe('checkBackboneShape', () => {
     );
     expect(() => checkBackboneShape('scratch', scratch.encoder)).not.toThrow();
     expect(backboneConfig(XLMR).dModel).toBe(32);
+  });
+
+  it("reads a Hugging Face folder's shape without its weights (corrupt or absent: the same config)", () => {
+    const full = importHfEncoder(XLMR).config;
+    expect(backboneConfig(XLMR)).toEqual(full);
+    const bert = join('test', 'fixtures', 'hf', 'bert-cls');
+    expect(backboneConfig(bert)).toEqual(importHfEncoder(bert).config);
+    const corrupt = join(T, 'xlmr-corrupt-weights'),
+      absent = join(T, 'xlmr-no-weights');
+    cpSync(XLMR, corrupt, { recursive: true });
+    writeFileSync(join(corrupt, 'model.safetensors'), 'not a safetensors file');
+    cpSync(XLMR, absent, { recursive: true });
+    rmSync(join(absent, 'model.safetensors'));
+    for (const dir of [corrupt, absent]) {
+      expect(backboneConfig(dir)).toEqual(full);
+      expect(() => checkBackboneShape(dir, { layers: 2, dModel: 32, heads: 4, ffn: 64, maxLen: 16 })).not.toThrow();
+    }
+    // importing does read them
+    expect(() => loadBackbone(corrupt)).toThrow(/safetensors|header/i);
+    expect(() => loadBackbone(absent)).toThrow(/no model\.safetensors/);
   });
 });
 

@@ -86,9 +86,25 @@ describe('exactTopK', () => {
     expect(ref[0]!.score[0]!).toBeLessThanOrEqual(1 + 1e-6); // cosines, not raw dot products
     expectSame(await cosineTopK(q, c, 10, { runtime: 'tfjs' }), ref);
   });
-  it.skipIf(!haveOnnxRuntime())('cosineTopK on onnxruntime (LpNormalization in the graph) equals it too', async () => {
+  it.skipIf(!haveOnnxRuntime())('cosineTopK on onnxruntime (ReduceL2 + Div in the graphs) equals it too', async () => {
     const { q, c, ref } = cosineCase();
     expectSame(await cosineTopK(q, c, 10), ref);
+    // several corpus blocks, and a zero row on each side: it stays zero (score 0), not NaN
+    const ort = inferenceRuntime().ort!;
+    const qz = q.data.slice(0, 2 * 32).fill(0, 32),
+      cz = c.data.slice(0, 50 * 32).fill(0, 7 * 32, 8 * 32);
+    const r = await onnxTopK(ort, qz, 2, cz, 50, 32, 50, 9, true);
+    expect(Array.from(r.score.subarray(50))).toEqual(new Array(50).fill(0)); // the zero query: every score 0
+    expect(Array.from(r.index.subarray(50))).toEqual(Array.from({ length: 50 }, (_, i) => i)); // ties to the lower row
+    const at7 = Array.from(r.index.subarray(0, 50)).indexOf(7);
+    expect(r.score[at7]).toBe(0); // the zero corpus row
+    const unit = (d: Float32Array, i: number) => {
+      const v = d.slice(i * 32, (i + 1) * 32);
+      const n = Math.hypot(...v);
+      return n > 0 ? v.map((x) => x / n) : v;
+    };
+    const rows = Array.from({ length: 50 }, (_, i) => unit(cz, i));
+    expectSame([{ index: r.index.slice(0, 50), score: r.score.slice(0, 50) }], plainTopK([unit(qz, 0)], rows, 50));
   });
 
   it('k larger than the corpus, and ties to the lower index when merging', async () => {

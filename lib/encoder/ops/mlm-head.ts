@@ -89,14 +89,20 @@ export function mlmOnnx(c: OnnxCtx, op: OpNode, hidden: string): string {
   const targets = g.input('mlm_targets', ['M'], DT.INT64);
   const scale = g.input('mlm_scale', []);
   const sel = g.op('Gather', [hidden, rows], { axis: 0 }); // [M, D]
-  const logp = g.op('LogSoftmax', [g.op('Gemm', [sel, tok!, bias!], { transB: 1 })], { axis: -1 }); // [M, V]
-  const onehot = g.op('OneHot', [targets, g.i64('vocab', [op.width]), g.f32v('off_on', [0, 1])], { axis: -1 });
+  // log-softmax as s - log(sum(exp(s))), s = logits - max (no LogSoftmax node: onnxruntime's WebGPU provider lacks it)
+  const logits = g.op('Gemm', [sel, tok!, bias!], { transB: 1 }); // [M, V]
+  const shifted = g.op('Sub', [logits, g.op('ReduceMax', [logits], { axes: [-1], keepdims: 1 })]);
+  const logp = g.op('Sub', [shifted, g.op('Log', [g.op('ReduceSum', [g.op('Exp', [shifted]), c.axLast])])]); // [M, V]
+  // one-hot rows as targets == 0..V-1 (no OneHot node, same reason; ids < 2^24 are exact in float)
+  const vocab = g.op('Range', [g.f32('zero_f', 0), g.f32('vocab_f', op.width), c.one]); // [V]
+  const tgt = g.op('Unsqueeze', [g.op('Cast', [targets], { to: DT.FLOAT }), c.ax1]); // [M, 1]
+  const onehot = g.op('Cast', [g.op('Equal', [tgt, vocab])], { to: DT.FLOAT }); // [M, V]
   const picked = g.op('ReduceSum', [g.op('Mul', [logp, onehot]), g.i64('all01', [0, 1])], { keepdims: 0 });
   g.output(g.op('Neg', [g.op('Mul', [picked, scale])], undefined, 'mlm_loss'), []);
   const dlogits = g.op('Mul', [g.op('Sub', [g.op('Exp', [logp]), onehot]), scale]); // [M, V]
   g.output(g.op('Gemm', [dlogits, sel], { transA: 1 }, `grad.head.${tok}`), g.shape(tok!));
   g.op('ReduceSum', [dlogits, c.ax0], { keepdims: 0 }, g.gradOut(bias!));
   const dsel = g.op('MatMul', [dlogits, tok!]); // [M, D]
-  const zeros = g.op('ConstantOfShape', [g.op('Shape', [hidden])]); // float zeros
+  const zeros = g.op('Expand', [g.f32('zero_f', 0), g.op('Shape', [hidden])]); // float zeros (no ConstantOfShape node)
   return g.op('ScatterND', [zeros, g.op('Unsqueeze', [rows, c.ax1]), dsel]); // [B*L, D]
 }

@@ -70,7 +70,8 @@ function poolOnnx(c: OnnxCtx, hidden: string, mode: PoolMode) {
     const keep = tokenWeights(c, mode);
     const h3 = g.op('Reshape', [hidden, c.bldShape]);
     const summed = g.op('ReduceSum', [g.op('Mul', [h3, keep]), c.ax1], { keepdims: 0 }); // [B, D]
-    const count = g.op('Max', [g.op('ReduceSum', [keep, c.ax1], { keepdims: 0 }), c.one]); // [B, 1]
+    // max(count, 1) as Clip with a min input (no elementwise Max node: onnxruntime's WebGPU provider lacks it)
+    const count = g.op('Clip', [g.op('ReduceSum', [keep, c.ax1], { keepdims: 0 }), c.one]); // [B, 1]
     return { pooled: g.op('Div', [summed, count]), count, keep };
   });
 }
