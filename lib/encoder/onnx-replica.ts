@@ -15,6 +15,7 @@ import { padBatch } from './onnx-runtime';
 import { backwardGraph, forwardGraph, mlmGraph, savedNames } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
+import { phase } from '../core/step-profile';
 
 /** Most texts in one onnxruntime run: sorted by length, so each sub-batch pads little. */
 export const SUB_BATCH = 32;
@@ -103,7 +104,10 @@ export class OnnxReplica implements Replica {
   private async runForward(sub: SubBatch, save: boolean, hidden: boolean): Promise<Ort.InferenceSession.ReturnType> {
     const o = { dropout: 'drop.emb' in sub.feeds, save, hidden };
     const s = await this.session(`fwd ${JSON.stringify(o)}`, () => forwardGraph(this.cfg, o));
-    return s.run(this.feedsFor(s, sub));
+    const done = phase('  ort forward run');
+    const r = await s.run(this.feedsFor(s, sub));
+    done();
+    return r;
   }
 
   private feedsFor(s: Ort.InferenceSession, sub: SubBatch, extra: Record<string, Ort.Tensor> = {}) {
@@ -118,7 +122,10 @@ export class OnnxReplica implements Replica {
     const D = this.cfg.dModel;
     const out = new Float32Array(seqs.length * D);
     const kept: Kept = [];
-    for (const sub of this.subBatches(seqs, dropoutSeeds)) {
+    const done = phase('  sub-batch feeds (ids, dropout masks)');
+    const subs = this.subBatches(seqs, dropoutSeeds);
+    done();
+    for (const sub of subs) {
       const r = await this.runForward(sub, key !== undefined, false);
       const e = r.sentence_embedding!.data as Float32Array;
       sub.index.forEach((j, b) => out.set(e.subarray(b * D, (b + 1) * D), j * D));
@@ -165,7 +172,12 @@ export class OnnxReplica implements Replica {
       dhidden: 'd_hidden' in grads,
     };
     const s = await this.session(`bwd ${JSON.stringify(o)}`, () => backwardGraph(this.cfg, o));
-    this.accumulate(sub, await s.run(this.feedsFor(s, sub, { ...saved, ...grads })));
+    let done = phase('  ort backward run');
+    const r = await s.run(this.feedsFor(s, sub, { ...saved, ...grads }));
+    done();
+    done = phase('  accumulate (JS)');
+    this.accumulate(sub, r);
+    done();
   }
 
   /** Add a backward's outputs into the accumulator: every grad.<name>, and d_embedded into the two embedding tables. */
