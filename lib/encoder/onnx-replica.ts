@@ -35,6 +35,10 @@ export class OnnxReplica implements Replica {
   private readonly specs: ParamSpec[];
   private readonly byName: Map<string, ParamSpec>;
   private acc: Float32Array;
+  /** Nothing added into acc since takeGrads: the next backward writes its weight gradients straight into it. */
+  private accEmpty = true;
+  /** The backward run writing into acc, if any: the other backwards add on top only once it has landed. */
+  private writing: Promise<unknown> = Promise.resolve();
   private flat: Float32Array | undefined;
   private weights: Record<string, Ort.Tensor> = {};
   private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
@@ -172,19 +176,46 @@ export class OnnxReplica implements Replica {
       dhidden: 'd_hidden' in grads,
     };
     const s = await this.session(`bwd ${JSON.stringify(o)}`, () => backwardGraph(this.cfg, o));
+    // The first backward after takeGrads writes its weight gradients into the (zero) accumulator's
+    // slices itself (preallocated outputs): no copy out and no JS pass adding them in. Backwards of
+    // several chunks are in flight at once: the flag is taken before any await, and the others add
+    // their gradients only after that run has written.
+    const into = this.accEmpty ? this.accSlices(s.outputNames) : undefined;
+    this.accEmpty = false;
+    const feeds = this.feedsFor(s, sub, { ...saved, ...grads });
     let done = phase('  ort backward run');
-    const r = await s.run(this.feedsFor(s, sub, { ...saved, ...grads }));
+    const run = into ? s.run(feeds, into) : s.run(feeds);
+    if (into) this.writing = run;
+    const r = await run;
     done();
+    if (!into) await this.writing;
     done = phase('  accumulate (JS)');
-    this.accumulate(sub, r);
+    this.accumulate(sub, r, into !== undefined);
     done();
   }
 
-  /** Add a backward's outputs into the accumulator: every grad.<name>, and d_embedded into the two embedding tables. */
-  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType): void {
+  /** Output tensors over the accumulator's slices for every grad.<name> output; the others onnxruntime allocates. */
+  private accSlices(names: readonly string[]): Record<string, Ort.Tensor | null> {
+    const out: Record<string, Ort.Tensor | null> = {};
+    for (const name of names) {
+      const spec =
+        name.startsWith('grad.') && !name.startsWith('grad.head.') ? this.byName.get(name.slice(5)) : undefined;
+      out[name] = spec
+        ? new this.ort.Tensor('float32', this.acc.subarray(spec.offset, spec.offset + spec.size), spec.shape)
+        : null;
+    }
+    return out;
+  }
+
+  /**
+   * Add a backward's outputs into the accumulator: every grad.<name> (unless `written`: the run wrote
+   * them there itself), and d_embedded into the two embedding tables.
+   */
+  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType, written = false): void {
     const acc = this.acc;
+    this.accEmpty = false;
     for (const [name, t] of Object.entries(r)) {
-      if (!name.startsWith('grad.')) continue;
+      if (!name.startsWith('grad.') || (written && !name.startsWith('grad.head.'))) continue;
       const spec = this.byName.get(name.startsWith('grad.head.') ? name.slice('grad.head.'.length) : name.slice(5))!;
       const g = t.data as Float32Array;
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
@@ -253,8 +284,10 @@ export class OnnxReplica implements Replica {
   }
 
   async takeGrads(): Promise<Float32Array> {
+    await this.writing;
     const out = this.acc;
     this.acc = new Float32Array(out.length);
+    this.accEmpty = true;
     return out;
   }
 
