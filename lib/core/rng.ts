@@ -52,7 +52,7 @@ export class Rng {
    * (u / 2^32 >= p exactly when u >= p * 2^32), with the state in locals (dropout masks are the
    * hottest random loop: several million values per training step). The state is kept as int32
    * (`| 0`) inside the loop, the same bits as uint32's `>>> 0` (sfc32 is arithmetic mod 2^32), so
-   * V8 keeps it in integer registers: 3-5x faster than the uint32 form (experiments.md, issue 22).
+   * V8 keeps it in integer registers: 2-5x faster than the uint32 form (experiments.md, issue 22).
    */
   fillKeep(out: Float32Array, start: number, count: number, p: number, keep: number): void {
     const threshold = p * 4294967296;
