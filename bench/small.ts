@@ -1,15 +1,20 @@
-// `npm run bench:small`: the demo's own fine-tuning shape (2 layers, d128, batch 16 with one hard
-// negative per example, Matryoshka 128/64/32/16, 120 steps), where per-step overhead dominates:
-// our fine-tuning stage (`gecko train --stage finetune`, the step times of its metrics.jsonl)
-// against sentence-transformers' trainer (bench/st_finetune.py: MultipleNegativesRankingLoss in
-// MatryoshkaLoss) on pip's torch, on the same rows and from the same weights:
-//   1. `gecko pretrain --preset demo --set pretrain.steps=2`: the demo's tokenizer and an encoder of its shape;
-//   2. `gecko fret` + `gecko mixture` (demo preset, offline teacher): the fine-tuning rows;
+// `npm run bench:small`: issue 22's small shape, where per-step overhead weighs most: the `scratch`
+// preset's fine-tuning (2 layers, d128, 4 heads, FFN 512, vocab 8000, maxLen 128; batch 16 with one
+// hard negative per example, hard and same-tower negatives, Matryoshka 128/64/32/16, 120 steps), the
+// demo's fine-tuning shape before the demo moved to the USE-lite backbone. Our fine-tuning stage
+// (`gecko train --stage finetune --preset scratch`, the step times of its metrics.jsonl) against
+// sentence-transformers' trainer (bench/st_finetune.py: MultipleNegativesRankingLoss in
+// MatryoshkaLoss, AdamW) on pip's torch, on the same rows and from the same weights:
+//   1. `gecko pretrain --preset scratch --set pretrain.steps=2`: a WordPiece tokenizer and an encoder of that shape;
+//   2. `gecko fret` + `gecko mixture` (scratch preset, offline teacher): the fine-tuning rows;
 //   3. `gecko export` (the checkpoint as a sentence-transformers folder) and `gecko export-data` (the rows);
 //   4. `--runs` alternating runs (default 3) of ours and the trainer, each pinned to the same CPUs.
 // The weights are barely trained (2 MLM steps): the time of a step does not depend on them.
 // The ratio is ours / the trainer's, summed step times, median of per-run ratios with its range;
 // issue 22's bar is <= 1.0. Needs .venv (scripts/bench-venv.sh) with sentence-transformers.
+// No line for the demo's own shape (USE-lite: d512, ReLU, sinusoidal positions, a tanh head): `gecko
+// export` cannot write it as a transformers model (hf-model.ts refuses its ReLU op), so
+// sentence-transformers has nothing to load; `npm run profile:step -- --shape use-lite` times our step there.
 //
 //   npm run bench:small                 # ~5 min on 2 quiet cores
 //   npm run bench:small -- --runs 1 --steps 20
@@ -17,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRESETS } from '../lib/config/presets';
 import { cpuInfo } from '../lib/core/cpu';
 
 const ST_PYTHON = join(process.cwd(), '.venv', 'bin', 'python');
@@ -25,6 +31,7 @@ const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 
 const runs = Number(flag('--runs') ?? 3);
 const steps = Number(flag('--steps') ?? 120);
 const cpus = flag('--cpus') ?? `0-${cpuInfo().cores - 1}`;
+const PRESET = 'scratch';
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -51,16 +58,16 @@ function main(): void {
     GECKO_WORKERS: process.env.GECKO_WORKERS ?? '2',
   };
   const gecko = (...a: string[]) => run([process.execPath, 'bin/gecko.js', ...a], env);
-  const set = ['--preset', 'demo', '--set', `finetune.steps=${steps}`];
+  const set = ['--preset', PRESET, '--set', `finetune.steps=${steps}`];
   try {
-    process.stderr.write(`bench:small: preparing the demo-shape checkpoint and rows in ${T}\n`);
+    process.stderr.write(`bench:small: preparing the ${PRESET}-shape checkpoint and rows in ${T}\n`);
     gecko('pretrain', ...set, '--set', 'pretrain.steps=2', '--out', join(T, 'pre'));
     gecko('fret', ...set, '--out', join(T, 'fret'));
     gecko('mixture', ...set, '--fret', join(T, 'fret', 'fret-examples.jsonl'), '--out', join(T, 'mix'));
     gecko('export-data', join(T, 'mix', 'mixture.jsonl'), '--out', join(T, 'st'));
     gecko('export', join(T, 'pre', 'ckpt'), '--out', join(T, 'hf'));
     const cfg = JSON.parse(readFileSync(join(T, 'pre', 'ckpt', 'encoder.json'), 'utf8')) as Record<string, unknown>;
-    const dims = [128, 64, 32, 16];
+    const dims = PRESETS[PRESET].finetune.matryoshkaDims;
     const cpu = cpuInfo();
     process.stderr.write(
       `bench:small: CPU ${cpu.cpu_model} (${cpu.simd}), pinned to ${cpus}; load ${loadavg()
@@ -110,7 +117,7 @@ function main(): void {
             '--steps',
             String(steps),
             '--batch',
-            '16',
+            String(PRESETS[PRESET].finetune.batchSize),
             '--dims',
             dims.join(','),
             '--threads',
@@ -130,7 +137,14 @@ function main(): void {
     const result = {
       ...cpu,
       cpus_pinned: cpus,
-      shape: { encoder: cfg.config, batch: 16, hard_negatives: 1, matryoshka: dims, steps },
+      preset: PRESET,
+      shape: {
+        encoder: cfg.config,
+        batch: PRESETS[PRESET].finetune.batchSize,
+        hard_negatives: 1,
+        matryoshka: dims,
+        steps,
+      },
       peer: version,
       runs,
       ours_steps_s: ours,

@@ -15,6 +15,7 @@ import { padBatch } from './onnx-runtime';
 import { backwardGraph, forwardGraph, mlmGraph, savedNames } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
+import { phase } from '../core/step-profile';
 
 /** Most texts in one onnxruntime run: sorted by length, so each sub-batch pads little. */
 export const SUB_BATCH = 32;
@@ -34,6 +35,10 @@ export class OnnxReplica implements Replica {
   private readonly specs: ParamSpec[];
   private readonly byName: Map<string, ParamSpec>;
   private acc: Float32Array;
+  /** Nothing added into acc since takeGrads: the next backward writes its weight gradients straight into it. */
+  private accEmpty = true;
+  /** The backward run writing into acc, if any: the other backwards add on top only once it has landed. */
+  private writing: Promise<unknown> = Promise.resolve();
   private flat: Float32Array | undefined;
   private weights: Record<string, Ort.Tensor> = {};
   private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
@@ -107,7 +112,10 @@ export class OnnxReplica implements Replica {
   private async runForward(sub: SubBatch, save: boolean, hidden: boolean): Promise<Ort.InferenceSession.ReturnType> {
     const o = { dropout: 'drop.emb' in sub.feeds, save, hidden };
     const s = await this.session(`fwd ${JSON.stringify(o)}`, () => forwardGraph(this.cfg, o));
-    return s.run(this.feedsFor(s, sub));
+    const done = phase('  ort forward run');
+    const r = await s.run(this.feedsFor(s, sub));
+    done();
+    return r;
   }
 
   private feedsFor(s: Ort.InferenceSession, sub: SubBatch, extra: Record<string, Ort.Tensor> = {}) {
@@ -122,7 +130,10 @@ export class OnnxReplica implements Replica {
     const D = this.cfg.dModel;
     const out = new Float32Array(seqs.length * D);
     const kept: Kept = [];
-    for (const sub of this.subBatches(seqs, dropoutSeeds)) {
+    const done = phase('  sub-batch feeds (ids, dropout masks)');
+    const subs = this.subBatches(seqs, dropoutSeeds);
+    done();
+    for (const sub of subs) {
       const r = await this.runForward(sub, key !== undefined, false);
       const e = r.sentence_embedding!.data as Float32Array;
       sub.index.forEach((j, b) => out.set(e.subarray(b * D, (b + 1) * D), j * D));
@@ -169,14 +180,46 @@ export class OnnxReplica implements Replica {
       dhidden: 'd_hidden' in grads,
     };
     const s = await this.session(`bwd ${JSON.stringify(o)}`, () => backwardGraph(this.cfg, o));
-    this.accumulate(sub, await s.run(this.feedsFor(s, sub, { ...saved, ...grads })));
+    // The first backward after takeGrads writes its weight gradients into the (zero) accumulator's
+    // slices itself (preallocated outputs): no copy out and no JS pass adding them in. Backwards of
+    // several chunks are in flight at once: the flag is taken before any await, and the others add
+    // their gradients only after that run has written.
+    const into = this.accEmpty ? this.accSlices(s.outputNames) : undefined;
+    this.accEmpty = false;
+    const feeds = this.feedsFor(s, sub, { ...saved, ...grads });
+    let done = phase('  ort backward run');
+    const run = into ? s.run(feeds, into) : s.run(feeds);
+    if (into) this.writing = run;
+    const r = await run;
+    done();
+    if (!into) await this.writing;
+    done = phase('  accumulate (JS)');
+    this.accumulate(sub, r, into !== undefined);
+    done();
   }
 
-  /** Add a backward's outputs into the accumulator: every grad.<name>, and d_embedded into the two embedding tables. */
-  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType): void {
+  /** Output tensors over the accumulator's slices for every grad.<name> output; the others onnxruntime allocates. */
+  private accSlices(names: readonly string[]): Record<string, Ort.Tensor | null> {
+    const out: Record<string, Ort.Tensor | null> = {};
+    for (const name of names) {
+      const spec =
+        name.startsWith('grad.') && !name.startsWith('grad.head.') ? this.byName.get(name.slice(5)) : undefined;
+      out[name] = spec
+        ? new this.ort.Tensor('float32', this.acc.subarray(spec.offset, spec.offset + spec.size), spec.shape)
+        : null;
+    }
+    return out;
+  }
+
+  /**
+   * Add a backward's outputs into the accumulator: every grad.<name> (unless `written`: the run wrote
+   * them there itself), and d_embedded into the two embedding tables.
+   */
+  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType, written = false): void {
     const acc = this.acc;
+    this.accEmpty = false;
     for (const [name, t] of Object.entries(r)) {
-      if (!name.startsWith('grad.')) continue;
+      if (!name.startsWith('grad.') || (written && !name.startsWith('grad.head.'))) continue;
       const spec = this.byName.get(name.startsWith('grad.head.') ? name.slice('grad.head.'.length) : name.slice(5))!;
       const g = t.data as Float32Array;
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
@@ -245,8 +288,10 @@ export class OnnxReplica implements Replica {
   }
 
   async takeGrads(): Promise<Float32Array> {
+    await this.writing;
     const out = this.acc;
     this.acc = new Float32Array(out.length);
+    this.accEmpty = true;
     return out;
   }
 

@@ -100,3 +100,92 @@ export function contrastiveLoss(batch: ContrastiveBatch, opts: ContrastiveOption
     return tf.neg(tf.mean(own)) as tf.Scalar;
   });
 }
+
+// The same loss on host arrays, with its gradient written out: contrastiveLoss's maths in plain
+// loops (float64), for the packed and onnx engines, whose embeddings are host arrays already (a few
+// hundred rows: a TF.js autograd pass costs more in per-op dispatch than in arithmetic). Same
+// layout, same mask (candidateMask), same normalisation (x / sqrt(|x|^2 + 1e-12));
+// test/losses/contrastive-host.test.ts holds it to tf.valueAndGrad of contrastiveLoss.
+
+/** A batch as host rows: E is (2B + M, stride), rows [queries (B) | positives (B) | hard negatives (M)]. */
+export interface HostContrastiveBatch {
+  E: Float32Array;
+  /** Floats per row of E (the full embedding width). */
+  stride: number;
+  B: number;
+  M: number;
+  negativeOwner?: readonly number[];
+  queryKeys?: readonly string[];
+  positiveKeys?: readonly string[];
+  negativeKeys?: readonly string[];
+}
+
+/**
+ * contrastiveLoss on the first `dim` columns of a host batch: returns the loss and adds
+ * `weight` * d loss / d E into `dE` (same shape as E).
+ * @example const dE = new Float32Array(E.length); const loss = contrastiveLossHost({ E, stride: 128, B: 16, M: 0 }, opts, 128, 1, dE);
+ */
+export function contrastiveLossHost(
+  b: HostContrastiveBatch,
+  opts: ContrastiveOptions,
+  dim: number,
+  weight: number,
+  dE: Float32Array,
+): number {
+  const { E, stride: S, B } = b;
+  const useNeg = opts.hardNegatives && b.M > 0;
+  if (useNeg && b.negativeOwner?.length !== b.M)
+    throw new Error(`contrastiveLossHost: negativeOwner must give the owner of each of the ${b.M} negatives`);
+  if (dim > S) throw new Error(`contrastiveLossHost: dimension ${dim} exceeds the row width ${S}`);
+  const M = useNeg ? b.M : 0;
+  const mask = candidateMask(B, { ...opts, hardNegatives: useNeg }, { ...b, numNegatives: M });
+  const C = B + M + (opts.sameTower ? B : 0);
+  const R = 2 * B + M; // rows read: queries, positives, negatives
+  // candidate column -> row of E: positives, own negatives, then the queries themselves
+  const rowOf = new Int32Array(C);
+  for (let c = 0; c < C; c++) rowOf[c] = c < B ? B + c : c < B + M ? 2 * B + (c - B) : c - B - M;
+  // y = x / n, n = sqrt(|x|^2 + 1e-12), on the first dim columns
+  const Y = new Float64Array(R * dim),
+    n = new Float64Array(R);
+  for (let r = 0; r < R; r++) {
+    let ss = 0;
+    for (let k = 0; k < dim; k++) ss += E[r * S + k]! * E[r * S + k]!;
+    n[r] = Math.sqrt(ss + 1e-12);
+    for (let k = 0; k < dim; k++) Y[r * dim + k] = E[r * S + k]! / n[r]!;
+  }
+  const t = opts.temperature;
+  const logits = new Float64Array(C);
+  const dY = new Float64Array(R * dim);
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) {
+      const y = rowOf[c]! * dim;
+      let dot = 0;
+      for (let k = 0; k < dim; k++) dot += Y[i * dim + k]! * Y[y + k]!;
+      logits[c] = dot / t + mask[i * C + c]!;
+      if (logits[c]! > max) max = logits[c]!;
+    }
+    let z = 0;
+    for (let c = 0; c < C; c++) z += Math.exp(logits[c]! - max);
+    const logZ = max + Math.log(z);
+    loss += logZ - logits[i]!;
+    // d (weight * mean_i loss_i) / d dot[i, c] = weight / B / t * (softmax_c - [c = i])
+    for (let c = 0; c < C; c++) {
+      const g = ((Math.exp(logits[c]! - logZ) - (c === i ? 1 : 0)) * weight) / (B * t);
+      if (g === 0) continue;
+      const y = rowOf[c]! * dim;
+      for (let k = 0; k < dim; k++) {
+        dY[i * dim + k] = dY[i * dim + k]! + g * Y[y + k]!;
+        dY[y + k] = dY[y + k]! + g * Y[i * dim + k]!;
+      }
+    }
+  }
+  // back through the normalisation: dx = (dy - y (y . dy)) / n
+  for (let r = 0; r < R; r++) {
+    let yd = 0;
+    for (let k = 0; k < dim; k++) yd += Y[r * dim + k]! * dY[r * dim + k]!;
+    for (let k = 0; k < dim; k++) dE[r * S + k] = dE[r * S + k]! + (dY[r * dim + k]! - Y[r * dim + k]! * yd) / n[r]!;
+  }
+  return (weight * loss) / B;
+}

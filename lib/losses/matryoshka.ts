@@ -1,6 +1,11 @@
 // Matryoshka representation learning: the same loss on prefixes of the embedding.
 import * as tf from '@tensorflow/tfjs';
-import type { ContrastiveBatch } from './contrastive';
+import {
+  contrastiveLossHost,
+  type ContrastiveBatch,
+  type ContrastiveOptions,
+  type HostContrastiveBatch,
+} from './contrastive';
 
 /** Keep the first `dim` columns of every embedding tensor of a batch (the loss re-normalises). */
 export function truncateBatch(batch: ContrastiveBatch, dim: number): ContrastiveBatch {
@@ -30,4 +35,27 @@ export function matryoshkaLoss(
       });
       return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
     });
+}
+
+/**
+ * matryoshkaLoss over contrastiveLoss, on host rows: the weighted sum over prefix dimensions of
+ * contrastiveLossHost, and its gradient with respect to E.
+ * @example const { loss, dE } = matryoshkaLossHost({ E, stride: 128, B: 16, M: 16, negativeOwner }, opts, [128, 64], [1, 1]);
+ */
+export function matryoshkaLossHost(
+  batch: HostContrastiveBatch,
+  opts: ContrastiveOptions,
+  dims: readonly number[],
+  weights: readonly number[],
+): { loss: number; dE: Float32Array } {
+  if (dims.length === 0 || dims.length !== weights.length)
+    throw new Error(`matryoshkaLoss: ${dims.length} dims and ${weights.length} weights`);
+  const dE = new Float32Array(batch.E.length);
+  let loss = 0;
+  dims.forEach((d, i) => {
+    if (d > batch.stride)
+      throw new Error(`matryoshkaLoss: dimension ${d} exceeds the embedding dimension ${batch.stride}`);
+    loss += contrastiveLossHost(batch, opts, d, weights[i]!, dE);
+  });
+  return { loss, dE };
 }

@@ -13,9 +13,15 @@ export function globalNorm(grads: Float32Array): number {
  */
 export function clipGlobalNorm(grads: Float32Array, maxNorm: number): number {
   const norm = globalNorm(grads);
-  if (maxNorm > 0 && Number.isFinite(norm) && norm > maxNorm) {
-    const s = maxNorm / (norm + 1e-6);
-    for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * s;
-  }
+  const s = clipScale(norm, maxNorm);
+  if (s !== 1) for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * s;
   return norm;
+}
+
+/**
+ * The factor clipGlobalNorm scales a gradient of global norm `norm` by (1 when it is not clipped).
+ * @example clipScale(4, 1) // 1 / (4 + 1e-6)
+ */
+export function clipScale(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && Number.isFinite(norm) && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
 }

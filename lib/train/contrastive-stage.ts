@@ -15,10 +15,15 @@ import { deriveSeed } from '../core/rng';
 import type { ExampleText, TrainingExample } from '../core/types';
 import { loadCheckpoint } from '../encoder/checkpoint';
 import { NO_PROMPTS, rolePrompts, type RolePrompts } from '../encoder/prompts';
-import { contrastiveLoss, type ContrastiveBatch, type ContrastiveOptions } from '../losses/contrastive';
-import { matryoshkaLoss } from '../losses/matryoshka';
+import {
+  contrastiveLoss,
+  type ContrastiveBatch,
+  type ContrastiveOptions,
+  type HostContrastiveBatch,
+} from '../losses/contrastive';
+import { matryoshkaLoss, matryoshkaLossHost } from '../losses/matryoshka';
 import { batchIndices } from './batches';
-import type { Engine } from './engine';
+import type { EmbeddingLoss, Engine } from './engine';
 import { heldOutScores, type HeldOut } from './heldout';
 import { checkFiniteWeights, runLoop, type LoopResult } from './loop';
 
@@ -126,6 +131,44 @@ export function contrastiveBatchOf(E: tf.Tensor2D, layout: BatchLayout): Contras
   return cb;
 }
 
+/** The same view on host rows (E is (texts, D), row-major): contrastiveLossHost's input. */
+export function hostBatchOf(E: Float32Array, D: number, layout: BatchLayout): HostContrastiveBatch {
+  const { texts, B, M, owner } = layout;
+  const hb: HostContrastiveBatch = {
+    E,
+    stride: D,
+    B,
+    M,
+    queryKeys: texts.slice(0, B),
+    positiveKeys: texts.slice(B, 2 * B),
+  };
+  if (M > 0) {
+    hb.negativeOwner = owner;
+    hb.negativeKeys = texts.slice(2 * B);
+  }
+  return hb;
+}
+
+/**
+ * A stage's loss over one step's embeddings (rows in `layout` order): Matryoshka over the
+ * contrastive loss, as TF.js ops and in its host form (the packed and onnx engines use the latter).
+ * @example const lossOf = stageLoss(layout, lossOptionsFor(config, 'finetune'), [128, 64], [1, 1]);
+ */
+export function stageLoss(
+  layout: BatchLayout,
+  opts: ContrastiveOptions,
+  dims: readonly number[],
+  weights: readonly number[],
+): EmbeddingLoss {
+  const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
+  return Object.assign((E: tf.Tensor2D) => loss(contrastiveBatchOf(E, layout)), {
+    host: (E: Float32Array, N: number, D: number) => {
+      if (N !== layout.texts.length) throw new Error(`stageLoss: ${N} embeddings for ${layout.texts.length} texts`);
+      return matryoshkaLossHost(hostBatchOf(E, D, layout), opts, dims, weights);
+    },
+  });
+}
+
 /**
  * Train a contrastive stage from a checkpoint; resumes from `dir/ckpt` if present.
  * @example await trainContrastive({ stage: 'prefinetune', config, examples, init: 'runs/x/pretrain/ckpt', dir: ctx.path('prefinetune'), log: ctx.log });
@@ -158,8 +201,6 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
     }
     return v;
   };
-  const loss = matryoshkaLoss((b: ContrastiveBatch) => contrastiveLoss(b, opts), dims, weights);
-
   const step = (engine: Engine, s: number) => {
     const batch = batchIndices(formatted.length, sec.batchSize, s, seed, o.stage).map((i) => {
       const e = formatted[i];
@@ -170,8 +211,7 @@ export async function trainContrastive(o: ContrastiveTrainOptions): Promise<Loop
     const { texts } = layout;
     const seqs = texts.map(ids);
     const dropoutSeeds = texts.map((_, i) => deriveSeed(seed, o.stage, 'dropout', s, i));
-    const lossOf = (E: tf.Tensor2D) => loss(contrastiveBatchOf(E, layout));
-    return engine.contrastive(seqs, lossOf, {
+    return engine.contrastive(seqs, stageLoss(layout, opts, dims, weights), {
       chunkSize: sec.chunkSize > 0 ? sec.chunkSize : seqs.length,
       gradCache: sec.gradCache,
       dropoutSeeds,

@@ -3,7 +3,8 @@
 //   1. sort the step's texts by length and deal them round-robin to the replicas
 //      (balanced tokens), each replica's share cut into chunks of at most chunkSize texts;
 //   2. embed every chunk (keeping activations, or without them under GradCache);
-//   3. on the main thread, the loss of the whole batch and d loss / d embeddings (tf.grad);
+//   3. on the main thread, the loss of the whole batch and d loss / d embeddings: the loss's host
+//      form (plain loops, e.g. losses/contrastive.ts: contrastiveLossHost) when it has one, else tf.grad;
 //   4. backpropagate chunk by chunk (GradCache recomputes each chunk's forward first);
 //   5. sum the replicas' gradients, check them, clip, AdamW, send the new weights out.
 // Dropout masks are drawn per text from per-step seeds, so they are the same whichever
@@ -24,7 +25,9 @@ import { paramCount, paramSpecs } from '../encoder/params';
 import type { Replica } from '../encoder/replica';
 import { startReplicas } from '../encoder/worker-pool';
 import { adamwInit, adamwStep, ADAMW_DEFAULTS, type AdamWOptions, type AdamWState } from './adamw';
-import { clipGlobalNorm } from './clip';
+import { OnnxAdamW } from './adamw-onnx';
+import { clipGlobalNorm, clipScale, globalNorm } from './clip';
+import { phase } from '../core/step-profile';
 
 /** Training diverged: the message says at which step and what was non-finite. */
 export class NonFiniteError extends GeckoError {
@@ -45,6 +48,15 @@ export interface ChunkOptions {
   gradCache: boolean;
 }
 
+/**
+ * A loss over the (N, D) embedding matrix, as TF.js ops (tf.grad differentiates it); optionally with
+ * `host`, the same loss on the host rows with its gradient written out, which the packed and onnx
+ * engines use instead of tf.grad (the device engine keeps the TF.js form on the device).
+ */
+export type EmbeddingLoss = ((emb: tf.Tensor2D) => tf.Scalar) & {
+  host?: (E: Float32Array, N: number, D: number) => { loss: number; dE: Float32Array };
+};
+
 /** What every engine's step returns: the loss and the tokens it saw (the gradient stays inside the engine's result). */
 export interface EngineStep {
   loss: number;
@@ -63,7 +75,7 @@ export interface Engine {
   /** Loss and gradient of a contrastive loss over the embeddings of `seqs` (see contrastiveGrads). */
   contrastive(
     seqs: number[][],
-    loss: (emb: tf.Tensor2D) => tf.Scalar,
+    loss: EmbeddingLoss,
     opts: ChunkOptions & { dropoutSeeds?: number[] },
   ): Promise<EngineStep>;
   /** Loss and gradient of the mean MLM cross-entropy over all masked tokens. */
@@ -99,7 +111,7 @@ export async function contrastiveGrads(
   replicas: Replica[],
   dModel: number,
   seqs: number[][],
-  loss: (emb: tf.Tensor2D) => tf.Scalar,
+  loss: EmbeddingLoss,
   opts: ChunkOptions & { dropoutSeeds?: number[] },
 ): Promise<StepResult> {
   const N = seqs.length,
@@ -111,6 +123,7 @@ export async function contrastiveGrads(
   );
   const seedsOf = (chunk: number[]) => (opts.dropoutSeeds ? chunk.map((i) => opts.dropoutSeeds![i]!) : undefined);
   const E = new Float32Array(N * D);
+  let done = phase('forward (pass 1)');
   // pass 1: embeddings. Workers (r > 0) get their requests first so that all cores run at once.
   const pass1: Promise<void>[] = [];
   for (let r = replicas.length - 1; r >= 0; r--) {
@@ -121,15 +134,12 @@ export async function contrastiveGrads(
     });
   }
   await Promise.all(pass1);
+  done();
+  done = phase('loss + d loss/d embeddings');
   // the loss and its gradient with respect to every embedding row
-  const { value, dE } = tf.tidy(() => {
-    const e = tf.tensor2d(E, [N, D]);
-    const g = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor2D))(e);
-    return { value: g.value, dE: g.grad };
-  });
-  const lossValue = value.dataSync()[0]!;
-  const dEs = dE.dataSync() as Float32Array;
-  tf.dispose([value, dE]);
+  const { loss: lossValue, dE: dEs } = loss.host ? loss.host(E, N, D) : tfLossGrad(loss, E, N, D);
+  done();
+  done = phase('backward (pass 2)');
   // pass 2: backward chunk by chunk
   const rowsOf = (chunk: number[]) => {
     const out = new Float32Array(chunk.length * D);
@@ -151,8 +161,23 @@ export async function contrastiveGrads(
     });
   }
   await Promise.all(pass2);
+  done();
+  done = phase('gradient sum');
   const grads = await sumGrads(replicas);
+  done();
   return { loss: lossValue, grads, tokens: seqs.reduce((a, s) => a + s.length, 0) };
+}
+
+/** A loss and d loss / d E by TF.js autograd on the main thread's backend. */
+function tfLossGrad(loss: EmbeddingLoss, E: Float32Array, N: number, D: number): { loss: number; dE: Float32Array } {
+  const { value, dE } = tf.tidy(() => {
+    const e = tf.tensor2d(E, [N, D]);
+    const g = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor2D))(e);
+    return { value: g.value, dE: g.grad };
+  });
+  const out = { loss: value.dataSync()[0]!, dE: dE.dataSync() as Float32Array };
+  tf.dispose([value, dE]);
+  return out;
 }
 
 /** One MLM step's input: the (already masked) sequences and, per sequence, the masked positions and original ids. */
@@ -239,6 +264,8 @@ export class TrainEngine implements Engine {
     public opt: AdamWState,
     readonly replicas: Replica[],
     decayAll: boolean,
+    /** AdamW as its own onnxruntime graph (adamw-onnx.ts), when asked for on the onnx path. */
+    private onnxAdamW?: OnnxAdamW,
   ) {
     this.decayMask = new Uint8Array(params.length);
     for (const s of paramSpecs(config))
@@ -248,12 +275,22 @@ export class TrainEngine implements Engine {
   /**
    * Start replicas with these weights: on the packed path this thread + replicas - 1 workers; on
    * the onnx path one onnxruntime replica (it uses the cores itself; `replicas` is ignored).
-   * decayAll: weight decay on every parameter (torch's AdamW default).
+   * decayAll: weight decay on every parameter (torch's AdamW default). adamw: 'onnx' runs AdamW
+   * (with the clipping scale) as its own onnxruntime graph on the onnx path; 'host' (default) is
+   * adamw.ts's loop: on the CPU provider the loop is faster at USE-lite's 7 M parameters (the graph's
+   * 16 unfused elementwise passes against one; experiments.md), while the graph is the form a GPU
+   * provider could keep on the device.
    */
   static async create(
     config: EncoderConfig,
     params: Float32Array,
-    opts: { replicas?: number; optimizer?: AdamWState; decayAll?: boolean; path?: 'packed' | 'onnx' } = {},
+    opts: {
+      replicas?: number;
+      optimizer?: AdamWState;
+      decayAll?: boolean;
+      path?: 'packed' | 'onnx';
+      adamw?: 'host' | 'onnx';
+    } = {},
   ): Promise<TrainEngine> {
     const n = paramCount(paramSpecs(config));
     if (params.length !== n) throw new GeckoError(`TrainEngine: ${params.length} parameters for an encoder with ${n}`);
@@ -265,6 +302,8 @@ export class TrainEngine implements Engine {
       path === 'onnx'
         ? [new OnnxReplica(config, ort!)]
         : await startReplicas(config, opts.replicas ?? 1, tf.getBackend());
+    if (opts.adamw === 'onnx' && path !== 'onnx')
+      throw new GeckoError(`TrainEngine: AdamW as an onnx graph runs on the onnx path, not on ${path}`);
     const eng = new TrainEngine(
       path,
       config,
@@ -273,6 +312,7 @@ export class TrainEngine implements Engine {
       replicas,
       opts.decayAll ?? false,
     );
+    if (opts.adamw === 'onnx') eng.onnxAdamW = await OnnxAdamW.create(ort!, n, eng.decayMask);
     await eng.broadcast();
     return eng;
   }
@@ -284,7 +324,7 @@ export class TrainEngine implements Engine {
 
   contrastive(
     seqs: number[][],
-    loss: (emb: tf.Tensor2D) => tf.Scalar,
+    loss: EmbeddingLoss,
     opts: ChunkOptions & { dropoutSeeds?: number[] },
   ): Promise<StepResult> {
     return contrastiveGrads(this.replicas, this.config.dModel, seqs, loss, opts);
@@ -306,15 +346,31 @@ export class TrainEngine implements Engine {
         `the loss (${r.loss})`,
         'lower the learning rate or raise the temperature; the last good checkpoint is kept',
       );
-    const norm = clipGlobalNorm(r.grads, o.clipNorm);
+    let done = phase('clip');
+    // the onnx AdamW graph scales the gradient itself: here only its norm
+    const norm = this.onnxAdamW ? globalNorm(r.grads) : clipGlobalNorm(r.grads, o.clipNorm);
+    done();
     if (!Number.isFinite(norm))
       throw new NonFiniteError(
         step,
         `the gradient norm (${norm})`,
         'lower the learning rate; the last good checkpoint is kept',
       );
-    adamwStep(this.params, r.grads, this.opt, o.lr, o.adamw ?? ADAMW_DEFAULTS, this.decayMask);
+    done = phase('adamw');
+    if (this.onnxAdamW)
+      await this.onnxAdamW.step(
+        this.params,
+        r.grads,
+        this.opt,
+        o.lr,
+        o.adamw ?? ADAMW_DEFAULTS,
+        clipScale(norm, o.clipNorm),
+      );
+    else adamwStep(this.params, r.grads, this.opt, o.lr, o.adamw ?? ADAMW_DEFAULTS, this.decayMask);
+    done();
+    done = phase('broadcast');
     await this.broadcast();
+    done();
     return norm;
   }
 
@@ -333,5 +389,6 @@ export class TrainEngine implements Engine {
 
   async close(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.close()));
+    await this.onnxAdamW?.close();
   }
 }
