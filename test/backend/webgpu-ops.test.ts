@@ -18,6 +18,7 @@ import { backwardGraph, forwardGraph, mlmGraph } from '../../lib/encoder/onnx-tr
 import { OPS } from '../../lib/encoder/ops/index';
 import { initParams } from '../../lib/encoder/params';
 import { topkGraph, unitGraph } from '../../lib/retrieval/onnx-topk';
+import { adamwGraph } from '../../lib/train/adamw-onnx';
 
 /** Ops with no kernel in onnxruntime's WebGPU provider (onnxruntime-node 1.31), as issue 22 lists them. */
 const MISSING_ON_WEBGPU = ['OneHot', 'TopK', 'LpNormalization', 'LogSoftmax', 'ConstantOfShape', 'Max'];
@@ -93,6 +94,7 @@ function allGraphs(): [string, Uint8Array][] {
   graphs.push(['search: dot product top-k', topkGraph(false)], ['search: cosine top-k', topkGraph(true)]);
   graphs.push(['search: unit rows', unitGraph()]);
   graphs.push(['float64 Gemm A B^T + c', gemm64Graph(0, 1, true)], ['float64 Gemm A^T B', gemm64Graph(1, 0, false)]);
+  graphs.push(['AdamW update', adamwGraph(1000)]);
   return graphs;
 }
 
@@ -125,6 +127,7 @@ describe('ONNX graphs and the WebGPU provider', () => {
       'core/onnx-proto.ts',
       'encoder/onnx-graph.ts',
       'retrieval/onnx-topk.ts',
+      'train/adamw-onnx.ts',
     ]);
     expect(libFilesWith('.bytes(').filter((f) => f.startsWith('encoder/'))).toEqual([
       'encoder/onnx-export.ts',
