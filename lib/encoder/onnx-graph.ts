@@ -17,6 +17,8 @@ export class Graph {
   private n = 0;
   private readonly specs: Map<string, ParamSpec>;
   private readonly declared = new Set<string>();
+  /** Values renamed by outputAs: old name -> graph output name. */
+  private readonly renamed = new Map<string, string>();
 
   /** `weights`: the flat parameters to embed as initialisers; without them parameters are graph inputs. */
   constructor(
@@ -26,6 +28,12 @@ export class Graph {
     this.specs = new Map(paramSpecs(cfg).map((s) => [s.name, s]));
   }
 
+  /** One node with `n` outputs (fresh names), e.g. LayerNormalization's y, mean and inverse std. */
+  opN(op: string, inputs: string[], n: number, attrs?: NodeSpec['attrs']): string[] {
+    const outputs = Array.from({ length: n }, () => `t${this.n++}`);
+    this.nodes.push({ op, inputs, outputs, ...(attrs ? { attrs } : {}) });
+    return outputs;
+  }
   /** One node with one output, named `out` (or a fresh name). */
   op(op: string, inputs: string[], attrs?: NodeSpec['attrs'], out = `t${this.n++}`): string {
     this.nodes.push({ op, inputs, outputs: [out], ...(attrs ? { attrs } : {}) });
@@ -86,6 +94,24 @@ export class Graph {
   alias(src: string, name: string): string {
     return this.op('Identity', [src], undefined, name);
   }
+  /**
+   * Declare `src` as the graph output `name` without copying it: the node that makes `src` is renamed
+   * to make `name` (and every reader reads `name`). An Identity node (a copy) only where that cannot be:
+   * `src` is no node's output here, or already an output under another name. Call it after the last
+   * node that reads `src` was added.
+   */
+  outputAs(src: string, name: string, dims: (number | string)[]): void {
+    const node = this.nodes.find((n) => n.outputs.includes(src));
+    const taken = this.outputs.some((o) => o.name === src) || this.inputs.some((i) => i.name === src);
+    if (!node || taken || this.renamed.has(src)) {
+      this.output(this.alias(this.renamed.get(src) ?? src, name), dims);
+      return;
+    }
+    const swap = (v: string) => (v === src ? name : v);
+    this.nodes.forEach((n, k) => (this.nodes[k] = { ...n, inputs: n.inputs.map(swap), outputs: n.outputs.map(swap) }));
+    this.renamed.set(src, name);
+    this.output(name, dims);
+  }
   /** The name grad.<param>, declared as a graph output: pass it as the `out` of the node that computes it. */
   gradOut(param: string): string {
     this.output(`grad.${param}`, this.shape(param));
@@ -110,7 +136,11 @@ export class Graph {
  * scalars; `memo` lets a backward reuse what its op's recomputed forward made (LayerNorm, GELU).
  * The graph must already have input_ids and attention_mask (int64 [B, L]) as values.
  */
-export function onnxContext(g: Graph, cfg: EncoderConfig, o: { dropout: boolean; ids: string; maskI64: string }) {
+export function onnxContext(
+  g: Graph,
+  cfg: EncoderConfig,
+  o: { dropout: boolean; ids: string; maskI64: string; inference?: boolean },
+) {
   const D = cfg.dModel,
     H = cfg.heads,
     dh = D / H;
@@ -127,6 +157,8 @@ export function onnxContext(g: Graph, cfg: EncoderConfig, o: { dropout: boolean;
     maskI64: o.maskI64,
     mask,
     dropout: o.dropout,
+    /** A forward-only graph (the export): no op-internal values are kept for a backward. */
+    inference: o.inference ?? false,
     one: g.f32('one', 1),
     flat: g.i64('flat', [-1, D]),
     ax0: g.i64('ax0', [0]),

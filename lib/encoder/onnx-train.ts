@@ -59,7 +59,7 @@ export function newGraph(
   const io = inputs
     ? inputs(g)
     : { ids: g.input('input_ids', ['B', 'L'], DT.INT64), maskI64: g.input('attention_mask', ['B', 'L'], DT.INT64) };
-  return onnxContext(g, cfg, { dropout, ...io });
+  return onnxContext(g, cfg, { dropout, ...io, inference: weights !== undefined });
 }
 
 /** Emit the forward nodes of `prog`: every value by name, and the op-internal tensors the backward may read. */
@@ -81,14 +81,20 @@ export function emitForward(c: OnnxCtx, prog: Program) {
 
 /**
  * Emit the backward nodes of `prog` in reverse, from the gradients in `d` (value -> tensor);
- * `value(name)` gives a forward value when an op's backward asks for one.
+ * `value(name)` gives a forward value (an op's input or its own output) when an op's backward asks for one.
  */
 function emitBackward(c: OnnxCtx, prog: Program, d: Map<string, string>, value: (name: string) => string): void {
   for (let k = prog.steps.length - 1; k >= 0; k--) {
     const s = prog.steps[k]!;
     const dy = d.get(s.op.out);
     if (!dy) continue;
-    const dxs = formsOf(s.op.kind).onnxBackward(c, s.op, (i) => value(s.inputs[i]!), dy);
+    const dxs = formsOf(s.op.kind).onnxBackward(
+      c,
+      s.op,
+      (i) => value(s.inputs[i]!),
+      dy,
+      () => value(s.op.out),
+    );
     dxs.forEach((dx, i) => {
       if (!dx) return;
       const v = s.inputs[i]!;
@@ -152,15 +158,16 @@ export function forwardGraph(cfg: EncoderConfig, o: ForwardGraphOptions): Uint8A
   const prog = program(archOf(cfg), o.dropout);
   const { values, internals } = emitForward(c, prog);
   const g = c.g;
-  g.output(g.alias(values.get(prog.embedding)!, 'sentence_embedding'), ['B', c.D]);
-  if (o.hidden) g.output(g.alias(values.get(prog.hidden)!, 'hidden'), ['BL', c.D]);
+  // outputs under their own names, not copies (Identity nodes): onnxruntime would copy each one
+  g.outputAs(values.get(prog.embedding)!, 'sentence_embedding', ['B', c.D]);
+  if (o.hidden) g.outputAs(values.get(prog.hidden)!, 'hidden', ['BL', c.D]);
   if (o.save) {
     const dims = new Map(prog.steps.map((s) => [s.op.out, [s.op.perText ? 'B' : 'BL', s.op.width]]));
     for (const n of savedNames(cfg, o.dropout)) {
       const name = n.slice('save.'.length);
       const internal = internals.get(name);
-      if (internal) g.output(g.alias(internal.t, n), internal.dims);
-      else g.output(g.alias(values.get(name)!, n), dims.get(name)!);
+      if (internal) g.outputAs(internal.t, n, internal.dims);
+      else g.outputAs(values.get(name)!, n, dims.get(name)!);
     }
   }
   return g.bytes('gecko_forward');

@@ -7,7 +7,9 @@ import { selectBackend } from '../../lib/backend/select';
 import { inferenceRuntime } from '../../lib/backend/onnx';
 import { Rng } from '../../lib/core/rng';
 import type { EncoderConfig } from '../../lib/encoder/config';
+import { opTypes } from '../../lib/core/onnx-proto';
 import { OnnxReplica, SUB_BATCH } from '../../lib/encoder/onnx-replica';
+import { forwardGraph } from '../../lib/encoder/onnx-train';
 import { initParams, paramSpecs } from '../../lib/encoder/params';
 import { LocalReplica, type Replica } from '../../lib/encoder/replica';
 import { haveOnnxRuntime } from '../helpers';
@@ -86,6 +88,26 @@ describe.skipIf(!haveOnnxRuntime())('onnxruntime training path', () => {
           g1.subarray(s.offset, s.offset + s.size).some((x) => x !== 0),
           s.name,
         ).toBe(true);
+  });
+
+  it('chunks kept at once, with backwards in between, give the packed gradients', async () => {
+    const half = seqs.slice(0, N >> 1),
+      rest = seqs.slice(N >> 1);
+    const d = (a: number[][]) => demb.subarray(0, a.length * cfg.dModel);
+    for (const r of [onnx, packed]) {
+      await r.forward(0, half, seeds.slice(0, half.length));
+      await r.forward(1, rest, seeds.slice(half.length));
+      await r.backward(0, d(half));
+      await r.forward(2, half, seeds.slice(0, half.length));
+      await r.backward(1, d(rest));
+      await r.backward(2, d(half));
+    }
+    expect(worstRelative(await onnx.takeGrads(), await packed.takeGrads()).rel).toBeLessThan(1e-4);
+  });
+
+  it('the forward graph hands its outputs over without copying them (no Identity node)', () => {
+    for (const dropout of [false, true])
+      expect(opTypes(forwardGraph(cfg, { dropout, save: true, hidden: true }))).not.toContain('Identity');
   });
 
   it('MLM loss and gradients equal the packed path', async () => {

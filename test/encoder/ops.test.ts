@@ -233,11 +233,16 @@ for (const [label, cfg] of CONFIGS)
           c.keepInternal = (n, t) => void internals.set(n, t);
           c.saved = (n) => internals.get(n)!;
           const xin = inW.map((w, i) => g.input(`x${i}`, [pooledIn(op) ? 'B' : 'BL', w]));
-          g.output(g.alias(f.onnxForward(c, op, xin), 'y'), pooled(op) ? ['B', op.width] : ['BL', op.width]);
+          const yOut = f.onnxForward(c, op, xin);
+          g.output(g.alias(yOut, 'y'), pooled(op) ? ['B', op.width] : ['BL', op.width]);
           const dys = g.input('dy', pooled(op) ? ['B', op.width] : ['BL', op.width]);
-          f.onnxBackward(c, op, (i) => xin[i]!, dys).forEach(
-            (d, i) => d && g.output(g.alias(d, `dx${i}`), [pooledIn(op) ? 'B' : 'BL', inW[i]!]),
-          );
+          f.onnxBackward(
+            c,
+            op,
+            (i) => xin[i]!,
+            dys,
+            () => yOut,
+          ).forEach((d, i) => d && g.output(g.alias(d, `dx${i}`), [pooledIn(op) ? 'B' : 'BL', inW[i]!]));
           const ort = inferenceRuntime().ort!;
           const s = await ort.InferenceSession.create(g.bytes('op'), { logSeverityLevel: 3 });
           const big = (a: ArrayLike<number>) => BigInt64Array.from(Array.from(a, (v) => BigInt(v)));

@@ -241,7 +241,7 @@ export const attention: OpForms = {
     c.keepInternal(`${op.out}.probs`, probs, ['B', op.heads!, 'L', 'L']);
     return g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), s.flat]);
   },
-  onnxBackward(c, op, x, dctx) {
+  onnxBackward(c, op, x, dctx, ctx) {
     const g = c.g;
     const s = onnxShapes(c, op);
     const probs = c.saved(`${op.out}.probs`, ['B', op.heads!, 'L', 'L']);
@@ -249,10 +249,12 @@ export const attention: OpForms = {
     const [q, k, v] = splitHeads(c, op, x(0));
     const dv = g.op('MatMul', [g.op('Transpose', [probs], T4), dc]);
     const dp = g.op('MatMul', [dc, g.op('Transpose', [v], T4)]); // [B, H, L, L]
-    const ds = g.op('Mul', [
-      probs,
-      g.op('Sub', [dp, g.op('ReduceSum', [g.op('Mul', [dp, probs]), c.axLast], { keepdims: 1 })]),
-    ]);
+    // softmax backward ds = p (dp - sum_j p_ij dp_ij); that sum is dc_i . ctx_i (dp = dc v^T and
+    // ctx = p v), taken over the output rows [B*L, D] instead of two passes over [B, H, L, L]
+    const rowDot = g.op('ReduceSum', [g.op('Reshape', [g.op('Mul', [dctx, ctx()]), s.ctxShape]), c.axLast], {
+      keepdims: 1,
+    }); // [B, L, H, 1]
+    const ds = g.op('Mul', [probs, g.op('Sub', [dp, g.op('Transpose', [rowDot], { perm: [0, 2, 1, 3] })])]);
     const dq = g.op('Mul', [g.op('MatMul', [ds, k]), s.scale]);
     const dk = g.op('Mul', [g.op('MatMul', [g.op('Transpose', [ds], T4), q]), s.scale]);
     const stacked = g.op(

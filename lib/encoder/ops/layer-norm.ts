@@ -38,25 +38,34 @@ export function layerNormBackward(
   return { dx, dg: tf.sum(tf.mul(dy, xhat), 0), db: tf.sum(dy, 0) };
 }
 
-/** ONNX: one LayerNormalization node. */
+/**
+ * ONNX: one LayerNormalization node. In a training graph it also outputs each row's mean and
+ * 1 / sqrt(var + eps) ([rows, 1], kept for the backward: recomputing them took five passes over x).
+ */
 function layerNormOnnx(c: OnnxCtx, op: OpNode, x: string): string {
   const g = c.g;
-  return g.op('LayerNormalization', [x, g.param(op.params[0]!), g.param(op.params[1]!)], {
-    axis: -1,
-    epsilon: { float: op.eps! },
-  });
+  const inputs = [x, g.param(op.params[0]!), g.param(op.params[1]!)];
+  const attrs = { axis: -1, epsilon: { float: op.eps! } };
+  if (c.inference) return g.op('LayerNormalization', inputs, attrs);
+  const [y, mean, rstd] = g.opN('LayerNormalization', inputs, 3, attrs);
+  c.keepInternal(`${op.out}.mean`, mean!, statDims(op));
+  c.keepInternal(`${op.out}.rstd`, rstd!, statDims(op));
+  return y!;
 }
 
-/** ONNX: LayerNorm recomputed from its input in elementary nodes (once per op and graph), and its backward. */
+const statDims = (op: OpNode) => [op.perText ? 'B' : 'BL', 1];
+
+/**
+ * ONNX: LayerNorm recomputed from its input and the forward's saved row statistics (once per op
+ * and graph): xhat = (x - mean) * rstd, y = xhat * g + b; and its backward.
+ */
 function layerNormParts(c: OnnxCtx, op: OpNode, x: string) {
   return c.once(`ln:${op.out}`, () => {
     const g = c.g;
     const [gain, bias] = [g.param(op.params[0]!), g.param(op.params[1]!)];
-    const mean = g.op('ReduceMean', [x], { axes: [-1], keepdims: 1 });
-    const xc = g.op('Sub', [x, mean]);
-    const variance = g.op('ReduceMean', [g.op('Mul', [xc, xc])], { axes: [-1], keepdims: 1 });
-    const rstd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.f32(`ln_eps${op.eps}`, op.eps!)])])]);
-    const xhat = g.op('Mul', [xc, rstd]);
+    const mean = c.saved(`${op.out}.mean`, statDims(op));
+    const rstd = c.saved(`${op.out}.rstd`, statDims(op));
+    const xhat = g.op('Mul', [g.op('Sub', [x, mean]), rstd]);
     return {
       y: g.op('Add', [g.op('Mul', [xhat, gain]), bias]),
       /** Outputs grad.<gain> and grad.<bias>, returns dx. */

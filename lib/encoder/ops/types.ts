@@ -72,10 +72,11 @@ export interface OpForms {
   /** ONNX forward nodes: returns the output value. Values are [B*L, width] rows (pool: [B, D]). */
   onnxForward(c: OnnxCtx, op: OpNode, xs: string[]): string;
   /**
-   * ONNX backward nodes: `x(i)` gives input i (saved or recomputed; ask only for what you need),
-   * dy is d loss / d output; outputs grad.<param> itself, returns d loss / d each input.
+   * ONNX backward nodes: `x(i)` gives input i and `y()` the op's own output (saved or recomputed;
+   * ask only for what you need), dy is d loss / d output; outputs grad.<param> itself, returns
+   * d loss / d each input.
    */
-  onnxBackward(c: OnnxCtx, op: OpNode, x: (i: number) => string, dy: string): (string | undefined)[];
+  onnxBackward(c: OnnxCtx, op: OpNode, x: (i: number) => string, dy: string, y: () => string): (string | undefined)[];
   /**
    * Cheap to recompute: a backward graph rebuilds the output from the inputs instead of saving it.
    * May return nodes shared with its own onnxBackward (through c.once).
