@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { EncoderConfig } from '../lib/encoder/config';
 
 /** Debian's python3-torch (1.13 on bookworm). */
 export const PYTHON = '/usr/bin/python3';
@@ -79,3 +80,15 @@ export function ratioStats(ours: number[], theirs: number[], invert: boolean) {
   const r = ours.map((o, i) => (invert ? theirs[i]! / o : o / theirs[i]!));
   return { median: median(r), min: Math.min(...r), max: Math.max(...r), per_run: r };
 }
+
+/** The bench workload's encoder (../shared/bench/torch_ref.py's): 4 layers, 256 wide, 4 heads, FFN 1024. */
+export const BENCH_CFG: EncoderConfig = {
+  vocabSize: 8192,
+  layers: 4,
+  dModel: 256,
+  heads: 4,
+  ffn: 1024,
+  maxLen: 128,
+  dropout: 0,
+  lnEps: 1e-5,
+};

@@ -19,25 +19,14 @@ import { inferenceRuntime, sessionOptions, type OrtModule } from '../lib/backend
 import { selectBackend } from '../lib/backend/select';
 import { DT, encodeModel } from '../lib/core/onnx-proto';
 import { Rng } from '../lib/core/rng';
-import type { EncoderConfig } from '../lib/encoder/config';
 import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
 import { initParams } from '../lib/encoder/params';
 import { inBatchLoss } from '../lib/losses/in-batch';
 import { onnxTopK } from '../lib/retrieval/onnx-topk';
 import { mergeInto } from '../lib/retrieval/topk-block';
 import { createEngine } from '../lib/train/create-engine';
-import { median, runChild } from './common';
+import { median, runChild, BENCH_CFG as CFG } from './common';
 
-const CFG: EncoderConfig = {
-  vocabSize: 8192,
-  layers: 4,
-  dModel: 256,
-  heads: 4,
-  ffn: 1024,
-  maxLen: 128,
-  dropout: 0,
-  lnEps: 1e-5,
-};
 const Q = 1000,
   N = 100_000,
   DIM = 256,

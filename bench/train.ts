@@ -28,7 +28,6 @@ import { enginePath } from '../lib/backend/engine-path';
 import { selectBackend } from '../lib/backend/select';
 import { cpuInfo } from '../lib/core/cpu';
 import { Rng } from '../lib/core/rng';
-import type { EncoderConfig } from '../lib/encoder/config';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
 import { defaultReplicaCount } from '../lib/encoder/worker-pool';
 import { inBatchLoss } from '../lib/losses/in-batch';
@@ -37,7 +36,7 @@ import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
 import { SUB_BATCH } from '../lib/encoder/onnx-replica';
 import { cosineTopK } from '../lib/retrieval/search';
 import { createEngine } from '../lib/train/create-engine';
-import { median, pinned, PYTHON, ratioStats, runChild, TORCH_WRAP, torchSides } from './common';
+import { median, pinned, PYTHON, ratioStats, runChild, TORCH_WRAP, torchSides, BENCH_CFG as CFG } from './common';
 import { benchShapes, embeddingParamCount, parseShapes, readSpec, readSpecParams, type ShapeSpec } from './shapes';
 
 /** ../shared from the main checkout (/work/main), ../../shared from a worktree (/work/wt/NAME). */
@@ -46,16 +45,6 @@ const TORCH_REF =
     .map((d) => join(d, 'bench', 'torch_ref.py'))
     .find((p) => existsSync(p)) ?? join(process.cwd(), '..', 'shared', 'bench', 'torch_ref.py');
 
-const CFG: EncoderConfig = {
-  vocabSize: 8192,
-  layers: 4,
-  dModel: 256,
-  heads: 4,
-  ffn: 1024,
-  maxLen: 128,
-  dropout: 0,
-  lnEps: 1e-5,
-};
 const PAIRS = 64,
   TRAIN_LEN = 64,
   TRAIN_MIN = 16,
