@@ -2,8 +2,6 @@
 // (test/fixtures/adamw_torch.json, printed by adamw_torch.py) and against adamw.ts's host loop on a
 // vector large enough for onnxruntime to split the work, with clipping folded in; and the onnx
 // engine with `adamw: 'onnx'` taking the same step as with the host loop.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferenceRuntime } from '../../lib/backend/onnx';
 import { Rng } from '../../lib/core/rng';
@@ -14,16 +12,9 @@ import { OnnxAdamW } from '../../lib/train/adamw-onnx';
 import { clipGlobalNorm, clipScale, globalNorm } from '../../lib/train/clip';
 import { TrainEngine } from '../../lib/train/engine';
 import { haveOnnxRuntime } from '../helpers';
+import { ADAMW_TORCH } from '../fixtures/adamw-torch';
 
-const TORCH = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'adamw_torch.json'), 'utf8')) as {
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  init: number[];
-  decayed: number[];
-  lrs: number[];
-  trajectory: number[][];
-};
+const TORCH = ADAMW_TORCH;
 
 describe.skipIf(!haveOnnxRuntime())('AdamW as an onnx graph', () => {
   const ort = inferenceRuntime().ort!;

@@ -1,7 +1,6 @@
 // The optimizer against PyTorch: test/fixtures/adamw_torch.json is the output of the committed
 // test/fixtures/adamw_torch.py (torch.optim.AdamW, Debian python3-torch); where PyTorch is
 // installed (CI), a test re-runs the script and checks the fixture still matches it.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adamwInit, adamwStep, ADAMW_DEFAULTS } from '../../lib/train/adamw';
@@ -9,17 +8,10 @@ import { clipGlobalNorm, globalNorm } from '../../lib/train/clip';
 import { lrAt } from '../../lib/train/schedule';
 import { batchIndices } from '../../lib/train/batches';
 import { pythonWith, runPythonJson } from '../helpers';
+import { ADAMW_TORCH } from '../fixtures/adamw-torch';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
-const TORCH = JSON.parse(readFileSync(join(FIXTURES, 'adamw_torch.json'), 'utf8')) as {
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  init: number[];
-  decayed: number[];
-  lrs: number[];
-  trajectory: number[][];
-};
+const TORCH = ADAMW_TORCH;
 const TORCH_PY = await pythonWith('torch');
 
 describe('AdamW', () => {
