@@ -28,6 +28,8 @@ const steps = Number(flag('--steps') ?? 30);
 const warmup = 3;
 // --tf-loss: the loss by TF.js autograd (the form before its host form), for A/B
 const hostLoss = !argv.includes('--tf-loss');
+// --two-pass: forward graphs, the loss on the host, backward graphs (the step before the one-run step graph)
+const oneRunStep = !argv.includes('--two-pass');
 // --adamw onnx: AdamW as its own onnxruntime graph (train/adamw-onnx.ts)
 const adamw = (flag('--adamw') ?? 'host') as 'host' | 'onnx';
 
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
   const text = (lo: number, hi: number) =>
     Array.from({ length: lo + rng.int(hi - lo + 1) }, () => 5 + rng.int(cfg.vocabSize - 5));
   const opts = lossOptionsFor(preset, 'finetune');
-  const eng = await TrainEngine.create(cfg, initParams(cfg, 1), { path: 'onnx', adamw });
+  const eng = await TrainEngine.create(cfg, initParams(cfg, 1), { path: 'onnx', adamw, oneRunStep });
   const times: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) startProfile();
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   const sorted = [...times].sort((a, b) => a - b);
   const named = [...prof.values()].filter((_, i) => ![...prof.keys()][i]!.startsWith(' ')).reduce((a, b) => a + b, 0);
   console.log(
-    `profile:step ${shape} (d${cfg.dModel}, ${cfg.layers} layers, vocab ${cfg.vocabSize}, maxLen ${cfg.maxLen}), onnx path, main thread on ${tf.getBackend()}, loss ${hostLoss ? 'host form' : 'TF.js autograd'}, AdamW ${adamw}; ${steps} steps after ${warmup} warm-up; load average ${loadavg()
+    `profile:step ${shape} (d${cfg.dModel}, ${cfg.layers} layers, vocab ${cfg.vocabSize}, maxLen ${cfg.maxLen}), onnx path, main thread on ${tf.getBackend()}, ${!hostLoss ? 'loss by TF.js autograd' : oneRunStep ? 'one-run step (loss in the graph)' : 'two passes, loss host form'}, AdamW ${adamw}; ${steps} steps after ${warmup} warm-up; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );

@@ -112,8 +112,18 @@ export class Graph {
     this.renamed.set(src, name);
     this.output(name, dims);
   }
+  /**
+   * While set, gradOut gives fresh names and lists them here by parameter instead of declaring outputs:
+   * a graph with several sub-batches' backwards sums them (onnx-train.ts stepGraph).
+   */
+  gradSink?: Map<string, string[]>;
   /** The name grad.<param>, declared as a graph output: pass it as the `out` of the node that computes it. */
   gradOut(param: string): string {
+    if (this.gradSink) {
+      const t = `t${this.n++}`;
+      this.gradSink.set(param, [...(this.gradSink.get(param) ?? []), t]);
+      return t;
+    }
     this.output(`grad.${param}`, this.shape(param));
     return `grad.${param}`;
   }
@@ -134,22 +144,28 @@ export class Graph {
 /**
  * What every op's ONNX form shares: the float mask [B, L] (1 = token, 0 = pad), shapes, axes and
  * scalars; `memo` lets a backward reuse what its op's recomputed forward made (LayerNorm, GELU).
- * The graph must already have input_ids and attention_mask (int64 [B, L]) as values.
+ * The graph must already have input_ids and attention_mask (int64 [B, L]) as values. `prefix`
+ * names this sub-batch's own inputs, outputs and symbolic dims in a graph of several (stepGraph).
  */
 export function onnxContext(
   g: Graph,
   cfg: EncoderConfig,
-  o: { dropout: boolean; ids: string; maskI64: string; inference?: boolean },
+  o: { dropout: boolean; ids: string; maskI64: string; inference?: boolean; prefix?: string },
 ) {
   const D = cfg.dModel,
     H = cfg.heads,
     dh = D / H;
-  const mask = g.op('Cast', [o.maskI64], { to: DT.FLOAT }, 'mask_f'); // 1 = token, 0 = pad
-  const bl = g.op('Shape', [mask], undefined, 'b_l'); // [B, L]
+  const prefix = o.prefix ?? '';
+  const mask = g.op('Cast', [o.maskI64], { to: DT.FLOAT }, `${prefix}mask_f`); // 1 = token, 0 = pad
+  const bl = g.op('Shape', [mask], undefined, `${prefix}b_l`); // [B, L]
   const memo = new Map<string, unknown>();
   return {
     g,
     cfg,
+    /** This sub-batch's inputs and outputs are named `${prefix}name` ('' in a graph of one). */
+    prefix,
+    /** A symbolic dim of this sub-batch ('B', 'L', 'BL'), suffixed in a graph of several. */
+    dim: (d: string): string => (prefix ? `${d}.${prefix.slice(0, -1)}` : d),
     D,
     H,
     dh,
@@ -165,8 +181,8 @@ export function onnxContext(
     ax1: g.i64('ax1', [1]),
     axLast: g.i64('ax_last', [-1]),
     bl,
-    bldShape: g.op('Concat', [bl, g.i64('d_tail', [D])], { axis: 0 }, 'bld_shape'), // [B, L, D]
-    keep: g.op('Unsqueeze', [mask, g.i64('ax2', [2])], undefined, 'keep'), // [B, L, 1]
+    bldShape: g.op('Concat', [bl, g.i64('d_tail', [D])], { axis: 0 }, `${prefix}bld_shape`), // [B, L, D]
+    keep: g.op('Unsqueeze', [mask, g.i64('ax2', [2])], undefined, `${prefix}keep`), // [B, L, 1]
     /** Each token's position among its text's real tokens, int64 [B, L]: cumsum(mask) - mask (left padding too). */
     positions: (): string => g.op('Sub', [g.op('CumSum', [o.maskI64, g.i64s('axis1', 1)]), o.maskI64]),
     /** Made once per key and graph. */

@@ -12,10 +12,17 @@ import { embeddingParams } from './ops/embedding';
 import type { EncoderConfig } from './config';
 import { paddedDropoutValues } from './model';
 import { padBatch } from './onnx-runtime';
-import { backwardGraph, forwardGraph, mlmGraph, savedNames } from './onnx-train';
+import type { OnnxLossSpec } from '../losses/contrastive-onnx';
+import { backwardGraph, forwardGraph, mlmGraph, savedNames, stepGraph } from './onnx-train';
 import { paramCount, paramSpecs, type ParamSpec } from './params';
 import type { Replica } from './replica';
 import { phase } from '../core/step-profile';
+
+/** A loss the one-run step can take: its static spec and, per step, the loss graph's inputs (losses/contrastive-onnx.ts). */
+export interface OnnxStepLoss {
+  spec: OnnxLossSpec;
+  inputs(at: readonly number[]): Record<string, { data: Float32Array; dims: number[] }>;
+}
 
 /** Most texts in one onnxruntime run: sorted by length, so each sub-batch pads little. */
 export const SUB_BATCH = 32;
@@ -166,6 +173,49 @@ export class OnnxReplica implements Replica {
     }
   }
 
+  /**
+   * One whole contrastive step in one onnxruntime run (onnx-train.ts stepGraph): every sub-batch's
+   * forward, the loss, every backward; the gradients land in the accumulator (takeGrads). `loss.inputs(at)`
+   * gives the loss graph's inputs when text i of `seqs` is row at[i] of the stacked embeddings.
+   * Returns the loss.
+   */
+  async contrastiveStep(seqs: number[][], loss: OnnxStepLoss, dropoutSeeds?: number[]): Promise<number> {
+    const done = phase('  sub-batch feeds (ids, dropout masks)');
+    const subs = this.subBatches(seqs, dropoutSeeds);
+    const dropout = subs.some((sub) => 'drop.emb' in sub.feeds);
+    const feeds: Record<string, Ort.Tensor> = { ...this.weights };
+    const at: number[] = new Array(seqs.length);
+    let row = 0;
+    subs.forEach((sub, k) => {
+      for (const [name, t] of Object.entries(sub.feeds)) feeds[`s${k}.${name}`] = t;
+      sub.index.forEach((i) => (at[i] = row++));
+    });
+    for (const [name, t] of Object.entries(loss.inputs(at)))
+      feeds[name] = new this.ort.Tensor('float32', t.data, t.dims);
+    feeds['loss.split'] = new this.ort.Tensor(
+      'int64',
+      BigInt64Array.from(subs.map((sub) => BigInt(sub.index.length))),
+      [subs.length],
+    );
+    done();
+    const o = { dropout, subs: subs.length, loss: loss.spec };
+    const s = await this.session(`step ${JSON.stringify(o)}`, () => stepGraph(this.cfg, o));
+    const into = this.accEmpty ? this.accSlices(s.outputNames) : undefined;
+    this.accEmpty = false;
+    const picked: Record<string, Ort.Tensor> = {};
+    for (const n of s.inputNames) picked[n] = feeds[n]!;
+    let end = phase('  ort step run (forward, loss, backward)');
+    const run = into ? s.run(picked, into) : s.run(picked);
+    if (into) this.writing = run;
+    const r = await run;
+    end();
+    if (!into) await this.writing;
+    end = phase('  accumulate (JS)');
+    subs.forEach((sub, k) => this.accumulate(sub, r, into !== undefined || k > 0, `s${k}.d_embedded`));
+    end();
+    return (r.loss!.data as Float32Array)[0]!;
+  }
+
   async forwardBackward(seqs: number[][], demb: Float32Array, dropoutSeeds?: number[]): Promise<void> {
     const key = -1 - this.kept.size;
     await this.forward(key, seqs, dropoutSeeds);
@@ -215,7 +265,12 @@ export class OnnxReplica implements Replica {
    * Add a backward's outputs into the accumulator: every grad.<name> (unless `written`: the run wrote
    * them there itself), and d_embedded into the two embedding tables.
    */
-  private accumulate(sub: SubBatch, r: Ort.InferenceSession.ReturnType, written = false): void {
+  private accumulate(
+    sub: SubBatch,
+    r: Ort.InferenceSession.ReturnType,
+    written = false,
+    dEmbedded = 'd_embedded',
+  ): void {
     const acc = this.acc;
     this.accEmpty = false;
     for (const [name, t] of Object.entries(r)) {
@@ -225,7 +280,7 @@ export class OnnxReplica implements Replica {
       for (let i = 0, k = spec.offset; i < spec.size; i++, k++) acc[k] = acc[k]! + g[i]!;
     }
     // the embedding tables: each real token's row gradient into its id's and its position's row
-    const de = r.d_embedded!.data as Float32Array;
+    const de = r[dEmbedded]!.data as Float32Array;
     const embOp = archOf(this.cfg).ops.find((o) => o.kind === 'embedding')!;
     const D = embOp.width;
     const emb = embeddingParams(embOp);

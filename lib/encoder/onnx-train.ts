@@ -12,12 +12,16 @@
 //             -> d loss / d every weight except the two embedding tables, and d loss / d the
 //             embedded rows [B*L, D] (onnx-replica.ts adds those into tok_emb and pos_emb);
 //   mlm:      forward, the MLM head, its loss and the backward in one graph (MLM's loss is per
-//             token, so nothing has to leave the graph in between).
+//             token, so nothing has to leave the graph in between);
+//   step:     a whole contrastive step in one graph: every sub-batch's forward, the loss's ONNX
+//             form (losses/contrastive-onnx.ts), every backward. The default step of the onnx path
+//             when the batch is one chunk; forward + backward remain for chunks and GradCache.
 // Rows of padding get exactly zero gradient: they are not pooled, and their softmax weight as
 // keys is exp(-1e9) = 0. Each graph is built once per shape of options (onnx-replica caches the sessions).
 import { DT } from '../core/onnx-proto';
 import { archOf, program, type Program } from './arch';
 import type { EncoderConfig } from './config';
+import { contrastiveLossOnnx, type OnnxLossSpec } from '../losses/contrastive-onnx';
 import { Graph, onnxContext, type OnnxCtx } from './onnx-graph';
 import { formsOf } from './ops/index';
 import { mlmOnnx } from './ops/mlm-head';
@@ -178,6 +182,50 @@ export function backwardGraph(cfg: EncoderConfig, o: BackwardGraphOptions): Uint
   const c = newGraph(cfg, o.dropout);
   backwardInto(c, cfg, o);
   return c.g.bytes('gecko_backward');
+}
+
+/**
+ * ONNX bytes of one whole contrastive step on `subs` padded sub-batches in one run: each sub-batch's
+ * forward (inputs s<k>.input_ids, s<k>.attention_mask [, s<k>.drop.<site>], dims B.s<k>, L.s<k>),
+ * their embeddings stacked in sub-batch order, the loss (losses/contrastive-onnx.ts: its inputs
+ * loss.qsel, loss.sel, loss.mask, loss.eye say which stacked row is which text), the loss's
+ * gradient split back by loss.split (int64 [subs]: each sub-batch's text count), and each
+ * sub-batch's backward reading its forward's own tensors. Outputs: loss [], grad.<param> summed
+ * over the sub-batches, s<k>.d_embedded [B*L, D] (onnx-replica.ts adds those into the tables).
+ * Nothing but the gradients leaves onnxruntime: the two-graph step hands every saved activation
+ * to JS and back (experiments.md).
+ */
+export function stepGraph(cfg: EncoderConfig, o: { dropout: boolean; subs: number; loss: OnnxLossSpec }): Uint8Array {
+  const g = new Graph(cfg);
+  const prog = program(archOf(cfg), o.dropout);
+  const runs = Array.from({ length: o.subs }, (_, k) => {
+    const p = `s${k}.`;
+    const c = onnxContext(g, cfg, {
+      dropout: o.dropout,
+      ids: g.input(`${p}input_ids`, [`B.s${k}`, `L.s${k}`], DT.INT64),
+      maskI64: g.input(`${p}attention_mask`, [`B.s${k}`, `L.s${k}`], DT.INT64),
+      prefix: p,
+    });
+    return { c, ...emitForward(c, prog) };
+  });
+  const stacked = runs.map((r) => r.values.get(prog.embedding)!);
+  const E = stacked.length === 1 ? stacked[0]! : g.op('Concat', stacked, { axis: 0 });
+  const { loss, dE } = contrastiveLossOnnx(g, E, cfg.dModel, o.loss);
+  g.outputAs(loss, 'loss', []);
+  const parts =
+    o.subs === 1 ? [dE] : g.opN('Split', [dE, g.input('loss.split', [o.subs], DT.INT64)], o.subs, { axis: 0 });
+  g.gradSink = new Map();
+  runs.forEach((r, k) => {
+    r.c.saved = (name) => r.internals.get(name)!.t;
+    emitBackward(r.c, prog, new Map([[prog.embedding, parts[k]!]]), (n) => r.values.get(n)!);
+  });
+  const sink = g.gradSink;
+  g.gradSink = undefined;
+  for (const [param, ts] of sink) {
+    const sum = ts.reduce((a, t) => g.op('Add', [a, t]));
+    g.outputAs(sum, `grad.${param}`, g.shape(param));
+  }
+  return g.bytes('gecko_step');
 }
 
 /**

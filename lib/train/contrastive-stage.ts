@@ -22,6 +22,7 @@ import {
   type HostContrastiveBatch,
 } from '../losses/contrastive';
 import { matryoshkaLoss, matryoshkaLossHost } from '../losses/matryoshka';
+import { lossInputs } from '../losses/contrastive-onnx';
 import { batchIndices } from './batches';
 import type { EmbeddingLoss, Engine } from './engine';
 import { heldOutScores, type HeldOut } from './heldout';
@@ -165,6 +166,14 @@ export function stageLoss(
     host: (E: Float32Array, N: number, D: number) => {
       if (N !== layout.texts.length) throw new Error(`stageLoss: ${N} embeddings for ${layout.texts.length} texts`);
       return matryoshkaLossHost(hostBatchOf(E, D, layout), opts, dims, weights);
+    },
+    onnx: {
+      spec: { dims, weights, temperature: opts.temperature },
+      inputs: (at: readonly number[]) => {
+        if (at.length !== layout.texts.length)
+          throw new Error(`stageLoss: ${at.length} rows for ${layout.texts.length} texts`);
+        return lossInputs(hostBatchOf(new Float32Array(0), 0, layout), opts, at);
+      },
     },
   });
 }

@@ -10,6 +10,8 @@
 // Dropout masks are drawn per text from per-step seeds, so they are the same whichever
 // chunk or replica a text lands in: GradCache and plain training compute the same thing.
 //
+// On the onnx path a step that is one chunk without GradCache, with a loss that has an ONNX form,
+// runs 2-4 as one onnxruntime run instead (OnnxReplica.contrastiveStep): no activation leaves it.
 // This is the packed path (TrainEngine), built for wasm; with one OnnxReplica it is the onnx path. The device path (device-engine.ts,
 // DeviceEngine) keeps weights and optimizer state on the backend's device; both implement
 // Engine, write the same checkpoints and compute the same steps. createEngine() (create-engine.ts)
@@ -20,7 +22,7 @@ import { GeckoError } from '../core/errors';
 import type { EncoderConfig } from '../encoder/config';
 import { inferenceRuntime } from '../backend/onnx';
 import { encodeSeqs } from '../encoder/embedder';
-import { OnnxReplica } from '../encoder/onnx-replica';
+import { OnnxReplica, type OnnxStepLoss } from '../encoder/onnx-replica';
 import { paramCount, paramSpecs } from '../encoder/params';
 import type { Replica } from '../encoder/replica';
 import { startReplicas } from '../encoder/worker-pool';
@@ -55,6 +57,8 @@ export interface ChunkOptions {
  */
 export type EmbeddingLoss = ((emb: tf.Tensor2D) => tf.Scalar) & {
   host?: (E: Float32Array, N: number, D: number) => { loss: number; dE: Float32Array };
+  /** The loss as ONNX nodes (losses/contrastive-onnx.ts): the onnx path then runs a whole step in one graph. */
+  onnx?: OnnxStepLoss;
 };
 
 /** What every engine's step returns: the loss and the tokens it saw (the gradient stays inside the engine's result). */
@@ -266,6 +270,8 @@ export class TrainEngine implements Engine {
     decayAll: boolean,
     /** AdamW as its own onnxruntime graph (adamw-onnx.ts), when asked for on the onnx path. */
     private onnxAdamW?: OnnxAdamW,
+    /** On the onnx path, a contrastive step with an ONNX loss as one graph run (contrastive()). */
+    private readonly oneRunStep = true,
   ) {
     this.decayMask = new Uint8Array(params.length);
     for (const s of paramSpecs(config))
@@ -290,6 +296,7 @@ export class TrainEngine implements Engine {
       decayAll?: boolean;
       path?: 'packed' | 'onnx';
       adamw?: 'host' | 'onnx';
+      oneRunStep?: boolean;
     } = {},
   ): Promise<TrainEngine> {
     const n = paramCount(paramSpecs(config));
@@ -311,6 +318,8 @@ export class TrainEngine implements Engine {
       opts.optimizer ?? adamwInit(n),
       replicas,
       opts.decayAll ?? false,
+      undefined,
+      opts.oneRunStep ?? true,
     );
     if (opts.adamw === 'onnx') eng.onnxAdamW = await OnnxAdamW.create(ort!, n, eng.decayMask);
     await eng.broadcast();
@@ -322,11 +331,21 @@ export class TrainEngine implements Engine {
     await Promise.all(this.replicas.map((r) => r.setParams(this.params)));
   }
 
-  contrastive(
+  async contrastive(
     seqs: number[][],
     loss: EmbeddingLoss,
     opts: ChunkOptions & { dropoutSeeds?: number[] },
   ): Promise<StepResult> {
+    const r = this.replicas[0];
+    // the onnx path runs the whole step as one graph when the loss has an ONNX form and the batch is
+    // one chunk without GradCache (the same step as the two passes below, within float32 rounding)
+    if (this.oneRunStep && loss.onnx && r instanceof OnnxReplica && !opts.gradCache && opts.chunkSize >= seqs.length) {
+      const value = await r.contrastiveStep(seqs, loss.onnx, opts.dropoutSeeds);
+      const done = phase('gradient sum');
+      const grads = await sumGrads(this.replicas);
+      done();
+      return { loss: value, grads, tokens: seqs.reduce((a, s) => a + s.length, 0) };
+    }
     return contrastiveGrads(this.replicas, this.config.dModel, seqs, loss, opts);
   }
 

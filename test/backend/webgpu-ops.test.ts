@@ -14,7 +14,7 @@ import { projectRoot } from '../../lib/core/paths';
 import { defineEncoder } from '../../lib/encoder/arch';
 import type { EncoderConfig } from '../../lib/encoder/config';
 import { exportEncoderOnnx } from '../../lib/encoder/onnx-export';
-import { backwardGraph, forwardGraph, mlmGraph } from '../../lib/encoder/onnx-train';
+import { backwardGraph, forwardGraph, mlmGraph, stepGraph } from '../../lib/encoder/onnx-train';
 import { OPS } from '../../lib/encoder/ops/index';
 import { initParams } from '../../lib/encoder/params';
 import { topkGraph, unitGraph } from '../../lib/retrieval/onnx-topk';
@@ -88,6 +88,13 @@ function allGraphs(): [string, Uint8Array][] {
           backwardGraph(cfg, { dropout, demb, dhidden }),
         ]);
       if (hasMlm(cfg)) graphs.push([`${arch}: mlm ${JSON.stringify({ dropout })}`, mlmGraph(cfg, { dropout })]);
+      for (const subs of [1, 2]) {
+        const loss = { dims: [cfg.dModel, cfg.dModel / 2], weights: [1, 1], temperature: 0.05 };
+        graphs.push([
+          `${arch}: one-run step ${JSON.stringify({ dropout, subs })}`,
+          stepGraph(cfg, { dropout, subs, loss }),
+        ]);
+      }
     }
     graphs.push([`${arch}: export`, exportEncoderOnnx(cfg, initParams(cfg, 1))]);
   }

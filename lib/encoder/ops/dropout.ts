@@ -67,6 +67,8 @@ export const dropout: OpForms = {
     return tf.mul(x!, tf.tensor2d(m, [c.N * c.L, op.width]));
   },
   // the mask is a graph input drop.<site> [B*L, width]
-  onnxForward: (c, op, [x]) => c.g.op('Mul', [x!, c.g.input(`drop.${op.site}`, ['BL', op.width])]),
-  onnxBackward: (c, op, _x, dy) => [c.g.op('Mul', [dy, c.g.input(`drop.${op.site}`, ['BL', op.width])])],
+  onnxForward: (c, op, [x]) => c.g.op('Mul', [x!, c.g.input(`${c.prefix}drop.${op.site}`, [c.dim('BL'), op.width])]),
+  onnxBackward: (c, op, _x, dy) => [
+    c.g.op('Mul', [dy, c.g.input(`${c.prefix}drop.${op.site}`, [c.dim('BL'), op.width])]),
+  ],
 };

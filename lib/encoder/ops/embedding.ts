@@ -107,7 +107,7 @@ export const embedding: OpForms = {
     const { type } = embeddingParams(op);
     // padded rows have zero gradient, so the sum over all rows is the sum over the real ones
     if (type) g.op('ReduceSum', [dy, c.ax0], { keepdims: 1 }, g.gradOut(type));
-    g.outputAs(dy, 'd_embedded', ['BL', op.width]);
+    g.outputAs(dy, `${c.prefix}d_embedded`, [c.dim('BL'), op.width]);
     return [];
   },
 };
