@@ -30,7 +30,7 @@ import { cpuInfo } from '../lib/core/cpu';
 import { Rng } from '../lib/core/rng';
 import { initParams, paramCount, paramSpecs } from '../lib/encoder/params';
 import { defaultReplicaCount } from '../lib/encoder/worker-pool';
-import { inBatchLoss } from '../lib/losses/in-batch';
+import { batchLayout, stageLoss } from '../lib/train/contrastive-stage';
 import { inferenceRuntime, ortThreads } from '../lib/backend/onnx';
 import { OnnxEncoder } from '../lib/encoder/onnx-runtime';
 import { SUB_BATCH } from '../lib/encoder/onnx-replica';
@@ -68,7 +68,7 @@ function randomSeqs(rng: Rng, n: number, min: number, max: number): number[][] {
 
 const ARCH = {
   packed: 'packed (unpadded) sequences on TF.js',
-  onnx: `onnxruntime-node training graphs (forward + hand-written backward), length-sorted sub-batches of ${SUB_BATCH}, ${ortThreads()} intra-op threads`,
+  onnx: `onnxruntime-node training step as one graph run (forward, the loss, the hand-written backward), length-sorted sub-batches of ${SUB_BATCH}, ${ortThreads()} intra-op threads`,
   device: 'device path: length-bucketed padded batches, tf.Variables',
 };
 
@@ -105,11 +105,14 @@ async function project(quick: boolean, spec?: ShapeSpec): Promise<Record<string,
     train_warmup_steps: warmup,
   };
   try {
-    const loss = (E: tf.Tensor2D) =>
-      inBatchLoss(
-        { queries: tf.slice(E, [0, 0], [PAIRS, cfg.dModel]), positives: tf.slice(E, [PAIRS, 0], [PAIRS, cfg.dModel]) },
-        TAU,
-      );
+    // the in-batch loss as a training stage builds it (stageLoss: its TF.js, host and ONNX forms), so that
+    // each engine path runs the step it runs in a stage (the onnx path: one graph run); distinct keys,
+    // so no text is masked as a duplicate: the in-batch softmax of torch's side
+    const layout = batchLayout(
+      Array.from({ length: PAIRS }, (_, i) => ({ query: `q${i}`, positive: `p${i}`, negatives: [] })),
+      false,
+    );
+    const loss = stageLoss(layout, { temperature: TAU, hardNegatives: false, sameTower: false }, [cfg.dModel], [1]);
     const times: number[] = [],
       losses: number[] = [];
     for (let i = 0; i < warmup + steps; i++) {
