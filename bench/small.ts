@@ -165,4 +165,14 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  // a step that failed has printed its own message above (its stderr is inherited): name the step, no stack
+  const err = e as { status?: number | null; signal?: string | null; message?: string };
+  const what = String(err.message ?? e).split('\n')[0];
+  process.stderr.write(
+    `bench:small: stopped: ${what}${err.status != null ? ` (exit ${err.status})` : err.signal ? ` (${err.signal})` : ''}\n`,
+  );
+  process.exit(1);
+}

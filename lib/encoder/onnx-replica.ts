@@ -211,6 +211,7 @@ export class OnnxReplica implements Replica {
     end();
     if (!into) await this.writing;
     end = phase('  accumulate (JS)');
+    // the weight gradients (summed over the sub-batches in the graph) once; each sub-batch's embedded rows into the tables
     subs.forEach((sub, k) => this.accumulate(sub, r, into !== undefined || k > 0, `s${k}.d_embedded`));
     end();
     return (r.loss!.data as Float32Array)[0]!;
