@@ -285,7 +285,9 @@ export class TrainEngine implements Engine {
    * (with the clipping scale) as its own onnxruntime graph on the onnx path; 'host' (default) is
    * adamw.ts's loop: on the CPU provider the loop is faster at USE-lite's 7 M parameters (the graph's
    * 16 unfused elementwise passes against one; experiments.md), while the graph is the form a GPU
-   * provider could keep on the device.
+   * provider could keep on the device. oneRunStep (default true): on the onnx path, a one-chunk
+   * contrastive step whose loss has an ONNX form runs as one graph (contrastive()); false keeps the
+   * forward and backward graphs (the A/B of `npm run profile:step -- --two-pass`, and the tests' reference).
    */
   static async create(
     config: EncoderConfig,
