@@ -77,7 +77,9 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`step: mean ${(total / steps).toFixed(1)} ms, median ${sorted[steps >> 1]!.toFixed(1)} ms`);
+  console.log(
+    `step: mean ${(total / steps).toFixed(1)} ms, median ${sorted[steps >> 1]!.toFixed(1)} ms; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
   for (const [k, v] of prof)
     console.log(
       `${k.padEnd(42)} ${(v / steps).toFixed(2).padStart(8)} ms  ${((100 * v) / total).toFixed(1).padStart(5)}%`,
