@@ -68,7 +68,13 @@ export class OnnxReplica implements Replica {
       // its own intra-op pool, and TF.js work on this thread; a pool spinning after its run takes a core
       // from the next. bench/spin-ab.ts (bench encoder, 64 pairs, onnx path), 2 cores, load 4-7.6, three
       // sittings of 3-4 alternating rounds: step time ratio not spinning / spinning 0.67, 0.54, 0.62 (medians)
-      s = this.ort.InferenceSession.create(build(), sessionOptions(this.threads, { spin: false }));
+      // no memory pattern: a training run's shapes change every step (padded lengths), and onnxruntime plans and
+      // keeps arena blocks per shape seen. `npm run profile:step`, two alternating pairs, quiet: peak RSS 973-990 ->
+      // 759-781 MB (use-lite, 8 steps) and 634-638 -> 474-489 MB (scratch, 30 steps); step times within the noise
+      s = this.ort.InferenceSession.create(build(), {
+        ...sessionOptions(this.threads, { spin: false }),
+        enableMemPattern: false,
+      });
       this.sessions.set(key, s);
     }
     return s;
