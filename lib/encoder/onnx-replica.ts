@@ -206,19 +206,12 @@ export class OnnxReplica implements Replica {
     done();
     const o = { dropout, subs: subs.length, loss: loss.spec };
     const s = await this.session(`step ${JSON.stringify(o)}`, () => stepGraph(this.cfg, o));
-    const into = this.accEmpty ? this.accSlices(s.outputNames) : undefined;
-    this.accEmpty = false;
     const picked: Record<string, Ort.Tensor> = {};
     for (const n of s.inputNames) picked[n] = feeds[n]!;
-    let end = phase('  ort step run (forward, loss, backward)');
-    const run = into ? s.run(picked, into) : s.run(picked);
-    if (into) this.writing = run;
-    const r = await run;
-    end();
-    if (!into) await this.writing;
-    end = phase('  accumulate (JS)');
+    const { r, written } = await this.runIntoAcc(s, picked, '  ort step run (forward, loss, backward)');
+    const end = phase('  accumulate (JS)');
     // the weight gradients (summed over the sub-batches in the graph) once; each sub-batch's embedded rows into the tables
-    subs.forEach((sub, k) => this.accumulate(sub, r, into !== undefined || k > 0, `s${k}.d_embedded`));
+    subs.forEach((sub, k) => this.accumulate(sub, r, written || k > 0, `s${k}.d_embedded`));
     end();
     return (r.loss!.data as Float32Array)[0]!;
   }
@@ -237,22 +230,36 @@ export class OnnxReplica implements Replica {
       dhidden: 'd_hidden' in grads,
     };
     const s = await this.session(`bwd ${JSON.stringify(o)}`, () => backwardGraph(this.cfg, o));
-    // The first backward after takeGrads writes its weight gradients into the (zero) accumulator's
-    // slices itself (preallocated outputs): no copy out and no JS pass adding them in. Backwards of
-    // several chunks are in flight at once: the flag is taken before any await, and the others add
-    // their gradients only after that run has written.
+    const { r, written } = await this.runIntoAcc(
+      s,
+      this.feedsFor(s, sub, { ...saved, ...grads }),
+      '  ort backward run',
+    );
+    const done = phase('  accumulate (JS)');
+    this.accumulate(sub, r, written);
+    done();
+  }
+
+  /**
+   * Run a graph with grad.<name> outputs. The first run after takeGrads writes them into the (zero)
+   * accumulator's slices itself (preallocated outputs): no copy out and no JS pass adding them in
+   * (`written`). Runs of several chunks are in flight at once: the flag is taken before this awaits,
+   * and the others add their gradients only after that run has written.
+   */
+  private async runIntoAcc(
+    s: Ort.InferenceSession,
+    feeds: Record<string, Ort.Tensor>,
+    label: string,
+  ): Promise<{ r: Ort.InferenceSession.ReturnType; written: boolean }> {
     const into = this.accEmpty ? this.accSlices(s.outputNames) : undefined;
     this.accEmpty = false;
-    const feeds = this.feedsFor(s, sub, { ...saved, ...grads });
-    let done = phase('  ort backward run');
+    const done = phase(label);
     const run = into ? s.run(feeds, into) : s.run(feeds);
     if (into) this.writing = run;
     const r = await run;
     done();
     if (!into) await this.writing;
-    done = phase('  accumulate (JS)');
-    this.accumulate(sub, r, into !== undefined);
-    done();
+    return { r, written: into !== undefined };
   }
 
   /** Output tensors over the accumulator's slices for every grad.<name> output; the others onnxruntime allocates. */

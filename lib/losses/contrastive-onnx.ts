@@ -13,7 +13,7 @@
 //   G = w / (B t) (softmax(S) - eye), dY = qsel^T G (sel Y) + sel^T G^T (qsel Y),
 //   dx = (dY - Y (Y . dY)) / |x|, padded to E's width and summed over dimensions.
 import { DT, type AttrValue, type DataType } from '../core/onnx-proto';
-import { candidateMask, type ContrastiveOptions } from './contrastive';
+import { candidateColumns, type ContrastiveOptions, type HostContrastiveBatch } from './contrastive';
 
 /** What the loss needs of a graph builder (encoder/onnx-graph.ts Graph has it). */
 export interface OnnxEmitter {
@@ -97,15 +97,8 @@ function logSumExp(g: OnnxEmitter, S: string, ax1: string): string {
   ]);
 }
 
-/** A step's batch as the loss sees it: E's rows in layout order [queries (B) | positives (B) | negatives (M)]. */
-export interface OnnxLossBatch {
-  B: number;
-  M: number;
-  negativeOwner?: readonly number[];
-  queryKeys?: readonly string[];
-  positiveKeys?: readonly string[];
-  negativeKeys?: readonly string[];
-}
+/** A step's batch as the loss sees it: contrastiveLossHost's batch without the rows (E's layout order). */
+export type OnnxLossBatch = Omit<HostContrastiveBatch, 'E' | 'stride'>;
 
 /**
  * The loss graph's inputs for one batch, when layout row r sits at row `at[r]` of the graph's E
@@ -119,13 +112,7 @@ export function lossInputs(
 ): Record<string, { data: Float32Array; dims: number[] }> {
   const B = b.B,
     N = at.length;
-  const useNeg = opts.hardNegatives && b.M > 0;
-  if (useNeg && b.negativeOwner?.length !== b.M)
-    throw new Error(`lossInputs: negativeOwner must give the owner of each of the ${b.M} negatives`);
-  const M = useNeg ? b.M : 0;
-  const C = B + M + (opts.sameTower ? B : 0);
-  // candidate column -> layout row: positives, own negatives, then the queries themselves (as contrastiveLossHost)
-  const rowOf = (c: number) => (c < B ? B + c : c < B + M ? 2 * B + (c - B) : c - B - M);
+  const { C, rowOf, mask } = candidateColumns(b, opts, 'lossInputs');
   const qsel = new Float32Array(B * N),
     sel = new Float32Array(C * N),
     eye = new Float32Array(B * C);
@@ -133,8 +120,7 @@ export function lossInputs(
     qsel[i * N + at[i]!] = 1;
     eye[i * C + i] = 1;
   }
-  for (let c = 0; c < C; c++) sel[c * N + at[rowOf(c)]!] = 1;
-  const mask = candidateMask(B, { ...opts, hardNegatives: useNeg }, { ...b, numNegatives: M });
+  for (let c = 0; c < C; c++) sel[c * N + at[rowOf[c]!]!] = 1;
   return {
     'loss.qsel': { data: qsel, dims: [B, N] },
     'loss.sel': { data: sel, dims: [C, N] },

@@ -121,6 +121,26 @@ export interface HostContrastiveBatch {
 }
 
 /**
+ * A host batch's candidate columns [positives (B) | own negatives (M) | queries (B)]: how many, the row of E
+ * (layout order) each reads, and candidateMask's additive mask [B, C]. `who` names the caller in errors.
+ */
+export function candidateColumns(
+  b: Omit<HostContrastiveBatch, 'E' | 'stride'>,
+  opts: ContrastiveOptions,
+  who: string,
+): { M: number; C: number; rowOf: Int32Array; mask: Float32Array } {
+  const B = b.B;
+  const useNeg = opts.hardNegatives && b.M > 0;
+  if (useNeg && b.negativeOwner?.length !== b.M)
+    throw new Error(`${who}: negativeOwner must give the owner of each of the ${b.M} negatives`);
+  const M = useNeg ? b.M : 0;
+  const C = B + M + (opts.sameTower ? B : 0);
+  const rowOf = new Int32Array(C);
+  for (let c = 0; c < C; c++) rowOf[c] = c < B ? B + c : c < B + M ? 2 * B + (c - B) : c - B - M;
+  return { M, C, rowOf, mask: candidateMask(B, { ...opts, hardNegatives: useNeg }, { ...b, numNegatives: M }) };
+}
+
+/**
  * contrastiveLoss on the first `dim` columns of a host batch: returns the loss and adds
  * `weight` * d loss / d E into `dE` (same shape as E).
  * @example const dE = new Float32Array(E.length); const loss = contrastiveLossHost({ E, stride: 128, B: 16, M: 0 }, opts, 128, 1, dE);
@@ -133,17 +153,9 @@ export function contrastiveLossHost(
   dE: Float32Array,
 ): number {
   const { E, stride: S, B } = b;
-  const useNeg = opts.hardNegatives && b.M > 0;
-  if (useNeg && b.negativeOwner?.length !== b.M)
-    throw new Error(`contrastiveLossHost: negativeOwner must give the owner of each of the ${b.M} negatives`);
   if (dim > S) throw new Error(`contrastiveLossHost: dimension ${dim} exceeds the row width ${S}`);
-  const M = useNeg ? b.M : 0;
-  const mask = candidateMask(B, { ...opts, hardNegatives: useNeg }, { ...b, numNegatives: M });
-  const C = B + M + (opts.sameTower ? B : 0);
+  const { M, C, rowOf, mask } = candidateColumns(b, opts, 'contrastiveLossHost');
   const R = 2 * B + M; // rows read: queries, positives, negatives
-  // candidate column -> row of E: positives, own negatives, then the queries themselves
-  const rowOf = new Int32Array(C);
-  for (let c = 0; c < C; c++) rowOf[c] = c < B ? B + c : c < B + M ? 2 * B + (c - B) : c - B - M;
   // y = x / n, n = sqrt(|x|^2 + 1e-12), on the first dim columns
   const Y = new Float64Array(R * dim),
     n = new Float64Array(R);

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/core/rng';
 import type { EncoderConfig } from '../../lib/encoder/config';
-import { SUB_BATCH } from '../../lib/encoder/onnx-replica';
+import { inferenceRuntime } from '../../lib/backend/onnx';
+import { OnnxReplica, SUB_BATCH } from '../../lib/encoder/onnx-replica';
 import { initParams, paramSpecs } from '../../lib/encoder/params';
 import type { ContrastiveOptions } from '../../lib/losses/contrastive';
 import { batchLayout, stageLoss } from '../../lib/train/contrastive-stage';
@@ -69,6 +70,30 @@ const worstRel = (a: Float32Array, b: Float32Array, cfg: EncoderConfig) => {
 };
 
 describe.skipIf(!haveOnnxRuntime())('the onnx path`s one-run step = its two passes', () => {
+  it('adds a second step`s gradients onto the first when the accumulator was not taken in between', async () => {
+    const cfg = { ...base, dropout: 0 };
+    const params = initParams(cfg, 4);
+    const { layout, seqs } = batchOf(cfg.vocabSize, cfg.maxLen);
+    const loss = stageLoss(layout, opts, [16, 8], [1, 0.5]).onnx!;
+    const rep = new OnnxReplica(cfg, inferenceRuntime().ort!);
+    try {
+      await rep.setParams(params);
+      await rep.contrastiveStep(seqs, loss);
+      const once = await rep.takeGrads();
+      await rep.contrastiveStep(seqs, loss); // written into the empty accumulator by the run
+      await rep.contrastiveStep(seqs, loss); // added on top by JS: weight gradients once, embedded rows per sub-batch
+      const twice = await rep.takeGrads();
+      const w = worstRel(
+        twice,
+        once.map((g) => 2 * g),
+        cfg,
+      );
+      expect(w.rel, w.name).toBeLessThan(1e-5);
+    } finally {
+      await rep.close();
+    }
+  });
+
   for (const [label, options] of ARCHS)
     it(`${label}: one step's loss and gradients, then 20 steps`, async () => {
       const cfg = { ...base, ...options };
